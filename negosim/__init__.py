@@ -1,0 +1,33 @@
+"""negosim: simulate diplomatic negotiations in which actors trade concessions across linked issues.
+
+Public API::
+
+    import negosim as ns
+    sc = ns.load_scenario("package_2007")
+    res = ns.simulate(sc, runs=100_000, seed=7)
+    res.summary()
+"""
+
+from negosim import strategies
+from negosim.engine import iter_chunks, simulate
+from negosim.linkage import gain_from_linkage
+from negosim.results import SimulationResult, Summary
+from negosim.sampling import ScenarioBatch, sample
+from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Scenario",
+    "ScenarioBatch",
+    "ScenarioError",
+    "SimulationResult",
+    "Summary",
+    "gain_from_linkage",
+    "iter_chunks",
+    "list_scenarios",
+    "load_scenario",
+    "sample",
+    "simulate",
+    "strategies",
+]

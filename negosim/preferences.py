@@ -1,0 +1,96 @@
+"""Utilities of packages: linear-additive over issues, vectorized over runs and candidates.
+
+For actor ``a`` and package ``x`` (one value per issue)::
+
+    u_a(x) = sum_i w_ai * v(x_i; p_ai),   w_ai = s_ai / sum_j s_aj
+
+where the sum runs over the issues ``a`` is party to and ``v`` is the value of an issue
+outcome at distance ``|x_i - p_ai|`` from the actor's ideal point, normalised by the issue
+range ``h_i - l_i``:
+
+* linear loss (default): ``v = 1 - |x - p| / (h - l)``
+* quadratic loss: ``v = 1 - ((x - p) / (h - l)) ** 2``
+
+Every utility lies in [0, 1] and equals 1 at the actor's ideal package.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOSSES = ("linear", "quadratic")
+
+
+def normalized_weights(salience: np.ndarray) -> np.ndarray:
+    """Salience weights ``w_ai = s_ai / sum_j s_aj`` along the last (issue) axis.
+
+    Parameters
+    ----------
+    salience
+        Array ``(..., A, I)`` with 0 where an actor is not party to an issue.
+    """
+    total = salience.sum(axis=-1, keepdims=True)
+    return np.divide(salience, total, out=np.zeros_like(salience, dtype=float), where=total > 0)
+
+
+def issue_loss(distance: np.ndarray, loss: str = "linear") -> np.ndarray:
+    """Loss of an outcome at a normalised ``distance`` in [0, 1] from the ideal point."""
+    if loss == "linear":
+        return np.abs(distance)
+    if loss == "quadratic":
+        return np.square(distance)
+    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+
+
+def utilities(
+    packages: np.ndarray,
+    positions: np.ndarray,
+    weights: np.ndarray,
+    span: np.ndarray,
+    loss: str = "linear",
+) -> np.ndarray:
+    """Utility of every package for every actor.
+
+    Parameters
+    ----------
+    packages
+        ``(R, I)`` one package per run, or ``(R, K, I)`` K candidate packages per run.
+    positions
+        ``(R, A, I)`` ideal points (broadcastable).
+    weights
+        ``(R, A, I)`` normalised salience weights (broadcastable).
+    span
+        ``(I,)`` issue ranges ``high - low``.
+    loss
+        ``"linear"`` or ``"quadratic"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(R, A)`` for packages ``(R, I)``, or ``(R, K, A)`` for ``(R, K, I)``.
+    """
+    if packages.ndim == 2:
+        distance = (packages[:, None, :] - positions) / span
+        return 1.0 - np.einsum(
+            "rai,rai->ra", np.broadcast_to(weights, distance.shape), issue_loss(distance, loss)
+        )
+    distance = (packages[:, :, None, :] - positions[:, None, :, :]) / span
+    w = np.broadcast_to(weights[:, None, :, :], distance.shape)
+    return 1.0 - np.einsum("rkai,rkai->rka", w, issue_loss(distance, loss))
+
+
+def utility_of(
+    packages: np.ndarray,
+    position: np.ndarray,
+    weight: np.ndarray,
+    span: np.ndarray,
+    loss: str = "linear",
+) -> np.ndarray:
+    """Utility of packages ``(R, I)`` for one actor with ``position`` and ``weight`` ``(R, I)``."""
+    return 1.0 - np.sum(weight * issue_loss((packages - position) / span, loss), axis=-1)
+
+
+def inverse_loss(loss_budget: np.ndarray, loss: str = "linear") -> np.ndarray:
+    """Fraction of a straight move whose loss equals ``loss_budget`` (inverse of the loss)."""
+    budget = np.maximum(loss_budget, 0.0)
+    return budget if loss == "linear" else np.sqrt(budget)

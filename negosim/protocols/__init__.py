@@ -1,0 +1,34 @@
+"""Negotiation protocols: the rules that move rounds forward over all runs at once."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from negosim.protocols.alternating import run_alternating
+from negosim.protocols.mediated import compromise_text, run_mediated
+from negosim.protocols.table import Table
+
+PROTOCOLS: dict[str, Callable[..., None]] = {
+    "alternating": run_alternating,
+    "mediated": run_mediated,
+}
+
+
+def get_protocol(name: str) -> Callable[..., None]:
+    """The protocol function registered under ``name``."""
+    if name not in PROTOCOLS:
+        close = difflib.get_close_matches(str(name), list(PROTOCOLS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KeyError(f"unknown protocol {name!r}{hint}; known: {', '.join(PROTOCOLS)}")
+    return PROTOCOLS[name]
+
+
+__all__ = [
+    "PROTOCOLS",
+    "Table",
+    "compromise_text",
+    "get_protocol",
+    "run_alternating",
+    "run_mediated",
+]

@@ -1,0 +1,84 @@
+"""Single negotiating text: a mediator drafts one package and amends it toward objectors.
+
+Rules (``docs/protocols.md`` states them in full):
+
+1. The text starts at the compromise of the parties (negotiators and ratifiers, not
+   mediators): per issue the mean of positions weighted by issue power x salience.
+2. Each round ``t`` every negotiator whose utility of the text is below its strategy's
+   target objects; every ratifier in a coalition that does not consent and whose utility of
+   the text is below its reservation objects.
+3. Nobody objects (so every coalition consents): the text is agreed at round ``t``.
+4. Otherwise the text moves a fraction ``step`` of the way toward the objectors'
+   power-weighted mean position on each issue they are party to:
+   ``x <- x + step * (m_obj - x)``.
+5. Exits and the deadline work as in the alternating protocol.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negosim.protocols.table import Table
+
+
+def compromise_text(table: Table) -> np.ndarray:
+    """Power x salience weighted mean position of the parties, ``(R, I)``."""
+    parties = [j for j, r in enumerate(table.scenario.roles) if r != "mediator"]
+    w = table.issue_power[:, parties, :] * table.weights[:, parties, :]
+    total = w.sum(axis=1)
+    mean = np.einsum("rji,rji->ri", w, table.positions[:, parties, :])
+    sq = np.broadcast_to(table.status_quo, mean.shape)
+    return np.where(total > 0, np.divide(mean, total, out=np.zeros_like(mean), where=total > 0), sq)
+
+
+def run_mediated(table: Table, step: float = 0.2) -> None:
+    """Play the single-negotiating-text protocol on every open run of ``table``."""
+    if not 0 < step <= 1:
+        raise ValueError(f"mediated: step must be in (0, 1], got {step}")
+    sc = table.scenario
+    ratifier = np.array([r == "ratifier" for r in sc.roles])
+    text = compromise_text(table)
+    exit_round, exiter = table.exit_round()
+    for t in range(table.rounds):
+        if table.open_runs == 0:
+            return
+        if t >= exit_round:
+            table.finish(table.live.copy(), t, exited=exiter)
+            return
+        utility = table.utilities(text)
+        votes = table.reservation_votes(utility)
+        targets = np.full(utility.shape, np.nan)
+        for j in table.negotiators:
+            targets[:, j] = table.strategies[j].target(table.view(j, t))
+            votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
+        consent = table.coalition_consent(text, votes)
+        objects = np.zeros_like(votes)
+        objects[:, list(table.negotiators)] = ~votes[:, list(table.negotiators)]
+        for c, rule in enumerate(table.coalitions):
+            members = rule.members[ratifier[rule.members]]
+            objects[:, members] |= (~consent[:, c])[:, None] & ~votes[:, members]
+        agreed = ~objects.any(axis=1) & consent.all(axis=1)
+        table.record(
+            t,
+            offer=text,
+            utility=utility,
+            target=targets,
+            accepted=np.where(objects, 0.0, 1.0),
+            consent=consent.astype(float),
+        )
+        kept = table.finish(agreed, t, outcome=text, utility=utility)
+        if kept is not None:  # finished runs were dropped from the table's arrays
+            text, objects = text[kept], objects[kept]
+        text = _amend(table, text, objects, step)
+
+
+def _amend(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
+    """Move the text ``step`` of the way toward the objectors' power-weighted positions."""
+    part = table.scenario.participation
+    w = table.issue_power * part[None, :, :] * objects[:, :, None]
+    total = w.sum(axis=1)
+    pull = np.einsum("rji,rji->ri", w, table.positions)
+    target = np.where(
+        total > 0, np.divide(pull, total, out=np.zeros_like(pull), where=total > 0), text
+    )
+    return text + step * (target - text)

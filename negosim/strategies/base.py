@@ -1,0 +1,176 @@
+"""The strategy contract shared by the vectorized core and the Mesa agents.
+
+A strategy decides, for one actor, in every run of a batch at once:
+
+* :meth:`Strategy.target`: the utility it aims for at this round (its aspiration);
+* :meth:`Strategy.propose`: the package it offers when it is the proposer;
+* :meth:`Strategy.respond`: whether it accepts the offer on the table;
+* :meth:`Strategy.observe`: what it remembers of an offer made by someone else.
+
+Each method receives a :class:`View`: read-only arrays of the runs still negotiating, with
+the runs axis first, plus a ``state`` dict in which the strategy keeps per-run memory (arrays
+with the runs axis first, so the engine can drop finished runs from them). The same objects
+serve a batch of 10^6 runs and one Mesa agent (a batch of one run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from negosim.preferences import inverse_loss, issue_loss, utility_of
+
+ACCEPT_TOLERANCE = 1e-9
+"""Offers within this much utility of a target count as meeting it (guards float rounding)."""
+
+
+@dataclass
+class View:
+    """What one actor sees in one round, for every run still negotiating.
+
+    Attributes
+    ----------
+    me
+        Index of the actor.
+    t, rounds
+        Round index (0-based) and deadline ``T``; relative time is ``tau = t / (T - 1)``.
+    positions, weights
+        ``(R, A, I)`` ideal points and normalised salience weights of every actor.
+    span
+        ``(I,)`` issue ranges.
+    reservation
+        ``(R, A)`` reservation utilities.
+    discount
+        ``(R, A)`` per-round discount factors (1 = patient).
+    counterpart
+        ``(R, I)`` power-weighted position of the other negotiators (what a concession moves
+        toward).
+    counterpart_weights
+        ``(R, I)`` power-weighted salience weights of the other negotiators (who cares how
+        much about each issue), normalised per run.
+    negotiators
+        Indices of the negotiating actors.
+    state
+        Per-run memory of this actor's strategy (arrays with the runs axis first).
+    noise
+        Callable ``noise(t) -> (R,)`` uniform draws in [0, 1), reproducible per run.
+    loss
+        ``"linear"`` or ``"quadratic"``.
+    """
+
+    me: int
+    t: int
+    rounds: int
+    positions: np.ndarray
+    weights: np.ndarray
+    span: np.ndarray
+    reservation: np.ndarray
+    discount: np.ndarray
+    counterpart: np.ndarray
+    counterpart_weights: np.ndarray
+    negotiators: tuple[int, ...]
+    state: dict[str, Any] = field(default_factory=dict)
+    noise: Callable[[int], np.ndarray] | None = None
+    loss: str = "linear"
+
+    @property
+    def tau(self) -> float:
+        """Relative time ``t / (T - 1)`` in [0, 1]."""
+        return self.t / max(self.rounds - 1, 1)
+
+    @property
+    def runs(self) -> int:
+        """Number of runs in view."""
+        return self.positions.shape[0]
+
+    @property
+    def my_position(self) -> np.ndarray:
+        return self.positions[:, self.me, :]
+
+    @property
+    def my_weights(self) -> np.ndarray:
+        return self.weights[:, self.me, :]
+
+    @property
+    def my_reservation(self) -> np.ndarray:
+        return self.reservation[:, self.me]
+
+    def my_utility(self, packages: np.ndarray) -> np.ndarray:
+        """This actor's utility of packages ``(R, I)``."""
+        return utility_of(packages, self.my_position, self.my_weights, self.span, self.loss)
+
+    def utility_for(self, actor: int, packages: np.ndarray) -> np.ndarray:
+        """Another actor's utility of packages ``(R, I)``."""
+        return utility_of(
+            packages, self.positions[:, actor, :], self.weights[:, actor, :], self.span, self.loss
+        )
+
+    @property
+    def opponents(self) -> tuple[int, ...]:
+        """The other negotiators."""
+        return tuple(j for j in self.negotiators if j != self.me)
+
+
+class Strategy:
+    """Base class of negotiation strategies.
+
+    Subclasses set ``name``, ``classifier`` and ``citation`` and override :meth:`target`;
+    the default :meth:`propose` concedes along the straight line from the actor's ideal point
+    toward its counterpart until its utility equals the target, and the default
+    :meth:`respond` accepts an offer worth at least the target.
+
+    The ``classifier`` dict follows the Axelrod library's idea: a few yes/no facts that let
+    users filter strategies (``concedes_over_time``, ``reacts_to_opponent``, ``stochastic``,
+    ``uses_linkage``).
+    """
+
+    name: ClassVar[str] = "strategy"
+    classifier: ClassVar[dict[str, bool]] = {
+        "concedes_over_time": False,
+        "reacts_to_opponent": False,
+        "stochastic": False,
+        "uses_linkage": False,
+    }
+    citation: ClassVar[str] = ""
+
+    def target(self, view: View) -> np.ndarray:
+        """Aspired utility at this round, shape ``(R,)``."""
+        raise NotImplementedError
+
+    def propose(self, view: View) -> np.ndarray:
+        """The package offered, shape ``(R, I)``."""
+        return concession_line(view, self.target(view))
+
+    def respond(self, view: View, offer_utility: np.ndarray) -> np.ndarray:
+        """Accept (True) or reject each run's offer, given this actor's utility of it."""
+        return offer_utility >= self.target(view) - ACCEPT_TOLERANCE
+
+    def observe(self, view: View, proposer: int, offer: np.ndarray) -> None:
+        """Remember an offer made by ``proposer`` (default: nothing to remember)."""
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted((k, str(v)) for k, v in vars(self).items()))))
+
+
+def concession_line(view: View, target: np.ndarray) -> np.ndarray:
+    """The point on the segment from the actor's ideal toward its counterpart worth ``target``.
+
+    Moving a fraction ``lam`` of the way costs ``D * f(lam)`` utility, with ``D`` the loss of
+    the whole move and ``f`` the loss function (``lam`` or ``lam**2``), so
+    ``lam = f^-1((1 - target) / D)`` clipped to [0, 1].
+    """
+    ideal, goal = view.my_position, view.counterpart
+    full = np.sum(view.my_weights * issue_loss((goal - ideal) / view.span, view.loss), axis=-1)
+    budget = np.divide(1.0 - target, full, out=np.ones_like(full), where=full > 0)
+    lam = np.clip(inverse_loss(budget, view.loss), 0.0, 1.0)
+    return ideal + lam[:, None] * (goal - ideal)

@@ -1,0 +1,51 @@
+"""The linkage strategy: concede first on the issues the actor cares least about.
+
+For its time-dependent target ``u*(tau)`` the actor builds the package greedily: issues are
+ordered by the ratio of its own salience weight to its counterpart's (``w_me / w_them``), and
+it concedes fully toward the counterpart on the cheapest issues first, partly on the issue
+where the budget ``1 - u*`` runs out, and not at all on the rest. With linear-additive,
+linear-loss utilities of two parties this is the fractional-knapsack solution, so every offer
+lies on the Pareto frontier (Raiffa 1982; Sebenius 1983; Hung 2003).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from negosim.preferences import inverse_loss, issue_loss
+from negosim.strategies.base import View
+from negosim.strategies.time_dependent import TimeDependent
+
+
+class TradeOff(TimeDependent):
+    """Time-dependent target, offered as a logroll ordered by salience ratio."""
+
+    name = "trade_off"
+    classifier: ClassVar[dict[str, bool]] = {
+        "concedes_over_time": True,
+        "reacts_to_opponent": False,
+        "stochastic": False,
+        "uses_linkage": True,
+    }
+    citation = (
+        "Raiffa, H. (1982). The Art and Science of Negotiation. Harvard UP; "
+        "Sebenius, J. K. (1983). Negotiation arithmetic. International Organization 37(2)."
+    )
+
+    def propose(self, view: View) -> np.ndarray:
+        ideal, goal = view.my_position, view.counterpart
+        mine, theirs = view.my_weights, view.counterpart_weights
+        cost = mine * issue_loss((goal - ideal) / view.span, view.loss)  # (R, I)
+        ratio = np.divide(mine, theirs, out=np.full_like(mine, np.inf), where=theirs > 0)
+        ratio = np.where(mine == 0, -1.0, ratio)  # free concessions first
+        order = np.argsort(ratio, axis=1, kind="stable")
+        sorted_cost = np.take_along_axis(cost, order, axis=1)
+        before = np.cumsum(sorted_cost, axis=1) - sorted_cost
+        budget = (1.0 - self.target(view))[:, None] - before
+        share = np.divide(budget, sorted_cost, out=np.ones_like(budget), where=sorted_cost > 0)
+        share = np.clip(share, 0.0, 1.0)
+        fraction = np.empty_like(share)
+        np.put_along_axis(fraction, order, inverse_loss(share, view.loss), axis=1)
+        return ideal + fraction * (goal - ideal)

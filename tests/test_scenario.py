@@ -1,0 +1,258 @@
+"""Scenario format, loader and validation (issue: foundation)."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import negosim as ns
+from negosim.cli import main as cli
+
+DATA = Path(__file__).parent / "data"
+BUNDLED = sorted((Path(__file__).parent.parent / "scenarios").glob("*.toml"))
+
+# file -> (field path named in the message, words of the problem)
+BAD = {
+    "malformed_toml": ("", "invalid TOML"),
+    "unknown_field": ("actors[0].salinece", "unknown field (did you mean 'salience'?)"),
+    "missing_field": ("issues[1].status_quo", "missing required field"),
+    "duplicate_id": ("actors[1].id", "duplicate id 'US'"),
+    "position_outside_scale": ("actors[1].position.shield", "must be in [0, 100], got 110"),
+    "negative_salience": ("actors[1].salience.shield", "must be in [0, 100], got -5"),
+    "no_salient_issue": ("actors[2].salience", "no salient issue"),
+    "unknown_actor": ("coalitions[0].members[0]", "unknown actor 'Polnd' (did you mean 'Poland'?)"),
+    "unknown_issue": (
+        "actors[2].position.kosova",
+        "unknown issue 'kosova' (did you mean 'kosovo'?)",
+    ),
+    "reservation_outside": ("actors[1].reservation", "must be in [0, 1], got 1.4"),
+    "distribution_low_above_high": ("uncertainty[0].low", "low must be below high"),
+    "unknown_distribution": ("uncertainty[0].dist", "got 'gaussian'"),
+    "unknown_target": ("uncertainty[0].target", "unknown issue 'kosov' (did you mean 'kosovo'?)"),
+    "unknown_strategy": (
+        "actors[0].strategy",
+        "unknown strategy 'boulwar' (did you mean 'boulware'?)",
+    ),
+    "wrong_type": ("actors[1].power", "must be a number, got a string"),
+}
+
+
+def test_every_bad_file_has_a_case():
+    assert {p.stem for p in (DATA / "bad").glob("*.toml")} == set(BAD)
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_file_names_file_field_and_problem(name):
+    path = DATA / "bad" / f"{name}.toml"
+    field, problem = BAD[name]
+    with pytest.raises(ns.ScenarioError) as err:
+        ns.load_scenario(path)
+    assert err.value.path == field
+    assert str(err.value).startswith(f"{path}: {field}" if field else f"{path}: invalid TOML")
+    assert problem in str(err.value)
+    if name == "malformed_toml":
+        assert "line 4, column 14" in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_cli_validate_bad_file_exits_2_with_one_line(name, capsys):
+    path = DATA / "bad" / f"{name}.toml"
+    assert cli(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert err.startswith(f"negosim: error: {path}: {BAD[name][0]}")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_files_validate(path, capsys):
+    assert cli(["validate", str(path)]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_bundled_scenarios_load_by_name():
+    names = ns.list_scenarios()
+    assert {"package_2007", "missile_defense_2007", "cfe_2007", "kosovo_status_2007"} <= set(names)
+    for name in names:
+        assert ns.load_scenario(name).id == name
+
+
+def test_unknown_bundled_name_suggests():
+    with pytest.raises(ns.ScenarioError, match="did you mean 'package_2007'"):
+        ns.load_scenario("package_2070")
+
+
+def test_package_2007_matches_the_facts_table(package):
+    """Spot checks against the facts file, section 3.1 (positions, saliences, capability)."""
+    sc = package
+    assert sc.issues == ("kosovo_status", "missile_defense", "cfe")
+    us, ru = sc.actor("US"), sc.actor("Russia")
+    assert (us.position["missile_defense"], us.salience["missile_defense"], us.power) == (
+        80,
+        85,
+        100,
+    )
+    assert (ru.position["cfe"], ru.salience["cfe"]) == (5, 70)
+    assert sc.actor("Poland").power_by_issue == {"missile_defense": 50}
+    assert sc.issue("missile_defense").status_quo == 70
+    assert sc.issue("cfe").status_quo == 75
+    nato = next(c for c in sc.coalitions if c.id == "nato")
+    assert len(nato.members) == 26 and nato.rule == "unanimity"
+    assert set(nato.ratifies) == {"missile_defense", "cfe"}
+    assert ru.exit is not None and ru.exit.issue == "cfe"
+    labels = " ".join(a.label for a in sc.issue("missile_defense").anchors)
+    for element in ("on the basis of threat", "Gabala", "liaison officers"):
+        assert element in labels
+    for actor in sc.actor_specs:  # every number carries a confidence code
+        for fld in ("position", "salience"):
+            assert set(actor.confidence[fld]) == set(actor.salience), (actor.id, fld)
+    for issue in sc.issue_specs:
+        assert issue.quote
+
+
+def test_single_issue_files_are_the_package_restricted(package):
+    for issue in package.issues:
+        single = ns.load_scenario(f"{issue}_2007")
+        restricted = package.restrict([issue])
+        assert single.issues == (issue,)
+        assert single.actors == restricted.actors
+        np.testing.assert_array_equal(single.positions, restricted.positions)
+        np.testing.assert_array_equal(single.salience, restricted.salience)
+
+
+def test_arrays_and_participation(data_dir):
+    sc = ns.load_scenario(data_dir / "minimal.toml")
+    assert sc.actors == ("US", "Russia", "Poland")
+    np.testing.assert_array_equal(sc.participation, [[1, 1], [1, 1], [0, 1]])
+    np.testing.assert_array_equal(sc.salience[2], [0, 85])
+    np.testing.assert_array_equal(sc.positions[2], [15, 90])  # status quo where not party
+    assert np.isnan(sc.reservation[0]) and sc.reservation[1] == 0.4
+    assert not sc.positions.flags.writeable
+
+
+def test_import_does_not_load_mesa():
+    code = "import negosim, sys; assert 'mesa' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_show_and_scenarios(capsys):
+    assert cli(["scenarios"]) == 0
+    assert "package_2007" in capsys.readouterr().out
+    assert cli(["show", "package_2007"]) == 0
+    out = capsys.readouterr().out
+    assert "Russia" in out and "10/90" in out  # missile defence position/salience
+
+
+# ----------------------------------------------------------------------------- properties
+
+ids = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
+
+
+@st.composite
+def scenario_dicts(draw):
+    n_issues = draw(st.integers(1, 4))
+    issue_ids = draw(st.lists(ids, min_size=n_issues, max_size=n_issues, unique=True))
+    issues = []
+    for i in issue_ids:
+        low = draw(st.floats(-100, 100))
+        high = low + draw(st.floats(1, 200))
+        sq = draw(st.floats(low, high))
+        issues.append({"id": i, "label": i.upper(), "scale": [low, high], "status_quo": sq})
+    n_actors = draw(st.integers(1, 5))
+    actor_ids = draw(st.lists(ids, min_size=n_actors, max_size=n_actors, unique=True))
+    actors = []
+    for a in actor_ids:
+        party = draw(st.lists(st.sampled_from(issue_ids), min_size=1, unique=True))
+        sal = {i: draw(st.floats(0, 100)) for i in party}
+        sal[party[0]] = draw(st.floats(1, 100))
+        pos = {}
+        for i in party:
+            spec = next(x for x in issues if x["id"] == i)
+            pos[i] = draw(st.floats(*spec["scale"]))
+        actor = {
+            "id": a,
+            "power": draw(st.floats(0.1, 100)),
+            "position": pos,
+            "salience": sal,
+            "role": draw(st.sampled_from(["negotiator", "ratifier", "mediator"])),
+        }
+        if draw(st.booleans()):
+            actor["reservation"] = draw(st.floats(0, 1))
+        actors.append(actor)
+    return {"scenario": {"id": "gen", "title": "generated"}, "issues": issues, "actors": actors}
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario_dicts())
+def test_valid_dicts_round_trip(data):
+    sc = ns.Scenario.from_dict(data)
+    for k, actor in enumerate(data["actors"]):
+        for j, issue in enumerate(data["issues"]):
+            party = issue["id"] in actor["salience"]
+            assert sc.participation[k, j] == party
+            if party:
+                assert sc.positions[k, j] == actor["position"][issue["id"]]
+                assert sc.salience[k, j] == actor["salience"][issue["id"]]
+        assert sc.power[k] == actor["power"]
+    again = ns.Scenario.from_dict(sc.to_dict())
+    assert again == sc
+    np.testing.assert_array_equal(again.positions, sc.positions)
+
+
+def _mutations():
+    leaf = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=8),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+    )
+    return st.lists(
+        st.tuples(st.integers(0, 10**6), st.sampled_from(["set", "drop", "rename"]), leaf),
+        min_size=1,
+        max_size=4,
+    )
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for k, v in enumerate(node):
+            yield from _paths(v, (*prefix, k))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutations())
+def test_random_mutations_raise_only_scenario_error(mutations):
+    doc = tomllib.loads((DATA / "minimal.toml").read_text())
+    for pick, kind, value in mutations:
+        paths = [p for p in _paths(doc) if p]
+        path = paths[pick % len(paths)]
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        last = path[-1]
+        if kind == "set":
+            parent[last] = copy.deepcopy(value)
+        elif kind == "drop":
+            del parent[last]
+        elif isinstance(parent, dict):
+            parent[str(value)[:6] or "x"] = parent.pop(last)
+    try:
+        sc = ns.Scenario.from_dict(doc, source="mutant")
+    except ns.ScenarioError as exc:
+        assert str(exc).startswith("mutant")
+    else:
+        assert sc.positions.shape == (len(sc.actors), len(sc.issues))
