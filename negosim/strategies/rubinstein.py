@@ -49,4 +49,4 @@ class Rubinstein(Strategy):
 
     def respond(self, view: View, offer_utility: np.ndarray) -> np.ndarray:
         d_me, d_other = self._discounts(view)
-        return offer_utility >= d_me * rubinstein_share(d_other, d_me) - ACCEPT_TOLERANCE
+        return offer_utility >= d_me * rubinstein_share(d_me, d_other) - ACCEPT_TOLERANCE

@@ -1,0 +1,210 @@
+"""Invariants of the vectorized core, reproducibility, results and the `negosim run` command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import bilateral
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import negosim as ns
+from negosim.cli import main as cli
+from negosim.engine import run_batch
+
+SAFE_STRATEGIES = ["boulware", "linear", "conceder", "hardliner", "random_walk", "tit_for_tat",
+                   "absolute_tit_for_tat", "trade_off"]  # fmt: skip
+"""Strategies that never accept less than their reservation (Rubinstein ignores it by design)."""
+
+
+@st.composite
+def worlds(draw):
+    """Random scenarios: 2-4 negotiators, some ratifiers in a coalition, 1-3 issues."""
+    n_issues = draw(st.integers(1, 3))
+    n_neg, n_rat = draw(st.integers(2, 4)), draw(st.integers(0, 3))
+    issues = []
+    for k in range(n_issues):
+        low = draw(st.floats(-50, 50))
+        high = low + draw(st.floats(1, 100))
+        issues.append({"id": f"i{k}", "label": "x", "scale": [low, high],
+                       "status_quo": draw(st.floats(low, high))})  # fmt: skip
+    actors = []
+    for a in range(n_neg + n_rat):
+        pos = {i["id"]: draw(st.floats(*i["scale"])) for i in issues}
+        sal = {i["id"]: draw(st.floats(1, 100)) for i in issues}
+        actor = {"id": f"a{a}", "power": draw(st.floats(0.5, 50)), "position": pos, "salience": sal,
+                 "role": "negotiator" if a < n_neg else "ratifier"}  # fmt: skip
+        if draw(st.booleans()):
+            actor["reservation"] = draw(st.floats(0, 0.9))
+        if a < n_neg:
+            actor["strategy"] = draw(st.sampled_from(SAFE_STRATEGIES))
+        actors.append(actor)
+    doc = {"scenario": {"id": "w", "title": "w", "rounds": draw(st.integers(2, 30)),
+                        "loss": draw(st.sampled_from(["linear", "quadratic"])),
+                        "estimate_spread": 5.0},
+           "issues": issues, "actors": actors}  # fmt: skip
+    if n_rat:
+        doc["coalitions"] = [{"id": "c", "members": [f"a{a}" for a in range(n_neg, n_neg + n_rat)],
+                              "ratifies": [issues[0]["id"]],
+                              "rule": draw(st.sampled_from(["unanimity", "majority"]))}]  # fmt: skip
+    for actor in actors:
+        actor["confidence"] = "E"
+    return ns.Scenario.from_dict(doc)
+
+
+@settings(max_examples=40, deadline=None)
+@given(worlds(), st.sampled_from(["alternating", "mediated"]), st.integers(0, 2**32 - 1))
+def test_invariants(sc, protocol, seed):
+    res = ns.simulate(sc, 30, seed=seed, protocol=protocol, chunk_size=11)
+    assert np.all(res.outcome >= sc.low - 1e-9) and np.all(res.outcome <= sc.high + 1e-9)
+    assert not np.isnan(res.utility).any()
+    batch = ns.sample(sc, 30, seed)
+    negotiators = sc.role_mask("negotiator")
+    agreed = res.agreed
+    assert np.all(res.utility[agreed][:, negotiators] >= batch.reservation[agreed][:, negotiators] - 1e-9)
+    assert np.all(res.utility[~agreed] == batch.reservation[~agreed])
+    assert np.all(res.outcome[~agreed] == sc.status_quo)
+    assert np.all((res.rounds >= 0) & (res.rounds <= sc.rounds))
+
+
+def _stochastic_world():
+    sc = bilateral([[80, 20, 50], [10, 70, 40]], [[70, 30, 50], [40, 80, 20]], (0.3, 0.2),
+                   rounds=40, status_quo=[50, 50, 50])  # fmt: skip
+    data = sc.to_dict()
+    data["uncertainty"] = [
+        {"target": "A.salience.i0", "dist": "uniform", "low": 20, "high": 90},
+        {"target": "B.position.i1", "dist": "normal", "mean": 70, "sd": 15},
+        {"target": "B.reservation", "dist": "pert", "low": 0, "mode": 0.2, "high": 0.6},
+    ]
+    return ns.Scenario.from_dict(data)
+
+
+def test_same_seed_same_runs_whatever_the_chunking():
+    sc = _stochastic_world()
+    strategies = {"A": "random_walk", "B": "trade_off"}
+    results = [ns.simulate(sc, 2500, seed=11, strategies=strategies, chunk_size=c) for c in (1, 7, 1000)]
+    for other in results[1:]:
+        for name in ("agreed", "outcome", "utility", "rounds", "exited"):
+            np.testing.assert_array_equal(getattr(results[0], name), getattr(other, name))
+    assert len(np.unique(results[0].rounds)) > 3  # the randomness matters
+
+
+def test_chunk_order_does_not_matter():
+    sc, strategies = _stochastic_world(), {"A": "random_walk", "B": "random_walk"}
+    whole = ns.simulate(sc, 3000, seed=5, strategies=strategies)
+    starts = [2000, 0, 1000]
+    parts = {s: run_batch(ns.sample(sc, 1000, 5, start=s), strategies=strategies) for s in starts}
+    for name in ("agreed", "outcome", "utility", "rounds"):
+        joined = np.concatenate([parts[s][name] for s in sorted(starts)])
+        np.testing.assert_array_equal(joined, getattr(whole, name))
+
+
+def test_different_seeds_differ():
+    sc = _stochastic_world()
+    a, b = (ns.sample(sc, 100, seed) for seed in (1, 2))
+    assert not np.array_equal(a.salience, b.salience)
+
+
+def test_sampling_respects_distributions_and_broadcasts():
+    sc = _stochastic_world()
+    batch = ns.sample(sc, 20_000, seed=3)
+    s = batch.salience[:, 0, 0]
+    assert s.min() >= 20 and s.max() <= 90 and abs(s.mean() - 55) < 1
+    assert batch.positions[:, 1, 1].max() <= 100 and batch.positions[:, 1, 1].min() >= 0
+    r = batch.reservation[:, 1]
+    assert abs(r.mean() - (0 + 4 * 0.2 + 0.6) / 6) < 0.01  # beta-PERT mean
+    fixed = ns.sample(bilateral([[1], [2]], [[1], [1]]), 1000, seed=0)
+    assert fixed.positions.strides[0] == 0  # broadcast, not copied
+
+
+@pytest.mark.parametrize("runs", [0, 1])
+def test_zero_and_one_run(runs, package):
+    res = ns.simulate(package, runs, seed=1)
+    assert res.agreed.shape == (runs,) and res.outcome.shape == (runs, 3)
+    assert res.utility.shape == (runs, len(package.actors))
+    assert len(res.to_frame()) == runs
+    str(res.summary())
+
+
+def test_exit_option_ends_runs(data_dir):
+    sc = ns.load_scenario(data_dir / "minimal.toml")
+    res = ns.simulate(sc, 5, seed=0, strategies={"US": "hardliner", "Russia": "hardliner"})
+    first = int(np.ceil(0.9 * (sc.rounds - 1)))
+    assert np.all(res.exited == sc.actor_index("Russia")) and np.all(res.rounds == first)
+    assert not res.agreed.any()
+
+
+def test_mediated_agrees_on_an_acceptable_compromise():
+    """Symmetric parties: the opening text (the weighted mean, 50) is worth 0.5 to both, at
+    least their reservation 0.4, so the conceders accept it at once when their targets drop."""
+    sc = bilateral([[100], [0]], [[1], [1]], (0.4, 0.4), rounds=11)
+    res = ns.simulate(sc, 1, seed=0, protocol="mediated", strategies={"A": "linear", "B": "linear"})
+    assert res.agreed[0]
+    np.testing.assert_allclose(res.outcome[0], [50.0])
+    # linear targets 1 - 0.6 * tau fall to 0.5 at tau = 5/6, i.e. round 9 of 0..10 (first >=)
+    assert res.rounds[0] == 9
+
+
+def test_trace_records_rounds(package):
+    res = ns.simulate(package, 20, seed=2, trace=3)
+    tr = res.trace
+    assert tr["offer"].shape == (3, package.rounds, 3)
+    assert set(tr["proposer"][tr["proposer"] >= 0]) <= {0, 1}
+    last = res.rounds[0]
+    assert np.isfinite(tr["offer"][0, : min(last, package.rounds)]).all()
+
+
+def test_summary_and_frame(package):
+    res = ns.simulate(package, 200, seed=3)
+    frame = res.to_frame()
+    assert list(frame.columns[:4]) == ["run", "agreed", "rounds", "exited"]
+    assert f"utility.{package.actors[0]}" in frame and "outcome.cfe" in frame
+    s = res.summary()
+    assert s.agreement.loc[0, "ci_low"] <= s.agreement.loc[0, "rate"] <= s.agreement.loc[0, "ci_high"]
+    assert isinstance(s.outcomes, pd.DataFrame) and "q50" in s.outcomes
+
+
+def test_unknown_strategy_actor_or_protocol_in_python_api(package):
+    with pytest.raises(KeyError, match="unknown actor 'Rusia' \\(did you mean 'Russia'"):
+        ns.simulate(package, 1, strategies={"Rusia": "boulware"})
+    with pytest.raises(KeyError, match="Germany.*not a negotiator"):
+        ns.simulate(package, 1, strategies={"Germany": "boulware"})
+    with pytest.raises(KeyError, match="unknown protocol 'alternatng'"):
+        ns.simulate(package, 1, protocol="alternatng")
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--protocol", "bargain"], "unknown protocol 'bargain'"),
+        (["--strategy", "Russia=boulwar"], "unknown strategy 'boulwar'"),
+        (["--strategy", "Rusia=boulware"], "unknown actor 'Rusia'"),
+        (["--strategy", "Russia=boulware:e=x"], "'e': 'x' is not a number"),
+        (["--set", "Russia.salience.kosovo=3"], "unknown issue 'kosovo'"),
+        (["--set", "Russia.salience.cfe=300"], "actors[1].salience.cfe: must be in [0, 100]"),
+        (["--set", "Rusia.power=3"], "unknown actor 'Rusia'"),
+    ],
+)
+def test_run_bad_input_exits_2_with_one_line(args, named, capsys):
+    assert cli(["run", "package_2007", "--runs", "2", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("negosim: error:")
+    assert named in err
+
+
+def test_run_writes_table_and_figure(tmp_path, capsys):
+    out, fig = tmp_path / "runs.parquet", tmp_path / "fig.png"
+    code = cli(["run", "package_2007", "--runs", "300", "--seed", "1", "--set",
+                "Russia.salience.kosovo_status=40", "--strategy", "US=conceder",
+                "--out", str(out), "--plot", str(fig)])  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "agreement:" in text and "mean utility per negotiator" in text
+    frame = pd.read_parquet(out)
+    assert len(frame) == 300 and "outcome.missile_defense" in frame
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob("*.part"))

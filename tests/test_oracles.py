@@ -1,0 +1,154 @@
+"""The core against results derived independently of it: closed forms and LPs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import bilateral
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+import negosim as ns
+from negosim.engine import resolve_strategies
+from negosim.protocols import Table
+from negosim.results import wilson_interval
+from negosim.strategies import Rubinstein, TimeDependent, TradeOff
+
+
+def time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds):
+    """Agreement round and outcome of two time-dependent negotiators on one 0..100 issue.
+
+    With u*(tau) = r + (1 - r)(1 - tau^(1/e)) and linear loss, the proposer P offers the
+    point at utility u*_P on its side of the other, i.e. it moves (1 - u*_P) * 100 toward
+    it; the responder R then gets 1 - D + (1 - u*_P) with D = |b - a| / 100. R accepts iff
+    that is >= u*_R, i.e. iff u*_A + u*_B <= 2 - D, the same condition whoever proposes.
+    So agreement comes at the first round where it holds; A proposes in even rounds.
+    """
+    tau = np.arange(rounds) / (rounds - 1)
+    ua = ra + (1 - ra) * (1 - tau ** (1 / ea))
+    ub = rb + (1 - rb) * (1 - tau ** (1 / eb))
+    gap = (2 - abs(b - a) / 100) - (ua + ub)
+    hits = np.flatnonzero(gap >= 0)
+    if not hits.size:
+        return None, None, gap
+    t = int(hits[0])
+    mine, other, u = (a, b, ua[t]) if t % 2 == 0 else (b, a, ub[t])
+    step = min((1 - u) * 100, abs(other - mine))
+    return t, mine + np.sign(other - mine) * step, gap
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    a=st.floats(0, 100), b=st.floats(0, 100),
+    ea=st.floats(0.1, 10), eb=st.floats(0.1, 10),
+    ra=st.floats(0, 0.9), rb=st.floats(0, 0.9),
+    rounds=st.integers(2, 150),
+)  # fmt: skip
+def test_time_dependent_bilateral_matches_closed_form(a, b, ea, eb, ra, rb, rounds):
+    t, x, gap = time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds)
+    assume(np.min(np.abs(gap)) > 1e-7)  # away from the knife edge of the acceptance test
+    sc = bilateral([[a], [b]], [[50], [50]], (ra, rb), rounds=rounds)
+    res = ns.simulate(sc, 1, seed=0, strategies={"A": TimeDependent(ea), "B": TimeDependent(eb)})
+    if t is None:
+        assert not res.agreed[0]
+        assert res.rounds[0] == rounds
+        np.testing.assert_allclose(res.utility[0], [ra, rb])
+    else:
+        assert res.agreed[0]
+        assert res.rounds[0] == t
+        np.testing.assert_allclose(res.outcome[0, 0], x, atol=1e-9)
+
+
+def test_time_dependent_targets_match_published_values():
+    """models.md 3.4 (Genius form, k = 0, t = 0.5): e = 0.2 -> 0.96875, 1 -> 0.5, 5 -> 0.1294494."""
+    sc = bilateral([[0], [100]], [[1], [1]], (0.0, 0.0), rounds=3)  # tau = 0.5 at t = 1
+    table = Table(ns.sample(sc, 1), resolve_strategies(sc), 3)
+    for e, expected in ((0.2, 0.96875), (1.0, 0.5), (5.0, 0.1294494)):
+        assert TimeDependent(e).target(table.view(0, 1))[0] == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize(("d1", "d2"), [(0.9, 0.9), (0.9, 0.8), (0.5, 0.95), (0.99, 0.3)])
+def test_rubinstein_spe_agrees_at_once_on_the_split(d1, d2):
+    """Rubinstein (1982): x1* = (1 - d2) / (1 - d1 d2); e.g. (0.9, 0.8) -> 0.7142857."""
+    sc = bilateral([[100], [0]], [[1], [1]], (0.0, 0.0), discount=(d1, d2))
+    res = ns.simulate(sc, 1, seed=0, strategies={"A": Rubinstein(), "B": Rubinstein()})
+    share = (1 - d2) / (1 - d1 * d2)
+    assert res.agreed[0] and res.rounds[0] == 0
+    np.testing.assert_allclose(res.outcome[0, 0], 100 * share, rtol=1e-12)
+    np.testing.assert_allclose(res.utility[0], [share, 1 - share], rtol=1e-12)
+    if (d1, d2) == (0.9, 0.8):
+        assert share == pytest.approx(0.7142857, abs=1e-7)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 5), data=st.data(),
+    tau=st.floats(0, 1), r=st.floats(0, 0.9),
+)  # fmt: skip
+def test_trade_off_offers_are_pareto_efficient(n, data, tau, r):
+    """No package gives the counterpart more while keeping the proposer's utility (an LP)."""
+    pos = [data.draw(st.lists(st.floats(0, 100), min_size=n, max_size=n)) for _ in "AB"]
+    sal = [data.draw(st.lists(st.floats(1, 100), min_size=n, max_size=n)) for _ in "AB"]
+    rounds = 101
+    sc = bilateral(pos, sal, (r, r), rounds=rounds)
+    batch = ns.sample(sc, 1)
+    table = Table(batch, {0: TradeOff(), 1: TradeOff()}, rounds)
+    t = round(tau * (rounds - 1))
+    offer = TradeOff().propose(table.view(0, t))[0]
+    a, b = np.array(pos[0]), np.array(pos[1])
+    wa, wb = batch.weights[0, 0], batch.weights[0, 1]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    assert np.all(offer >= lo - 1e-9) and np.all(offer <= hi + 1e-9)
+    # Between the ideals, u_A = 1 - sum wa*|x - a|/100 is linear: sign(x - a) = sign(b - a).
+    sa, sb = np.sign(b - a), np.sign(a - b)
+    ua = 1 - np.sum(wa * np.abs(offer - a)) / 100
+    ub = 1 - np.sum(wb * np.abs(offer - b)) / 100
+    # maximise u_B = const - sum wb*sb*(x - b)/100 s.t. sum wa*sa*(x - a)/100 <= 1 - ua
+    lp = linprog(c=wb * sb / 100, A_ub=[wa * sa / 100], b_ub=[1 - ua + np.sum(wa * sa * a) / 100],
+                 bounds=list(zip(lo, hi, strict=True)), method="highs")  # fmt: skip
+    assert lp.status == 0
+    best_ub = 1 - (lp.fun - np.sum(wb * sb * b) / 100)
+    assert ub >= best_ub - 1e-9
+
+
+FACTS_EXAMPLE_2 = {
+    "positions": [[100, 100], [0, 0]],
+    "saliences": [[30, 70], [80, 20]],
+    "reservations": (0.6, 0.6),
+}
+
+
+def test_linkage_creates_agreement_no_single_issue_has():
+    """Facts file 6.2, example 2: U_A = 0.3 x1 + 0.7 x2 >= 0.6, U_B = 0.8 (1 - x1) +
+    0.2 (1 - x2) >= 0.6. No issue alone has a zone of agreement; the feasible packages are
+    the quadrilateral (0, 6/7), (0, 1), (0.25, 1), (0.32, 0.72)."""
+    sc = bilateral(**FACTS_EXAMPLE_2)
+    strategies = {"A": TradeOff(), "B": TradeOff()}
+    gain = ns.gain_from_linkage(sc, runs=5, seed=1, strategies=strategies)
+    assert gain.loc["package", "agreement_rate"] == 1.0
+    assert gain.loc["issue_by_issue", "agreement_rate"] == 0.0
+    assert gain.loc["gain", "joint_utility"] > 0
+    res = ns.simulate(sc, 1, seed=1, strategies=strategies)
+    x1, x2 = res.outcome[0] / 100
+    assert 0.3 * x1 + 0.7 * x2 >= 0.6 - 1e-9
+    assert 0.8 * (1 - x1) + 0.2 * (1 - x2) >= 0.6 - 1e-9
+    assert 0 <= x1 <= 0.32 + 1e-9 and 0.72 - 1e-9 <= x2 <= 1
+
+
+def test_identical_saliences_give_no_linkage_gain():
+    """With equal saliences every package splits the same total utility (u_A + u_B = 1), so
+    linking issues adds nothing."""
+    sc = bilateral([[100, 100], [0, 0]], [[50, 50], [50, 50]], (0.4, 0.4))
+    gain = ns.gain_from_linkage(sc, runs=5, seed=1, strategies={"A": "trade_off", "B": "trade_off"})
+    assert gain.loc["package", "agreement_rate"] == gain.loc["issue_by_issue", "agreement_rate"] == 1
+    assert gain.loc["gain", "joint_utility"] == pytest.approx(0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "expected"),
+    [(50, 100, (0.4038315, 0.5961685)), (0, 10, (0.0, 0.2775328)), (10, 10, (0.7224672, 1.0))],
+)
+def test_wilson_interval(k, n, expected):
+    """Reference values of the Wilson score interval (z = 1.959964)."""
+    assert wilson_interval(k, n) == pytest.approx(expected, abs=1e-6)

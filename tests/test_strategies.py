@@ -1,0 +1,118 @@
+"""Every registered strategy, one by one, against the shared contract (in the Axelrod way)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import bilateral
+
+import negosim as ns
+from negosim.protocols import Table
+from negosim.strategies import (
+    Boulware,
+    Conceder,
+    Hardliner,
+    Linear,
+    Strategy,
+    get_strategy_class,
+    make_strategy,
+    register,
+    strategy_names,
+)
+
+CLASSIFIER_KEYS = {"concedes_over_time", "reacts_to_opponent", "stochastic", "uses_linkage"}
+NAMES = strategy_names()
+
+
+def _table(strategy: Strategy, runs: int = 64, rounds: int = 21) -> Table:
+    sc = bilateral([[90, 10, 60], [10, 80, 20]], [[70, 20, 40], [30, 60, 50]], (0.3, 0.25),
+                   rounds=rounds, status_quo=[50, 50, 50], discount=(0.95, 0.9))  # fmt: skip
+    return Table(ns.sample(sc, runs, seed=4), {0: strategy, 1: make_strategy("linear")}, rounds)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declares_name_citation_and_classifier(name):
+    cls = get_strategy_class(name)
+    assert cls.name == name
+    assert cls.citation.strip()
+    assert set(cls.classifier) == CLASSIFIER_KEYS
+    assert all(isinstance(v, bool) for v in cls.classifier.values())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_offers_stay_between_ideal_and_counterpart(name):
+    strategy = make_strategy(name)
+    table = _table(strategy)
+    for t in range(table.rounds):
+        offer = strategy.propose(table.view(0, t))
+        ideal, other = table.positions[:, 0, :], table.counterpart[0]
+        lo, hi = np.minimum(ideal, other), np.maximum(ideal, other)
+        assert np.all(offer >= lo - 1e-9) and np.all(offer <= hi + 1e-9)
+        strategy.observe(table.view(0, t), 1, make_strategy("linear").propose(table.view(1, t)))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "rubinstein"])
+def test_targets_stay_between_reservation_and_one(name):
+    strategy = make_strategy(name)
+    table = _table(strategy)
+    for t in range(table.rounds):
+        target = strategy.target(table.view(0, t))
+        assert np.all(target <= 1 + 1e-12)
+        assert np.all(target >= table.reservation[:, 0] - 1e-12)
+        strategy.observe(table.view(0, t), 1, make_strategy("conceder").propose(table.view(1, t)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_acceptance_is_monotone_in_utility(name):
+    strategy = make_strategy(name)
+    view = _table(strategy).view(0, 10)
+    grid = np.linspace(0, 1, 101)
+    accepted = np.array([strategy.respond(view, np.full(view.runs, u)) for u in grid])
+    assert np.all(np.diff(accepted.astype(int), axis=0) >= 0)  # once accepted, always accepted
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_given_the_seed(name):
+    runs = [
+        ns.simulate(bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2)), 50, seed=9,
+                    strategies={"A": name, "B": "linear"})
+        for _ in range(2)
+    ]  # fmt: skip
+    np.testing.assert_array_equal(runs[0].outcome, runs[1].outcome)
+
+
+def test_time_dependent_family_orders_concession():
+    """At mid-time a Boulware keeps more than Linear, which keeps more than a Conceder."""
+    table = _table(Linear())
+    view = table.view(0, 10)
+    boulware, linear, conceder = (s.target(view) for s in (Boulware(), Linear(), Conceder()))
+    assert np.all(boulware > linear) and np.all(linear > conceder)
+    assert np.all(Hardliner().target(view) == 1)
+
+
+def test_names_are_forgiving_and_errors_helpful():
+    assert get_strategy_class("Boulware") is Boulware
+    assert get_strategy_class("TitForTat").name == "tit_for_tat"
+    with pytest.raises(KeyError, match="did you mean 'conceder'"):
+        make_strategy("concedr")
+    with pytest.raises(TypeError, match="takes parameters"):
+        make_strategy("boulware", k=3)
+    with pytest.raises(ValueError, match="e must be > 0"):
+        make_strategy("boulware", e=-1)
+
+
+def test_a_user_strategy_registers_and_plays():
+    class Stubborn(Linear):
+        """Concedes linearly but never below 0.8."""
+
+        name = "stubborn_test"
+        citation = "test"
+
+        def target(self, view):
+            return np.maximum(super().target(view), 0.8)
+
+    register(Stubborn)
+    assert "stubborn_test" in strategy_names()
+    sc = bilateral([[100], [0]], [[1], [1]], (0.0, 0.0))
+    res = ns.simulate(sc, 3, seed=1, strategies={"A": "stubborn_test", "B": "linear"})
+    assert np.all(res.utility[:, 0] >= 0.8 - 1e-9)
