@@ -94,3 +94,42 @@ def inverse_loss(loss_budget: np.ndarray, loss: str = "linear") -> np.ndarray:
     """Fraction of a straight move whose loss equals ``loss_budget`` (inverse of the loss)."""
     budget = np.maximum(loss_budget, 0.0)
     return budget if loss == "linear" else np.sqrt(budget)
+
+
+class PackageEvaluator:
+    """Fast repeated evaluation of one package per run for every actor.
+
+    Stores positions and scaled weights issue-major, ``(I, R, A)``, so each issue is one
+    contiguous ``(R, A)`` pass with in-place arithmetic; the result equals :func:`utilities`.
+    Used by the protocols, which evaluate a new package for every actor each round.
+    """
+
+    def __init__(self, positions: np.ndarray, weights: np.ndarray, span: np.ndarray,
+                 loss: str = "linear") -> None:  # fmt: skip
+        issue_loss(np.zeros(1), loss)  # validates the loss name
+        self.loss = loss
+        scale = span if loss == "linear" else np.square(span)
+        self._positions = np.ascontiguousarray(np.moveaxis(positions, -1, 0))
+        self._weights = np.ascontiguousarray(np.moveaxis(weights / scale, -1, 0))
+
+    def take(self, keep: np.ndarray) -> PackageEvaluator:
+        """The evaluator restricted to the runs in ``keep``."""
+        out = object.__new__(PackageEvaluator)
+        out.loss = self.loss
+        out._positions = np.ascontiguousarray(self._positions[:, keep])
+        out._weights = np.ascontiguousarray(self._weights[:, keep])
+        return out
+
+    def __call__(self, packages: np.ndarray) -> np.ndarray:
+        """Utilities ``(R, A)`` of packages ``(R, I)``."""
+        total = np.ones(self._positions.shape[1:])
+        gap = np.empty_like(total)
+        for i in range(self._positions.shape[0]):
+            np.subtract(packages[:, i, None], self._positions[i], out=gap)
+            if self.loss == "linear":
+                np.abs(gap, out=gap)
+            else:
+                np.square(gap, out=gap)
+            gap *= self._weights[i]
+            total -= gap
+        return total

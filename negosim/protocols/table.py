@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from negosim.preferences import utilities
+from negosim.preferences import PackageEvaluator
 from negosim.sampling import ScenarioBatch
 from negosim.strategies import Strategy, View
 
@@ -69,6 +69,7 @@ class Table:
         self.reservation = np.ascontiguousarray(batch.reservation)
         self.discount = np.ascontiguousarray(batch.discount)
         self.status_quo = sc.status_quo
+        self.evaluate = PackageEvaluator(self.positions, self.weights, self.span, self.loss)
         self.counterpart, self.counterpart_weights = {}, {}
         for a in self.negotiators:
             self.counterpart[a], self.counterpart_weights[a] = self._counterpart(batch, a)
@@ -164,7 +165,7 @@ class Table:
     # ------------------------------------------------------------------ round helpers
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """Every actor's utility of one package per open run, ``(R, A)``."""
-        return utilities(packages, self.positions, self.weights, self.span, self.loss)
+        return self.evaluate(packages)
 
     def coalition_consent(self, offer: np.ndarray, votes: np.ndarray) -> np.ndarray:
         """Per coalition, whether it consents ``(R, C)``; coalitions whose ratified issues
@@ -226,6 +227,7 @@ class Table:
         keep = self.live
         self.ids = self.ids[keep]
         self.positions, self.weights = self.positions[keep], self.weights[keep]
+        self.evaluate = self.evaluate.take(keep)
         self.issue_power = self.issue_power[keep]
         self.reservation, self.discount = self.reservation[keep], self.discount[keep]
         self.counterpart = {a: v[keep] for a, v in self.counterpart.items()}
