@@ -33,6 +33,8 @@ bench: $(VENV)/.dev
 	mkdir -p benchmarks/results
 	$(BIN)/python -m pytest benchmarks --benchmark-only \
 		--benchmark-json=benchmarks/results/latest.json -p no:cacheprovider
+	$(BIN)/python benchmarks/report.py benchmarks/results/latest.json > benchmarks/results/latest.md
+	cat benchmarks/results/latest.md
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -68,7 +68,7 @@ def parse_strategy(spec: Strategy | str) -> Strategy:
     return make_strategy(name.strip(), **params)
 
 
-def _with_sampled_params(
+def with_sampled_params(
     batch: ScenarioBatch, strategies: dict[int, Strategy], scenario_defaults: set[int]
 ) -> dict[int, Strategy]:
     """Strategies whose parameters the scenario samples get one value per run."""
@@ -113,7 +113,7 @@ def iter_chunks(
         batch = sample(scenario, min(chunk_size, runs - start), seed, start=start)
         table = Table(
             batch,
-            _with_sampled_params(batch, chosen, from_scenario),
+            with_sampled_params(batch, chosen, from_scenario),
             rounds,
             trace=max(0, trace - start),
         )
@@ -136,7 +136,7 @@ def run_batch(
     from_scenario = {i for i in chosen if sc.actors[i] not in (strategies or {})}
     table = Table(
         batch,
-        _with_sampled_params(batch, chosen, from_scenario),
+        with_sampled_params(batch, chosen, from_scenario),
         int(rounds or sc.rounds),
         trace=trace,
     )

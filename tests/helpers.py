@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import strategies as st
+
 import negosim as ns
 
 
@@ -26,7 +28,9 @@ def bilateral(
         for k in range(n)
     ]  # fmt: skip
     actors = []
-    for name, pos, sal, res, disc in zip("AB", positions, saliences, reservations, discount, strict=True):
+    for name, pos, sal, res, disc in zip(
+        "AB", positions, saliences, reservations, discount, strict=True
+    ):
         actor: dict[str, Any] = {
             "id": name, "power": 1.0,
             "position": {f"i{k}": float(v) for k, v in enumerate(pos)},
@@ -39,4 +43,44 @@ def bilateral(
         actors.append(actor)
     doc = {"scenario": {"id": "bilateral", "title": "test", "rounds": rounds}, "issues": issues,
            "actors": actors, **extra}  # fmt: skip
+    return ns.Scenario.from_dict(doc)
+
+
+SAFE_STRATEGIES = ["boulware", "linear", "conceder", "hardliner", "random_walk", "tit_for_tat",
+                   "absolute_tit_for_tat", "trade_off"]  # fmt: skip
+"""Strategies that never accept less than their reservation (Rubinstein ignores it by design)."""
+
+
+@st.composite
+def worlds(draw):
+    """Random scenarios: 2-4 negotiators, some ratifiers in a coalition, 1-3 issues."""
+    n_issues = draw(st.integers(1, 3))
+    n_neg, n_rat = draw(st.integers(2, 4)), draw(st.integers(0, 3))
+    issues = []
+    for k in range(n_issues):
+        low = draw(st.floats(-50, 50))
+        high = low + draw(st.floats(1, 100))
+        issues.append({"id": f"i{k}", "label": "x", "scale": [low, high],
+                       "status_quo": draw(st.floats(low, high))})  # fmt: skip
+    actors = []
+    for a in range(n_neg + n_rat):
+        pos = {i["id"]: draw(st.floats(*i["scale"])) for i in issues}
+        sal = {i["id"]: draw(st.floats(1, 100)) for i in issues}
+        actor = {"id": f"a{a}", "power": draw(st.floats(0.5, 50)), "position": pos, "salience": sal,
+                 "role": "negotiator" if a < n_neg else "ratifier"}  # fmt: skip
+        if draw(st.booleans()):
+            actor["reservation"] = draw(st.floats(0, 0.9))
+        if a < n_neg:
+            actor["strategy"] = draw(st.sampled_from(SAFE_STRATEGIES))
+        actors.append(actor)
+    doc = {"scenario": {"id": "w", "title": "w", "rounds": draw(st.integers(2, 30)),
+                        "loss": draw(st.sampled_from(["linear", "quadratic"])),
+                        "estimate_spread": 5.0},
+           "issues": issues, "actors": actors}  # fmt: skip
+    if n_rat:
+        doc["coalitions"] = [{"id": "c", "members": [f"a{a}" for a in range(n_neg, n_neg + n_rat)],
+                              "ratifies": [issues[0]["id"]],
+                              "rule": draw(st.sampled_from(["unanimity", "majority"]))}]  # fmt: skip
+    for actor in actors:
+        actor["confidence"] = "E"
     return ns.Scenario.from_dict(doc)

@@ -5,52 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import bilateral
+from helpers import bilateral, worlds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.cli import main as cli
 from negosim.engine import run_batch
-
-SAFE_STRATEGIES = ["boulware", "linear", "conceder", "hardliner", "random_walk", "tit_for_tat",
-                   "absolute_tit_for_tat", "trade_off"]  # fmt: skip
-"""Strategies that never accept less than their reservation (Rubinstein ignores it by design)."""
-
-
-@st.composite
-def worlds(draw):
-    """Random scenarios: 2-4 negotiators, some ratifiers in a coalition, 1-3 issues."""
-    n_issues = draw(st.integers(1, 3))
-    n_neg, n_rat = draw(st.integers(2, 4)), draw(st.integers(0, 3))
-    issues = []
-    for k in range(n_issues):
-        low = draw(st.floats(-50, 50))
-        high = low + draw(st.floats(1, 100))
-        issues.append({"id": f"i{k}", "label": "x", "scale": [low, high],
-                       "status_quo": draw(st.floats(low, high))})  # fmt: skip
-    actors = []
-    for a in range(n_neg + n_rat):
-        pos = {i["id"]: draw(st.floats(*i["scale"])) for i in issues}
-        sal = {i["id"]: draw(st.floats(1, 100)) for i in issues}
-        actor = {"id": f"a{a}", "power": draw(st.floats(0.5, 50)), "position": pos, "salience": sal,
-                 "role": "negotiator" if a < n_neg else "ratifier"}  # fmt: skip
-        if draw(st.booleans()):
-            actor["reservation"] = draw(st.floats(0, 0.9))
-        if a < n_neg:
-            actor["strategy"] = draw(st.sampled_from(SAFE_STRATEGIES))
-        actors.append(actor)
-    doc = {"scenario": {"id": "w", "title": "w", "rounds": draw(st.integers(2, 30)),
-                        "loss": draw(st.sampled_from(["linear", "quadratic"])),
-                        "estimate_spread": 5.0},
-           "issues": issues, "actors": actors}  # fmt: skip
-    if n_rat:
-        doc["coalitions"] = [{"id": "c", "members": [f"a{a}" for a in range(n_neg, n_neg + n_rat)],
-                              "ratifies": [issues[0]["id"]],
-                              "rule": draw(st.sampled_from(["unanimity", "majority"]))}]  # fmt: skip
-    for actor in actors:
-        actor["confidence"] = "E"
-    return ns.Scenario.from_dict(doc)
 
 
 @settings(max_examples=40, deadline=None)
@@ -62,7 +23,9 @@ def test_invariants(sc, protocol, seed):
     batch = ns.sample(sc, 30, seed)
     negotiators = sc.role_mask("negotiator")
     agreed = res.agreed
-    assert np.all(res.utility[agreed][:, negotiators] >= batch.reservation[agreed][:, negotiators] - 1e-9)
+    assert np.all(
+        res.utility[agreed][:, negotiators] >= batch.reservation[agreed][:, negotiators] - 1e-9
+    )
     assert np.all(res.utility[~agreed] == batch.reservation[~agreed])
     assert np.all(res.outcome[~agreed] == sc.status_quo)
     assert np.all((res.rounds >= 0) & (res.rounds <= sc.rounds))
@@ -83,7 +46,9 @@ def _stochastic_world():
 def test_same_seed_same_runs_whatever_the_chunking():
     sc = _stochastic_world()
     strategies = {"A": "random_walk", "B": "trade_off"}
-    results = [ns.simulate(sc, 2500, seed=11, strategies=strategies, chunk_size=c) for c in (1, 7, 1000)]
+    results = [
+        ns.simulate(sc, 2500, seed=11, strategies=strategies, chunk_size=c) for c in (1, 7, 1000)
+    ]
     for other in results[1:]:
         for name in ("agreed", "outcome", "utility", "rounds", "exited"):
             np.testing.assert_array_equal(getattr(results[0], name), getattr(other, name))
@@ -161,7 +126,9 @@ def test_summary_and_frame(package):
     assert list(frame.columns[:4]) == ["run", "agreed", "rounds", "exited"]
     assert f"utility.{package.actors[0]}" in frame and "outcome.cfe" in frame
     s = res.summary()
-    assert s.agreement.loc[0, "ci_low"] <= s.agreement.loc[0, "rate"] <= s.agreement.loc[0, "ci_high"]
+    assert (
+        s.agreement.loc[0, "ci_low"] <= s.agreement.loc[0, "rate"] <= s.agreement.loc[0, "ci_high"]
+    )
     assert isinstance(s.outcomes, pd.DataFrame) and "q50" in s.outcomes
 
 

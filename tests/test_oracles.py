@@ -141,7 +141,9 @@ def test_identical_saliences_give_no_linkage_gain():
     linking issues adds nothing."""
     sc = bilateral([[100, 100], [0, 0]], [[50, 50], [50, 50]], (0.4, 0.4))
     gain = ns.gain_from_linkage(sc, runs=5, seed=1, strategies={"A": "trade_off", "B": "trade_off"})
-    assert gain.loc["package", "agreement_rate"] == gain.loc["issue_by_issue", "agreement_rate"] == 1
+    assert (
+        gain.loc["package", "agreement_rate"] == gain.loc["issue_by_issue", "agreement_rate"] == 1
+    )
     assert gain.loc["gain", "joint_utility"] == pytest.approx(0, abs=1e-12)
 
 

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 
 from negosim.protocols.alternating import run_alternating
-from negosim.protocols.mediated import compromise_text, run_mediated
+from negosim.protocols.mediated import amend_text, compromise_text, objections, run_mediated
 from negosim.protocols.table import Table
 
 PROTOCOLS: dict[str, Callable[..., None]] = {
@@ -27,8 +27,10 @@ def get_protocol(name: str) -> Callable[..., None]:
 __all__ = [
     "PROTOCOLS",
     "Table",
+    "amend_text",
     "compromise_text",
     "get_protocol",
+    "objections",
     "run_alternating",
     "run_mediated",
 ]

@@ -35,8 +35,6 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
     """Play the single-negotiating-text protocol on every open run of ``table``."""
     if not 0 < step <= 1:
         raise ValueError(f"mediated: step must be in (0, 1], got {step}")
-    sc = table.scenario
-    ratifier = np.array([r == "ratifier" for r in sc.roles])
     text = compromise_text(table)
     exit_round, exiter = table.exit_round()
     for t in range(table.rounds):
@@ -52,11 +50,7 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
             targets[:, j] = table.strategies[j].target(table.view(j, t))
             votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
         consent = table.coalition_consent(text, votes)
-        objects = np.zeros_like(votes)
-        objects[:, list(table.negotiators)] = ~votes[:, list(table.negotiators)]
-        for c, rule in enumerate(table.coalitions):
-            members = rule.members[ratifier[rule.members]]
-            objects[:, members] |= (~consent[:, c])[:, None] & ~votes[:, members]
+        objects = objections(table, votes, consent)
         agreed = ~objects.any(axis=1) & consent.all(axis=1)
         table.record(
             t,
@@ -69,10 +63,23 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
         kept = table.finish(agreed, t, outcome=text, utility=utility)
         if kept is not None:  # finished runs were dropped from the table's arrays
             text, objects = text[kept], objects[kept]
-        text = _amend(table, text, objects, step)
+        text = amend_text(table, text, objects, step)
 
 
-def _amend(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
+def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:
+    """Who objects to the text ``(R, A)``: negotiators that reject it, and ratifiers that
+    vote no in a coalition that withholds consent."""
+    ratifier = np.array([r == "ratifier" for r in table.scenario.roles])
+    negotiators = list(table.negotiators)
+    objects = np.zeros_like(votes)
+    objects[:, negotiators] = ~votes[:, negotiators]
+    for c, rule in enumerate(table.coalitions):
+        members = rule.members[ratifier[rule.members]]
+        objects[:, members] |= (~consent[:, c])[:, None] & ~votes[:, members]
+    return objects
+
+
+def amend_text(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
     """Move the text ``step`` of the way toward the objectors' power-weighted positions."""
     part = table.scenario.participation
     w = table.issue_power * part[None, :, :] * objects[:, :, None]

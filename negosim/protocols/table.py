@@ -18,6 +18,13 @@ from negosim.strategies import Strategy, View
 COMPACT_WHEN_DEAD = 0.25
 """Drop finished runs from the working arrays once this share of them has finished."""
 
+RESERVATION_TOLERANCE = 1e-9
+
+
+def meets_reservation(utility: np.ndarray | float, reservation: np.ndarray | float):
+    """The ratification rule: a package passes an actor iff it is worth its reservation."""
+    return utility >= reservation - RESERVATION_TOLERANCE
+
 
 @dataclass(frozen=True)
 class CoalitionRule:
@@ -180,7 +187,7 @@ class Table:
 
     def reservation_votes(self, utility: np.ndarray) -> np.ndarray:
         """Yes votes of actors that consent iff the package is worth their reservation."""
-        return utility >= self.reservation - 1e-9
+        return meets_reservation(utility, self.reservation)
 
     def record(self, t: int, **values: np.ndarray) -> None:
         """Store trace rows of round ``t`` for the traced runs still open."""
