@@ -34,9 +34,16 @@ def main() -> None:
         outcome_sum += part["outcome"].sum(axis=0)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    json.dump({"runs": args.runs, "seconds": seconds, "runs_per_s": args.runs / seconds,
-               "peak_rss_mb": peak_mb, "agreement_rate": agreed / max(args.runs, 1)},
-              sys.stdout)  # fmt: skip
+    json.dump(
+        {
+            "runs": args.runs,
+            "seconds": seconds,
+            "runs_per_s": args.runs / seconds,
+            "peak_rss_mb": peak_mb,
+            "agreement_rate": agreed / max(args.runs, 1),
+        },
+        sys.stdout,
+    )
     print()
 
 

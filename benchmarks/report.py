@@ -19,23 +19,30 @@ RATIOS = [
 
 
 def main(path: str) -> None:
-    data = json.load(open(path))
+    with open(path) as fh:
+        data = json.load(fh)
     rows = {b["name"]: b for b in data["benchmarks"]}
-    print(f"# Benchmarks ({data['machine_info'].get('cpu', {}).get('brand_raw', 'cpu')}, "
-          f"{data['datetime'][:10]})\n")  # fmt: skip
+    print(
+        f"# Benchmarks ({data['machine_info'].get('cpu', {}).get('brand_raw', 'cpu')}, "
+        f"{data['datetime'][:10]})\n"
+    )
     print("| benchmark | min s | runs/s | evaluations/s |")
     print("|---|---:|---:|---:|")
     for name, b in rows.items():
         info = b.get("extra_info", {})
         runs_s = info.get("runs_per_s") or (info.get("runs", 0) / b["stats"]["min"])
         evals = info.get("evals_per_s")
-        print(f"| {name} | {b['stats']['min']:.4g} | {runs_s:,.0f} | "
-              f"{'' if evals is None else f'{evals:.3g}'} |")  # fmt: skip
+        print(
+            f"| {name} | {b['stats']['min']:.4g} | {runs_s:,.0f} | "
+            f"{'' if evals is None else f'{evals:.3g}'} |"
+        )
     print("\n| ratio | value |\n|---|---:|")
     for label, slow, fast in RATIOS:
         if slow in rows and fast in rows:
-            per_run = [rows[n]["stats"]["min"] / max(rows[n]["extra_info"].get("runs", 1), 1)
-                       for n in (slow, fast)]  # fmt: skip
+            per_run = [
+                rows[n]["stats"]["min"] / max(rows[n]["extra_info"].get("runs", 1), 1)
+                for n in (slow, fast)
+            ]
             print(f"| {label} | {per_run[0] / per_run[1]:,.0f}x |")
 
 

@@ -13,8 +13,13 @@ STRATEGIES = {"US": "random_walk", "Russia": "conceder"}
 
 @pytest.mark.benchmark(group="mesa-vs-core")
 def test_core_runs(benchmark, package):
-    res = benchmark.pedantic(ns.simulate, args=(package, RUNS), rounds=3, iterations=1,
-                             kwargs={"seed": 21, "strategies": STRATEGIES})  # fmt: skip
+    res = benchmark.pedantic(
+        ns.simulate,
+        args=(package, RUNS),
+        rounds=3,
+        iterations=1,
+        kwargs={"seed": 21, "strategies": STRATEGIES},
+    )
     benchmark.extra_info["runs"] = res.runs
 
 
@@ -23,8 +28,10 @@ def test_mesa_runs_one_by_one(benchmark, package):
     from negosim.abm import DiplomacyModel
 
     def loop():
-        return [DiplomacyModel(package, seed=21, run=k, strategies=STRATEGIES).run()
-                for k in range(RUNS)]  # fmt: skip
+        return [
+            DiplomacyModel(package, seed=21, run=k, strategies=STRATEGIES).run()
+            for k in range(RUNS)
+        ]
 
     results = benchmark.pedantic(loop, rounds=1, iterations=1)
     benchmark.extra_info["runs"] = len(results)

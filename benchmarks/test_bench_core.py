@@ -16,14 +16,20 @@ def _rates(benchmark, sc, res):
     seconds = benchmark.stats.stats.min if benchmark.stats else float("nan")
     played = int(res.rounds.sum()) + res.runs  # the exit or deadline round is evaluated too
     evals = played * len(sc.actors) * len(sc.issues)
-    benchmark.extra_info.update(runs=res.runs, runs_per_s=res.runs / seconds,
-                                evals_per_s=evals / seconds)  # fmt: skip
+    benchmark.extra_info.update(
+        runs=res.runs, runs_per_s=res.runs / seconds, evals_per_s=evals / seconds
+    )
 
 
 @pytest.mark.parametrize("runs", sizes([1_000, 10_000, 100_000], [200]))
 def test_simulate_package_2007(benchmark, package, runs):
-    res = benchmark.pedantic(ns.simulate, args=(package, runs), kwargs={"seed": 1, "rounds": 100},
-                             rounds=3 if runs < 100_000 else 1, iterations=1)  # fmt: skip
+    res = benchmark.pedantic(
+        ns.simulate,
+        args=(package, runs),
+        kwargs={"seed": 1, "rounds": 100},
+        rounds=3 if runs < 100_000 else 1,
+        iterations=1,
+    )
     _rates(benchmark, package, res)
     assert res.runs == runs
 
@@ -31,6 +37,11 @@ def test_simulate_package_2007(benchmark, package, runs):
 @pytest.mark.parametrize("protocol", ["alternating", "mediated"])
 def test_protocols_10k(benchmark, package, protocol):
     runs = sizes([10_000], [100])[0]
-    res = benchmark.pedantic(ns.simulate, args=(package, runs), rounds=1, iterations=1,
-                             kwargs={"seed": 1, "protocol": protocol, "rounds": 100})  # fmt: skip
+    res = benchmark.pedantic(
+        ns.simulate,
+        args=(package, runs),
+        rounds=1,
+        iterations=1,
+        kwargs={"seed": 1, "protocol": protocol, "rounds": 100},
+    )
     _rates(benchmark, package, res)

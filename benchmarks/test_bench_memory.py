@@ -15,8 +15,12 @@ def test_peak_memory_streamed(benchmark):
     script = Path(__file__).with_name("peak_memory.py")
 
     def once():
-        out = subprocess.run([sys.executable, str(script), "--runs", str(runs)],
-                             capture_output=True, text=True, check=True)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, str(script), "--runs", str(runs)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(out.stdout)
 
     report = benchmark.pedantic(once, rounds=1, iterations=1)

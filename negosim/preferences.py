@@ -104,8 +104,9 @@ class PackageEvaluator:
     Used by the protocols, which evaluate a new package for every actor each round.
     """
 
-    def __init__(self, positions: np.ndarray, weights: np.ndarray, span: np.ndarray,
-                 loss: str = "linear") -> None:  # fmt: skip
+    def __init__(
+        self, positions: np.ndarray, weights: np.ndarray, span: np.ndarray, loss: str = "linear"
+    ) -> None:
         issue_loss(np.zeros(1), loss)  # validates the loss name
         self.loss = loss
         scale = span if loss == "linear" else np.square(span)

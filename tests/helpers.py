@@ -23,31 +23,48 @@ def bilateral(
     """Two negotiators A and B over len(positions[0]) issues named i0, i1, ..."""
     n = len(positions[0])
     issues = [
-        {"id": f"i{k}", "label": f"issue {k}", "scale": list(scale),
-         "status_quo": (status_quo or [scale[0]] * n)[k]}
+        {
+            "id": f"i{k}",
+            "label": f"issue {k}",
+            "scale": list(scale),
+            "status_quo": (status_quo or [scale[0]] * n)[k],
+        }
         for k in range(n)
-    ]  # fmt: skip
+    ]
     actors = []
     for name, pos, sal, res, disc in zip(
         "AB", positions, saliences, reservations, discount, strict=True
     ):
         actor: dict[str, Any] = {
-            "id": name, "power": 1.0,
+            "id": name,
+            "power": 1.0,
             "position": {f"i{k}": float(v) for k, v in enumerate(pos)},
             "salience": {f"i{k}": float(v) for k, v in enumerate(sal)},
-        }  # fmt: skip
+        }
         if res is not None:
             actor["reservation"] = res
         if disc is not None:
             actor["discount"] = disc
         actors.append(actor)
-    doc = {"scenario": {"id": "bilateral", "title": "test", "rounds": rounds}, "issues": issues,
-           "actors": actors, **extra}  # fmt: skip
+    doc = {
+        "scenario": {"id": "bilateral", "title": "test", "rounds": rounds},
+        "issues": issues,
+        "actors": actors,
+        **extra,
+    }
     return ns.Scenario.from_dict(doc)
 
 
-SAFE_STRATEGIES = ["boulware", "linear", "conceder", "hardliner", "random_walk", "tit_for_tat",
-                   "absolute_tit_for_tat", "trade_off"]  # fmt: skip
+SAFE_STRATEGIES = [
+    "boulware",
+    "linear",
+    "conceder",
+    "hardliner",
+    "random_walk",
+    "tit_for_tat",
+    "absolute_tit_for_tat",
+    "trade_off",
+]
 """Strategies that never accept less than their reservation (Rubinstein ignores it by design)."""
 
 
@@ -60,27 +77,50 @@ def worlds(draw):
     for k in range(n_issues):
         low = draw(st.floats(-50, 50))
         high = low + draw(st.floats(1, 100))
-        issues.append({"id": f"i{k}", "label": "x", "scale": [low, high],
-                       "status_quo": draw(st.floats(low, high))})  # fmt: skip
+        issues.append(
+            {
+                "id": f"i{k}",
+                "label": "x",
+                "scale": [low, high],
+                "status_quo": draw(st.floats(low, high)),
+            }
+        )
     actors = []
     for a in range(n_neg + n_rat):
         pos = {i["id"]: draw(st.floats(*i["scale"])) for i in issues}
         sal = {i["id"]: draw(st.floats(1, 100)) for i in issues}
-        actor = {"id": f"a{a}", "power": draw(st.floats(0.5, 50)), "position": pos, "salience": sal,
-                 "role": "negotiator" if a < n_neg else "ratifier"}  # fmt: skip
+        actor = {
+            "id": f"a{a}",
+            "power": draw(st.floats(0.5, 50)),
+            "position": pos,
+            "salience": sal,
+            "role": "negotiator" if a < n_neg else "ratifier",
+        }
         if draw(st.booleans()):
             actor["reservation"] = draw(st.floats(0, 0.9))
         if a < n_neg:
             actor["strategy"] = draw(st.sampled_from(SAFE_STRATEGIES))
         actors.append(actor)
-    doc = {"scenario": {"id": "w", "title": "w", "rounds": draw(st.integers(2, 30)),
-                        "loss": draw(st.sampled_from(["linear", "quadratic"])),
-                        "estimate_spread": 5.0},
-           "issues": issues, "actors": actors}  # fmt: skip
+    doc = {
+        "scenario": {
+            "id": "w",
+            "title": "w",
+            "rounds": draw(st.integers(2, 30)),
+            "loss": draw(st.sampled_from(["linear", "quadratic"])),
+            "estimate_spread": 5.0,
+        },
+        "issues": issues,
+        "actors": actors,
+    }
     if n_rat:
-        doc["coalitions"] = [{"id": "c", "members": [f"a{a}" for a in range(n_neg, n_neg + n_rat)],
-                              "ratifies": [issues[0]["id"]],
-                              "rule": draw(st.sampled_from(["unanimity", "majority"]))}]  # fmt: skip
+        doc["coalitions"] = [
+            {
+                "id": "c",
+                "members": [f"a{a}" for a in range(n_neg, n_neg + n_rat)],
+                "ratifies": [issues[0]["id"]],
+                "rule": draw(st.sampled_from(["unanimity", "majority"])),
+            }
+        ]
     for actor in actors:
         actor["confidence"] = "E"
     return ns.Scenario.from_dict(doc)

@@ -32,8 +32,13 @@ def test_invariants(sc, protocol, seed):
 
 
 def _stochastic_world():
-    sc = bilateral([[80, 20, 50], [10, 70, 40]], [[70, 30, 50], [40, 80, 20]], (0.3, 0.2),
-                   rounds=40, status_quo=[50, 50, 50])  # fmt: skip
+    sc = bilateral(
+        [[80, 20, 50], [10, 70, 40]],
+        [[70, 30, 50], [40, 80, 20]],
+        (0.3, 0.2),
+        rounds=40,
+        status_quo=[50, 50, 50],
+    )
     data = sc.to_dict()
     data["uncertainty"] = [
         {"target": "A.salience.i0", "dist": "uniform", "low": 20, "high": 90},
@@ -135,7 +140,7 @@ def test_summary_and_frame(package):
 def test_unknown_strategy_actor_or_protocol_in_python_api(package):
     with pytest.raises(KeyError, match="unknown actor 'Rusia' \\(did you mean 'Russia'"):
         ns.simulate(package, 1, strategies={"Rusia": "boulware"})
-    with pytest.raises(KeyError, match="Germany.*not a negotiator"):
+    with pytest.raises(KeyError, match=r"Germany.*not a negotiator"):
         ns.simulate(package, 1, strategies={"Germany": "boulware"})
     with pytest.raises(KeyError, match="unknown protocol 'alternatng'"):
         ns.simulate(package, 1, protocol="alternatng")
@@ -165,9 +170,24 @@ def test_run_bad_input_exits_2_with_one_line(args, named, capsys):
 
 def test_run_writes_table_and_figure(tmp_path, capsys):
     out, fig = tmp_path / "runs.parquet", tmp_path / "fig.png"
-    code = cli(["run", "package_2007", "--runs", "300", "--seed", "1", "--set",
-                "Russia.salience.kosovo_status=40", "--strategy", "US=conceder",
-                "--out", str(out), "--plot", str(fig)])  # fmt: skip
+    code = cli(
+        [
+            "run",
+            "package_2007",
+            "--runs",
+            "300",
+            "--seed",
+            "1",
+            "--set",
+            "Russia.salience.kosovo_status=40",
+            "--strategy",
+            "US=conceder",
+            "--out",
+            str(out),
+            "--plot",
+            str(fig),
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "agreement:" in text and "mean utility per negotiator" in text

@@ -40,11 +40,14 @@ def time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    a=st.floats(0, 100), b=st.floats(0, 100),
-    ea=st.floats(0.1, 10), eb=st.floats(0.1, 10),
-    ra=st.floats(0, 0.9), rb=st.floats(0, 0.9),
+    a=st.floats(0, 100),
+    b=st.floats(0, 100),
+    ea=st.floats(0.1, 10),
+    eb=st.floats(0.1, 10),
+    ra=st.floats(0, 0.9),
+    rb=st.floats(0, 0.9),
     rounds=st.integers(2, 150),
-)  # fmt: skip
+)
 def test_time_dependent_bilateral_matches_closed_form(a, b, ea, eb, ra, rb, rounds):
     t, x, gap = time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds)
     assume(np.min(np.abs(gap)) > 1e-7)  # away from the knife edge of the acceptance test
@@ -83,9 +86,11 @@ def test_rubinstein_spe_agrees_at_once_on_the_split(d1, d2):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    n=st.integers(1, 5), data=st.data(),
-    tau=st.floats(0, 1), r=st.floats(0, 0.9),
-)  # fmt: skip
+    n=st.integers(1, 5),
+    data=st.data(),
+    tau=st.floats(0, 1),
+    r=st.floats(0, 0.9),
+)
 def test_trade_off_offers_are_pareto_efficient(n, data, tau, r):
     """No package gives the counterpart more while keeping the proposer's utility (an LP)."""
     pos = [data.draw(st.lists(st.floats(0, 100), min_size=n, max_size=n)) for _ in "AB"]
@@ -105,8 +110,13 @@ def test_trade_off_offers_are_pareto_efficient(n, data, tau, r):
     ua = 1 - np.sum(wa * np.abs(offer - a)) / 100
     ub = 1 - np.sum(wb * np.abs(offer - b)) / 100
     # maximise u_B = const - sum wb*sb*(x - b)/100 s.t. sum wa*sa*(x - a)/100 <= 1 - ua
-    lp = linprog(c=wb * sb / 100, A_ub=[wa * sa / 100], b_ub=[1 - ua + np.sum(wa * sa * a) / 100],
-                 bounds=list(zip(lo, hi, strict=True)), method="highs")  # fmt: skip
+    lp = linprog(
+        c=wb * sb / 100,
+        A_ub=[wa * sa / 100],
+        b_ub=[1 - ua + np.sum(wa * sa * a) / 100],
+        bounds=list(zip(lo, hi, strict=True)),
+        method="highs",
+    )
     assert lp.status == 0
     best_ub = 1 - (lp.fun - np.sum(wb * sb * b) / 100)
     assert ub >= best_ub - 1e-9

@@ -15,9 +15,20 @@ ROOT = Path(__file__).parent.parent
 @pytest.mark.slow
 def test_wheel_loads_bundled_scenarios_by_name(tmp_path):
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if build.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{build.stderr[-2000:]}")
     wheel = next(tmp_path.glob("negosim-*.whl"))
@@ -33,7 +44,12 @@ def test_wheel_loads_bundled_scenarios_by_name(tmp_path):
         f"assert pathlib.Path(ns.scenario.bundled_dir()).is_relative_to({str(site)!r});"
         "print(len(sc.actors))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site)},
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "33"

@@ -25,8 +25,14 @@ NAMES = strategy_names()
 
 
 def _table(strategy: Strategy, runs: int = 64, rounds: int = 21) -> Table:
-    sc = bilateral([[90, 10, 60], [10, 80, 20]], [[70, 20, 40], [30, 60, 50]], (0.3, 0.25),
-                   rounds=rounds, status_quo=[50, 50, 50], discount=(0.95, 0.9))  # fmt: skip
+    sc = bilateral(
+        [[90, 10, 60], [10, 80, 20]],
+        [[70, 20, 40], [30, 60, 50]],
+        (0.3, 0.25),
+        rounds=rounds,
+        status_quo=[50, 50, 50],
+        discount=(0.95, 0.9),
+    )
     return Table(ns.sample(sc, runs, seed=4), {0: strategy, 1: make_strategy("linear")}, rounds)
 
 
@@ -74,10 +80,14 @@ def test_acceptance_is_monotone_in_utility(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_deterministic_given_the_seed(name):
     runs = [
-        ns.simulate(bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2)), 50, seed=9,
-                    strategies={"A": name, "B": "linear"})
+        ns.simulate(
+            bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2)),
+            50,
+            seed=9,
+            strategies={"A": name, "B": "linear"},
+        )
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     np.testing.assert_array_equal(runs[0].outcome, runs[1].outcome)
 
 

@@ -43,8 +43,9 @@ class Diplomat(mesa.Agent):
         self.power = float(model.batch.power[0, index])
         self.reservation = float(table.reservation[0, index])
         self.strategy = strategy
-        self._evaluate = PackageEvaluator(table.positions[:, [index]], table.weights[:, [index]],
-                                          table.span, table.loss)  # fmt: skip
+        self._evaluate = PackageEvaluator(
+            table.positions[:, [index]], table.weights[:, [index]], table.span, table.loss
+        )
         self.utility = self.target = self.accepted = np.nan
 
     def view(self):

@@ -52,11 +52,19 @@ class DiplomacyModel(mesa.Model):
         table ``coalitions``: round, coalition, consents (1/0, NaN when not asked).
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None, run: int = 0,
-                 batch: ScenarioBatch | None = None, protocol: str | None = None,
-                 strategies: Mapping[str, Strategy | str] | None = None,
-                 rounds: int | None = None, order: tuple[str, ...] | None = None,
-                 step: float = 0.2) -> None:  # fmt: skip
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        seed: int | None = None,
+        run: int = 0,
+        batch: ScenarioBatch | None = None,
+        protocol: str | None = None,
+        strategies: Mapping[str, Strategy | str] | None = None,
+        rounds: int | None = None,
+        order: tuple[str, ...] | None = None,
+        step: float = 0.2,
+    ) -> None:
         super().__init__(rng=seed)
         if batch is None:
             if scenario is None:
@@ -79,8 +87,9 @@ class DiplomacyModel(mesa.Model):
         self.rounds = int(rounds or self.scenario.rounds)
         self.table = Table(batch, chosen, self.rounds)
         self.step_size = step
-        self.order = (tuple(self.scenario.actor_index(a) for a in order) if order
-                      else self.table.negotiators)  # fmt: skip
+        self.order = (
+            tuple(self.scenario.actor_index(a) for a in order) if order else self.table.negotiators
+        )
         self.exit_round, self.exiter = self.table.exit_round()
         for index in range(len(self.scenario.actors)):
             Diplomat(self, index, chosen.get(index))
@@ -94,11 +103,15 @@ class DiplomacyModel(mesa.Model):
             f"offer.{i}": _offer_reporter(k) for k, i in enumerate(self.scenario.issues)
         }
         self.datacollector = mesa.DataCollector(
-            model_reporters={"round": "round", "proposer": "proposer_id", **issue_reporters,
-                             "agreed": "agreed"},
+            model_reporters={
+                "round": "round",
+                "proposer": "proposer_id",
+                **issue_reporters,
+                "agreed": "agreed",
+            },
             agent_reporters={k: k for k in AGENT_COLUMNS},
             tables={"coalitions": ["round", "coalition", "consents"]},
-        )  # fmt: skip
+        )
 
     # ------------------------------------------------------------------ rounds
     @property
@@ -113,8 +126,11 @@ class DiplomacyModel(mesa.Model):
         if t >= self.exit_round:
             self._finish(t, exited=self.exiter)
             return
-        votes, consent, agreed = (self._alternating_round(t) if self.protocol == "alternating"
-                                  else self._mediated_round(t))  # fmt: skip
+        votes, consent, agreed = (
+            self._alternating_round(t)
+            if self.protocol == "alternating"
+            else self._mediated_round(t)
+        )
         self.agreed = bool(agreed)
         self._record_coalitions(t, consent)
         self.datacollector.collect(self)
@@ -167,7 +183,7 @@ class DiplomacyModel(mesa.Model):
                     "round": t,
                     "coalition": coalition.id,
                     "consents": float(consent[0, c]),
-                },  # fmt: skip
+                },
             )
 
     def _finish(self, t: int, *, outcome: np.ndarray | None = None, exited: int = -1) -> None:
@@ -176,8 +192,13 @@ class DiplomacyModel(mesa.Model):
             utility = np.array([a.utility for a in self.diplomats]) * self.table.discount[0] ** t
         else:
             utility, outcome = self.table.reservation[0].copy(), self.scenario.status_quo
-        self._result = {"agreed": agreed, "outcome": np.array(outcome, float), "utility": utility,
-                        "rounds": t, "exited": exited}  # fmt: skip
+        self._result = {
+            "agreed": agreed,
+            "outcome": np.array(outcome, float),
+            "utility": utility,
+            "rounds": t,
+            "exited": exited,
+        }
         self.running = False
 
     # ------------------------------------------------------------------ results
@@ -193,11 +214,16 @@ class DiplomacyModel(mesa.Model):
             raise RuntimeError("the negotiation is still open: call run() or step() until it ends")
         r = self._result
         return SimulationResult(
-            self.scenario, agreed=np.array([r["agreed"]]), outcome=r["outcome"][None, :],
-            utility=r["utility"][None, :], rounds=np.array([r["rounds"]]),
-            exited=np.array([r["exited"]]), seed=None, protocol=self.protocol,
+            self.scenario,
+            agreed=np.array([r["agreed"]]),
+            outcome=r["outcome"][None, :],
+            utility=r["utility"][None, :],
+            rounds=np.array([r["rounds"]]),
+            exited=np.array([r["exited"]]),
+            seed=None,
+            protocol=self.protocol,
             deadline=self.rounds,
-        )  # fmt: skip
+        )
 
 
 def _offer_reporter(k: int):
