@@ -6,12 +6,19 @@ import difflib
 from collections.abc import Callable
 
 from negosim.protocols.alternating import run_alternating
+from negosim.protocols.baselines import run_compromise, run_median
+from negosim.protocols.eum import run_eum
+from negosim.protocols.exchange import run_exchange
 from negosim.protocols.mediated import amend_text, compromise_text, objections, run_mediated
 from negosim.protocols.table import Table
 
 PROTOCOLS: dict[str, Callable[..., None]] = {
     "alternating": run_alternating,
     "mediated": run_mediated,
+    "eum": run_eum,
+    "exchange": run_exchange,
+    "compromise": run_compromise,
+    "median": run_median,
 }
 
 

@@ -22,11 +22,11 @@ from negosim.protocols.table import Table
 
 
 def compromise_text(table: Table) -> np.ndarray:
-    """Power x salience weighted mean position of the parties, ``(R, I)``."""
-    parties = [j for j, r in enumerate(table.scenario.roles) if r != "mediator"]
-    w = table.issue_power[:, parties, :] * table.weights[:, parties, :]
+    """The compromise model: per issue, the mean position of the parties (not mediators)
+    weighted by power on the issue x salience, ``(R, I)``."""
+    w = table.issue_power * table.salience * table.party
     total = w.sum(axis=1)
-    mean = np.einsum("rji,rji->ri", w, table.positions[:, parties, :])
+    mean = np.einsum("rji,rji->ri", w, table.positions)
     sq = np.broadcast_to(table.status_quo, mean.shape)
     return np.where(total > 0, np.divide(mean, total, out=np.zeros_like(mean), where=total > 0), sq)
 

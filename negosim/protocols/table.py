@@ -68,11 +68,15 @@ class Table:
         self.negotiators = tuple(sorted(strategies))
         self.loss, self.span = sc.loss, sc.high - sc.low
         n = batch.runs
+        self.seed, self.start = batch.seed, batch.start
         self.ids = np.arange(n)
         self.live = np.ones(n, dtype=bool)
         self.positions = np.ascontiguousarray(batch.positions)
         self.weights = np.ascontiguousarray(batch.weights)
         self.issue_power = batch.issue_power
+        self.salience = batch.salience
+        parties = np.array([r != "mediator" for r in sc.roles])
+        self.party = np.broadcast_to(sc.participation & parties[:, None], batch.salience.shape)
         self.reservation = np.ascontiguousarray(batch.reservation)
         self.discount = np.ascontiguousarray(batch.discount)
         self.status_quo = sc.status_quo
@@ -165,6 +169,11 @@ class Table:
             loss=self.loss,
         )
 
+    def run_rng(self, row: int) -> np.random.Generator:
+        """A generator of its own for open run ``row`` (for protocols that draw per run)."""
+        run = self.start + int(self.ids[row])
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(run, 0, 0)))
+
     @property
     def open_runs(self) -> int:
         return int(self.live.sum())
@@ -236,6 +245,7 @@ class Table:
         self.positions, self.weights = self.positions[keep], self.weights[keep]
         self.evaluate = self.evaluate.take(keep)
         self.issue_power = self.issue_power[keep]
+        self.salience, self.party = self.salience[keep], self.party[keep]
         self.reservation, self.discount = self.reservation[keep], self.discount[keep]
         self.counterpart = {a: v[keep] for a, v in self.counterpart.items()}
         self.counterpart_weights = {a: v[keep] for a, v in self.counterpart_weights.items()}

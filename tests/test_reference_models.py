@@ -1,0 +1,175 @@
+"""The reference models against the peer packages' outputs (tests/data/oracles, see
+PROVENANCE.md there) and the published closed forms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import negosim as ns
+from negosim.io import read_decide, read_eum_csv
+from negosim.protocols.eum import EUMOptions, eum_rounds
+from negosim.protocols.exchange import exchange_rounds
+
+ORACLES = Path(__file__).parent / "data" / "oracles"
+
+
+def _expected(name: str) -> dict:
+    return json.loads((ORACLES / f"{name}.expected.json").read_text())
+
+
+# ----------------------------------------------------------------------------- exchange model
+
+
+def _play(path: Path, rounds: int, arithmetic: str = "decimal"):
+    sc = read_decide(path)
+    played = exchange_rounds(
+        sc.positions,
+        sc.salience / 100,
+        sc.issue_power,
+        sc.participation,
+        sc.low,
+        sc.high,
+        rounds,
+        arithmetic=arithmetic,
+    )
+    return sc, played
+
+
+def test_exchange_toy_gains_follow_the_closed_form():
+    """models.md 1.8(a): gain_t = 5 * 0.54^(t-1); Actor-2 supplies Issue-2 every round."""
+    sc, played = _play(ORACLES / "toy_2x2.tsv", 4)
+    expected = _expected("toy_2x2")
+    for t, rnd in enumerate(played, start=1):
+        assert len(rnd.realized) == 1
+        i, p, j, q, gain = rnd.realized[0]
+        assert (sc.actors[i], sc.issues[p], sc.actors[j], sc.issues[q]) == (
+            "Actor-2",
+            "Issue-2",
+            "Actor-1",
+            "Issue-1",
+        )
+        assert gain == pytest.approx(5 * 0.54 ** (t - 1), abs=1e-12)
+        row = expected["rounds"][t]
+        for k, issue in enumerate(sc.issues):
+            assert rnd.outcome_voting[k] == pytest.approx(
+                row["nbs_after_exchanges"][issue], abs=1e-9
+            )
+            assert rnd.outcome_next[k] == pytest.approx(row["nbs_next_start"][issue], abs=1e-9)
+    # closed form: Actor-1 on Issue-1 = 100 - 100 * 0.54^4, Actor-2 on Issue-2 = 100 - 0.06 sum d_k
+    positions = played[-1].positions
+    assert positions[0, 0] == pytest.approx(100 - 100 * 0.54**4, abs=1e-9)  # 91.496944
+    d = 100 * 0.54 ** np.arange(4)
+    assert positions[1, 1] == pytest.approx(100 - 0.06 * d.sum(), abs=1e-9)  # 88.065616
+
+
+@pytest.mark.parametrize("arithmetic", ["decimal", "float"])
+def test_exchange_sample_data_round_one(arithmetic):
+    _sc, played = _play(ORACLES / "sample_data.txt", 1, arithmetic)
+    expected = _expected("sample_data")
+    gains = sorted((g for *_, g in played[0].realized), reverse=True)
+    np.testing.assert_allclose(gains[:2], expected["first_two_gains_round1"], rtol=0, atol=1e-12)
+    assert played[0].candidates == 240  # the package's own test counts 240 candidates
+
+
+def test_exchange_sample_data_ten_rounds_match_decide():
+    """All 6 issues in all 10 rounds, voting and next-start outcomes, counts and gain sums."""
+    sc, played = _play(ORACLES / "sample_data.txt", 10)
+    expected = _expected("sample_data")
+    for t, rnd in enumerate(played, start=1):
+        row = expected["rounds"][t]
+        assert len(rnd.realized) == row["n_realized"], t
+        assert sum(g for *_, g in rnd.realized) == pytest.approx(row["sum_gain"], abs=1e-6)
+        for k, issue in enumerate(sc.issues):
+            assert rnd.outcome_voting[k] == pytest.approx(
+                row["nbs_after_exchanges"][issue], abs=1e-6
+            )
+            assert rnd.outcome_next[k] == pytest.approx(row["nbs_next_start"][issue], abs=1e-6)
+    final = expected["final_positions"]
+    for k, issue in enumerate(sc.issues):
+        for a, actor in enumerate(sc.actors):
+            assert played[-1].positions[a, k] == pytest.approx(final[issue][actor], abs=1e-6)
+
+
+def test_exchange_protocol_runs_on_a_batch():
+    sc = read_decide(ORACLES / "sample_data.txt")
+    res = ns.simulate(sc, 2, seed=0, protocol="exchange", rounds=10)
+    expected = _expected("sample_data")["rounds"][10]["nbs_after_exchanges"]
+    np.testing.assert_allclose(res.outcome[0], [expected[i] for i in sc.issues], atol=1e-6)
+    assert res.agreed.all() and (res.rounds == 10).all()
+
+
+def test_exchange_random_ties_are_seeded(package):
+    sub = package.restrict(["missile_defense", "cfe"])
+    a = ns.simulate(
+        sub, 3, seed=4, protocol="exchange", rounds=3, ties="random", arithmetic="float"
+    )
+    b = ns.simulate(
+        sub, 3, seed=4, protocol="exchange", rounds=3, ties="random", arithmetic="float"
+    )
+    np.testing.assert_array_equal(a.outcome, b.outcome)
+
+
+# ----------------------------------------------------------------------------- expected utility
+
+
+def _emission():
+    data = pd.read_csv(ORACLES / "emission_standards.csv")
+    return (
+        data.Position.to_numpy()[None],
+        data.Capability.to_numpy()[None],
+        data.Salience.to_numpy()[None],
+    )
+
+
+def test_eum_scholz_code_matches_the_replication():
+    """models.md 2.4: median, mean, all positions and risk exponents, 10 rounds, to 1e-9."""
+    expected = _expected("emission_standards")
+    trace = eum_rounds(*_emission(), rounds=10)
+    for t, row in enumerate(expected["rounds"]):
+        assert trace.median[t, 0] == pytest.approx(row["median"], abs=1e-9)
+        assert trace.mean[t, 0] == pytest.approx(row["mean"], abs=1e-9)
+        np.testing.assert_allclose(trace.positions[t, 0], row["positions"], atol=1e-9, rtol=0)
+        if t:
+            np.testing.assert_allclose(trace.risk[t - 1, 0], row["risk_exponents_used"], atol=1e-9)
+
+
+def test_eum_paper_variant_converges_on_seven():
+    """models.md 2.4: the printed equations send most actors to 7 (mean 7.3174, 7.0063, 7)."""
+    trace = eum_rounds(*_emission(), rounds=3, options=EUMOptions.of("paper"))
+    np.testing.assert_allclose(trace.mean[1:, 0], [7.3174, 7.0063, 7.0], atol=5e-5)
+    assert np.all(trace.median[:, 0] == 7.0)
+
+
+def test_eum_from_the_csv_reader_and_protocol():
+    sc = read_eum_csv(ORACLES / "emission_standards.csv", issue="emission_year")
+    assert sc.salience.max() == 100 and sc.low[0] == 4 and sc.high[0] == 10
+    res = ns.simulate(sc, 1, seed=0, protocol="eum", rounds=10)
+    assert res.outcome[0, 0] == pytest.approx(
+        _expected("emission_standards")["rounds"][10]["median"]
+    )
+    with pytest.raises(KeyError, match="unknown EUM variant"):
+        ns.simulate(sc, 1, protocol="eum", variant="scholz")
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def test_compromise_and_median_match_the_facts_example(data_dir):
+    """Facts file 6.2, example 3 (states of 3.1, Kosovo-only sub-actors on K): means 50.6, 57.6,
+    43.8 and medians 60, 80, 50 (published to one decimal)."""
+    sc = ns.load_scenario(data_dir / "states_2007.toml")
+    mean = ns.simulate(sc, 1, seed=0, protocol="compromise").outcome[0]
+    median = ns.simulate(sc, 1, seed=0, protocol="median").outcome[0]
+    np.testing.assert_allclose(mean, [50.6, 57.6, 43.8], atol=0.1)
+    np.testing.assert_array_equal(median, [60, 80, 50])
+    hosts = sc.replace_value("Poland.power.missile_defense", 50).replace_value(
+        "Czech_Republic.power.missile_defense", 40
+    )
+    assert ns.simulate(hosts, 1, protocol="compromise").outcome[0, 1] == pytest.approx(
+        63.6, abs=0.05
+    )
