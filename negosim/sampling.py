@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from negosim.preferences import normalized_weights, utilities
+from negosim.preferences import PackageEvaluator, normalized_weights
 from negosim.scenario import Scenario, Target, Uncertainty, target_bounds
 
 BLOCK = 1024
@@ -152,7 +152,8 @@ def sample(
     if np.isnan(sc.reservation).any() or np.isnan(declared).any():
         weights = normalized_weights(salience)
         sq = np.broadcast_to(sc.status_quo, (runs, n_issues))
-        derived = utilities(sq, positions, weights, sc.high - sc.low, sc.loss)
+        # issue by issue, element by element: the same bits for a run whatever the batch shape
+        derived = PackageEvaluator(positions, weights, sc.high - sc.low, sc.loss)(sq)
         reservation = np.where(np.isnan(declared), derived, declared)
     params = {
         (t.actor, t.param): draws[:, k] for k, t in enumerate(targets) if t.field == "strategy"

@@ -13,6 +13,7 @@ from negosim.abm import DiplomacyModel, trace_frame
 from negosim.abm.model import AGENT_COLUMNS
 
 PROTOCOLS = ["alternating", "mediated"]
+COLLECTIVE = ["eum", "exchange", "compromise", "median", "nash", "kalai_smorodinsky", "utilitarian"]
 
 
 def assert_same_run(model_result, core, k):
@@ -39,6 +40,18 @@ def test_parity_on_generated_scenarios(sc, protocol, seed):
     core = ns.simulate(sc, 2, seed=seed, protocol=protocol)
     for k in range(2):
         assert_same_run(DiplomacyModel(sc, seed=seed, run=k, protocol=protocol).run(), core, k)
+
+
+@pytest.mark.parametrize("protocol", COLLECTIVE)
+def test_parity_of_the_collective_protocols(package, protocol):
+    """200 runs of package_2007 (exchange: 20 runs on two issues, each run is costly)."""
+    sc, runs, options = package, 200, {"rounds": 4}
+    if protocol == "exchange":
+        sc, runs = package.restrict(["missile_defense", "cfe"]), 20
+    core = ns.simulate(sc, runs, seed=8, protocol=protocol, **options)
+    for k in range(runs):
+        model = DiplomacyModel(sc, seed=8, run=k, protocol=protocol, **options)
+        assert_same_run(model.run(), core, k)
 
 
 def test_parity_covers_agreements():

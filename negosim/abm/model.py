@@ -12,6 +12,8 @@ import pandas as pd
 from negosim.abm.agents import Diplomat
 from negosim.engine import resolve_strategies, with_sampled_params
 from negosim.protocols import Table, amend_text, compromise_text, get_protocol, objections
+from negosim.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
+from negosim.protocols.exchange import ExchangeModel
 from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
@@ -41,8 +43,9 @@ class DiplomacyModel(mesa.Model):
         run ``run`` of ``simulate(scenario, runs, seed)``.
     batch
         Alternatively, an already sampled batch; ``run`` indexes it.
-    protocol, strategies, rounds, order, step
-        As in :func:`negosim.simulate`.
+    protocol, strategies, rounds, order, step, **options
+        As in :func:`negosim.simulate` (``options`` are the protocol's, e.g. ``variant`` of
+        the expected utility model).
 
     Attributes
     ----------
@@ -64,6 +67,7 @@ class DiplomacyModel(mesa.Model):
         rounds: int | None = None,
         order: tuple[str, ...] | None = None,
         step: float = 0.2,
+        **options: Any,
     ) -> None:
         super().__init__(rng=seed)
         if batch is None:
@@ -77,10 +81,7 @@ class DiplomacyModel(mesa.Model):
         self.scenario, self.batch = batch.scenario, batch
         self.protocol = protocol or self.scenario.protocol
         get_protocol(self.protocol)
-        if self.protocol not in ("alternating", "mediated"):
-            raise ValueError(
-                f"the agent model plays alternating and mediated, not {self.protocol!r}"
-            )
+        self.options = options
         chosen = resolve_strategies(self.scenario, strategies)
         from_scenario = {i for i in chosen if self.scenario.actors[i] not in (strategies or {})}
         chosen = with_sampled_params(batch, chosen, from_scenario)
@@ -96,6 +97,8 @@ class DiplomacyModel(mesa.Model):
         self.diplomats = sorted(self.agents, key=lambda a: a.index)
         self.round = 0
         self.offer = compromise_text(self.table)[0] if self.protocol == "mediated" else None
+        if self.protocol in ("eum", "exchange"):
+            self._start_collective()
         self.proposer: int = -1
         self.agreed = False
         self._result: dict[str, Any] | None = None
@@ -123,6 +126,9 @@ class DiplomacyModel(mesa.Model):
         if not self.running:
             return
         self.round = t = self.steps - 1
+        if self.protocol not in ("alternating", "mediated"):
+            self._collective_step(t)
+            return
         if t >= self.exit_round:
             self._finish(t, exited=self.exiter)
             return
@@ -169,6 +175,63 @@ class DiplomacyModel(mesa.Model):
         agreed = not objections(self.table, votes, consent).any() and consent.all()
         return votes, consent, agreed
 
+    # ------------------------------------------------------------------ collective models
+    def _start_collective(self) -> None:
+        """Every actor takes part in the forecast models; they move round by round."""
+        t = self.table
+        if self.protocol == "eum":
+            self._eum_options = EUMOptions.of(**self.options)
+            self._issues = []
+            for i in range(len(self.scenario.issues)):
+                x, s = t.positions[:, :, i].copy(), t.salience[:, :, i] / 100
+                w, span, active = eum_setup(x, t.issue_power[:, :, i], s, t.party[:, :, i])
+                self._issues.append([x, w, s, span, active])
+            self.offer = self._eum_forecast()
+        else:
+            ties = self.options.get("ties", "first")
+            rng = t.run_rng(0) if ties == "random" else None
+            self._exchange = ExchangeModel(
+                t.positions[0],
+                t.salience[0] / 100,
+                t.issue_power[0],
+                t.party[0],
+                self.scenario.low,
+                self.scenario.high,
+                arithmetic=self.options.get("arithmetic", "decimal"),
+                rng=rng,
+            )
+            self.offer = self._exchange.outcome()
+
+    def _eum_forecast(self) -> np.ndarray:
+        return np.array([weighted_median(x, w, active)[0] for x, w, _, _, active in self._issues])
+
+    def _collective_step(self, t: int) -> None:
+        if self.protocol in ("eum", "exchange"):
+            if self.protocol == "eum":
+                for entry in self._issues:
+                    x, w, s, span, active = entry
+                    entry[0], _ = eum_round(x, w, s, span, active, self._eum_options)
+                positions = np.stack([entry[0][0] for entry in self._issues], axis=1)
+                self.offer = self._eum_forecast()
+            else:
+                played = self._exchange.step_round()
+                positions, self.offer = played.positions, played.outcome_voting
+            for agent in self.diplomats:
+                agent.position = positions[agent.index]
+            self.agents.do("evaluate", self.offer)
+            self.datacollector.collect(self)
+            if t == self.rounds - 1:
+                self.agreed = True
+                self._finish(self.rounds, outcome=self.offer)
+            return
+        get_protocol(self.protocol)(self.table, **self.options)  # one-shot: the shared rule
+        res = self.table.result
+        self.agreed = bool(res["agreed"][0])
+        self.offer = res["outcome"][0]
+        self.agents.do("evaluate", self.offer)
+        self.datacollector.collect(self)
+        self._finish(0, outcome=self.offer if self.agreed else None)
+
     def _negotiators(self, but: Diplomat | None = None) -> mesa.agent.AgentSet:
         return self.agents.select(lambda a: a.role == "negotiator" and a is not but)
 
@@ -189,9 +252,9 @@ class DiplomacyModel(mesa.Model):
     def _finish(self, t: int, *, outcome: np.ndarray | None = None, exited: int = -1) -> None:
         agreed = outcome is not None
         if agreed:
-            utility = np.array([a.utility for a in self.diplomats]) * self.table.discount[0] ** t
+            utility = np.array([a.utility for a in self.diplomats]) * self.batch.discount[0] ** t
         else:
-            utility, outcome = self.table.reservation[0].copy(), self.scenario.status_quo
+            utility, outcome = np.array(self.batch.reservation[0], float), self.scenario.status_quo
         self._result = {
             "agreed": agreed,
             "outcome": np.array(outcome, float),

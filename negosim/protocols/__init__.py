@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from functools import partial
 
 from negosim.protocols.alternating import run_alternating
-from negosim.protocols.baselines import run_compromise, run_median
+from negosim.protocols.baselines import SOLUTIONS, run_compromise, run_median, run_solution
 from negosim.protocols.eum import run_eum
 from negosim.protocols.exchange import run_exchange
 from negosim.protocols.mediated import amend_text, compromise_text, objections, run_mediated
@@ -19,6 +20,7 @@ PROTOCOLS: dict[str, Callable[..., None]] = {
     "exchange": run_exchange,
     "compromise": run_compromise,
     "median": run_median,
+    **{name: partial(run_solution, kind=name) for name in SOLUTIONS},
 }
 
 

@@ -176,6 +176,23 @@ def _compromise_key(a, b, xi, xj, compromise_to, opts: EUMOptions) -> np.ndarray
     return np.divide(top, weight, out=np.full_like(top, np.inf), where=weight > 0)
 
 
+def eum_setup(x, c, s, active=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vote weights ``c s`` (0 for inactive actors), the fixed range ``R`` of the initial
+    positions and the activity mask, for :func:`eum_round`."""
+    x = np.asarray(x, float)
+    active = np.ones(x.shape, bool) if active is None else np.asarray(active, bool)
+    w = np.where(active, c * s, 0.0)
+    lo = np.where(active, x, np.inf).min(axis=1)
+    hi = np.where(active, x, -np.inf).max(axis=1)
+    return w, np.where(hi > lo, hi - lo, 1.0), active
+
+
+def eum_round(x, w, s, span, active, opts: EUMOptions) -> tuple[np.ndarray, np.ndarray]:
+    """One round for every run: the risk exponents used and the new positions."""
+    r = _risk_exponents(x, w, s, span, active, opts)
+    return np.where(active, _moves(x, s, w, span, r, active, opts), x), r
+
+
 def eum_rounds(
     x: np.ndarray,
     c: np.ndarray,
@@ -198,17 +215,12 @@ def eum_rounds(
         ``(R, A)`` actors taking part (default: all).
     """
     opts = options or EUMOptions()
+    w, span, active = eum_setup(x, c, s, active)
     x = np.array(x, float)
-    active = np.ones(x.shape, bool) if active is None else np.asarray(active, bool)
-    w = np.where(active, c * s, 0.0)
-    lo = np.where(active, x, np.inf).min(axis=1)
-    hi = np.where(active, x, -np.inf).max(axis=1)
-    span = np.where(hi > lo, hi - lo, 1.0)
-    positions, risks = [x.copy()], []
+    positions, risks = [x], []
     for _ in range(rounds):
-        r = _risk_exponents(x, w, s, span, active, opts)
-        x = np.where(active, _moves(x, s, w, span, r, active, opts), x)
-        positions.append(x.copy())
+        x, r = eum_round(x, w, s, span, active, opts)
+        positions.append(x)
         risks.append(r)
     pos = np.stack(positions)
     median = np.stack([weighted_median(p, w, active) for p in pos])

@@ -64,6 +64,7 @@ class Table:
         self, batch: ScenarioBatch, strategies: dict[int, Strategy], rounds: int, trace: int = 0
     ) -> None:
         sc = batch.scenario
+        self.batch = batch  # as sampled: one-shot protocols read it before any run is dropped
         self.scenario, self.rounds, self.strategies = sc, rounds, strategies
         self.negotiators = tuple(sorted(strategies))
         self.loss, self.span = sc.loss, sc.high - sc.low
