@@ -337,3 +337,24 @@ def kalai_smorodinsky_on_curve(curve: Curve, disagreement=(0.0, 0.0)) -> tuple[f
 
     t = brentq(gap, 0.0, 1.0, xtol=1e-14)
     return t, np.asarray(curve(t), float)
+
+
+def solve_batch(
+    batch: ScenarioBatch, kind: str = "nash", actors: Sequence[str] | None = None, **options
+) -> pd.DataFrame:
+    """A bargaining solution for every run of a Monte Carlo batch.
+
+    Returns one row per run: ``deal`` (a zone of agreement exists), ``outcome.<issue>`` and
+    ``utility.<party>`` (NaN where there is no deal).
+    """
+    solvers = {"nash": nash, "kalai_smorodinsky": kalai_smorodinsky, "utilitarian": utilitarian}
+    if kind not in solvers:
+        raise KeyError(f"unknown solution {kind!r}; known: {', '.join(solvers)}")
+    rows = []
+    for run in range(batch.runs):
+        found = solvers[kind](batch, actors, run=run, **options)
+        if found is None:
+            rows.append({"deal": False})
+        else:
+            rows.append({"deal": True, **found.as_series(batch.scenario.issues).to_dict()})
+    return pd.DataFrame(rows)

@@ -147,3 +147,14 @@ def test_pareto_frontier_dominates_the_grid(sc):
     x, y = pts[order, 0], pts[order, 1]
     assert np.all(u[:, 0] <= x.max() + 1e-9) and np.all(u[:, 1] <= y.max() + 1e-9)
     assert np.all(u[:, 1] <= np.interp(u[:, 0], x, y) + 1e-9)
+
+
+def test_solutions_over_a_batch(package):
+    batch = ns.sample(package, 4, seed=2)
+    frame = sol.solve_batch(batch, "nash")
+    assert len(frame) == 4 and frame["deal"].all()
+    for run in range(4):
+        expected = sol.nash(batch, run=run)
+        assert frame.loc[run, "utility.US"] == pytest.approx(expected.utility[0])
+    with pytest.raises(KeyError, match="unknown solution"):
+        sol.solve_batch(batch, "nsh")

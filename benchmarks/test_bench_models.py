@@ -1,0 +1,92 @@
+"""Speed of the reference models on sampled runs of package_2007, and the exchange model on
+decide's sample data side by side with decide-exchange-model itself when it is installed in a
+throwaway environment (GPL-3: never a dependency). Point DECIDE_PYTHON at that environment's
+interpreter, e.g. ``DECIDE_PYTHON=/tmp/decide-venv/bin/python make bench``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import sizes
+
+import negosim as ns
+from negosim.io import read_decide
+from negosim.protocols.exchange import exchange_rounds
+
+SAMPLE = Path(__file__).parent.parent / "tests" / "data" / "oracles" / "sample_data.txt"
+
+
+@pytest.mark.parametrize("protocol", ["eum", "compromise", "median", "nash"])
+def test_models_on_package_2007(benchmark, package, protocol):
+    runs = sizes({"eum": 10_000, "compromise": 10_000, "median": 10_000, "nash": 200}[protocol], 10)
+    res = benchmark.pedantic(
+        ns.simulate,
+        args=(package, runs),
+        rounds=1,
+        iterations=1,
+        kwargs={"seed": 1, "protocol": protocol, "rounds": 10},
+    )
+    benchmark.extra_info.update(runs=runs, runs_per_s=runs / benchmark.stats.stats.min)
+    assert res.runs == runs
+
+
+@pytest.mark.parametrize("arithmetic", ["decimal", "float"])
+def test_exchange_on_package_2007(benchmark, package, arithmetic):
+    runs = sizes([200], [2])[0]
+    benchmark.pedantic(
+        ns.simulate,
+        args=(package, runs),
+        rounds=1,
+        iterations=1,
+        kwargs={"seed": 1, "protocol": "exchange", "rounds": 10, "arithmetic": arithmetic},
+    )
+    benchmark.extra_info.update(runs=runs, runs_per_s=runs / benchmark.stats.stats.min)
+
+
+@pytest.mark.benchmark(group="exchange-vs-decide")
+def test_exchange_sample_data_negosim(benchmark):
+    sc = read_decide(SAMPLE)
+    args = (sc.positions, sc.salience / 100, sc.issue_power, sc.participation, sc.low, sc.high, 10)
+    benchmark.pedantic(exchange_rounds, args=args, kwargs={"arithmetic": "decimal"}, rounds=3)
+    benchmark.extra_info["runs"] = 1
+
+
+DRIVER = """
+import sys, time
+from decide.data.reader import InputDataFile
+from decide.data.modelfactory import ModelFactory
+from decide.model.equalgain import EqualGainModel
+from decide.model.utils import ModelLoop
+from decide.model.observers.observer import Observable
+EqualGainModel.ALLOW_RANDOM = False
+start = time.perf_counter()
+model = ModelFactory(InputDataFile.open(sys.argv[1]))(model_klass=EqualGainModel)
+loop = ModelLoop(model, Observable(model_ref=model, output_directory=sys.argv[2]), 0)
+for _ in range(10):
+    loop.loop()
+print(time.perf_counter() - start)
+"""
+
+
+@pytest.mark.benchmark(group="exchange-vs-decide")
+def test_exchange_sample_data_decide(benchmark, tmp_path):
+    python = os.environ.get("DECIDE_PYTHON")
+    if not python:
+        pytest.skip("set DECIDE_PYTHON to an interpreter with decide-exchange-model installed")
+
+    def once():
+        out = subprocess.run(
+            [python, "-c", DRIVER, str(SAMPLE), str(tmp_path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return float(out.stdout.strip().splitlines()[-1])
+
+    seconds: list[float] = []
+    benchmark.pedantic(lambda: seconds.append(once()), rounds=3, iterations=1)
+    # the wall time includes starting Python; the model loop alone is timed by the driver
+    benchmark.extra_info.update(runs=1, model_seconds_min=min(seconds))
