@@ -7,13 +7,13 @@ utility of one package for one actor on one issue in one played round).
 from __future__ import annotations
 
 import pytest
-from conftest import sizes
+from conftest import best_seconds, sizes
 
 import negosim as ns
 
 
 def _rates(benchmark, sc, res):
-    seconds = benchmark.stats.stats.min if benchmark.stats else float("nan")
+    seconds = best_seconds(benchmark)
     played = int(res.rounds.sum()) + res.runs  # the exit or deadline round is evaluated too
     evals = played * len(sc.actors) * len(sc.issues)
     benchmark.extra_info.update(

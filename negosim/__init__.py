@@ -14,6 +14,8 @@ from negosim.linkage import gain_from_linkage
 from negosim.results import SimulationResult, Summary
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+from negosim.store import StoreError, load_results
+from negosim.whatif import sensitivity, sweep, timeline
 
 __version__ = "0.1.0"
 
@@ -22,12 +24,17 @@ __all__ = [
     "ScenarioBatch",
     "ScenarioError",
     "SimulationResult",
+    "StoreError",
     "Summary",
     "gain_from_linkage",
     "iter_chunks",
     "list_scenarios",
+    "load_results",
     "load_scenario",
     "sample",
+    "sensitivity",
     "simulate",
     "strategies",
+    "sweep",
+    "timeline",
 ]

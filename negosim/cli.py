@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+from negosim.store import StoreError
 
 BAD_INPUT = 2
 
@@ -73,12 +74,60 @@ def _parser() -> argparse.ArgumentParser:
         dest="changes",
         help="change one number, e.g. Russia.salience.kosovo_status=40 (repeatable)",
     )
-    p.add_argument("--out", type=Path, help="write one row per run to this Parquet file")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="FILE.parquet: one row per run; or a folder: a resumable store of chunks",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the store in --out (finished chunks are read, not recomputed)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_count,
+        default=None,
+        help="run the chunks on a local Dask cluster of this many processes",
+    )
     p.add_argument("--plot", type=Path, help="save the outcome distributions to this PNG")
     p.add_argument("--chunk-size", type=_count, default=16_384)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sweep", help="a Monte Carlo at each value of one or more parameters")
+    _monte_carlo_options(p, runs=2_000)
+    p.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="PATH=V1,V2,...",
+        help="a parameter and its values, e.g. Russia.salience.kosovo_status=40,60,80",
+    )
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sensitivity", help="which uncertain inputs move the results most")
+    _monte_carlo_options(p, runs=2_000)
+    p.add_argument("--top", type=_count, default=12, help="inputs swung one at a time")
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("timeline", help="a Monte Carlo as of each dated update of a scenario")
+    _monte_carlo_options(p, runs=5_000)
+    p.set_defaults(func=cmd_timeline)
     return parser
+
+
+def _monte_carlo_options(p: argparse.ArgumentParser, runs: int) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
+    p.add_argument("--runs", type=_count, default=runs)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--protocol", default=None)
+    p.add_argument("--rounds", type=_count, default=None)
+    p.add_argument("--strategy", action="append", default=[], metavar="ACTOR=NAME[:k=v,...]")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="changes")
+    p.add_argument("--out", type=Path, help="write the table to this CSV file")
+    p.add_argument("--plot", type=Path, help="the figure (default: out/SCENARIO_COMMAND.png)")
+    p.add_argument("--no-progress", action="store_true")
 
 
 def _count(text: str) -> int:
@@ -175,21 +224,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         get_protocol(args.protocol or sc.protocol)
     except KeyError as exc:
         raise InputError(f"--protocol: {exc.args[0]}") from None
-    for path, suffix in ((args.out, ".parquet"), (args.plot, ".png")):
-        if path is not None and path.suffix != suffix:
-            raise InputError(f"{path}: expected a {suffix} file")
-    res = simulate(
-        sc,
-        args.runs,
-        args.seed,
-        protocol=args.protocol,
-        strategies=strategies,
-        rounds=args.rounds,
-        chunk_size=args.chunk_size,
-        progress=not args.no_progress and args.runs > args.chunk_size,
-    )
+    if args.plot is not None and args.plot.suffix != ".png":
+        raise InputError(f"{args.plot}: expected a .png file")
+    store = args.out if args.out is not None and args.out.suffix != ".parquet" else None
+    if store is not None and (store / "manifest.json").exists() and not args.resume:
+        raise InputError(f"{store}: a store exists there; pass --resume to continue it")
+    if args.resume and store is None:
+        raise InputError("--resume needs --out DIR (a store folder)")
+    try:
+        res = simulate(
+            sc,
+            args.runs,
+            args.seed,
+            protocol=args.protocol,
+            strategies=strategies,
+            rounds=args.rounds,
+            chunk_size=args.chunk_size,
+            store=store,
+            workers=args.workers,
+            progress=not args.no_progress and args.runs > args.chunk_size,
+        )
+    except StoreError as exc:
+        raise InputError(str(exc)) from None
     print(res.summary())
-    if args.out:
+    if store is not None:
+        print(f"\nchunks stored in {store} (read them with negosim.load_results)")
+    elif args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_suffix(".parquet.part")
         res.to_frame().to_parquet(tmp, index=False)
@@ -206,6 +266,92 @@ def cmd_run(args: argparse.Namespace) -> int:
         fig.savefig(args.plot, dpi=120)
         print(f"figure saved to {args.plot}")
     return 0
+
+
+def _what_if_setup(args: argparse.Namespace) -> tuple[Scenario, dict]:
+    from negosim.protocols import get_protocol
+
+    sc = _apply_changes(load_scenario(args.scenario), args.changes)
+    try:
+        get_protocol(args.protocol or sc.protocol)
+    except KeyError as exc:
+        raise InputError(f"--protocol: {exc.args[0]}") from None
+    if args.plot is not None and args.plot.suffix != ".png":
+        raise InputError(f"{args.plot}: expected a .png file")
+    options = {
+        "protocol": args.protocol,
+        "strategies": _strategies(sc, args.strategy),
+        "rounds": args.rounds,
+        "progress": not args.no_progress,
+    }
+    return sc, options
+
+
+def _finish_what_if(args, sc: Scenario, table, figure, command: str) -> int:
+    import pandas as pd
+
+    with pd.option_context("display.width", 120, "display.max_columns", 12):
+        print(table.to_string(float_format=lambda x: f"{x:.3f}"))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.out)
+        print(f"\ntable written to {args.out}")
+    path = args.plot or Path("out") / f"{sc.id}_{command}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    print(f"figure saved to {path}")
+    return 0
+
+
+def _agg_backend() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from negosim import plot
+    from negosim.whatif import sweep
+
+    sc, options = _what_if_setup(args)
+    grid = {}
+    for spec in args.param:
+        target, sep, values = spec.partition("=")
+        try:
+            sc.parse_target(target.strip())
+            grid[target.strip()] = [float(v) for v in values.split(",") if v.strip()]
+        except KeyError as exc:
+            raise InputError(f"--param {target}: {exc.args[0]}") from None
+        except ValueError:
+            raise InputError(f"--param {spec!r}: expected PATH=V1,V2,... with numbers") from None
+        if not sep or not grid[target.strip()]:
+            raise InputError(f"--param {spec!r}: expected PATH=V1,V2,...")
+    table = sweep(sc, grid, args.runs, args.seed, **options)
+    _agg_backend()
+    return _finish_what_if(args, sc, table, plot.sweep_agreement(table, next(iter(grid))), "sweep")
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from negosim import plot
+    from negosim.whatif import sensitivity
+
+    sc, options = _what_if_setup(args)
+    table = sensitivity(sc, args.runs, args.seed, top=args.top, **options)
+    _agg_backend()
+    return _finish_what_if(args, sc, table, plot.tornado(table), "sensitivity")
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from negosim import plot
+    from negosim.whatif import timeline
+
+    sc, options = _what_if_setup(args)
+    try:
+        table = timeline(sc, args.runs, args.seed, **options)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    _agg_backend()
+    return _finish_what_if(args, sc, table.set_index("date"), plot.timeline(table, sc), "timeline")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ streams of :mod:`negosim.sampling`, so results do not depend on ``chunk_size``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,7 @@ from negosim.protocols import Table, get_protocol
 from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
+from negosim.store import ResultStore
 from negosim.strategies import Linear, Strategy, make_strategy
 
 DEFAULT_CHUNK = 16_384
@@ -101,7 +104,7 @@ def iter_chunks(
         raise ValueError(f"runs must be >= 0, got {runs}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    protocol_fn = get_protocol(protocol or scenario.protocol)
+    get_protocol(protocol or scenario.protocol)
     rounds = int(rounds or scenario.rounds)
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
@@ -110,15 +113,22 @@ def iter_chunks(
     if order is not None:
         options["order"] = tuple(scenario.actor_index(a) for a in order)
     for start in range(0, runs, chunk_size):
-        batch = sample(scenario, min(chunk_size, runs - start), seed, start=start)
-        table = Table(
-            batch,
-            with_sampled_params(batch, chosen, from_scenario),
-            rounds,
-            trace=max(0, trace - start),
+        size = min(chunk_size, runs - start)
+        yield (
+            start,
+            compute_chunk(
+                scenario,
+                start,
+                size,
+                seed,
+                protocol or scenario.protocol,
+                chosen,
+                from_scenario,
+                rounds,
+                trace,
+                options,
+            ),
         )
-        protocol_fn(table, **options)
-        yield start, table.outputs()
 
 
 def run_batch(
@@ -144,6 +154,49 @@ def run_batch(
     return table.outputs()
 
 
+def compute_chunk(
+    scenario: Scenario,
+    start: int,
+    size: int,
+    seed: int | None,
+    protocol: str,
+    strategies: dict[int, Strategy],
+    from_scenario: set[int],
+    rounds: int,
+    trace: int,
+    options: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    """Sample and negotiate runs ``start .. start + size - 1`` (a pure function of its
+    arguments, so any worker process computes the same numbers)."""
+    batch = sample(scenario, size, seed, start=start)
+    table = Table(
+        batch,
+        with_sampled_params(batch, strategies, from_scenario),
+        rounds,
+        trace=max(0, trace - start),
+    )
+    get_protocol(protocol)(table, **options)
+    return table.outputs()
+
+
+def _identity(scenario: Scenario, runs, seed, chunk_size, protocol, rounds, strategies, options):
+    from negosim import __version__
+
+    return {
+        "scenario_digest": scenario.digest,
+        "scenario_id": scenario.id,
+        "seed": seed,
+        "runs": runs,
+        "chunk_size": chunk_size,
+        "protocol": protocol,
+        "rounds": rounds,
+        "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(strategies.items())},
+        "options": {k: repr(v) for k, v in sorted(options.items())},
+        "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),
+        "version": __version__,
+    }
+
+
 def simulate(
     scenario: Scenario,
     runs: int,
@@ -156,8 +209,12 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     order: tuple[str, ...] | None = None,
     progress: bool = False,
+    store: str | Path | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    collect: bool = True,
     **options: Any,
-) -> SimulationResult:
+) -> SimulationResult | None:
     """Run ``runs`` Monte Carlo negotiations of a scenario, vectorized over runs.
 
     Parameters
@@ -167,9 +224,10 @@ def simulate(
     runs
         Number of runs (>= 0).
     seed
-        Seed of the run streams: the same seed gives identical results for any ``chunk_size``.
+        Seed of the run streams: the same seed gives identical results for any ``chunk_size``,
+        any number of workers and resumed runs.
     protocol
-        ``"alternating"`` or ``"mediated"``; default: the scenario's.
+        A registered protocol (``negosim.protocols.PROTOCOLS``); default: the scenario's.
     strategies
         Strategy per negotiator id (objects or specs such as ``"boulware:e=0.1"``);
         others use the scenario's strategy or :class:`~negosim.strategies.Linear`.
@@ -183,38 +241,139 @@ def simulate(
         Proposing order of the negotiators (alternating protocol).
     progress
         Show a progress bar over chunks.
+    store
+        A folder: each finished chunk is written there (Parquet, atomically) with a manifest;
+        calling again with the same arguments resumes, reading finished chunks instead of
+        recomputing them (see :mod:`negosim.store`).
+    workers
+        Start a Dask ``LocalCluster`` with this many processes and map the chunks over it
+        (needs the ``dask`` extra).
+    client
+        A ``dask.distributed.Client`` of any cluster to map the chunks over.
+    collect
+        Return the gathered result; ``False`` (with ``store``) keeps memory bounded and returns
+        ``None`` (read it later with :func:`negosim.load_results`).
     **options
         Protocol options, e.g. ``step`` of the mediated protocol.
 
     Returns
     -------
-    SimulationResult
+    SimulationResult or None
     """
-    chunks = iter_chunks(
-        scenario,
-        runs,
-        seed,
-        protocol=protocol,
-        strategies=strategies,
-        rounds=rounds,
-        trace=trace,
-        chunk_size=chunk_size,
-        order=order,
-        **options,
-    )
-    if progress:
-        from tqdm.auto import tqdm
-
-        total = -(-runs // chunk_size)
-        chunks = tqdm(chunks, total=total, unit="chunk", desc=f"{scenario.id}", leave=False)
-    parts = [out for _, out in chunks]
+    if runs < 0:
+        raise ValueError(f"runs must be >= 0, got {runs}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if not collect and store is None:
+        raise ValueError("collect=False needs a store to write the results to")
+    protocol = protocol or scenario.protocol
+    get_protocol(protocol)
+    rounds = int(rounds or scenario.rounds)
+    chosen = resolve_strategies(scenario, strategies)
+    from_scenario = {i for i in chosen if scenario.actors[i] not in (strategies or {})}
+    if order is not None:
+        options["order"] = tuple(scenario.actor_index(a) for a in order)
+    starts = list(range(0, runs, chunk_size))
+    results = _Results(scenario, runs, chunk_size, collect)
+    if store is not None:
+        identity = _identity(scenario, runs, seed, chunk_size, protocol, rounds, chosen, options)
+        results.store = ResultStore(store, identity)
+    todo = [k for k in range(len(starts)) if not results.restore(k)]
+    args = [
+        (
+            scenario,
+            starts[k],
+            min(chunk_size, runs - starts[k]),
+            seed,
+            protocol,
+            chosen,
+            from_scenario,
+            rounds,
+            trace,
+            options,
+        )
+        for k in todo
+    ]
+    bar = _progress(progress, len(starts), len(starts) - len(todo), scenario.id)
+    try:
+        if client is not None or workers:
+            _run_dask(args, todo, results, bar, client, workers)
+        else:
+            for k, a in zip(todo, args, strict=True):
+                results.add(k, compute_chunk(*a))
+                bar.update()
+    finally:
+        bar.close()
+    if not collect:
+        return None
     return SimulationResult.from_chunks(
-        scenario,
-        parts,
-        seed=seed,
-        protocol=protocol or scenario.protocol,
-        rounds=int(rounds or scenario.rounds),
+        scenario, results.ordered(), seed=seed, protocol=protocol, rounds=rounds
     )
 
 
-__all__ = ["iter_chunks", "parse_strategy", "resolve_strategies", "simulate"]
+class _Results:
+    """Chunk outputs by index, kept in memory and/or written to a store."""
+
+    def __init__(self, scenario: Scenario, runs: int, chunk_size: int, collect: bool) -> None:
+        self.scenario, self.collect = scenario, collect
+        self.parts: dict[int, dict[str, np.ndarray]] = {}
+        self.store: ResultStore | None = None
+
+    def restore(self, k: int) -> bool:
+        if self.store is None or not self.store.finished(k):
+            return False
+        if self.collect:
+            self.parts[k] = self.store.read(k, self.scenario.actors, self.scenario.issues)
+        return True
+
+    def add(self, k: int, out: dict[str, np.ndarray]) -> None:
+        if self.store is not None:
+            self.store.write(k, out, self.scenario.actors, self.scenario.issues)
+        if self.collect:
+            self.parts[k] = out
+
+    def ordered(self) -> list[dict[str, np.ndarray]]:
+        return [self.parts[k] for k in sorted(self.parts)]
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(show: bool, total: int, done: int, name: str):
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, unit="chunk", desc=name, leave=False)
+
+
+def _run_dask(args, todo, results: _Results, bar, client, workers) -> None:
+    """Map the chunks over a Dask cluster, storing each as soon as it arrives."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        raise ImportError("workers/client need Dask: pip install 'negosim[dask]'") from None
+    own = None
+    if client is None:
+        cluster = LocalCluster(
+            n_workers=int(workers), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = own = Client(cluster)
+    try:
+        futures = {
+            client.submit(compute_chunk, *a, pure=False): k for k, a in zip(todo, args, strict=True)
+        }
+        for future in as_completed(futures):
+            results.add(futures[future], future.result())
+            future.release()
+            bar.update()
+    finally:
+        if own is not None:
+            cluster = own.cluster
+            own.close()
+            cluster.close()

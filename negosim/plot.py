@@ -81,3 +81,101 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
 def _short(label: str, width: int = 18) -> str:
     head = label.split(":")[0].split("[")[0].strip()
     return "\n".join(textwrap.wrap(head, width)[:3])
+
+
+def _target_label(target: str) -> str:
+    actor, field, *rest = target.split(".")
+    return f"{actor}: {field}" + (f" on {rest[0]}" if rest else "")
+
+
+def sweep_agreement(frame, target: str, *, ax=None):
+    """Agreement probability (with its 95% Wilson band) against a swept parameter.
+
+    Parameters
+    ----------
+    frame
+        The table of :func:`negosim.sweep`.
+    target
+        The swept column to put on the x axis.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
+    data = frame.sort_values(target)
+    ax.fill_between(
+        data[target],
+        data["agreement_low"],
+        data["agreement_high"],
+        color=PALETTE[0],
+        alpha=0.25,
+        label="95% interval",
+    )
+    ax.plot(data[target], data["agreement"], marker="o", color=PALETTE[0], label="agreement")
+    ax.set_xlabel(_target_label(target))
+    ax.set_ylabel("probability of a package deal")
+    ax.set_ylim(0, max(0.05, float(data["agreement_high"].max()) * 1.1))
+    ax.legend(frameon=False)
+    ax.set_title(f"What if: {_target_label(target)}")
+    fig.tight_layout()
+    return fig
+
+
+def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement probability"):
+    """Tornado chart of a sensitivity table: the change of ``column`` from each input's low to
+    its high value, largest on top."""
+    import matplotlib.pyplot as plt
+
+    data = table[column].dropna()
+    data = data.reindex(data.abs().sort_values().index)
+    fig, ax = (
+        (ax.figure, ax) if ax is not None else plt.subplots(figsize=(8, 0.4 * len(data) + 1.5))
+    )
+    colors = [PALETTE[3] if v < 0 else PALETTE[2] for v in data]
+    ax.barh([_target_label(t) for t in data.index], data.to_numpy(), color=colors)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"change in {label}, input at its 5% -> 95% value")
+    ax.set_title("Sensitivity (one at a time)")
+    fig.tight_layout()
+    return fig
+
+
+def timeline(frame, scenario, *, figsize=None):
+    """Agreement probability and outcome bands (5-95%, median) at each dated update."""
+    import matplotlib.pyplot as plt
+
+    n = len(scenario.issues)
+    fig, axes = plt.subplots(n + 1, 1, figsize=figsize or (8, 2.2 * (n + 1) + 0.5), sharex=True)
+    dates = frame["date"]
+    axes[0].fill_between(
+        dates,
+        frame["agreement_low"],
+        frame["agreement_high"],
+        color=PALETTE[0],
+        alpha=0.25,
+        step="post",
+    )
+    axes[0].step(dates, frame["agreement"], where="post", color=PALETTE[0], marker="o")
+    axes[0].set_ylabel("P(deal)")
+    for k, (issue, ax) in enumerate(zip(scenario.issue_specs, axes[1:], strict=True)):
+        color = PALETTE[(k + 1) % 7]
+        ax.fill_between(
+            dates,
+            frame[f"q05.{issue.id}"],
+            frame[f"q95.{issue.id}"],
+            color=color,
+            alpha=0.25,
+            step="post",
+            label="5-95% of runs",
+        )
+        ax.step(dates, frame[f"q50.{issue.id}"], where="post", color=color, label="median")
+        ax.axhline(
+            issue.status_quo, color="black", linestyle="--", linewidth=0.8, label="status quo"
+        )
+        ax.set_ylim(issue.low, issue.high)
+        ax.set_ylabel(_short(issue.label, 16), fontsize=8)
+    axes[1].legend(fontsize=7, frameon=False, loc="upper left")
+    axes[-1].set_xlabel("as of")
+    fig.suptitle(f"{scenario.title}: timeline of dated updates", fontsize=10)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig

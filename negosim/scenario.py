@@ -134,6 +134,16 @@ class Uncertainty:
 
 
 @dataclass(frozen=True, slots=True)
+class Update:
+    """A dated change of scenario numbers ("daily-updated analyses")."""
+
+    date: date
+    changes: Mapping[str, Any]
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """A parsed uncertainty target such as ``Russia.salience.kosovo_status``."""
 
@@ -163,6 +173,7 @@ class Scenario:
     actor_specs: tuple[Actor, ...]
     coalitions: tuple[Coalition, ...] = ()
     uncertainty: tuple[Uncertainty, ...] = ()
+    updates: tuple[Update, ...] = ()
     protocol: str = "alternating"
     rounds: int = 100
     loss: str = "linear"
@@ -312,6 +323,41 @@ class Scenario:
         defaults = [u for u in _estimate_defaults(self) if u.target not in explicit]
         return self.uncertainty + tuple(defaults)
 
+    def fix(self, target: str, value: Any) -> Scenario:
+        """A copy with one number set and no longer uncertain (for what-if sweeps): its
+        ``[[uncertainty]]`` entry is dropped and it no longer counts as an estimate."""
+        changed = self.replace_value(target, value)
+        data = changed.to_dict()
+        data["uncertainty"] = [u for u in data["uncertainty"] if u["target"] != target]
+        t = changed.parse_target(target)
+        if t.field in ("position", "salience"):
+            actor = data["actors"][t.actor]
+            conf = actor.get("confidence") or {}
+            if isinstance(conf, str):
+                conf = dict.fromkeys(("power", "position", "salience"), conf)
+            table = conf.get(t.field, "")
+            if isinstance(table, str):
+                table = dict.fromkeys(actor[t.field], table)
+            table[self.issues[t.issue]] = "A"
+            conf[t.field] = table
+            actor["confidence"] = conf
+        return Scenario.from_dict(data, source=f"{self.origin} with {target} fixed at {value!r}")
+
+    def as_of(self, when: date | str) -> Scenario:
+        """The scenario with every ``[[updates]]`` entry dated on or before ``when`` applied."""
+        when = date.fromisoformat(when) if isinstance(when, str) else when
+        out = self
+        for update in sorted(self.updates, key=lambda u: u.date):
+            if update.date <= when:
+                for target, value in update.changes.items():
+                    out = out.replace_value(target, value)
+        data = out.to_dict()
+        data["updates"] = [u for u in data["updates"] if date.fromisoformat(str(u["date"])) > when]
+        data["scenario"]["date"] = max(
+            [self.date or when, *[u.date for u in self.updates if u.date <= when]]
+        )
+        return Scenario.from_dict(data, source=f"{self.origin} as of {when}")
+
     def restrict(self, issue_ids: Sequence[str]) -> Scenario:
         """The same scenario on a subset of its issues (e.g. one issue, to compare with the
         package). Actors party to none of them, coalitions that ratify none of them, exits on
@@ -347,14 +393,22 @@ class Scenario:
             if c["ratifies"] and c["members"]:
                 coalitions.append(c)
         data["coalitions"] = coalitions
-        valid = []
-        for u in data["uncertainty"]:
+        skeleton = Scenario.from_dict({**data, "uncertainty": [], "updates": []})
+
+        def names_something(target: str) -> bool:
             try:
-                _parse_target(Scenario.from_dict({**data, "uncertainty": []}), u["target"])
-                valid.append(u)
+                _parse_target(skeleton, target)
             except KeyError:
-                continue
-        data["uncertainty"] = valid
+                return False
+            return True
+
+        data["uncertainty"] = [u for u in data["uncertainty"] if names_something(u["target"])]
+        updates = []
+        for u in data["updates"]:
+            u["set"] = {t: v for t, v in u["set"].items() if names_something(t)}
+            if u["set"]:
+                updates.append(u)
+        data["updates"] = updates
         return Scenario.from_dict(data, source=f"{self.origin} restricted to {', '.join(keep)}")
 
     def replace_value(self, target: str, value: Any) -> Scenario:
@@ -546,7 +600,9 @@ class _Parser:
     # -- document
     def scenario(self, data: Any) -> Scenario:
         doc = self.table(data, "")
-        self.keys(doc, "", ("scenario", "issues", "actors"), ("coalitions", "uncertainty"))
+        self.keys(
+            doc, "", ("scenario", "issues", "actors"), ("coalitions", "uncertainty", "updates")
+        )
         head = self.table(doc["scenario"], "scenario")
         self.keys(
             head,
@@ -579,7 +635,8 @@ class _Parser:
         if isinstance(head.get("rounds", 100), float):
             raise self.fail("scenario.rounds", "must be an integer")
         uncertainty = self.uncertainty(doc.get("uncertainty", []), sc)
-        return _replace_uncertainty(sc, uncertainty)
+        updates = self.updates(doc.get("updates", []), sc)
+        return _replace_fields(sc, uncertainty=tuple(uncertainty), updates=tuple(updates))
 
     def date(self, value: Any, path: str) -> date | None:
         if value is None or isinstance(value, date):
@@ -832,6 +889,30 @@ class _Parser:
             out.append(Uncertainty(target, dist, self.distribution(dist, params, path, bounds)))
         return out
 
+    def updates(self, value: Any, sc: Scenario) -> list[Update]:
+        out = []
+        for k, row in enumerate(self.array(value, "updates")):
+            path = f"updates[{k}]"
+            row = self.table(row, path)
+            self.keys(row, path, ("date", "set"), ("source", "note"))
+            when = self.date(row["date"], f"{path}.date")
+            if when is None:
+                raise self.fail(f"{path}.date", "missing required field")
+            changes = self.table(row["set"], f"{path}.set")
+            if not changes:
+                raise self.fail(f"{path}.set", "an update must change at least one number")
+            for target, new in changes.items():
+                where = f"{path}.set.{target}"
+                try:
+                    parsed = sc.parse_target(target)
+                except KeyError as exc:
+                    raise self.fail(where, str(exc.args[0])) from None
+                self.number(new, where, *target_bounds(sc, parsed))
+            source = self.text(row.get("source", ""), f"{path}.source")
+            note = self.text(row.get("note", ""), f"{path}.note")
+            out.append(Update(when, dict(changes), source, note))
+        return out
+
     def distribution(
         self, dist: str, params: Mapping[str, Any], path: str, bounds: tuple[float, float]
     ) -> dict[str, Any]:
@@ -878,10 +959,10 @@ def target_bounds(sc: Scenario, target: Target) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def _replace_uncertainty(sc: Scenario, uncertainty: list[Uncertainty]) -> Scenario:
+def _replace_fields(sc: Scenario, **fields: Any) -> Scenario:
     from dataclasses import replace
 
-    return replace(sc, uncertainty=tuple(uncertainty))
+    return replace(sc, **fields)
 
 
 def _join(path: str, key: str) -> str:
@@ -936,6 +1017,10 @@ def _to_dict(sc: Scenario) -> dict[str, Any]:
         "actors": [_actor_dict(a) for a in sc.actor_specs],
         "coalitions": [_coalition_dict(c) for c in sc.coalitions],
         "uncertainty": [{"target": u.target, "dist": u.dist, **u.params} for u in sc.uncertainty],
+        "updates": [
+            {"date": u.date, "set": dict(u.changes), "source": u.source, "note": u.note}
+            for u in sc.updates
+        ],
     }
 
 
@@ -1004,7 +1089,7 @@ def list_scenarios() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.toml"))
 
 
-def load_scenario(path_or_name: str | Path) -> Scenario:
+def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> Scenario:
     """Load and validate a scenario from a TOML file or a bundled name.
 
     Parameters
@@ -1012,6 +1097,8 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     path_or_name
         A path to a ``.toml`` file, or the name of a bundled scenario such as
         ``"package_2007"`` (see :func:`list_scenarios`).
+    as_of
+        Apply the scenario's ``[[updates]]`` dated on or before this date.
 
     Raises
     ------
@@ -1036,4 +1123,5 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
         raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read file: {exc}", source=source) from None
-    return Scenario.from_dict(data, source=source)
+    scenario = Scenario.from_dict(data, source=source)
+    return scenario if as_of is None else scenario.as_of(as_of)

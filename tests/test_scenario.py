@@ -42,6 +42,10 @@ BAD = {
         "unknown strategy 'boulwar' (did you mean 'boulware'?)",
     ),
     "wrong_type": ("actors[1].power", "must be a number, got a string"),
+    "update_unknown_target": (
+        "updates[0].set.Rusia.power",
+        "unknown actor 'Rusia' (did you mean 'Russia'?)",
+    ),
 }
 
 
@@ -256,3 +260,23 @@ def test_random_mutations_raise_only_scenario_error(mutations):
         assert str(exc).startswith("mutant")
     else:
         assert sc.positions.shape == (len(sc.actors), len(sc.issues))
+
+
+def test_dated_updates_apply_up_to_a_date(package):
+    assert [str(u.date) for u in package.updates] == ["2007-11-21", "2007-12-03"]
+    before = ns.load_scenario("package_2007", as_of="2007-11-20")
+    middle = ns.load_scenario("package_2007", as_of="2007-11-30")
+    after = ns.load_scenario("package_2007", as_of="2007-12-31")
+    assert before.actor("US").strategy.params == {"e": 1.0}
+    assert middle.actor("US").strategy.params == {"e": 0.5}
+    assert middle.actor("US").salience["missile_defense"] == 85
+    assert after.actor("US").salience["missile_defense"] == 75
+    assert len(after.updates) == 0 and str(after.date) == "2007-12-03"
+
+
+def test_fix_removes_the_uncertainty_of_a_number(package):
+    fixed = package.fix("Russia.salience.kosovo_status", 55)
+    batch = ns.sample(fixed, 50, seed=1)
+    k, i = fixed.actor_index("Russia"), fixed.issue_index("kosovo_status")
+    assert np.all(batch.salience[:, k, i] == 55)
+    assert np.ptp(ns.sample(package, 50, seed=1).salience[:, k, i]) > 0

@@ -1,0 +1,102 @@
+"""Sweeps, sensitivity and timelines, from Python and from the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import negosim as ns
+from negosim.cli import main as cli
+
+MEDIATED = {"protocol": "mediated", "strategies": {"Russia": "conceder"}}
+
+
+def test_sweep_points_are_fixed_monte_carlos(package):
+    table = ns.sweep(
+        package, {"Russia.salience.kosovo_status": [40, 80]}, runs=400, seed=2, **MEDIATED
+    )
+    assert list(table["Russia.salience.kosovo_status"]) == [40, 80]
+    fixed = package.fix("Russia.salience.kosovo_status", 80)
+    direct = ns.simulate(fixed, 400, seed=2, **MEDIATED)
+    assert table.loc[1, "agreement"] == direct.agreement_rate
+    assert (
+        table.loc[1, "agreement_low"] <= table.loc[1, "agreement"] <= table.loc[1, "agreement_high"]
+    )
+    # Russia caring more about Kosovo (which the package gives the West) makes a deal rarer
+    assert table.loc[0, "agreement"] > table.loc[1, "agreement"]
+
+
+def test_sweep_grid_is_cartesian_and_checks_targets(package):
+    grid = {"Russia.salience.cfe": [50, 90], "US.power": [80, 120]}
+    table = ns.sweep(package, grid, runs=20, seed=1)
+    assert len(table) == 4 and set(map(tuple, table[list(grid)].to_numpy())) == {
+        (50, 80),
+        (50, 120),
+        (90, 80),
+        (90, 120),
+    }
+    with pytest.raises(KeyError, match="did you mean 'Russia'"):
+        ns.sweep(package, {"Rusia.power": [1]}, runs=2)
+
+
+def test_sensitivity_ranks_inputs_and_swings(package):
+    table = ns.sensitivity(package, runs=400, seed=1, top=3, **MEDIATED)
+    assert "Russia.salience.kosovo_status" in table.index  # the explicit [[uncertainty]] entry
+    assert len(table) >= 3
+    assert np.all(table["low"] <= table["high"])
+    assert {"swing", "rho.agreement", "swing.cfe", "rho.cfe"} <= set(table.columns)
+    swings = table["swing"].abs().to_numpy()
+    assert np.all(swings[:-1] >= swings[1:] - 1e-12)  # sorted, largest first
+    np.testing.assert_allclose(
+        table["swing"], table["agreement_at_high"] - table["agreement_at_low"]
+    )
+
+
+def test_timeline_has_one_row_per_date(package):
+    table = ns.timeline(package, runs=300, seed=1, **MEDIATED)
+    assert [d.date().isoformat() for d in table["date"]] == [
+        "2007-10-19",
+        "2007-11-21",
+        "2007-12-03",
+    ]
+    assert (table["q05.cfe"] <= table["q50.cfe"]).all() and (
+        table["q50.cfe"] <= table["q95.cfe"]
+    ).all()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sweep", "--param", "Russia.salience.kosovo_status=40,80"],
+        ["sensitivity", "--top", "2"],
+        ["timeline"],
+    ],
+    ids=["sweep", "sensitivity", "timeline"],
+)
+def test_cli_what_ifs_write_a_table_and_a_figure(tmp_path, capsys, command):
+    csv, png = tmp_path / "t.csv", tmp_path / "f.png"
+    args = [
+        command[0],
+        "package_2007",
+        "--runs",
+        "200",
+        "--protocol",
+        "mediated",
+        "--strategy",
+        "Russia=conceder",
+        "--out",
+        str(csv),
+        "--plot",
+        str(png),
+        "--no-progress",
+        *command[1:],
+    ]
+    assert cli(args) == 0
+    assert "figure saved" in capsys.readouterr().out
+    assert png.read_bytes()[:4] == b"\x89PNG" and len(pd.read_csv(csv)) >= 1
+
+
+def test_cli_sweep_bad_parameter_exits_2(capsys):
+    assert cli(["sweep", "package_2007", "--param", "Russia.salinece.cfe=1,2", "--runs", "2"]) == 2
+    assert "did you mean 'salience'" in capsys.readouterr().err
