@@ -15,6 +15,7 @@ from negosim.results import SimulationResult, Summary
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 from negosim.store import StoreError, load_results
+from negosim.tournament import TournamentResult, generate, tournament
 from negosim.whatif import sensitivity, sweep, timeline
 
 __version__ = "0.1.0"
@@ -26,7 +27,9 @@ __all__ = [
     "SimulationResult",
     "StoreError",
     "Summary",
+    "TournamentResult",
     "gain_from_linkage",
+    "generate",
     "iter_chunks",
     "list_scenarios",
     "load_results",
@@ -37,4 +40,5 @@ __all__ = [
     "strategies",
     "sweep",
     "timeline",
+    "tournament",
 ]

@@ -111,6 +111,35 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_count, default=12, help="inputs swung one at a time")
     p.set_defaults(func=cmd_sensitivity)
 
+    p = sub.add_parser("tournament", help="round-robin tournament of negotiation strategies")
+    p.add_argument(
+        "--strategies",
+        nargs="+",
+        metavar="NAME[:k=v]",
+        help="the field (default: the built-in families)",
+    )
+    p.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="SCENARIO",
+        help="a scenario to play (repeatable; default: generated bilateral ones)",
+    )
+    p.add_argument(
+        "--generate",
+        type=_count,
+        default=3,
+        metavar="N",
+        help="without --scenario: this many generated bilateral 3-issue scenarios",
+    )
+    p.add_argument("--runs", type=_count, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--protocol", default="alternating")
+    p.add_argument("--out", type=Path, help="write the leaderboard to this CSV file")
+    p.add_argument("--plot", type=Path, help="the leaderboard figure (default: out/tournament.png)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_tournament)
+
     p = sub.add_parser("timeline", help="a Monte Carlo as of each dated update of a scenario")
     _monte_carlo_options(p, runs=5_000)
     p.set_defaults(func=cmd_timeline)
@@ -339,6 +368,32 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     table = sensitivity(sc, args.runs, args.seed, top=args.top, **options)
     _agg_backend()
     return _finish_what_if(args, sc, table, plot.tornado(table), "sensitivity")
+
+
+def cmd_tournament(args: argparse.Namespace) -> int:
+    from negosim.tournament import generate, tournament
+
+    scenarios = [load_scenario(s) for s in args.scenario] or [
+        generate(2, 3, seed=args.seed + k) for k in range(max(args.generate, 1))
+    ]
+    if args.plot is not None and args.plot.suffix != ".png":
+        raise InputError(f"{args.plot}: expected a .png file")
+    try:
+        result = tournament(
+            args.strategies,
+            scenarios,
+            args.runs,
+            args.seed,
+            protocol=args.protocol,
+            progress=not args.no_progress,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(str(exc.args[0]) if exc.args else str(exc)) from None
+    _agg_backend()
+    args.plot = args.plot or Path("out") / "tournament.png"
+    sc = scenarios[0]
+    board = result.leaderboard
+    return _finish_what_if(args, sc, board, result.plot_leaderboard(), "tournament")
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:

@@ -179,3 +179,39 @@ def timeline(frame, scenario, *, figsize=None):
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
+
+
+def leaderboard(board, *, metric: str = "utility", ax=None):
+    """Strategies ranked by a metric with their 95% intervals (from a tournament)."""
+    import matplotlib.pyplot as plt
+
+    data = board.sort_values(metric)
+    fig, ax = (
+        (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 0.35 * len(data) + 1.5))
+    )
+    err = np.vstack([data[metric] - data[f"{metric}_low"], data[f"{metric}_high"] - data[metric]])
+    ax.errorbar(data[metric], data["strategy"], xerr=err, fmt="o", color=PALETTE[0], capsize=3)
+    ax.set_xlabel(f"mean own {metric} (95% interval)" if metric == "utility" else metric)
+    ax.set_title("Tournament leaderboard")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def pairwise_heatmap(table, *, metric: str = "utility", ax=None):
+    """Strategy (rows) x opponent (columns) heat map of a tournament metric."""
+    import matplotlib.pyplot as plt
+
+    n = len(table)
+    fig, ax = (
+        (ax.figure, ax) if ax is not None else plt.subplots(figsize=(0.6 * n + 3, 0.5 * n + 2))
+    )
+    image = ax.imshow(table.to_numpy(), cmap="cividis", aspect="auto")
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(n), table.index, fontsize=8)
+    ax.set_xlabel("opponent")
+    ax.set_ylabel("strategy")
+    fig.colorbar(image, ax=ax, label=f"mean {metric}")
+    ax.set_title(f"Pairwise {metric}")
+    fig.tight_layout()
+    return fig

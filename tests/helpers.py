@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
 import negosim as ns
@@ -124,3 +125,25 @@ def worlds(draw):
     for actor in actors:
         actor["confidence"] = "E"
     return ns.Scenario.from_dict(doc)
+
+
+def time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds):
+    """Agreement round and outcome of two time-dependent negotiators on one 0..100 issue.
+
+    With u*(tau) = r + (1 - r)(1 - tau^(1/e)) and linear loss, the proposer P offers the
+    point at utility u*_P on its side of the other, i.e. it moves (1 - u*_P) * 100 toward
+    it; the responder R then gets 1 - D + (1 - u*_P) with D = |b - a| / 100. R accepts iff
+    that is >= u*_R, i.e. iff u*_A + u*_B <= 2 - D, the same condition whoever proposes.
+    So agreement comes at the first round where it holds; A proposes in even rounds.
+    """
+    tau = np.arange(rounds) / (rounds - 1)
+    ua = ra + (1 - ra) * (1 - tau ** (1 / ea))
+    ub = rb + (1 - rb) * (1 - tau ** (1 / eb))
+    gap = (2 - abs(b - a) / 100) - (ua + ub)
+    hits = np.flatnonzero(gap >= 0)
+    if not hits.size:
+        return None, None, gap
+    t = int(hits[0])
+    mine, other, u = (a, b, ua[t]) if t % 2 == 0 else (b, a, ub[t])
+    step = min((1 - u) * 100, abs(other - mine))
+    return t, mine + np.sign(other - mine) * step, gap
