@@ -8,6 +8,7 @@ import textwrap
 import numpy as np
 
 from negosim.results import SimulationResult
+from negosim.sampling import sample
 
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -61,11 +62,7 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
             linewidth=1.2,
             label=f"status quo ({issue.status_quo:g})",
         )
-        ax.set_xlim(issue.low, issue.high)
-        if issue.anchors:
-            ax.set_xticks([a.value for a in issue.anchors])
-            ax.set_xticklabels([_short(a.label) for a in issue.anchors], fontsize=7)
-        ax.set_xlabel(f"{issue.label}" + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
+        _issue_axis(ax, issue, fontsize=7)
         ax.set_ylabel("runs")
         ax.legend(loc="upper right", fontsize=8, frameon=False)
     rate = result.agreement_rate
@@ -76,6 +73,17 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
     )
     fig.tight_layout()
     return fig
+
+
+def _issue_axis(ax, issue, fontsize: float) -> None:
+    """The issue's scale on the x axis, its labelled anchors as ticks."""
+    ax.set_xlim(issue.low, issue.high)
+    if issue.anchors:
+        ax.set_xticks([a.value for a in issue.anchors])
+        ax.set_xticklabels(
+            [_short(a.label) for a in issue.anchors], fontsize=fontsize, rotation=20, ha="right"
+        )
+    ax.set_xlabel(issue.label + (f" ({issue.unit})" if issue.unit else ""), fontsize=8)
 
 
 def _short(label: str, width: int = 18) -> str:
@@ -213,5 +221,154 @@ def pairwise_heatmap(table, *, metric: str = "utility", ax=None):
     ax.set_ylabel("strategy")
     fig.colorbar(image, ax=ax, label=f"mean {metric}")
     ax.set_title(f"Pairwise {metric}")
+    fig.tight_layout()
+    return fig
+
+
+ROLE_COLORS = {"negotiator": PALETTE[3], "ratifier": PALETTE[0], "mediator": PALETTE[2]}
+
+
+def position_map(scenario, *, figsize=None):
+    """A map of the scenario table: every actor's ideal point on every issue, marker area
+    proportional to its salience, colour by role; the status quo dashed, anchors on the axis."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    sc = scenario
+    n = len(sc.issues)
+    fig, axes = plt.subplots(
+        n, 1, figsize=figsize or (9, 0.17 * len(sc.actors) * n + 2.5), squeeze=False
+    )
+    order = np.argsort([r != "negotiator" for r in sc.roles], kind="stable")
+    for k, (issue, ax) in enumerate(zip(sc.issue_specs, axes[:, 0], strict=True)):
+        rows = [a for a in order if sc.participation[a, k]]
+        ax.scatter(
+            sc.positions[rows, k],
+            range(len(rows)),
+            s=8 + 2.5 * sc.salience[rows, k],
+            c=[ROLE_COLORS[sc.roles[a]] for a in rows],
+            alpha=0.8,
+            edgecolors="black",
+            linewidths=0.4,
+        )
+        ax.set_yticks(range(len(rows)), [sc.actors[a] for a in rows], fontsize=6)
+        ax.axvline(issue.status_quo, color="black", linestyle="--", linewidth=1)
+        _issue_axis(ax, issue, fontsize=5.5)
+        ax.invert_yaxis()
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=c, label=r) for r, c in ROLE_COLORS.items()
+    ]
+    handles.append(Line2D([], [], color="black", linestyle="--", label="status quo"))
+    axes[0, 0].legend(handles=handles, fontsize=7, loc="upper right", frameon=False)
+    fig.suptitle(f"{sc.title}: positions (marker area = salience)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def concession_traces(result, run: int = 0, *, figsize=None):
+    """Offers on every issue round by round in one traced run, one colour per proposer, with
+    the agreed package marked (needs ``simulate(..., trace=k)`` with ``run < k``)."""
+    import matplotlib.pyplot as plt
+
+    if not result.trace:
+        raise ValueError("this result has no trace: simulate(..., trace=1) keeps one")
+    sc, tr = result.scenario, result.trace
+    offers, proposer = tr["offer"][run], tr["proposer"]
+    played = np.flatnonzero(np.isfinite(offers[:, 0]))
+    n = len(sc.issues)
+    fig, axes = plt.subplots(
+        n, 1, figsize=figsize or (8, 2.3 * n + 0.8), sharex=True, squeeze=False
+    )
+    proposers = sorted({int(p) for p in proposer[played] if p >= 0}) or [-1]
+    for k, (issue, ax) in enumerate(zip(sc.issue_specs, axes[:, 0], strict=True)):
+        for c, who in enumerate(proposers):
+            mask = played if who < 0 else played[proposer[played] == who]
+            label = "text" if who < 0 else f"offers by {sc.actors[who]}"
+            ax.plot(
+                mask, offers[mask, k], marker=".", linestyle="-", color=PALETTE[c % 7], label=label
+            )
+        ax.axhline(
+            issue.status_quo, color="black", linestyle="--", linewidth=0.8, label="status quo"
+        )
+        if result.agreed[run]:
+            ax.plot(
+                [result.rounds[run]],
+                [result.outcome[run, k]],
+                marker="*",
+                markersize=14,
+                color=PALETTE[4],
+                linestyle="",
+                label="agreement",
+            )
+        ax.set_ylim(issue.low, issue.high)
+        ax.set_ylabel(_short(issue.label, 16), fontsize=8)
+    axes[0, 0].legend(fontsize=7, frameon=False, loc="upper right")
+    axes[-1, 0].set_xlabel("round")
+    exiter = result.exited[run]
+    why = f"exit of {sc.actors[exiter]}" if exiter >= 0 else "deadline"
+    status = (
+        f"agreed in round {result.rounds[run]}" if result.agreed[run] else f"no agreement ({why})"
+    )
+    fig.suptitle(f"Concessions in run {run}: {status}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
+    """The two-party Pareto frontier with the Nash, Kalai-Smorodinsky and utilitarian points,
+    the reservations (disagreement point) and, if given, the negotiated outcomes of a result."""
+    import matplotlib.pyplot as plt
+
+    from negosim import solutions
+
+    frontier = solutions.pareto_frontier(scenario, actors, run=run)
+    cols = [c for c in frontier.columns if c.startswith("utility.")]
+    a, b = (c.split(".", 1)[1] for c in cols)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 5.5))
+    ax.plot(
+        frontier[cols[0]],
+        frontier[cols[1]],
+        color="black",
+        marker="o",
+        markersize=3,
+        label="Pareto frontier",
+    )
+    if result is not None:
+        ia, ib = scenario.actor_index(a), scenario.actor_index(b)
+        done = result.agreed
+        ax.scatter(
+            result.utility[done, ia],
+            result.utility[done, ib],
+            s=8,
+            alpha=0.3,
+            color=PALETTE[5],
+            label="negotiated outcomes",
+        )
+    batch = sample(scenario, run + 1, seed=0)
+    d = [batch.reservation[run, scenario.actor_index(x)] for x in (a, b)]
+    ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
+    ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
+    ax.plot(*d, marker="s", color="0.4", linestyle="", label="reservations")
+    for (name, fn), color, marker in zip(
+        (
+            ("Nash", solutions.nash),
+            ("Kalai-Smorodinsky", solutions.kalai_smorodinsky),
+            ("utilitarian", solutions.utilitarian),
+        ),
+        (PALETTE[3], PALETTE[1], PALETTE[2]),
+        "D^v",
+        strict=True,
+    ):
+        point = fn(scenario, [a, b], run=run)
+        if point is not None:
+            ax.plot(
+                *point.utility, marker=marker, markersize=9, color=color, linestyle="", label=name
+            )
+    ax.set_xlabel(f"utility of {a}")
+    ax.set_ylabel(f"utility of {b}")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.set_title(f"{scenario.title}\nbargaining set of {a} and {b}", fontsize=9)
     fig.tight_layout()
     return fig

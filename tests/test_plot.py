@@ -1,0 +1,103 @@
+"""Every figure on small data: the expected artists, labelled axes, and a PNG on disk."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+from helpers import bilateral
+
+import negosim as ns
+from negosim import plot
+
+MEDIATED = {"protocol": "mediated", "strategies": {"Russia": "conceder"}}
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def saved(fig, tmp_path, name="fig.png"):
+    path = tmp_path / name
+    fig.savefig(path, dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return fig
+
+
+def labelled(ax):
+    return bool(ax.get_xlabel()) and (bool(ax.get_ylabel()) or bool(ax.get_yticklabels()))
+
+
+def test_outcome_distributions(package, tmp_path):
+    res = ns.simulate(package, 300, seed=1, **MEDIATED)
+    fig = saved(plot.outcome_distributions(res), tmp_path)
+    assert len(fig.axes) == 3
+    for ax, issue in zip(fig.axes, package.issue_specs, strict=True):
+        assert issue.label in ax.get_xlabel() and labelled(ax)
+        assert len(ax.patches) == 40  # one bar per bin
+        assert all(t.get_text() for t in ax.get_xticklabels())  # anchors labelled
+        assert len(ax.get_xticks()) == len(issue.anchors)
+
+
+def test_outcome_distributions_without_agreement(package, tmp_path):
+    res = ns.simulate(package, 50, seed=1)
+    fig = saved(plot.outcome_distributions(res), tmp_path)
+    assert any("no agreement" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_position_map(package, tmp_path):
+    fig = saved(plot.position_map(package), tmp_path)
+    assert len(fig.axes) == 3
+    for k, ax in enumerate(fig.axes):
+        assert len(ax.collections[0].get_offsets()) == package.participation[:, k].sum()
+        assert labelled(ax)
+
+
+def test_concession_traces(package, tmp_path):
+    res = ns.simulate(package, 3, seed=1, trace=2, strategies={"Russia": "conceder"})
+    fig = saved(plot.concession_traces(res, run=1), tmp_path)
+    assert len(fig.axes) == 3 and fig.axes[-1].get_xlabel() == "round"
+    assert len(fig.axes[0].lines) >= 3  # two proposers and the status quo
+    with pytest.raises(ValueError, match="no trace"):
+        plot.concession_traces(ns.simulate(package, 2, seed=1))
+
+
+def test_pareto(tmp_path):
+    sc = bilateral([[100, 100], [0, 0]], [[30, 70], [80, 20]], (0.6, 0.6))
+    res = ns.simulate(sc, 5, seed=1, strategies={"A": "trade_off", "B": "trade_off"})
+    fig = saved(plot.pareto(sc, result=res), tmp_path)
+    ax = fig.axes[0]
+    labels = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {
+        "Pareto frontier",
+        "Nash",
+        "Kalai-Smorodinsky",
+        "utilitarian",
+        "reservations",
+        "negotiated outcomes",
+    } <= labels
+    assert ax.get_xlabel() == "utility of A" and ax.get_ylabel() == "utility of B"
+
+
+def test_sweep_tornado_timeline(package, tmp_path):
+    table = ns.sweep(
+        package, {"Russia.salience.kosovo_status": [40, 60, 80]}, runs=100, seed=1, **MEDIATED
+    )
+    fig = saved(plot.sweep_agreement(table, "Russia.salience.kosovo_status"), tmp_path, "a.png")
+    assert len(fig.axes[0].lines[0].get_xdata()) == 3 and labelled(fig.axes[0])
+    sens = ns.sensitivity(package, runs=100, seed=1, top=3, **MEDIATED)
+    fig = saved(plot.tornado(sens), tmp_path, "b.png")
+    assert len(fig.axes[0].patches) == sens["swing"].notna().sum() and fig.axes[0].get_xlabel()
+    line = ns.timeline(package, runs=100, seed=1, **MEDIATED)
+    fig = saved(plot.timeline(line, package), tmp_path, "c.png")
+    assert len(fig.axes) == 4 and fig.axes[0].get_ylabel() == "P(deal)"
+
+
+def test_leaderboard_and_heatmap(tmp_path):
+    result = ns.tournament(["boulware", "conceder", "linear"], ns.generate(2, 2, seed=1), runs=10)
+    fig = saved(result.plot_leaderboard(), tmp_path, "a.png")
+    assert len(fig.axes[0].get_yticklabels()) == 3 and fig.axes[0].get_xlabel()
+    fig = saved(result.plot_pairwise(), tmp_path, "b.png")
+    assert fig.axes[0].images[0].get_array().shape == (3, 3)
+    assert fig.axes[0].get_xlabel() == "opponent"
