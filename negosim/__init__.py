@@ -8,7 +8,7 @@ Public API::
     res.summary()
 """
 
-from negosim import strategies
+from negosim import solutions, strategies
 from negosim.engine import iter_chunks, simulate
 from negosim.linkage import gain_from_linkage
 from negosim.results import SimulationResult, Summary
@@ -37,6 +37,7 @@ __all__ = [
     "sample",
     "sensitivity",
     "simulate",
+    "solutions",
     "strategies",
     "sweep",
     "timeline",
