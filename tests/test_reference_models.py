@@ -173,3 +173,34 @@ def test_compromise_and_median_match_the_facts_example(data_dir):
     assert ns.simulate(hosts, 1, protocol="compromise").outcome[0, 1] == pytest.approx(
         63.6, abs=0.05
     )
+
+
+def test_randomized_equal_gain_is_seeded_and_keeps_the_order():
+    """models.md 1.5(10): the realisation order follows the equal gain, so round 1 starts with
+    the same exchange for p = 0 and p = 0.8; the two partners' gains then differ."""
+    sc = read_decide(ORACLES / "sample_data.txt")
+    args = (sc.positions, sc.salience / 100, sc.issue_power, sc.participation, sc.low, sc.high, 2)
+    plain = exchange_rounds(*args)
+    zero = exchange_rounds(*args, rate=0.0, rng=np.random.default_rng(3))
+    assert [r.realized for r in zero] == [r.realized for r in plain]
+    rex = exchange_rounds(*args, rate=0.8, rng=np.random.default_rng(3))
+    again = exchange_rounds(*args, rate=0.8, rng=np.random.default_rng(3))
+    other = exchange_rounds(*args, rate=0.8, rng=np.random.default_rng(4))
+    assert rex[0].realized[0] == plain[0].realized[0]
+    assert [r.gains for r in rex] == [r.gains for r in again]
+    assert [r.gains for r in rex] != [r.gains for r in other]
+    gains = np.array(rex[0].gains)
+    assert np.all(gains >= 0)
+    assert np.mean(np.abs(gains[:, 0] - gains[:, 1]) > 1e-9) > 0.5  # unequal splits
+    with pytest.raises(ValueError, match="needs a seeded rng"):
+        exchange_rounds(*args, rate=0.5)
+
+
+def test_exchange_round_lists_its_candidates():
+    sc = read_decide(ORACLES / "sample_data.txt")
+    rnd = exchange_rounds(
+        sc.positions, sc.salience / 100, sc.issue_power, sc.participation, sc.low, sc.high, 1
+    )[0]
+    assert len(rnd.candidate_list) == rnd.candidates == 240
+    best = max(c[4] for c in rnd.candidate_list if c[5])
+    assert best == pytest.approx(rnd.realized[0][4])

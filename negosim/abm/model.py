@@ -13,7 +13,7 @@ from negosim.abm.agents import Diplomat
 from negosim.engine import resolve_strategies, with_sampled_params
 from negosim.protocols import Table, amend_text, compromise_text, get_protocol, objections
 from negosim.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
-from negosim.protocols.exchange import ExchangeModel
+from negosim.protocols.exchange import exchange_model_for
 from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
@@ -188,18 +188,7 @@ class DiplomacyModel(mesa.Model):
                 self._issues.append([x, w, s, span, active])
             self.offer = self._eum_forecast()
         else:
-            ties = self.options.get("ties", "first")
-            rng = t.run_rng(0) if ties == "random" else None
-            self._exchange = ExchangeModel(
-                t.positions[0],
-                t.salience[0] / 100,
-                t.issue_power[0],
-                t.party[0],
-                self.scenario.low,
-                self.scenario.high,
-                arithmetic=self.options.get("arithmetic", "decimal"),
-                rng=rng,
-            )
+            self._exchange = exchange_model_for(t, 0, **self.options)
             self.offer = self._exchange.outcome()
 
     def _eum_forecast(self) -> np.ndarray:

@@ -146,17 +146,18 @@ def _paired_ratio(side: _Side, ratio: Any) -> Any:
 class _Exchange:
     """A candidate trade between two actors over an issue pair (p, q)."""
 
-    def __init__(self, rnd: _Round, a: int, b: int, p: int, q: int) -> None:
+    def __init__(self, rnd: _Round, a: int, b: int, p: int, q: int, randomize=None) -> None:
         s = rnd.s
         ratio_a = s[a][p] / s[a][q] if s[a][q] else np.inf
         ratio_b = s[b][p] / s[b][q] if s[b][q] else np.inf
         supplier_p, supplier_q = (a, b) if ratio_a < ratio_b else (b, a)
-        self.rnd = rnd
+        self.rnd, self.randomize = rnd, randomize
         self.i = self._side(supplier_q, q, p)
         self.j = self._side(supplier_p, p, q)
         self.i.partner, self.j.partner = self.j, self.i
         self.updates: dict[int, dict[int, Any]] = {}
         self.gain: Any = 0
+        self.gains: tuple[Any, Any] = (0, 0)  # (i, j); equal unless randomized
         self.valid = True
         self.calculate()
 
@@ -198,6 +199,9 @@ class _Exchange:
             self._limit_to_partner(i)
             self._limit_to_partner(j)
             self.valid = i.valid() and j.valid()
+        self.gains = (self.gain, self.gain)
+        if self.valid and self.randomize is not None:
+            self.randomize(self)
 
     def _limit_to_partner(self, me: _Side) -> None:
         """Cut a move that would carry the outcome past the partner's position (rule 5)."""
@@ -250,6 +254,64 @@ class _Exchange:
     def record(self) -> tuple[int, int, int, int, float]:
         return (self.i.actor, self.i.supply, self.j.actor, self.j.supply, float(self.gain))
 
+    def shifts(self) -> tuple[Any, Any]:
+        """Outcome shifts caused by i's and j's moves."""
+        rnd = self.rnd
+        return tuple(
+            abs(side.move) * side.s_supply * side.c_supply / rnd.total[side.supply]
+            for side in (self.i, self.j)
+        )
+
+
+def side_gain(side: _Side, own_shift: Any, partner_shift: Any) -> Any:
+    """What an actor gains: the partner's shift on the issue it demands, minus its own
+    concession on the issue it supplies, each weighted by its salience."""
+    return partner_shift * side.s_demand - own_shift * side.s_supply
+
+
+def randomized_equal_gain(p: float, rng: np.random.Generator):
+    """The randomized equal-gain variant (Dijkstra, Van Assen, Stokman and Draaijer 2018).
+
+    After the equal-gain rates, draw ``u, v, z ~ U(0, 1)``: ``u < 0.5`` picks actor i, else j.
+    The picked actor's gain becomes ``g + p z (g_max - g)`` if ``v < 0.5`` (it wins) and
+    ``g - p z g`` otherwise, where ``g`` is the equal gain and ``g_max`` its gain if the partner
+    gained nothing. Keeping its own concession, the partner's shift is re-derived for that gain
+    (capped at the partner's full move, the picked actor's concession then shrinking to match),
+    the outcome-crossing cut applies again, and both gains are recomputed. The order in which
+    exchanges are realised still follows the equal gain ``g``. ``p = 0`` is the equal-gain model.
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"exchange: the randomized rate p must be in [0, 1], got {p}")
+
+    def randomize(ex: _Exchange) -> None:
+        num = Decimal if isinstance(ex.gain, Decimal) else float
+        u, v, z = (num(repr(float(x))) if num is Decimal else x for x in rng.random(3))
+        rate = num(repr(p)) if num is Decimal else p
+        me = ex.i if u < 0.5 else ex.j
+        you = me.partner
+        rnd, g = ex.rnd, ex.gain
+        mine, _ = ex.shifts() if me is ex.i else ex.shifts()[::-1]
+        best = mine * you.s_demand / you.s_supply * me.s_demand - mine * me.s_supply
+        target = g + rate * z * (best - g) if v < 0.5 else g - rate * z * g
+        theirs = (target + mine * me.s_supply) / me.s_demand
+        you.move = rnd.ratio_move(you, theirs)
+        if abs(you.move) > abs(you.x_supply - me.x_demand):
+            you.move = abs(you.x_supply - me.x_demand)
+            theirs = you.move * you.s_supply * you.c_supply / rnd.total[you.supply]
+            mine = max((theirs * me.s_demand - target) / me.s_supply, 0 * target)
+            me.move = rnd.ratio_move(me, mine)
+        for side in (me, you):
+            side.move = -abs(side.move) if side.x_supply > side.partner.x_demand else abs(side.move)
+            side.moves[-1] = side.move
+            side.y = side.x_supply + side.move
+        ex._limit_to_partner(me)
+        ex._limit_to_partner(you)
+        a, b = ex.shifts()
+        ex.gains = (side_gain(ex.i, a, b), side_gain(ex.j, b, a))
+        ex.valid = ex.i.valid() and ex.j.valid() and min(ex.gains) >= 0
+
+    return randomize
+
 
 def _bounded(side: _Side, previous: Any) -> Any:
     """decide's update of a partner position already recorded in this round."""
@@ -262,7 +324,10 @@ def _bounded(side: _Side, previous: Any) -> Any:
 class ExchangeRound:
     """One round of one run; outcomes and positions on each issue's own scale.
 
-    ``realized`` lists ``(actor, supply issue, partner, partner's supply issue, gain)``.
+    ``realized`` lists ``(actor, supply issue, partner, partner's supply issue, gain)`` in the
+    order of realisation, ``gains`` the two actors' own gains of each (equal unless randomized),
+    and ``candidate_list`` every candidate exchange at the start of the round with its gain and
+    whether it was valid.
     """
 
     outcome_before: np.ndarray
@@ -271,6 +336,8 @@ class ExchangeRound:
     candidates: int
     realized: list[tuple[int, int, int, int, float]]
     positions: np.ndarray
+    gains: list[tuple[float, float]] = field(default_factory=list)
+    candidate_list: list[tuple[int, int, int, int, float, bool]] = field(default_factory=list)
 
 
 class ExchangeModel:
@@ -287,7 +354,12 @@ class ExchangeModel:
     arithmetic
         ``"float"`` (fast) or ``"decimal"`` (decide's 28-digit arithmetic, exact reproduction).
     rng
-        Breaks exact ties at random when given (default: the earlier exchange wins).
+        The run's generator: draws the randomized variant's numbers and random tie-breaks.
+    rate
+        ``p`` of the randomized equal-gain variant (0: the equal-gain model); needs ``rng``.
+    ties
+        ``"first"``: of exactly equal gains the earlier exchange is realised first;
+        ``"random"``: a coin from ``rng`` decides.
     """
 
     def __init__(
@@ -301,6 +373,8 @@ class ExchangeModel:
         *,
         arithmetic: str = "float",
         rng: np.random.Generator | None = None,
+        rate: float = 0.0,
+        ties: str = "first",
     ) -> None:
         if arithmetic not in ARITHMETIC:
             raise ValueError(
@@ -318,7 +392,16 @@ class ExchangeModel:
         ]
         self.s = [[num(v) for v in row] for row in np.asarray(s)]
         self.c = [[num(v) for v in row] for row in np.asarray(c)]
-        self.rng = rng
+        if ties not in ("first", "random"):
+            raise ValueError(f"exchange: ties must be 'first' or 'random', got {ties!r}")
+        if ties == "random" and rng is None:
+            raise ValueError("exchange: random tie-breaks need a seeded rng")
+        self.rng = rng if ties == "random" else None
+        self.randomize = None
+        if rate:
+            if rng is None:
+                raise ValueError("exchange: the randomized variant (rate > 0) needs a seeded rng")
+            self.randomize = randomized_equal_gain(rate, rng)
         # decide builds these decimals from binary floats; keep that for exact reproduction
         self.weights = (0.4, 0.1) if not self.exact else (Decimal(0.4), Decimal(0.1))  # noqa: RUF032
 
@@ -356,9 +439,11 @@ class ExchangeModel:
                     groups[left].append(k)
             for first, second in ((0, 3), (1, 2)):
                 exchanges += [
-                    _Exchange(rnd, a, b, p, q) for a in groups[first] for b in groups[second]
+                    _Exchange(rnd, a, b, p, q, self.randomize)
+                    for a in groups[first]
+                    for b in groups[second]
                 ]
-        candidates = len(exchanges)
+        candidate_list = [(*e.record(), e.valid) for e in exchanges]
         realized: list[_Exchange] = []
         while exchanges:
             self._order(exchanges)
@@ -392,9 +477,11 @@ class ExchangeModel:
             self._scale(before),
             self._scale(outcome_voting),
             self._scale(rnd.outcome(nxt)),
-            candidates,
+            len(candidate_list),
             [e.record() for e in realized],
             positions,
+            [(float(a), float(b)) for a, b in (e.gains for e in realized)],
+            candidate_list,
         )
 
     def outcome(self) -> np.ndarray:
@@ -408,26 +495,35 @@ def exchange_rounds(x, s, c, party, low, high, rounds: int, **options: Any) -> l
     return [model.step_round() for _ in range(rounds)]
 
 
-def run_exchange(table, ties: str = "first", arithmetic: str = "decimal") -> None:
+def exchange_model_for(
+    table, row: int, *, ties: str = "first", arithmetic: str = "decimal", rate: float = 0.0
+) -> ExchangeModel:
+    """The exchange model of open run ``row`` of a protocol table (shared by the vectorized
+    protocol and the Mesa agent model)."""
+    sc = table.scenario
+    rng = table.run_rng(row) if ties == "random" or rate else None
+    return ExchangeModel(
+        table.positions[row],
+        table.salience[row] / 100,
+        table.issue_power[row],
+        table.party[row],
+        sc.low,
+        sc.high,
+        arithmetic=arithmetic,
+        rng=rng,
+        rate=rate,
+        ties=ties,
+    )
+
+
+def run_exchange(table, **options: Any) -> None:
     """The exchange model as a protocol: every run plays ``rounds`` rounds; the outcome is
     the last round's voting outcome. Runs end "agreed" at the deadline (the model forecasts
-    a collective decision rather than negotiating to one)."""
-    if ties not in ("first", "random"):
-        raise ValueError(f"exchange: ties must be 'first' or 'random', got {ties!r}")
-    sc = table.scenario
+    a collective decision rather than negotiating to one). Options: ``ties``, ``arithmetic``,
+    ``rate`` (see :func:`exchange_model_for`)."""
     outcome = np.empty((len(table.ids), len(table.span)))
     for r in range(len(table.ids)):
-        rng = table.run_rng(r) if ties == "random" else None
-        model = ExchangeModel(
-            table.positions[r],
-            table.salience[r] / 100,
-            table.issue_power[r],
-            table.party[r],
-            sc.low,
-            sc.high,
-            arithmetic=arithmetic,
-            rng=rng,
-        )
+        model = exchange_model_for(table, r, **options)
         played = [model.step_round() for _ in range(table.rounds)]
         outcome[r] = played[-1].outcome_voting if played else model.outcome()
     table.finish(table.live.copy(), table.rounds, outcome=outcome, utility=table.utilities(outcome))
