@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import sizes
 
 import negosim as ns
+
+from conftest import sizes
 
 RUNS = sizes([1_000], [5])[0]
 STRATEGIES = {"US": "random_walk", "Russia": "conceder"}

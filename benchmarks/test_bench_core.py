@@ -7,9 +7,10 @@ utility of one package for one actor on one issue in one played round).
 from __future__ import annotations
 
 import pytest
-from conftest import best_seconds, sizes
 
 import negosim as ns
+
+from conftest import best_seconds, sizes
 
 
 def _rates(benchmark, sc, res):

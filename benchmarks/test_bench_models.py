@@ -10,11 +10,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import best_seconds, sizes
 
 import negosim as ns
 from negosim.io import read_decide
 from negosim.protocols.exchange import exchange_rounds
+
+from conftest import best_seconds, sizes
 
 SAMPLE = Path(__file__).parent.parent / "tests" / "data" / "oracles" / "sample_data.txt"
 

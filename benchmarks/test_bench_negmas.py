@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import best_seconds, sizes
 
 import negosim as ns
+
+from conftest import best_seconds, sizes
 
 POSITIONS = [[90.0, 20.0, 70.0], [10.0, 80.0, 30.0]]
 SALIENCE = [[60.0, 30.0, 10.0], [20.0, 50.0, 30.0]]

@@ -5,9 +5,10 @@ actor-issue-round evaluations/s."""
 from __future__ import annotations
 
 import pytest
-from conftest import best_seconds, sizes
 
 import negosim as ns
+
+from conftest import best_seconds, sizes
 
 
 def _run(benchmark, n_actors: int, n_issues: int, runs: int, rounds: int) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import bilateral, worlds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.abm import DiplomacyModel, trace_frame
 from negosim.abm.model import AGENT_COLUMNS
+
+from helpers import bilateral, worlds
 
 PROTOCOLS = ["alternating", "mediated"]
 COLLECTIVE = ["eum", "exchange", "compromise", "median", "nash", "kalai_smorodinsky", "utilitarian"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import bilateral, worlds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.cli import main as cli
 from negosim.engine import run_batch
+
+from helpers import bilateral, worlds
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import bilateral, time_dependent_closed_form
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
@@ -14,6 +13,8 @@ from negosim.engine import resolve_strategies
 from negosim.protocols import Table
 from negosim.results import wilson_interval
 from negosim.strategies import Rubinstein, TimeDependent, TradeOff
+
+from helpers import bilateral, time_dependent_closed_form
 
 
 @settings(max_examples=150, deadline=None)

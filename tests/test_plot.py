@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pytest
-from helpers import bilateral
 
 import negosim as ns
 from negosim import plot
+
+from helpers import bilateral
 
 MEDIATED = {"protocol": "mediated", "strategies": {"Russia": "conceder"}}
 

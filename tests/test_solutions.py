@@ -7,12 +7,13 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import bilateral
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
 from negosim import solutions as sol
+
+from helpers import bilateral
 
 
 def test_curve_examples():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import bilateral
 
 import negosim as ns
 from negosim.protocols import Table
@@ -19,6 +18,8 @@ from negosim.strategies import (
     register,
     strategy_names,
 )
+
+from helpers import bilateral
 
 CLASSIFIER_KEYS = {"concedes_over_time", "reacts_to_opponent", "stochastic", "uses_linkage"}
 NAMES = strategy_names()

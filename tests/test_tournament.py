@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import time_dependent_closed_form
 
 import negosim as ns
 from negosim.cli import main as cli
+
+from helpers import time_dependent_closed_form
 
 FIELD = ["boulware", "conceder", "hardliner"]
 
