@@ -245,16 +245,9 @@ def _strategies(sc: Scenario, specs: Sequence[str]) -> dict[str, object]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from negosim.engine import simulate
-    from negosim.protocols import get_protocol
 
-    sc = _apply_changes(load_scenario(args.scenario), args.changes)
-    strategies = _strategies(sc, args.strategy)
-    try:
-        get_protocol(args.protocol or sc.protocol)
-    except KeyError as exc:
-        raise InputError(f"--protocol: {exc.args[0]}") from None
-    if args.plot is not None and args.plot.suffix != ".png":
-        raise InputError(f"{args.plot}: expected a .png file")
+    sc, options = _setup(args)
+    strategies = options["strategies"]
     store = args.out if args.out is not None and args.out.suffix != ".parquet" else None
     if store is not None and (store / "manifest.json").exists() and not args.resume:
         raise InputError(f"{store}: a store exists there; pass --resume to continue it")
@@ -297,7 +290,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _what_if_setup(args: argparse.Namespace) -> tuple[Scenario, dict]:
+def _setup(args: argparse.Namespace) -> tuple[Scenario, dict]:
+    """The scenario with its --set changes, and checked simulate options of a command."""
     from negosim.protocols import get_protocol
 
     sc = _apply_changes(load_scenario(args.scenario), args.changes)
@@ -342,7 +336,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from negosim import plot
     from negosim.whatif import sweep
 
-    sc, options = _what_if_setup(args)
+    sc, options = _setup(args)
     grid = {}
     for spec in args.param:
         target, sep, values = spec.partition("=")
@@ -364,7 +358,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from negosim import plot
     from negosim.whatif import sensitivity
 
-    sc, options = _what_if_setup(args)
+    sc, options = _setup(args)
     table = sensitivity(sc, args.runs, args.seed, top=args.top, **options)
     _agg_backend()
     return _finish_what_if(args, sc, table, plot.tornado(table), "sensitivity")
@@ -400,7 +394,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     from negosim import plot
     from negosim.whatif import timeline
 
-    sc, options = _what_if_setup(args)
+    sc, options = _setup(args)
     try:
         table = timeline(sc, args.runs, args.seed, **options)
     except ValueError as exc:

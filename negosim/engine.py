@@ -100,18 +100,9 @@ def iter_chunks(
 
     Arguments are those of :func:`simulate`.
     """
-    if runs < 0:
-        raise ValueError(f"runs must be >= 0, got {runs}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    get_protocol(protocol or scenario.protocol)
-    rounds = int(rounds or scenario.rounds)
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
-    chosen = resolve_strategies(scenario, strategies)
-    from_scenario = {i for i in chosen if scenario.actors[i] not in (strategies or {})}
-    if order is not None:
-        options["order"] = tuple(scenario.actor_index(a) for a in order)
+    protocol, rounds, chosen, from_scenario = _prepare(
+        scenario, runs, chunk_size, protocol, strategies, rounds, order, options
+    )
     for start in range(0, runs, chunk_size):
         size = min(chunk_size, runs - start)
         yield (
@@ -121,7 +112,7 @@ def iter_chunks(
                 start,
                 size,
                 seed,
-                protocol or scenario.protocol,
+                protocol,
                 chosen,
                 from_scenario,
                 rounds,
@@ -129,6 +120,24 @@ def iter_chunks(
                 options,
             ),
         )
+
+
+def _prepare(scenario, runs, chunk_size, protocol, strategies, rounds, order, options):
+    """Check a call's arguments; resolve the protocol, deadline and strategies."""
+    if runs < 0:
+        raise ValueError(f"runs must be >= 0, got {runs}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    protocol = protocol or scenario.protocol
+    get_protocol(protocol)
+    rounds = int(rounds or scenario.rounds)
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    chosen = resolve_strategies(scenario, strategies)
+    from_scenario = {i for i in chosen if scenario.actors[i] not in (strategies or {})}
+    if order is not None:
+        options["order"] = tuple(scenario.actor_index(a) for a in order)
+    return protocol, rounds, chosen, from_scenario
 
 
 def run_batch(
@@ -260,19 +269,11 @@ def simulate(
     -------
     SimulationResult or None
     """
-    if runs < 0:
-        raise ValueError(f"runs must be >= 0, got {runs}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     if not collect and store is None:
         raise ValueError("collect=False needs a store to write the results to")
-    protocol = protocol or scenario.protocol
-    get_protocol(protocol)
-    rounds = int(rounds or scenario.rounds)
-    chosen = resolve_strategies(scenario, strategies)
-    from_scenario = {i for i in chosen if scenario.actors[i] not in (strategies or {})}
-    if order is not None:
-        options["order"] = tuple(scenario.actor_index(a) for a in order)
+    protocol, rounds, chosen, from_scenario = _prepare(
+        scenario, runs, chunk_size, protocol, strategies, rounds, order, options
+    )
     starts = list(range(0, runs, chunk_size))
     results = _Results(scenario, runs, chunk_size, collect)
     if store is not None:

@@ -28,13 +28,7 @@ def run_alternating(table: Table, order: tuple[int, ...] | None = None) -> None:
     proposers = order or table.negotiators
     if not proposers:
         raise ValueError("the alternating protocol needs at least one negotiator")
-    exit_round, exiter = table.exit_round()
-    for t in range(table.rounds):
-        if table.open_runs == 0:
-            return
-        if t >= exit_round:
-            table.finish(table.live.copy(), t, exited=exiter)
-            return
+    for t in table.rounds_to_play():
         proposer = proposers[t % len(proposers)]
         offer = np.clip(
             table.strategies[proposer].propose(table.view(proposer, t)),

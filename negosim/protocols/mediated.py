@@ -36,13 +36,7 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
     if not 0 < step <= 1:
         raise ValueError(f"mediated: step must be in (0, 1], got {step}")
     text = compromise_text(table)
-    exit_round, exiter = table.exit_round()
-    for t in range(table.rounds):
-        if table.open_runs == 0:
-            return
-        if t >= exit_round:
-            table.finish(table.live.copy(), t, exited=exiter)
-            return
+    for t in table.rounds_to_play():
         utility = table.utilities(text)
         votes = table.reservation_votes(utility)
         targets = np.full(utility.shape, np.nan)

@@ -258,6 +258,18 @@ class Table:
         self.live = np.ones(int(keep.sum()), dtype=bool)
         return keep
 
+    def rounds_to_play(self):
+        """Yield the rounds to play while runs are open; at the first exit round every open
+        run ends without agreement, recording who exited."""
+        exit_round, exiter = self.exit_round()
+        for t in range(self.rounds):
+            if self.open_runs == 0:
+                return
+            if t >= exit_round:
+                self.finish(self.live.copy(), t, exited=exiter)
+                return
+            yield t
+
     def exit_round(self) -> tuple[int, int]:
         """The first round at which some actor exits, and who (``(rounds, -1)`` if none)."""
         exit_at = self.scenario.exit_at

@@ -11,7 +11,7 @@ import difflib
 from importlib.metadata import entry_points
 from typing import Any
 
-from negosim.strategies.base import ACCEPT_TOLERANCE, Strategy, View, concession_line
+from negosim.strategies.base import ACCEPT_TOLERANCE, Strategy, View, classify, concession_line
 from negosim.strategies.random_walk import RandomWalk
 from negosim.strategies.rubinstein import Rubinstein, rubinstein_share
 from negosim.strategies.time_dependent import (
@@ -114,6 +114,7 @@ __all__ = [
     "TitForTat",
     "TradeOff",
     "View",
+    "classify",
     "concession_line",
     "get_strategy_class",
     "make_strategy",

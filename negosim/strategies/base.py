@@ -114,6 +114,22 @@ class View:
         return tuple(j for j in self.negotiators if j != self.me)
 
 
+def classify(
+    *,
+    concedes_over_time: bool = False,
+    reacts_to_opponent: bool = False,
+    stochastic: bool = False,
+    uses_linkage: bool = False,
+) -> dict[str, bool]:
+    """A strategy's classifier dict (the four facts users filter strategies by)."""
+    return {
+        "concedes_over_time": concedes_over_time,
+        "reacts_to_opponent": reacts_to_opponent,
+        "stochastic": stochastic,
+        "uses_linkage": uses_linkage,
+    }
+
+
 class Strategy:
     """Base class of negotiation strategies.
 
@@ -128,12 +144,7 @@ class Strategy:
     """
 
     name: ClassVar[str] = "strategy"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": False,
-        "reacts_to_opponent": False,
-        "stochastic": False,
-        "uses_linkage": False,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify()
     citation: ClassVar[str] = ""
 
     def target(self, view: View) -> np.ndarray:

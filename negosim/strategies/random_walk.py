@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from negosim.strategies.base import Strategy, View
+from negosim.strategies.base import Strategy, View, classify
 
 
 class RandomWalk(Strategy):
@@ -18,12 +18,7 @@ class RandomWalk(Strategy):
     """
 
     name = "random_walk"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": True,
-        "reacts_to_opponent": False,
-        "stochastic": True,
-        "uses_linkage": False,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify(concedes_over_time=True, stochastic=True)
     citation = "A random-concession baseline (cf. the random agents of the ANAC/Genius suites)."
 
     def __init__(self, scale: float = 1.0) -> None:

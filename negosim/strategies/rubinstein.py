@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from negosim.strategies.base import ACCEPT_TOLERANCE, Strategy, View
+from negosim.strategies.base import ACCEPT_TOLERANCE, Strategy, View, classify
 
 
 def rubinstein_share(d_self: np.ndarray, d_other: np.ndarray) -> np.ndarray:
@@ -29,12 +29,7 @@ class Rubinstein(Strategy):
     """
 
     name = "rubinstein"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": False,
-        "reacts_to_opponent": False,
-        "stochastic": False,
-        "uses_linkage": False,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify()
     citation = (
         "Rubinstein, A. (1982). Perfect equilibrium in a bargaining model. "
         "Econometrica 50(1), 97-109."

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from negosim.strategies.base import Strategy, View
+from negosim.strategies.base import Strategy, View, classify
 
 FARATIN_1998 = (
     "Faratin, P., Sierra, C. and Jennings, N. R. (1998). Negotiation decision functions for "
@@ -32,12 +32,7 @@ class TimeDependent(Strategy):
     """
 
     name = "time_dependent"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": True,
-        "reacts_to_opponent": False,
-        "stochastic": False,
-        "uses_linkage": False,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify(concedes_over_time=True)
     citation = FARATIN_1998
 
     def __init__(self, e: float | np.ndarray = 1.0) -> None:
@@ -81,12 +76,7 @@ class Hardliner(Strategy):
     """Never concedes: offers its ideal package and accepts only packages worth 1."""
 
     name = "hardliner"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": False,
-        "reacts_to_opponent": False,
-        "stochastic": False,
-        "uses_linkage": False,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify()
     citation = FARATIN_1998 + " (the limit e -> 0)"
 
     def target(self, view: View) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from negosim.strategies.base import Strategy, View
+from negosim.strategies.base import Strategy, View, classify
 from negosim.strategies.time_dependent import FARATIN_1998
 
 
@@ -22,12 +22,7 @@ class TitForTat(Strategy):
     """Relative tit-for-tat: mirror the opponent's concession as a fraction of the range."""
 
     name = "tit_for_tat"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": False,
-        "reacts_to_opponent": True,
-        "stochastic": False,
-        "uses_linkage": False,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify(reacts_to_opponent=True)
     citation = FARATIN_1998
 
     def observe(self, view: View, proposer: int, offer: np.ndarray) -> None:

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from negosim.preferences import inverse_loss, issue_loss
-from negosim.strategies.base import View
+from negosim.strategies.base import View, classify
 from negosim.strategies.time_dependent import TimeDependent
 
 
@@ -23,12 +23,7 @@ class TradeOff(TimeDependent):
     """Time-dependent target, offered as a logroll ordered by salience ratio."""
 
     name = "trade_off"
-    classifier: ClassVar[dict[str, bool]] = {
-        "concedes_over_time": True,
-        "reacts_to_opponent": False,
-        "stochastic": False,
-        "uses_linkage": True,
-    }
+    classifier: ClassVar[dict[str, bool]] = classify(concedes_over_time=True, uses_linkage=True)
     citation = (
         "Raiffa, H. (1982). The Art and Science of Negotiation. Harvard UP; "
         "Sebenius, J. K. (1983). Negotiation arithmetic. International Organization 37(2)."
