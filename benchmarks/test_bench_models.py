@@ -22,7 +22,7 @@ SAMPLE = Path(__file__).parent.parent / "tests" / "data" / "oracles" / "sample_d
 
 @pytest.mark.parametrize("protocol", ["eum", "compromise", "median", "nash"])
 def test_models_on_package_2007(benchmark, package, protocol):
-    runs = sizes({"eum": 10_000, "compromise": 10_000, "median": 10_000, "nash": 200}[protocol], 10)
+    runs = sizes({"eum": 1_000, "compromise": 10_000, "median": 10_000, "nash": 200}[protocol], 10)
     res = benchmark.pedantic(
         ns.simulate,
         args=(package, runs),

@@ -233,16 +233,20 @@ def run_eum(table, variant: str = "scholz-code", **choices) -> None:
     (the outcome) is the median of the final positions. Every run ends "agreed" at the
     deadline: the model forecasts a collective decision rather than negotiating to one."""
     opts = EUMOptions.of(variant, **choices)
-    outcome = np.empty((len(table.ids), len(table.span)))
+    runs, actors = table.positions.shape[:2]
+    outcome = np.empty((runs, len(table.span)))
+    # votes are (runs, A, A, A): bound that array to about 20 million numbers
+    step = max(1, int(2e7 // max(actors, 1) ** 3))
     for i in range(outcome.shape[1]):
-        active = table.party[:, :, i]
-        trace = eum_rounds(
-            table.positions[:, :, i],
-            table.issue_power[:, :, i],
-            table.salience[:, :, i] / 100,
-            table.rounds,
-            opts,
-            active,
-        )
-        outcome[:, i] = trace.median[-1]
+        for lo in range(0, runs, step):
+            rows = slice(lo, lo + step)
+            trace = eum_rounds(
+                table.positions[rows, :, i],
+                table.issue_power[rows, :, i],
+                table.salience[rows, :, i] / 100,
+                table.rounds,
+                opts,
+                table.party[rows, :, i],
+            )
+            outcome[rows, i] = trace.median[-1]
     table.finish(table.live.copy(), table.rounds, outcome=outcome, utility=table.utilities(outcome))
