@@ -176,18 +176,28 @@ class Summary:
         ).set_index("actor")
         who, counts = np.unique(res.exited[res.exited >= 0], return_counts=True)
         exits = pd.DataFrame(
-            {"actor": [sc.actors[w] for w in who], "runs": counts, "share": counts / max(n, 1)}
+            {
+                "actor": [sc.actors[w] for w in who],
+                "runs": counts,
+                "share": counts / max(n, 1),
+                "outside option": [sc.actor_specs[w].exit.label for w in who],
+            }
         )
         return cls(n, agreement, outcomes, utilities, exits)
 
     def __str__(self) -> str:
         a = self.agreement.iloc[0]
+        outcomes = (
+            self.outcomes.to_string(float_format=lambda x: f"{x:.1f}")
+            if a["agreed"]
+            else "  none: no run reached agreement (every run ended at the status quo)"
+        )
         lines = [
             f"runs: {self.runs:,}   agreement: {a['rate']:.1%} "
             f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%})   mean rounds: {a['mean_rounds']:.1f}",
             "",
             "outcome of agreed runs per issue:",
-            self.outcomes.to_string(float_format=lambda x: f"{x:.1f}"),
+            outcomes,
             "",
             "mean utility per negotiator (95% CI):",
             self.utilities[self.utilities["role"] == "negotiator"].to_string(
