@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,15 @@ def resolve_strategies(
         else:
             out[index] = DEFAULT_STRATEGY()
     return out
+
+
+def strategies_and_defaults(
+    scenario: Scenario, strategies: Mapping[str, Strategy | str] | None = None
+) -> tuple[dict[int, Strategy], set[int]]:
+    """The negotiators' strategies (:func:`resolve_strategies`) and which of them come from
+    the scenario file (only those take the scenario's sampled strategy parameters)."""
+    chosen = resolve_strategies(scenario, strategies)
+    return chosen, {i for i in chosen if scenario.actors[i] not in (strategies or {})}
 
 
 def parse_strategy(spec: Strategy | str) -> Strategy:
@@ -100,29 +110,45 @@ def iter_chunks(
 
     Arguments are those of :func:`simulate`.
     """
-    protocol, rounds, chosen, from_scenario = _prepare(
-        scenario, runs, chunk_size, protocol, strategies, rounds, order, options
+    plan = _prepare(
+        scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
     )
     for start in range(0, runs, chunk_size):
-        size = min(chunk_size, runs - start)
-        yield (
+        yield start, compute_chunk(*plan.chunk(start))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A checked call: everything :func:`compute_chunk` needs besides the chunk's place."""
+
+    scenario: Scenario
+    runs: int
+    seed: int | None
+    chunk_size: int
+    protocol: str
+    strategies: dict[int, Strategy]
+    from_scenario: set[int]
+    rounds: int
+    trace: int
+    options: dict[str, Any]
+
+    def chunk(self, start: int) -> tuple:
+        size = min(self.chunk_size, self.runs - start)
+        return (
+            self.scenario,
             start,
-            compute_chunk(
-                scenario,
-                start,
-                size,
-                seed,
-                protocol,
-                chosen,
-                from_scenario,
-                rounds,
-                trace,
-                options,
-            ),
+            size,
+            self.seed,
+            self.protocol,
+            self.strategies,
+            self.from_scenario,
+            self.rounds,
+            self.trace,
+            self.options,
         )
 
 
-def _prepare(scenario, runs, chunk_size, protocol, strategies, rounds, order, options):
+def _prepare(scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options):
     """Check a call's arguments; resolve the protocol, deadline and strategies."""
     if runs < 0:
         raise ValueError(f"runs must be >= 0, got {runs}")
@@ -133,11 +159,12 @@ def _prepare(scenario, runs, chunk_size, protocol, strategies, rounds, order, op
     rounds = int(rounds or scenario.rounds)
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
-    chosen = resolve_strategies(scenario, strategies)
-    from_scenario = {i for i in chosen if scenario.actors[i] not in (strategies or {})}
+    chosen, from_scenario = strategies_and_defaults(scenario, strategies)
     if order is not None:
         options["order"] = tuple(scenario.actor_index(a) for a in order)
-    return protocol, rounds, chosen, from_scenario
+    return _Plan(
+        scenario, runs, seed, chunk_size, protocol, chosen, from_scenario, rounds, trace, options
+    )
 
 
 def run_batch(
@@ -151,8 +178,7 @@ def run_batch(
 ) -> dict[str, np.ndarray]:
     """Run a protocol on an already sampled batch and return its result arrays."""
     sc = batch.scenario
-    chosen = resolve_strategies(sc, strategies)
-    from_scenario = {i for i in chosen if sc.actors[i] not in (strategies or {})}
+    chosen, from_scenario = strategies_and_defaults(sc, strategies)
     table = Table(
         batch,
         with_sampled_params(batch, chosen, from_scenario),
@@ -271,30 +297,19 @@ def simulate(
     """
     if not collect and store is None:
         raise ValueError("collect=False needs a store to write the results to")
-    protocol, rounds, chosen, from_scenario = _prepare(
-        scenario, runs, chunk_size, protocol, strategies, rounds, order, options
+    plan = _prepare(
+        scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
     )
+    protocol, rounds = plan.protocol, plan.rounds
     starts = list(range(0, runs, chunk_size))
     results = _Results(scenario, runs, chunk_size, collect)
     if store is not None:
-        identity = _identity(scenario, runs, seed, chunk_size, protocol, rounds, chosen, options)
+        identity = _identity(
+            scenario, runs, seed, chunk_size, protocol, rounds, plan.strategies, options
+        )
         results.store = ResultStore(store, identity)
     todo = [k for k in range(len(starts)) if not results.restore(k)]
-    args = [
-        (
-            scenario,
-            starts[k],
-            min(chunk_size, runs - starts[k]),
-            seed,
-            protocol,
-            chosen,
-            from_scenario,
-            rounds,
-            trace,
-            options,
-        )
-        for k in todo
-    ]
+    args = [plan.chunk(starts[k]) for k in todo]
     bar = _progress(progress, len(starts), len(starts) - len(todo), scenario.id)
     try:
         if client is not None or workers:

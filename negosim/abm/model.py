@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from negosim.abm.agents import Diplomat
-from negosim.engine import resolve_strategies, with_sampled_params
+from negosim.engine import strategies_and_defaults, with_sampled_params
 from negosim.protocols import Table, amend_text, compromise_text, get_protocol, objections
 from negosim.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
 from negosim.protocols.exchange import exchange_model_for
@@ -82,8 +82,7 @@ class DiplomacyModel(mesa.Model):
         self.protocol = protocol or self.scenario.protocol
         get_protocol(self.protocol)
         self.options = options
-        chosen = resolve_strategies(self.scenario, strategies)
-        from_scenario = {i for i in chosen if self.scenario.actors[i] not in (strategies or {})}
+        chosen, from_scenario = strategies_and_defaults(self.scenario, strategies)
         chosen = with_sampled_params(batch, chosen, from_scenario)
         self.rounds = int(rounds or self.scenario.rounds)
         self.table = Table(batch, chosen, self.rounds)
