@@ -10,16 +10,7 @@ import pytest
 
 import negosim as ns
 
-from conftest import best_seconds, sizes
-
-
-def _rates(benchmark, sc, res):
-    seconds = best_seconds(benchmark)
-    played = int(res.rounds.sum()) + res.runs  # the exit or deadline round is evaluated too
-    evals = played * len(sc.actors) * len(sc.issues)
-    benchmark.extra_info.update(
-        runs=res.runs, runs_per_s=res.runs / seconds, evals_per_s=evals / seconds
-    )
+from conftest import record_evaluations, sizes
 
 
 @pytest.mark.parametrize("runs", sizes([1_000, 10_000, 100_000], [200]))
@@ -31,7 +22,7 @@ def test_simulate_package_2007(benchmark, package, runs):
         rounds=3 if runs < 100_000 else 1,
         iterations=1,
     )
-    _rates(benchmark, package, res)
+    record_evaluations(benchmark, package, res)
     assert res.runs == runs
 
 
@@ -45,4 +36,4 @@ def test_protocols_10k(benchmark, package, protocol):
         iterations=1,
         kwargs={"seed": 1, "protocol": protocol, "rounds": 100},
     )
-    _rates(benchmark, package, res)
+    record_evaluations(benchmark, package, res)

@@ -15,7 +15,7 @@ import negosim as ns
 from negosim.io import read_decide
 from negosim.protocols.exchange import exchange_rounds
 
-from conftest import best_seconds, sizes
+from conftest import record_rate, sizes
 
 SAMPLE = Path(__file__).parent.parent / "tests" / "data" / "oracles" / "sample_data.txt"
 
@@ -30,7 +30,7 @@ def test_models_on_package_2007(benchmark, package, protocol):
         iterations=1,
         kwargs={"seed": 1, "protocol": protocol, "rounds": 10},
     )
-    benchmark.extra_info.update(runs=runs, runs_per_s=runs / best_seconds(benchmark))
+    record_rate(benchmark, runs)
     assert res.runs == runs
 
 
@@ -44,7 +44,7 @@ def test_exchange_on_package_2007(benchmark, package, arithmetic):
         iterations=1,
         kwargs={"seed": 1, "protocol": "exchange", "rounds": 10, "arithmetic": arithmetic},
     )
-    benchmark.extra_info.update(runs=runs, runs_per_s=runs / best_seconds(benchmark))
+    record_rate(benchmark, runs)
 
 
 @pytest.mark.benchmark(group="exchange-vs-decide")

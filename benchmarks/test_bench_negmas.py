@@ -9,7 +9,7 @@ import pytest
 
 import negosim as ns
 
-from conftest import best_seconds, sizes
+from conftest import record_rate, sizes
 
 POSITIONS = [[90.0, 20.0, 70.0], [10.0, 80.0, 30.0]]
 SALIENCE = [[60.0, 30.0, 10.0], [20.0, 50.0, 30.0]]
@@ -46,9 +46,7 @@ def test_negosim_batched(benchmark):
         iterations=1,
         kwargs={"seed": 0, "strategies": strategies, "rounds": 100},
     )
-    benchmark.extra_info.update(
-        runs=runs, runs_per_s=runs / best_seconds(benchmark), agreement=float(res.agreed.mean())
-    )
+    record_rate(benchmark, runs, agreement=float(res.agreed.mean()))
 
 
 @pytest.mark.benchmark(group="negmas")
@@ -78,8 +76,6 @@ def test_negmas_one_by_one(benchmark):
         return session.run()
 
     states = benchmark.pedantic(lambda: [one() for _ in range(runs)], rounds=1, iterations=1)
-    benchmark.extra_info.update(
-        runs=runs,
-        runs_per_s=runs / best_seconds(benchmark),
-        agreement=float(np.mean([s.agreement is not None for s in states])),
+    record_rate(
+        benchmark, runs, agreement=float(np.mean([s.agreement is not None for s in states]))
     )

@@ -8,7 +8,7 @@ import pytest
 
 import negosim as ns
 
-from conftest import best_seconds, sizes
+from conftest import record_evaluations, sizes
 
 
 def _run(benchmark, n_actors: int, n_issues: int, runs: int, rounds: int) -> None:
@@ -16,16 +16,7 @@ def _run(benchmark, n_actors: int, n_issues: int, runs: int, rounds: int) -> Non
     res = benchmark.pedantic(
         ns.simulate, args=(sc, runs), kwargs={"seed": 1}, rounds=1, iterations=1
     )
-    seconds = best_seconds(benchmark)
-    played = int(res.rounds.sum()) + runs
-    benchmark.extra_info.update(
-        runs=runs,
-        actors=n_actors,
-        issues=n_issues,
-        rounds=rounds,
-        runs_per_s=runs / seconds,
-        evals_per_s=played * n_actors * n_issues / seconds,
-    )
+    record_evaluations(benchmark, sc, res, actors=n_actors, issues=n_issues, rounds=rounds)
 
 
 @pytest.mark.benchmark(group="scaling-runs")

@@ -179,13 +179,29 @@ def run_batch(
     """Run a protocol on an already sampled batch and return its result arrays."""
     sc = batch.scenario
     chosen, from_scenario = strategies_and_defaults(sc, strategies)
-    table = Table(
+    return _negotiate(
         batch,
-        with_sampled_params(batch, chosen, from_scenario),
+        protocol or sc.protocol,
+        chosen,
+        from_scenario,
         int(rounds or sc.rounds),
-        trace=trace,
+        trace,
+        options,
     )
-    get_protocol(protocol or sc.protocol)(table, **options)
+
+
+def _negotiate(
+    batch: ScenarioBatch,
+    protocol: str,
+    strategies: dict[int, Strategy],
+    from_scenario: set[int],
+    rounds: int,
+    trace: int,
+    options: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    """Play ``protocol`` on a sampled batch and return its result arrays."""
+    table = Table(batch, with_sampled_params(batch, strategies, from_scenario), rounds, trace=trace)
+    get_protocol(protocol)(table, **options)
     return table.outputs()
 
 
@@ -204,14 +220,9 @@ def compute_chunk(
     """Sample and negotiate runs ``start .. start + size - 1`` (a pure function of its
     arguments, so any worker process computes the same numbers)."""
     batch = sample(scenario, size, seed, start=start)
-    table = Table(
-        batch,
-        with_sampled_params(batch, strategies, from_scenario),
-        rounds,
-        trace=max(0, trace - start),
+    return _negotiate(
+        batch, protocol, strategies, from_scenario, rounds, max(0, trace - start), options
     )
-    get_protocol(protocol)(table, **options)
-    return table.outputs()
 
 
 def _identity(scenario: Scenario, runs, seed, chunk_size, protocol, rounds, strategies, options):

@@ -160,7 +160,10 @@ def kalai_smorodinsky(
 ) -> Solution | None:
     """The package that gives every party the same share of its possible gain
     ``(u_a - r_a) / (m_a - r_a)``, as large as possible."""
-    p = _Problem.of(source, actors, run)
+    return _kalai_smorodinsky(_Problem.of(source, actors, run))
+
+
+def _kalai_smorodinsky(p: _Problem) -> Solution | None:
     m = ideal_point(p)
     if m is None:
         return None
@@ -189,7 +192,7 @@ def nash(
     p = _Problem.of(source, actors, run)
     n, k = p.positions.shape
     alpha = np.full(n, 1.0 / n) if powers is None else np.asarray(powers, float)
-    start = kalai_smorodinsky(source, actors, run=run)
+    start = _kalai_smorodinsky(p)
     if start is None:
         return None
     x0 = start.package
@@ -209,11 +212,15 @@ def nash(
         grad[k:] = (alpha[:, None] / g[:, None] * p.cost).ravel()
         return grad
 
-    cons = [
-        {"type": "ineq", "fun": lambda z: z[k:].reshape(n, k) - (z[:k] - p.positions)},
-        {"type": "ineq", "fun": lambda z: z[k:].reshape(n, k) + (z[:k] - p.positions)},
+    cons = [  # t_ai >= |x_i - p_ai|
+        {
+            "type": "ineq",
+            "fun": lambda z, sign=sign: (
+                z[k:].reshape(n, k) - sign * (z[:k] - p.positions)
+            ).ravel(),
+        }
+        for sign in (1.0, -1.0)
     ]
-    cons = [{"type": "ineq", "fun": (lambda z, f=c["fun"]: f(z).ravel())} for c in cons]
     bounds = [*zip(p.low, p.high, strict=True), *[(0, None)] * (n * k)]
     res = minimize(
         objective,

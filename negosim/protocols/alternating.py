@@ -45,15 +45,15 @@ def run_alternating(table: Table, order: tuple[int, ...] | None = None) -> None:
                 accepted &= votes[:, j]
         consent = table.coalition_consent(offer, votes)
         agreed = accepted & consent.all(axis=1)
-        responses = np.where(votes, 1.0, 0.0)
-        table.record(
-            t,
-            offer=offer,
-            proposer=proposer,
-            utility=utility,
-            accepted=responses,
-            consent=consent.astype(float),
-        )
+        if table.trace_runs:
+            table.record(
+                t,
+                offer=offer,
+                proposer=proposer,
+                utility=utility,
+                accepted=np.where(votes, 1.0, 0.0),
+                consent=consent.astype(float),
+            )
         for j in table.negotiators:
             if j != proposer:
                 table.strategies[j].observe(table.view(j, t), proposer, offer)

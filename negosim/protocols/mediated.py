@@ -39,21 +39,23 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
     for t in table.rounds_to_play():
         utility = table.utilities(text)
         votes = table.reservation_votes(utility)
-        targets = np.full(utility.shape, np.nan)
         for j in table.negotiators:
-            targets[:, j] = table.strategies[j].target(table.view(j, t))
             votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
         consent = table.coalition_consent(text, votes)
         objects = objections(table, votes, consent)
         agreed = ~objects.any(axis=1) & consent.all(axis=1)
-        table.record(
-            t,
-            offer=text,
-            utility=utility,
-            target=targets,
-            accepted=np.where(objects, 0.0, 1.0),
-            consent=consent.astype(float),
-        )
+        if table.trace_runs:  # the targets are computed again only for the trace
+            targets = np.full(utility.shape, np.nan)
+            for j in table.negotiators:
+                targets[:, j] = table.strategies[j].target(table.view(j, t))
+            table.record(
+                t,
+                offer=text,
+                utility=utility,
+                target=targets,
+                accepted=np.where(objects, 0.0, 1.0),
+                consent=consent.astype(float),
+            )
         kept = table.finish(agreed, t, outcome=text, utility=utility)
         if kept is not None:  # finished runs were dropped from the table's arrays
             text, objects = text[kept], objects[kept]
@@ -63,7 +65,7 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
 def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:
     """Who objects to the text ``(R, A)``: negotiators that reject it, and ratifiers that
     vote no in a coalition that withholds consent."""
-    ratifier = np.array([r == "ratifier" for r in table.scenario.roles])
+    ratifier = table.ratifiers
     negotiators = list(table.negotiators)
     objects = np.zeros_like(votes)
     objects[:, negotiators] = ~votes[:, negotiators]

@@ -77,6 +77,7 @@ class Table:
         self.issue_power = batch.issue_power
         self.salience = batch.salience
         parties = np.array([r != "mediator" for r in sc.roles])
+        self.ratifiers = np.array([r == "ratifier" for r in sc.roles])
         self.party = np.broadcast_to(sc.participation & parties[:, None], batch.salience.shape)
         self.reservation = np.ascontiguousarray(batch.reservation)
         self.discount = np.ascontiguousarray(batch.discount)
