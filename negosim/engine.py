@@ -334,8 +334,22 @@ def simulate(
     if not collect:
         return None
     return SimulationResult.from_chunks(
-        scenario, results.ordered(), seed=seed, protocol=protocol, rounds=rounds
+        scenario,
+        results.ordered(),
+        seed=seed,
+        protocol=protocol,
+        rounds=rounds,
+        units=independent_units(plan),
     )
+
+
+def independent_units(plan: _Plan) -> int:
+    """How many runs are independent observations: all of them when the scenario samples a
+    number or a strategy or protocol draws noise, else one (the runs are copies)."""
+    stochastic = any(s.classifier.get("stochastic") for s in plan.strategies.values())
+    random_ties = plan.options.get("ties") == "random"
+    varies = bool(plan.scenario.effective_uncertainty) or stochastic or random_ties
+    return plan.runs if varies else min(plan.runs, 1)
 
 
 class _Results:

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from negosim.engine import run_batch
+from negosim.moves import MoveBook
 from negosim.preferences import utilities
-from negosim.sampling import ScenarioBatch, sample
-from negosim.scenario import Scenario
+from negosim.sampling import ScenarioBatch, sample, with_batna
+from negosim.scenario import MOVE_FIELDS, Scenario
 from negosim.strategies import Strategy
 
 
@@ -32,19 +33,21 @@ def split_batch(batch: ScenarioBatch, issue: str) -> ScenarioBatch:
     positions = batch.positions[:, actors][:, :, [i]]
     salience = batch.salience[:, actors][:, :, [i]]
     declared = np.isfinite(sc.reservation[actors])
-    weights = np.ones_like(salience)
-    sq = np.broadcast_to(sub.status_quo, (batch.runs, 1))
-    derived = utilities(sq, positions, weights, sub.high - sub.low, sub.loss)
-    reservation = np.where(declared, batch.reservation[:, actors], derived)
-    return ScenarioBatch(
-        scenario=sub,
-        seed=batch.seed,
-        start=batch.start,
-        positions=positions,
-        salience=salience,
-        power=batch.power[:, actors],
-        issue_power=batch.issue_power[:, actors][:, :, [i]],
-        reservation=reservation,
+    reservation = np.where(declared, batch.reservation[:, actors], np.nan)
+    kept = [sc.move_index(m.id) for m in sub.all_moves]
+    numbers = {f: getattr(batch.moves, f)[:, kept] for f in MOVE_FIELDS}
+    return with_batna(
+        ScenarioBatch(
+            scenario=sub,
+            seed=batch.seed,
+            start=batch.start,
+            positions=positions,
+            salience=salience,
+            power=batch.power[:, actors],
+            issue_power=batch.issue_power[:, actors][:, :, [i]],
+            reservation=reservation,
+            moves=MoveBook.of(sub, numbers),
+        )
     )
 
 

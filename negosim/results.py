@@ -10,22 +10,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from negosim.moves import consent_columns
 from negosim.scenario import Scenario
 
 Z95 = 1.959963984540054
 
 
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (0, 1 when ``n == 0``)."""
+def wilson_interval(successes: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a binomial proportion (0, 1 when ``n == 0``), by
+    :func:`scipy.stats.binomtest`."""
     if n == 0:
         return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends, no rounding dust
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return low, high
+    from scipy.stats import binomtest  # scipy is heavy: loaded when an interval is asked for
+
+    ci = binomtest(int(successes), int(n)).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def share_interval(hits: np.ndarray, units: int) -> tuple[float, float]:
+    """Wilson interval of the share of runs in ``hits`` when only ``units`` of the runs are
+    independent observations (the runs are ``units`` groups of identical copies)."""
+    n = len(hits)
+    if n == 0 or units <= 0:
+        return 0.0, 1.0
+    return wilson_interval(round(hits.mean() * units), units)
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,7 +51,15 @@ class SimulationResult:
     rounds
         ``(R,)`` round of agreement or exit; the deadline ``T`` when talks ran out.
     exited
-        ``(R,)`` index of the actor that took its outside option, or -1.
+        ``(R,)`` index of the actor whose move ended the talks (an exit), or -1.
+    moved
+        ``(R, M)`` the round in which each move (``scenario.all_moves``) was made, or -1.
+    consented
+        ``(R, K)`` who said yes to each move made, columns :meth:`consent_columns`.
+    units
+        How many of the runs are independent observations: the number of runs when the
+        scenario samples numbers or a strategy draws noise, else 1 (every run is a copy of
+        one deterministic world). Intervals are over these units.
     trace
         Per-round arrays of the first traced runs (``offer`` ``(k, T, I)``, ``proposer``
         ``(T,)``, ``utility`` / ``accepted`` / ``target`` ``(k, T, A)``, ``consent``
@@ -56,10 +72,23 @@ class SimulationResult:
     utility: np.ndarray
     rounds: np.ndarray
     exited: np.ndarray
+    moved: np.ndarray | None = None
+    consented: np.ndarray | None = None
     seed: int | None = None
     protocol: str = "alternating"
     deadline: int = 100
+    units: int | None = None
     trace: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n, book = len(self.agreed), self.scenario.all_moves
+        if self.moved is None:
+            object.__setattr__(self, "moved", np.full((n, len(book)), -1, dtype=np.int32))
+        if self.consented is None:
+            width = len(self.consent_columns())
+            object.__setattr__(self, "consented", np.zeros((n, width), dtype=bool))
+        if self.units is None:
+            object.__setattr__(self, "units", n)
 
     @classmethod
     def from_chunks(
@@ -73,6 +102,8 @@ class SimulationResult:
             "utility": np.zeros((0, n_actors)),
             "rounds": np.zeros(0, np.int64),
             "exited": np.zeros(0, np.int64),
+            "moved": np.zeros((0, len(scenario.all_moves)), np.int32),
+            "consented": np.zeros((0, len(consent_columns(scenario))), bool),
         }
         arrays = {
             k: np.concatenate([p[k] for p in parts]) if parts else v for k, v in empty.items()
@@ -92,16 +123,33 @@ class SimulationResult:
         """Number of runs."""
         return len(self.agreed)
 
+    def consent_columns(self) -> list[tuple[str, str]]:
+        """``(move id, actor id)`` of each column of :attr:`consented`."""
+        return consent_columns(self.scenario)
+
+    def consent_frame(self) -> pd.DataFrame:
+        """Long table of consent to the moves made: ``run, move, actor, consented``."""
+        cols = self.consent_columns()
+        moves = [m.id for m in self.scenario.all_moves]
+        rows = [
+            (run, move, actor, bool(self.consented[run, k]))
+            for k, (move, actor) in enumerate(cols)
+            for run in np.flatnonzero(self.moved[:, moves.index(move)] >= 0)
+        ]
+        return pd.DataFrame(rows, columns=["run", "move", "actor", "consented"])
+
     @property
     def agreement_rate(self) -> float:
         """Share of runs that reached agreement (NaN for zero runs)."""
         return float(self.agreed.mean()) if self.runs else math.nan
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per run: ``run, agreed, rounds, exited`` and ``outcome.<issue>``,
-        ``utility.<actor>`` columns (``exited`` holds the actor id or "")."""
+        """One row per run: ``run, agreed, rounds, exited``, ``outcome.<issue>`` (the agreed
+        package, or the no-agreement package after the moves made), ``utility.<actor>`` and
+        ``move.<id>`` (the round the move was made in; missing if it was not).
+        ``exited`` holds the id of the actor whose move ended the talks, else missing."""
         sc = self.scenario
-        names = np.array([*sc.actors, ""], dtype=object)
+        names = np.array([*sc.actors, None], dtype=object)
         frame = pd.DataFrame(
             {
                 "run": np.arange(self.runs),
@@ -112,7 +160,16 @@ class SimulationResult:
         )
         outcome = pd.DataFrame(self.outcome, columns=[f"outcome.{i}" for i in sc.issues])
         utility = pd.DataFrame(self.utility, columns=[f"utility.{a}" for a in sc.actors])
-        return pd.concat([frame, outcome, utility], axis=1)
+        moves = pd.DataFrame(
+            {
+                f"move.{m.id}": pd.array(
+                    np.where(self.moved[:, k] >= 0, self.moved[:, k], None)
+                ).astype("Int32")
+                for k, m in enumerate(sc.all_moves)
+            },
+            index=frame.index,
+        )
+        return pd.concat([frame, outcome, utility, moves], axis=1)
 
     def summary(self) -> Summary:
         """Agreement rate with a Wilson interval, outcome quantiles, mean utilities."""
@@ -121,19 +178,45 @@ class SimulationResult:
 
 @dataclass(frozen=True)
 class Summary:
-    """Tables that summarise a :class:`SimulationResult`."""
+    """Tables that summarise a :class:`SimulationResult`.
+
+    Attributes
+    ----------
+    runs, units
+        Runs, and how many of them are independent (the intervals are over these units).
+    agreement
+        Runs, agreed runs, the agreement rate with its 95% Wilson interval, mean rounds, and
+        how many agreements were on exactly the no-agreement package.
+    outcomes
+        Per issue: the status quo and quantiles of the final package (agreed or by moves),
+        and the share of runs that settled it by agreement, by a move, or left it as it was.
+    utilities
+        Mean utility per actor with a 95% interval.
+    moves
+        Per move: who makes it, the share of runs in which it was made (95% interval), the
+        mean round.
+    exits
+        Per actor whose move ended the talks: runs and share.
+    verdict
+        A sentence when every run ended the same way (with what made it so), else "".
+    """
 
     runs: int
     agreement: pd.DataFrame
     outcomes: pd.DataFrame
     utilities: pd.DataFrame
     exits: pd.DataFrame
+    moves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    units: int = 0
+    verdict: str = ""
+    protocol: str = ""
 
     @classmethod
     def of(cls, res: SimulationResult) -> Summary:
-        sc, n = res.scenario, res.runs
+        n, units = res.runs, res.units
         k = int(res.agreed.sum())
-        low, high = wilson_interval(k, n)
+        low, high = share_interval(res.agreed, units)
+        on_no_deal = res.agreed & _on_no_deal_package(res)
         agreement = pd.DataFrame(
             {
                 "runs": [n],
@@ -142,68 +225,155 @@ class Summary:
                 "ci_low": [low],
                 "ci_high": [high],
                 "mean_rounds": [float(res.rounds.mean()) if n else math.nan],
+                "on_status_quo": [int(on_no_deal.sum())],
             }
         )
-        qs = (0.05, 0.25, 0.5, 0.75, 0.95)
-        rows = []
-        for i, issue in enumerate(sc.issue_specs):
-            agreed = res.outcome[res.agreed, i]
-            row = {
-                "issue": issue.id,
-                "label": issue.label,
-                "status_quo": issue.status_quo,
-                "mean": agreed.mean() if agreed.size else math.nan,
-            }
-            row.update(
-                {
-                    f"q{int(q * 100):02d}": np.quantile(agreed, q) if agreed.size else math.nan
-                    for q in qs
-                }
-            )
-            rows.append(row)
-        outcomes = pd.DataFrame(rows).set_index("issue")
-        mean = res.utility.mean(axis=0) if n else np.full(len(sc.actors), math.nan)
-        sd = res.utility.std(axis=0, ddof=1) if n > 1 else np.zeros(len(sc.actors))
-        half = Z95 * sd / math.sqrt(max(n, 1))
-        utilities = pd.DataFrame(
-            {
-                "actor": sc.actors,
-                "role": sc.roles,
-                "mean": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
-            }
-        ).set_index("actor")
-        who, counts = np.unique(res.exited[res.exited >= 0], return_counts=True)
-        exits = pd.DataFrame(
-            {
-                "actor": [sc.actors[w] for w in who],
-                "runs": counts,
-                "share": counts / max(n, 1),
-                "outside option": [sc.actor_specs[w].exit.label for w in who],
-            }
+        return cls(
+            n,
+            agreement,
+            _outcome_table(res),
+            _utility_table(res),
+            _exit_table(res),
+            _move_table(res),
+            units,
+            _verdict(res),
+            res.protocol,
         )
-        return cls(n, agreement, outcomes, utilities, exits)
 
     def __str__(self) -> str:
+        if self.runs == 0:
+            return "runs: 0 (nothing to summarise)"
         a = self.agreement.iloc[0]
-        outcomes = (
-            self.outcomes.to_string(float_format=lambda x: f"{x:.1f}")
-            if a["agreed"]
-            else "  none: no run reached agreement (every run ended at the status quo)"
-        )
+        unit_note = "" if self.units == self.runs else f" over {self.units} independent world(s)"
         lines = [
             f"runs: {self.runs:,}   agreement: {a['rate']:.1%} "
-            f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%})   mean rounds: {a['mean_rounds']:.1f}",
+            f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%}{unit_note})   "
+            f"mean rounds: {a['mean_rounds']:.1f}",
+        ]
+        if a["on_status_quo"]:
+            lines.append(f"  of which {int(a['on_status_quo']):,} agreed on the no-deal package")
+        if self.verdict:
+            lines += ["", self.verdict]
+        if self.protocol in FORECAST_PROTOCOLS:
+            lines += ["", FORECAST_PROTOCOLS[self.protocol]]
+        lines += [
             "",
-            "outcome of agreed runs per issue:",
-            outcomes,
+            "final package per issue (agreed, or by moves without agreement):",
+            self.outcomes.to_string(float_format=lambda x: f"{x:.1f}"),
             "",
             "mean utility per negotiator (95% CI):",
             self.utilities[self.utilities["role"] == "negotiator"].to_string(
                 float_format=lambda x: f"{x:.3f}"
             ),
         ]
-        if len(self.exits):
-            lines += ["", "outside options taken:", self.exits.to_string(index=False)]
+        if len(self.moves):
+            table = self.moves.drop(columns=["label"])
+            lines += ["", "moves made:", table.to_string(float_format=lambda x: f"{x:.3f}")]
         return "\n".join(lines)
+
+
+FORECAST_PROTOCOLS = {
+    name: f"{name}: a one-shot forecast of the outcome; moves, exits and ratification do "
+    "not apply (every run 'agrees' on the forecast)."
+    for name in ("eum", "exchange", "compromise", "median")
+}
+"""Protocols that forecast an outcome rather than negotiate one."""
+
+
+def _on_no_deal_package(res: SimulationResult) -> np.ndarray:
+    """Runs whose final package equals the status quo with the moves made (to 1e-9)."""
+    no_deal = np.broadcast_to(res.scenario.status_quo, res.outcome.shape).copy()
+    for k, move in enumerate(res.scenario.all_moves):
+        made = res.moved[:, k] >= 0
+        no_deal[made, res.scenario.issue_index(move.issue)] = move.to
+    return np.all(np.abs(res.outcome - no_deal) <= 1e-9, axis=1)
+
+
+def _outcome_table(res: SimulationResult) -> pd.DataFrame:
+    sc, n = res.scenario, res.runs
+    qs = (0.05, 0.25, 0.5, 0.75, 0.95)
+    settled_by_move = np.zeros((n, len(sc.issues)), dtype=bool)
+    for k, move in enumerate(sc.all_moves):
+        settled_by_move[:, sc.issue_index(move.issue)] |= res.moved[:, k] >= 0
+    rows = []
+    for i, issue in enumerate(sc.issue_specs):
+        x = res.outcome[:, i]
+        changed = np.abs(x - issue.status_quo) > 1e-9
+        row = {"issue": issue.id, "status_quo": issue.status_quo}
+        row.update({f"q{int(q * 100):02d}": np.quantile(x, q) if n else math.nan for q in qs})
+        row["by_agreement"] = float((res.agreed & changed).mean()) if n else math.nan
+        by_move = ~res.agreed & settled_by_move[:, i] & changed
+        row["by_move"] = float(by_move.mean()) if n else math.nan
+        row["unchanged"] = float((~changed).mean()) if n else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("issue")
+
+
+def _utility_table(res: SimulationResult) -> pd.DataFrame:
+    sc, n = res.scenario, res.runs
+    mean = res.utility.mean(axis=0) if n else np.full(len(sc.actors), math.nan)
+    sd = res.utility.std(axis=0, ddof=1) if n > 1 else np.zeros(len(sc.actors))
+    half = Z95 * sd / math.sqrt(max(res.units, 1))
+    table = {"actor": sc.actors, "role": sc.roles, "mean": mean}
+    table.update(ci_low=mean - half, ci_high=mean + half)
+    return pd.DataFrame(table).set_index("actor")
+
+
+def _move_table(res: SimulationResult) -> pd.DataFrame:
+    rows = []
+    for k, move in enumerate(res.scenario.all_moves):
+        made = res.moved[:, k] >= 0
+        low, high = share_interval(made, res.units)
+        rows.append(
+            {
+                "move": move.id,
+                "by": ", ".join(move.actors),
+                "issue": move.issue,
+                "share": float(made.mean()) if res.runs else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "mean_round": float(res.moved[made, k].mean()) if made.any() else math.nan,
+                "label": move.label,
+            }
+        )
+    return pd.DataFrame(rows).set_index("move") if rows else pd.DataFrame()
+
+
+def _exit_table(res: SimulationResult) -> pd.DataFrame:
+    sc, n = res.scenario, res.runs
+    who, counts = np.unique(res.exited[res.exited >= 0], return_counts=True)
+    return pd.DataFrame(
+        {"actor": [sc.actors[w] for w in who], "runs": counts, "share": counts / max(n, 1)}
+    )
+
+
+def _verdict(res: SimulationResult) -> str:
+    """When every run ended the same way, say how and what the runs had in common."""
+    if res.runs < 2:
+        return ""
+    same = (
+        np.all(res.agreed == res.agreed[0])
+        and np.all(res.rounds == res.rounds[0])
+        and np.all(res.moved == res.moved[0])
+        and np.allclose(res.outcome, res.outcome[0])
+    )
+    if not same:
+        return ""
+    sc, first = res.scenario, res.moved[0]
+    made = [
+        f"{', '.join(m.actors)} makes {m.id} in round {first[k]}"
+        for k, m in enumerate(sc.all_moves)
+        if first[k] >= 0
+    ]
+    how = (
+        f"agree in round {res.rounds[0]}"
+        if res.agreed[0]
+        else f"end without agreement in round {res.rounds[0]}"
+    )
+    why = (
+        "the runs are copies of one world (nothing is sampled)"
+        if res.units <= 1
+        else "the sampled numbers never change what the binding constraint allows"
+    )
+    detail = f" ({'; '.join(made)})" if made else ""
+    return f"Every run ended the same way: all {res.runs:,} runs {how}{detail}; {why}."

@@ -11,13 +11,14 @@ size, worker count or chunk order computed it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
+from negosim.moves import MoveBook, MoveState
 from negosim.preferences import PackageEvaluator, normalized_weights
-from negosim.scenario import Scenario, Target, Uncertainty, target_bounds
+from negosim.scenario import MOVE_FIELDS, Scenario, Target, Uncertainty, target_bounds
 
 BLOCK = 1024
 """Runs per random-number block (fixed: changing it changes every sampled number)."""
@@ -37,9 +38,13 @@ class ScenarioBatch:
     power
         ``(R, A)`` overall power; ``issue_power`` ``(R, A, I)`` power per issue.
     reservation
-        ``(R, A)`` reservation utilities (the status quo's utility where none is declared).
+        ``(R, A)`` reservation utilities (BATNA): declared, else the utility of the
+        no-agreement package that the scenario's moves would produce
+        (:meth:`negosim.moves.MoveState.reservation`; the status quo's utility without moves).
     strategy_params
         ``{(actor index, parameter): (R,) array}`` for sampled strategy parameters.
+    moves
+        The scenario's moves with their sampled numbers (:class:`negosim.moves.MoveBook`).
     """
 
     scenario: Scenario
@@ -51,6 +56,7 @@ class ScenarioBatch:
     issue_power: np.ndarray
     reservation: np.ndarray
     strategy_params: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    moves: MoveBook | None = None
 
     @property
     def runs(self) -> int:
@@ -85,7 +91,14 @@ class ScenarioBatch:
             issue_power=self.issue_power[index],
             reservation=self.reservation[index],
             strategy_params={k: v[index] for k, v in self.strategy_params.items()},
+            moves=self.moves.take(index),
         )
+
+    def move_state(self) -> MoveState:
+        """The moves made before the talks start (the scenario's ``made``), as a state."""
+        sc = self.scenario
+        made = tuple(sc.move_index(m) for m in sc.made)
+        return MoveState(self.moves, sc.status_quo, len(sc.actors), made)
 
     def uniforms(self, stream: int, per_run: int) -> np.ndarray:
         """``(R, per_run)`` uniform draws in [0, 1) from ``stream``, reproducible per run."""
@@ -121,7 +134,7 @@ def sample(
     if runs < 0 or start < 0:
         raise ValueError(f"runs and start must be >= 0, got runs={runs}, start={start}")
     sc = scenario
-    n_actors, n_issues = len(sc.actors), len(sc.issues)
+    n_actors = len(sc.actors)
     specs = sc.effective_uncertainty
     targets = [sc.parse_target(u.target) for u in specs]
     draws = _blocked(
@@ -147,20 +160,48 @@ def sample(
     by_issue = table(sc.issue_power, "power_by_issue")
     explicit = np.array([[i in a.power_by_issue for i in sc.issues] for a in sc.actor_specs])
     issue_power = np.where(explicit, by_issue, power[:, :, None]) if n_actors else by_issue
+    book = MoveBook.of(sc, _move_numbers(sc, runs, draws, targets))
     declared = table(sc.reservation, "reservation")
-    reservation = declared
-    if np.isnan(sc.reservation).any() or np.isnan(declared).any():
-        weights = normalized_weights(salience)
-        sq = np.broadcast_to(sc.status_quo, (runs, n_issues))
-        # issue by issue, element by element: the same bits for a run whatever the batch shape
-        derived = PackageEvaluator(positions, weights, sc.high - sc.low, sc.loss)(sq)
-        reservation = np.where(np.isnan(declared), derived, declared)
     params = {
         (t.actor, t.param): draws[:, k] for k, t in enumerate(targets) if t.field == "strategy"
     }
-    return ScenarioBatch(
-        sc, seed, start, positions, salience, power, issue_power, reservation, params
+    return with_batna(
+        ScenarioBatch(
+            sc, seed, start, positions, salience, power, issue_power, declared, params, book
+        )
     )
+
+
+def with_batna(batch: ScenarioBatch) -> ScenarioBatch:
+    """The batch with every undeclared (NaN) reservation set to the actor's BATNA."""
+    declared = batch.reservation
+    if not np.isnan(declared).any():
+        return batch
+    sc, span = batch.scenario, batch.span
+    # issue by issue, element by element: the same bits for a run whatever the batch shape
+    evaluate = PackageEvaluator(batch.positions, batch.weights, span, sc.loss)
+    derived = batch.move_state().reservation(
+        sc.start, batch.positions, batch.weights, span, sc.loss, evaluate
+    )
+    return replace(batch, reservation=np.where(np.isnan(declared), derived, declared))
+
+
+def _move_numbers(sc: Scenario, runs: int, draws: np.ndarray, targets: list[Target]) -> dict:
+    """``(R, M)`` arrays of each move number: the file's values, or their draws. A sampled
+    window whose ends cross is the window between them."""
+    moves = sc.all_moves
+    out = {
+        f: np.array(np.broadcast_to([getattr(m, f) for m in moves], (runs, len(moves))), float)
+        for f in MOVE_FIELDS
+    }
+    for k, t in enumerate(targets):
+        if t.field == "move":
+            out[t.param][:, t.move] = draws[:, k]
+    out["earliest"], out["latest"] = (
+        np.minimum(out["earliest"], out["latest"]),
+        np.maximum(out["earliest"], out["latest"]),
+    )
+    return out
 
 
 def _blocked(seed, start, runs, stream, draw) -> np.ndarray:

@@ -77,12 +77,47 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class Exit:
-    """An outside option: the actor leaves when no package is agreed by relative time ``at``."""
+    """An outside option that ends the talks: shorthand for a :class:`Move` of one actor on
+    ``issue`` (to ``to``, default the status quo) with ``ends_talks`` and window ``[at, 1]``."""
 
     issue: str
     at: float
     label: str = ""
     source: str = ""
+    to: float | None = None
+    cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A unilateral move: its movers settle one issue at ``to`` without an agreement.
+
+    A move needs the consent of ``needs`` (actor or coalition ids), costs each mover ``cost``
+    utility and can be made while relative time is in ``[earliest, latest]``. A move with
+    ``ends_talks`` ends the whole negotiation (an exit). ``docs/protocols.md`` states when a
+    mover makes it.
+    """
+
+    id: str
+    actors: tuple[str, ...]
+    issue: str
+    to: float
+    needs: tuple[str, ...] = ()
+    cost: float = 0.0
+    earliest: float = 0.0
+    latest: float = 1.0
+    ends_talks: bool = False
+    label: str = ""
+    quote: str = ""
+    source: str = ""
+    confidence: Mapping[str, str] = field(default_factory=dict)
+
+
+MOVE_FIELDS = ("to", "cost", "earliest", "latest")
+"""Numbers of a move that uncertainty entries and updates can target (``moves.ID.FIELD``)."""
+
+MOVES_PREFIX = "moves"
+"""First part of a move target; reserved, so no actor may have this id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +176,7 @@ class Update:
     changes: Mapping[str, Any]
     source: str = ""
     note: str = ""
+    made: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +184,10 @@ class Target:
     """A parsed uncertainty target such as ``Russia.salience.kosovo_status``."""
 
     actor: int
-    field: str  # position | salience | power | power_by_issue | reservation | strategy
+    field: str  # position | salience | power | power_by_issue | reservation | strategy | move
     issue: int = -1
-    param: str = ""
+    param: str = ""  # strategy parameter, or the move's field (to, cost, earliest, latest)
+    move: int = -1
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -174,11 +211,15 @@ class Scenario:
     coalitions: tuple[Coalition, ...] = ()
     uncertainty: tuple[Uncertainty, ...] = ()
     updates: tuple[Update, ...] = ()
+    moves: tuple[Move, ...] = ()
     protocol: str = "alternating"
     rounds: int = 100
     loss: str = "linear"
     estimate_spread: float = 0.0
     notes: str = ""
+    ends: date | None = None
+    start: float = 0.0
+    made: tuple[str, ...] = ()
     origin: str = "<dict>"
 
     # ------------------------------------------------------------------ construction
@@ -306,9 +347,29 @@ class Scenario:
         return np.array([r == role for r in self.roles], dtype=bool)
 
     @cached_property
-    def exit_at(self) -> np.ndarray:
-        """Relative time at which each actor exits without agreement, shape (A,); inf if never."""
-        return _frozen([np.inf if a.exit is None else a.exit.at for a in self.actor_specs])
+    def all_moves(self) -> tuple[Move, ...]:
+        """The ``[[moves]]`` followed by the actors' exits written as moves (``exit_<actor>``)."""
+        exits = tuple(
+            Move(
+                id=f"exit_{a.id}",
+                actors=(a.id,),
+                issue=a.exit.issue,
+                to=self.issue(a.exit.issue).status_quo if a.exit.to is None else a.exit.to,
+                cost=a.exit.cost,
+                earliest=a.exit.at,
+                ends_talks=True,
+                label=a.exit.label,
+                source=a.exit.source,
+                confidence=_move_confidence(a),
+            )
+            for a in self.actor_specs
+            if a.exit is not None
+        )
+        return self.moves + exits
+
+    def move_index(self, move_id: str) -> int:
+        """Position of a move in :attr:`all_moves`; ``KeyError`` with a suggestion if unknown."""
+        return _index_of(move_id, [m.id for m in self.all_moves], "move")
 
     # ------------------------------------------------------------------ uncertainty
     def parse_target(self, target: str) -> Target:
@@ -344,19 +405,33 @@ class Scenario:
         return Scenario.from_dict(data, source=f"{self.origin} with {target} fixed at {value!r}")
 
     def as_of(self, when: date | str) -> Scenario:
-        """The scenario with every ``[[updates]]`` entry dated on or before ``when`` applied."""
+        """The scenario as of ``when``: every ``[[updates]]`` entry dated on or before it
+        applied (its numbers set, its moves made), and, when the scenario has an ``ends`` date,
+        the talks continued from the share of the window elapsed by ``when`` (``start``)."""
         when = date.fromisoformat(when) if isinstance(when, str) else when
-        out = self
+        out, made = self, list(self.made)
         for update in sorted(self.updates, key=lambda u: u.date):
             if update.date <= when:
                 for target, value in update.changes.items():
                     out = out.replace_value(target, value)
+                made += [m for m in update.made if m not in made]
         data = out.to_dict()
         data["updates"] = [u for u in data["updates"] if date.fromisoformat(str(u["date"])) > when]
-        data["scenario"]["date"] = max(
-            [self.date or when, *[u.date for u in self.updates if u.date <= when]]
-        )
+        data["scenario"]["made"] = made
+        if self.date is not None and when > self.date:
+            data["scenario"]["date"] = when
+            data["scenario"]["start"] = self.relative_time(when)
         return Scenario.from_dict(data, source=f"{self.origin} as of {when}")
+
+    def relative_time(self, when: date) -> float:
+        """Relative time of a date in the negotiating window (0 at its opening, 1 at
+        ``ends``); the scenario's own date is at :attr:`start`. Without ``date`` and ``ends``
+        the clock does not follow dates: :attr:`start`."""
+        if self.date is None or self.ends is None:
+            return self.start
+        left = (self.ends - self.date).days
+        opened = self.start / (1 - self.start) * left if self.start < 1 else 0.0
+        return float(np.clip((opened + (when - self.date).days) / (opened + left), 0.0, 1.0))
 
     def restrict(self, issue_ids: Sequence[str]) -> Scenario:
         """The same scenario on a subset of its issues (e.g. one issue, to compare with the
@@ -386,6 +461,9 @@ class Scenario:
             actors.append(actor)
         data["actors"] = actors
         present = {a["id"] for a in actors}
+        data["moves"] = [
+            m for m in data["moves"] if m["issue"] in keep and set(m["actors"]) <= present
+        ]
         coalitions = []
         for c in data["coalitions"]:
             c["ratifies"] = [i for i in c["ratifies"] if i in keep]
@@ -393,6 +471,13 @@ class Scenario:
             if c["ratifies"] and c["members"]:
                 coalitions.append(c)
         data["coalitions"] = coalitions
+        known = present | {c["id"] for c in coalitions}
+        for m in data["moves"]:
+            m["needs"] = [n for n in m["needs"] if n in known]
+        moves = {m["id"] for m in data["moves"]} | {
+            f"exit_{a['id']}" for a in actors if "exit" in a
+        }
+        data["scenario"]["made"] = [m for m in data["scenario"].get("made", []) if m in moves]
         skeleton = Scenario.from_dict({**data, "uncertainty": [], "updates": []})
 
         def names_something(target: str) -> bool:
@@ -406,7 +491,8 @@ class Scenario:
         updates = []
         for u in data["updates"]:
             u["set"] = {t: v for t, v in u["set"].items() if names_something(t)}
-            if u["set"]:
+            u["made"] = [m for m in u.get("made", []) if m in moves]
+            if u["set"] or u["made"]:
                 updates.append(u)
         data["updates"] = updates
         return Scenario.from_dict(data, source=f"{self.origin} restricted to {', '.join(keep)}")
@@ -421,6 +507,8 @@ class Scenario:
             t = self.parse_target(target)
         except KeyError as exc:
             raise ScenarioError(str(exc.args[0]), source=self.origin, path=target) from None
+        if t.field == "move":
+            return self._replace_move_value(data, t, value, target)
         actor = data["actors"][t.actor]
         issue = self.issues[t.issue] if t.issue >= 0 else ""
         if t.field in ("position", "salience", "power_by_issue"):
@@ -434,6 +522,17 @@ class Scenario:
             spec[t.param] = value
         else:
             actor[t.field] = value
+        return Scenario.from_dict(data, source=f"{self.origin} with {target}={value!r}")
+
+    def _replace_move_value(self, data: dict, t: Target, value: Any, target: str) -> Scenario:
+        move = self.all_moves[t.move]
+        if t.move < len(self.moves):
+            data["moves"][t.move][t.param] = value
+        else:  # an exit: its window opens at ``at``; its latest end is always 1
+            if t.param == "latest":
+                raise ScenarioError("an exit's window always ends at 1", path=target)
+            exit_table = data["actors"][self.actor_index(move.actors[0])]["exit"]
+            exit_table[{"earliest": "at"}.get(t.param, t.param)] = value
         return Scenario.from_dict(data, source=f"{self.origin} with {target}={value!r}")
 
 
@@ -459,9 +558,18 @@ def _parse_target(sc: Scenario, target: str) -> Target:
     parts = target.split(".") if isinstance(target, str) else []
     if len(parts) not in (2, 3):
         raise KeyError(
-            f"target {target!r} is not of the form ACTOR.FIELD or ACTOR.FIELD.ISSUE "
-            "(fields: position, salience, power, reservation, strategy)"
+            f"target {target!r} is not of the form ACTOR.FIELD, ACTOR.FIELD.ISSUE or "
+            "moves.MOVE.FIELD (fields: position, salience, power, reservation, strategy)"
         )
+    if parts[0] == MOVES_PREFIX:
+        if len(parts) != 3 or parts[2] not in MOVE_FIELDS:
+            raise KeyError(
+                f"a move target is moves.MOVE.FIELD with FIELD one of {', '.join(MOVE_FIELDS)}"
+                f", got {target!r}"
+            )
+        index = sc.move_index(parts[1])
+        issue = sc.issue_index(sc.all_moves[index].issue)
+        return Target(-1, "move", issue=issue, param=parts[2], move=index)
     actor = _index_of(parts[0], sc.actors, "actor")
     name = parts[1]
     spec = sc.actor_specs[actor]
@@ -504,7 +612,32 @@ def _estimate_defaults(sc: Scenario) -> list[Uncertainty]:
                 if high > low:
                     params = {"low": low, "mode": value, "high": high}
                     out.append(Uncertainty(f"{actor.id}.{fld}.{issue_id}", "triangular", params))
+        if _confidence_of(actor, "power", "") == "E":
+            params = {"low": actor.power * (1 - spread / 100), "mode": actor.power}
+            params["high"] = actor.power * (1 + spread / 100)
+            if params["low"] > 0:
+                out.append(Uncertainty(f"{actor.id}.power", "triangular", params))
+    for move in sc.all_moves:
+        for fld in MOVE_FIELDS:
+            if move.confidence.get(fld) != "E":
+                continue
+            value = getattr(move, fld)
+            if fld == "to":
+                issue = sc.issue(move.issue)
+                lo, hi, width = issue.low, issue.high, spread * (issue.high - issue.low) / 100
+            else:
+                lo, hi, width = 0.0, 1.0, spread / 100
+            low, high = max(lo, value - width), min(hi, value + width)
+            if high > low:
+                params = {"low": low, "mode": value, "high": high}
+                out.append(Uncertainty(f"{MOVES_PREFIX}.{move.id}.{fld}", "triangular", params))
     return out
+
+
+def _move_confidence(actor: Actor) -> dict[str, str]:
+    """An exit's confidence code (``confidence.exit``) as the confidence of its move's window."""
+    code = actor.confidence if isinstance(actor.confidence, str) else actor.confidence.get("exit")
+    return {"earliest": code} if isinstance(code, str) and code else {}
 
 
 def _confidence_of(actor: Actor, fld: str, issue_id: str) -> str:
@@ -601,15 +734,14 @@ class _Parser:
     def scenario(self, data: Any) -> Scenario:
         doc = self.table(data, "")
         self.keys(
-            doc, "", ("scenario", "issues", "actors"), ("coalitions", "uncertainty", "updates")
+            doc,
+            "",
+            ("scenario", "issues", "actors"),
+            ("coalitions", "moves", "uncertainty", "updates"),
         )
         head = self.table(doc["scenario"], "scenario")
-        self.keys(
-            head,
-            "scenario",
-            ("id", "title"),
-            ("date", "sources", "protocol", "rounds", "loss", "estimate_spread", "notes"),
-        )
+        optional = ("date", "sources", "protocol", "rounds", "loss", "estimate_spread", "notes")
+        self.keys(head, "scenario", ("id", "title"), (*optional, "ends", "start", "made"))
         issues = self.issues(doc["issues"])
         issue_ids = [i.id for i in issues]
         actors = self.actors(doc["actors"], issues)
@@ -630,13 +762,107 @@ class _Parser:
                 head.get("estimate_spread", 0.0), "scenario.estimate_spread", 0, 100
             ),
             notes=self.text(head.get("notes", ""), "scenario.notes"),
+            ends=self.date(head.get("ends"), "scenario.ends"),
+            start=self.number(head.get("start", 0.0), "scenario.start", 0, 1),
             origin=self.source,
         )
         if isinstance(head.get("rounds", 100), float):
             raise self.fail("scenario.rounds", "must be an integer")
+        if sc.ends is not None and sc.date is not None and sc.ends <= sc.date:
+            raise self.fail("scenario.ends", f"must be after scenario.date ({sc.date})")
+        moves = self.moves(doc.get("moves", []), actors, issues, coalitions)
+        sc = _replace_fields(sc, moves=tuple(moves))
+        move_ids = [m.id for m in sc.all_moves]
+        made = tuple(
+            self.reference(m, f"scenario.made[{k}]", move_ids, "move")
+            for k, m in enumerate(self.array(head.get("made", []), "scenario.made"))
+        )
         uncertainty = self.uncertainty(doc.get("uncertainty", []), sc)
         updates = self.updates(doc.get("updates", []), sc)
-        return _replace_fields(sc, uncertainty=tuple(uncertainty), updates=tuple(updates))
+        return _replace_fields(
+            sc, made=made, uncertainty=tuple(uncertainty), updates=tuple(updates)
+        )
+
+    # -- moves
+    def moves(
+        self,
+        value: Any,
+        actors: list[Actor],
+        issues: list[Issue],
+        coalitions: list[Coalition],
+    ) -> list[Move]:
+        actor_ids = [a.id for a in actors]
+        by_issue = {i.id: i for i in issues}
+        needs_ids = actor_ids + [c.id for c in coalitions]
+        seen = {f"exit_{a.id}" for a in actors if a.exit is not None}
+        out = []
+        for k, row in enumerate(self.array(value, "moves")):
+            path = f"moves[{k}]"
+            row = self.table(row, path)
+            optional = (
+                "actor",
+                "actors",
+                "needs",
+                "cost",
+                "earliest",
+                "latest",
+                "ends_talks",
+                "label",
+                "quote",
+                "source",
+                "confidence",
+            )
+            self.keys(row, path, ("id", "issue", "to"), optional)
+            ident = self.identifier(row["id"], f"{path}.id", seen)
+            if ("actor" in row) == ("actors" in row):
+                raise self.fail(f"{path}.actor", "give exactly one of 'actor' or 'actors'")
+            named = (
+                [row["actor"]] if "actor" in row else self.array(row["actors"], f"{path}.actors")
+            )
+            where = f"{path}.actor" if "actor" in row else f"{path}.actors"
+            movers = [
+                self.reference(a, where if "actor" in row else f"{where}[{j}]", actor_ids, "actor")
+                for j, a in enumerate(named)
+            ]
+            if not movers or len(set(movers)) != len(movers):
+                raise self.fail(where, "needs at least one actor, each once")
+            issue = by_issue[self.reference(row["issue"], f"{path}.issue", list(by_issue), "issue")]
+            needs = [
+                self.reference(n, f"{path}.needs[{j}]", needs_ids, "actor or coalition")
+                for j, n in enumerate(self.array(row.get("needs", []), f"{path}.needs"))
+            ]
+            earliest = self.number(row.get("earliest", 0.0), f"{path}.earliest", 0, 1)
+            latest = self.number(row.get("latest", 1.0), f"{path}.latest", 0, 1)
+            if earliest > latest:
+                raise self.fail(
+                    f"{path}.earliest", f"must not be after latest ({earliest:g} > {latest:g})"
+                )
+            ends = row.get("ends_talks", False)
+            if not isinstance(ends, bool):
+                raise self.fail(f"{path}.ends_talks", f"must be a boolean, got {_kind(ends)}")
+            confidence = self.table(row.get("confidence", {}), f"{path}.confidence")
+            self.keys(confidence, f"{path}.confidence", (), MOVE_FIELDS)
+            out.append(
+                Move(
+                    id=ident,
+                    actors=tuple(movers),
+                    issue=issue.id,
+                    to=self.number(row["to"], f"{path}.to", issue.low, issue.high),
+                    needs=tuple(needs),
+                    cost=self.number(row.get("cost", 0.0), f"{path}.cost", 0, 1),
+                    earliest=earliest,
+                    latest=latest,
+                    ends_talks=ends,
+                    label=self.text(row.get("label", ""), f"{path}.label"),
+                    quote=self.text(row.get("quote", ""), f"{path}.quote"),
+                    source=self.text(row.get("source", ""), f"{path}.source"),
+                    confidence={
+                        f: self.choice(c, f"{path}.confidence.{f}", CONFIDENCE_CODES)
+                        for f, c in confidence.items()
+                    },
+                )
+            )
+        return out
 
     def date(self, value: Any, path: str) -> date | None:
         if value is None or isinstance(value, date):
@@ -717,6 +943,8 @@ class _Parser:
         )
         self.keys(row, path, ("id", "power", "position", "salience"), optional)
         ident = self.identifier(row["id"], f"{path}.id", seen)
+        if ident == MOVES_PREFIX:
+            raise self.fail(f"{path}.id", f"{MOVES_PREFIX!r} is reserved for move targets")
         by_id = {i.id: i for i in issues}
         ids = list(by_id)
         salience = {
@@ -760,7 +988,7 @@ class _Parser:
             role=self.choice(row.get("role", "negotiator"), f"{path}.role", ROLES),
             power_by_issue=power_by_issue,
             reservation=reservation,
-            exit=self.exit(row.get("exit"), f"{path}.exit", ids),
+            exit=self.exit(row.get("exit"), f"{path}.exit", issues),
             strategy=self.strategy(row.get("strategy"), f"{path}.strategy"),
             discount=discount,
             confidence=self.confidence(row.get("confidence", {}), f"{path}.confidence", ids),
@@ -773,16 +1001,21 @@ class _Parser:
             self.reference(issue, _join(path, issue), issue_ids, "issue")
         return table
 
-    def exit(self, value: Any, path: str, issue_ids: Sequence[str]) -> Exit | None:
+    def exit(self, value: Any, path: str, issues: Sequence[Issue]) -> Exit | None:
         if value is None:
             return None
         table = self.table(value, path)
-        self.keys(table, path, ("issue", "at"), ("label", "source"))
+        self.keys(table, path, ("issue", "at"), ("label", "source", "to", "cost"))
+        issue = self.reference(table["issue"], f"{path}.issue", [i.id for i in issues], "issue")
+        scale = next(i for i in issues if i.id == issue)
+        to = table.get("to")
         return Exit(
-            issue=self.reference(table["issue"], f"{path}.issue", issue_ids, "issue"),
+            issue=issue,
             at=self.number(table["at"], f"{path}.at", 0, 1, open_low=True),
             label=self.text(table.get("label", ""), f"{path}.label"),
             source=self.text(table.get("source", ""), f"{path}.source"),
+            to=None if to is None else self.number(to, f"{path}.to", scale.low, scale.high),
+            cost=self.number(table.get("cost", 0.0), f"{path}.cost", 0, 1),
         )
 
     def strategy(self, value: Any, path: str) -> StrategySpec | None:
@@ -886,21 +1119,52 @@ class _Parser:
             required = DISTRIBUTIONS[dist]
             self.keys(params, path, required, DISTRIBUTION_OPTIONAL.get(dist, ()))
             bounds = target_bounds(sc, parsed)
-            out.append(Uncertainty(target, dist, self.distribution(dist, params, path, bounds)))
+            checked = self.distribution(dist, params, path, bounds)
+            if parsed.field == "strategy":
+                self.strategy_values(sc, parsed, dist, checked, path)
+            out.append(Uncertainty(target, dist, checked))
         return out
+
+    def strategy_values(
+        self, sc: Scenario, target: Target, dist: str, params: Mapping[str, Any], path: str
+    ) -> None:
+        """Every value a strategy parameter can be sampled at must be one its strategy takes."""
+        if dist == "normal":
+            raise self.fail(
+                f"{path}.dist",
+                "a strategy parameter needs a bounded distribution (uniform, triangular, pert, "
+                "choice)",
+            )
+        values = params.get("values") or [params[k] for k in ("low", "high") if k in params]
+        for value in values:
+            self.strategy_value(sc, target, value, path)
+
+    def strategy_value(self, sc: Scenario, target: Target, value: float, path: str) -> None:
+        from negosim.strategies import make_strategy
+
+        spec = sc.actor_specs[target.actor].strategy
+        try:
+            make_strategy(spec.name, **{**spec.params, target.param: value})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self.fail(path, str(exc.args[0]) if exc.args else str(exc)) from None
 
     def updates(self, value: Any, sc: Scenario) -> list[Update]:
         out = []
         for k, row in enumerate(self.array(value, "updates")):
             path = f"updates[{k}]"
             row = self.table(row, path)
-            self.keys(row, path, ("date", "set"), ("source", "note"))
+            self.keys(row, path, ("date",), ("set", "made", "source", "note"))
             when = self.date(row["date"], f"{path}.date")
             if when is None:
                 raise self.fail(f"{path}.date", "missing required field")
-            changes = self.table(row["set"], f"{path}.set")
-            if not changes:
-                raise self.fail(f"{path}.set", "an update must change at least one number")
+            changes = self.table(row.get("set", {}), f"{path}.set")
+            move_ids = [m.id for m in sc.all_moves]
+            made = tuple(
+                self.reference(m, f"{path}.made[{j}]", move_ids, "move")
+                for j, m in enumerate(self.array(row.get("made", []), f"{path}.made"))
+            )
+            if not changes and not made:
+                raise self.fail(f"{path}.set", "an update must change a number or make a move")
             for target, new in changes.items():
                 where = f"{path}.set.{target}"
                 try:
@@ -908,9 +1172,11 @@ class _Parser:
                 except KeyError as exc:
                     raise self.fail(where, str(exc.args[0])) from None
                 self.number(new, where, *target_bounds(sc, parsed))
+                if parsed.field == "strategy":
+                    self.strategy_value(sc, parsed, new, where)
             source = self.text(row.get("source", ""), f"{path}.source")
             note = self.text(row.get("note", ""), f"{path}.note")
-            out.append(Update(when, dict(changes), source, note))
+            out.append(Update(when, dict(changes), source, note, made))
         return out
 
     def distribution(
@@ -956,6 +1222,11 @@ def target_bounds(sc: Scenario, target: Target) -> tuple[float, float]:
         return 0.0, 1.0
     if target.field in ("power", "power_by_issue"):
         return 1e-9, math.inf
+    if target.field == "move":
+        if target.param == "to":
+            issue = sc.issue_specs[target.issue]
+            return issue.low, issue.high
+        return 0.0, 1.0
     return -math.inf, math.inf
 
 
@@ -998,6 +1269,12 @@ def _to_dict(sc: Scenario) -> dict[str, Any]:
     }
     if sc.date is not None:
         head["date"] = sc.date
+    if sc.ends is not None:
+        head["ends"] = sc.ends
+    if sc.start:
+        head["start"] = sc.start
+    if sc.made:
+        head["made"] = list(sc.made)
     issues = [
         {
             "id": i.id,
@@ -1016,12 +1293,26 @@ def _to_dict(sc: Scenario) -> dict[str, Any]:
         "issues": issues,
         "actors": [_actor_dict(a) for a in sc.actor_specs],
         "coalitions": [_coalition_dict(c) for c in sc.coalitions],
+        "moves": [_move_dict(m) for m in sc.moves],
         "uncertainty": [{"target": u.target, "dist": u.dist, **u.params} for u in sc.uncertainty],
-        "updates": [
-            {"date": u.date, "set": dict(u.changes), "source": u.source, "note": u.note}
-            for u in sc.updates
-        ],
+        "updates": [_update_dict(u) for u in sc.updates],
     }
+
+
+def _update_dict(u: Update) -> dict[str, Any]:
+    out: dict[str, Any] = {"date": u.date, "set": dict(u.changes), "source": u.source}
+    out["note"] = u.note
+    if u.made:
+        out["made"] = list(u.made)
+    return out
+
+
+def _move_dict(m: Move) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": m.id, "actors": list(m.actors), "issue": m.issue, "to": m.to}
+    out.update(needs=list(m.needs), cost=m.cost, earliest=m.earliest, latest=m.latest)
+    out.update(ends_talks=m.ends_talks, label=m.label, quote=m.quote, source=m.source)
+    out["confidence"] = dict(m.confidence)
+    return out
 
 
 def _actor_dict(a: Actor) -> dict[str, Any]:
@@ -1046,7 +1337,10 @@ def _actor_dict(a: Actor) -> dict[str, Any]:
             "at": a.exit.at,
             "label": a.exit.label,
             "source": a.exit.source,
+            "cost": a.exit.cost,
         }
+        if a.exit.to is not None:
+            out["exit"]["to"] = a.exit.to
     if a.strategy is not None:
         out["strategy"] = {"name": a.strategy.name, **a.strategy.params}
     return out

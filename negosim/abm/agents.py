@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from negosim.preferences import PackageEvaluator
-from negosim.protocols.table import meets_reservation
+from negosim.protocols.table import RoundRecord
 
 if TYPE_CHECKING:
     from negosim.abm.model import DiplomacyModel
@@ -48,30 +48,20 @@ class Diplomat(mesa.Agent):
         )
         self.utility = self.target = self.accepted = np.nan
 
-    def view(self):
-        """What this diplomat sees this round (the strategy's input)."""
-        return self.model.table.view(self.index, self.model.round)
-
     def evaluate(self, package: np.ndarray) -> None:
-        """Value the package on the table."""
+        """Value a package (the forecast models' outcome each round)."""
         self.utility = float(self._evaluate(package[None, :])[0, 0])
         self.target = self.accepted = np.nan
 
-    def propose(self) -> np.ndarray:
-        """Draft a package (the proposer of an alternating round)."""
-        sc = self.model.scenario
-        self.target = float(self.strategy.target(self.view())[0])
-        return np.clip(self.strategy.propose(self.view())[0], sc.low, sc.high)
-
-    def respond(self) -> None:
-        """Accept or reject the package on the table (negotiators)."""
-        self.target = float(self.strategy.target(self.view())[0])
-        self.accepted = float(self.strategy.respond(self.view(), np.array([self.utility]))[0])
-
-    def consider_ratifying(self) -> None:
-        """Vote on the package as a coalition member: yes iff it is worth the reservation."""
-        self.accepted = float(meets_reservation(self.utility, self.reservation))
-
-    def observe(self, proposer: int, package: np.ndarray) -> None:
-        """Remember another negotiator's offer (tit-for-tat uses this)."""
-        self.strategy.observe(self.view(), proposer, package[None, :])
+    def update(self, record: RoundRecord | None) -> None:
+        """Take this round's utility, target and answer from the table's record (the round is
+        played by the core's rulebook, :meth:`negosim.protocols.table.Table.play_round`)."""
+        if record is None:  # a move ended the talks before any package was put forward
+            self.utility = self.target = self.accepted = np.nan
+            return
+        k = self.index
+        self.utility = float(record.utility[0, k])
+        self.target = float(record.target[0, k]) if record.target is not None else np.nan
+        self.accepted = float(record.yes[0, k])
+        if self.model.table.open_runs:
+            self.reservation = float(self.model.table.reservation[0, k])

@@ -11,9 +11,11 @@ import pandas as pd
 
 from negosim.abm.agents import Diplomat
 from negosim.engine import strategies_and_defaults, with_sampled_params
-from negosim.protocols import Table, amend_text, compromise_text, get_protocol, objections
+from negosim.protocols import Table, get_protocol
+from negosim.protocols.alternating import Alternating
 from negosim.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
 from negosim.protocols.exchange import exchange_model_for
+from negosim.protocols.mediated import Mediated
 from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
@@ -24,7 +26,7 @@ AGENT_COLUMNS = {
     "role": "negotiator, ratifier or mediator",
     "utility": "the agent's utility of the package on the table this round",
     "target": "its strategy's target utility this round (negotiators; NaN otherwise)",
-    "accepted": "1 accepted / voted yes, 0 rejected or objected, NaN not asked",
+    "accepted": "1 accepted or would ratify (its reservation met), 0 rejected or objected",
 }
 """Columns of ``datacollector.get_agent_vars_dataframe()`` (one row per round and agent)."""
 
@@ -50,7 +52,8 @@ class DiplomacyModel(mesa.Model):
     Attributes
     ----------
     datacollector
-        Model table: one row per round with ``proposer``, ``offer.<issue>`` and ``agreed``;
+        Model table: one row per round with ``proposer``, ``offer.<issue>``, ``agreed`` and
+        ``moves`` (the moves made that round);
         agent table: one row per round and agent with the columns of :data:`AGENT_COLUMNS`;
         table ``coalitions``: round, coalition, consents (1/0, NaN when not asked).
     """
@@ -85,21 +88,18 @@ class DiplomacyModel(mesa.Model):
         chosen, from_scenario = strategies_and_defaults(self.scenario, strategies)
         chosen = with_sampled_params(batch, chosen, from_scenario)
         self.rounds = int(rounds or self.scenario.rounds)
-        self.table = Table(batch, chosen, self.rounds)
-        self.step_size = step
-        self.order = (
-            tuple(self.scenario.actor_index(a) for a in order) if order else self.table.negotiators
-        )
-        self.exit_round, self.exiter = self.table.exit_round()
+        self.table = Table(batch, chosen, self.rounds, targets=True)
+        self.rules = self._rules(order, step)
         for index in range(len(self.scenario.actors)):
             Diplomat(self, index, chosen.get(index))
         self.diplomats = sorted(self.agents, key=lambda a: a.index)
-        self.round = 0
-        self.offer = compromise_text(self.table)[0] if self.protocol == "mediated" else None
+        self.round = self.table.first_round - 1
+        self.offer = self.rules.text[0] if isinstance(self.rules, Mediated) else None
         if self.protocol in ("eum", "exchange"):
             self._start_collective()
         self.proposer: int = -1
         self.agreed = False
+        self.moves_made = ""
         self._result: dict[str, Any] | None = None
         issue_reporters = {
             f"offer.{i}": _offer_reporter(k) for k, i in enumerate(self.scenario.issues)
@@ -110,10 +110,20 @@ class DiplomacyModel(mesa.Model):
                 "proposer": "proposer_id",
                 **issue_reporters,
                 "agreed": "agreed",
+                "moves": "moves_made",
             },
             agent_reporters={k: k for k in AGENT_COLUMNS},
             tables={"coalitions": ["round", "coalition", "consents"]},
         )
+
+    def _rules(self, order: tuple[str, ...] | None, step: float):
+        """The protocol's round rules, when it is played round by round."""
+        if self.protocol == "alternating":
+            index = tuple(self.scenario.actor_index(a) for a in order) if order else None
+            return Alternating(self.table, index)
+        if self.protocol == "mediated":
+            return Mediated(self.table, step)
+        return None
 
     # ------------------------------------------------------------------ rounds
     @property
@@ -121,58 +131,37 @@ class DiplomacyModel(mesa.Model):
         return self.scenario.actors[self.proposer] if self.proposer >= 0 else ""
 
     def step(self) -> None:
-        """Play one round of the protocol."""
+        """Play one round of the protocol (the core's rulebook, on this one run)."""
         if not self.running:
             return
-        self.round = t = self.steps - 1
-        if self.protocol not in ("alternating", "mediated"):
-            self._collective_step(t)
+        if self.rules is None:
+            self.round = self.steps - 1
+            self._collective_step(self.round)
             return
-        if t >= self.exit_round:
-            self._finish(t, exited=self.exiter)
-            return
-        votes, consent, agreed = (
-            self._alternating_round(t)
-            if self.protocol == "alternating"
-            else self._mediated_round(t)
-        )
-        self.agreed = bool(agreed)
-        self._record_coalitions(t, consent)
-        self.datacollector.collect(self)
-        if agreed:
-            self._finish(t, outcome=self.offer)
+        self.round = t = self.table.first_round + self.steps - 1
+        before = self.table.moves.moved.copy() if self.table.open_runs else None
+        record = self.table.play_round(self.rules, t)
+        self._note_moves(before, t)
+        if record is not None:
+            self.proposer = record.proposer
+            self.offer = record.offer[0]
+            self.agreed = bool(record.agreed[0])
+            self.agents.do("update", record)
+            self._record_coalitions(t, record.consent)
         else:
-            if self.protocol == "alternating":
-                proposer = self.diplomats[self.proposer]
-                self._negotiators(but=proposer).do("observe", self.proposer, self.offer)
-            else:
-                objects = objections(self.table, votes, consent)
-                self.offer = amend_text(self.table, self.offer[None], objects, self.step_size)[0]
-            if t == self.rounds - 1:
-                self._finish(self.rounds)
+            self.agents.do("update", None)
+        self.datacollector.collect(self)
+        if self.table.open_runs == 0:
+            self._result = {k: v[0] for k, v in self.table.outputs().items() if k != "trace"}
+            self.running = False
 
-    def _alternating_round(self, t: int):
-        proposer = self.diplomats[self.order[t % len(self.order)]]
-        self.proposer = proposer.index
-        self.offer = proposer.propose()
-        self.agents.do("evaluate", self.offer)
-        respondents = self._negotiators(but=proposer)
-        respondents.do("respond")
-        self.agents.select(lambda a: a.role != "negotiator").do("consider_ratifying")
-        proposer.accepted = 1.0
-        votes = self._votes()
-        consent = self.table.coalition_consent(self.offer[None], votes)
-        agreed = all(a.accepted == 1.0 for a in respondents) and consent.all()
-        return votes, consent, agreed
-
-    def _mediated_round(self, t: int):
-        self.agents.do("evaluate", self.offer)
-        self._negotiators().do("respond")
-        self.agents.select(lambda a: a.role != "negotiator").do("consider_ratifying")
-        votes = self._votes()
-        consent = self.table.coalition_consent(self.offer[None], votes)
-        agreed = not objections(self.table, votes, consent).any() and consent.all()
-        return votes, consent, agreed
+    def _note_moves(self, before: np.ndarray | None, t: int) -> None:
+        """The moves made in round ``t`` (for the model table and plain-words reports)."""
+        after = self.table.result["moved"][0] if self.table.open_runs == 0 else None
+        now = after if after is not None else self.table.moves.moved[0]
+        was = before[0] if before is not None else np.full_like(now, -1)
+        made = [m.id for k, m in enumerate(self.scenario.all_moves) if now[k] >= 0 > was[k]]
+        self.moves_made = ", ".join(made)
 
     # ------------------------------------------------------------------ collective models
     def _start_collective(self) -> None:
@@ -210,7 +199,13 @@ class DiplomacyModel(mesa.Model):
             self.datacollector.collect(self)
             if t == self.rounds - 1:
                 self.agreed = True
-                self._finish(self.rounds, outcome=self.offer)
+                self.table.finish(
+                    self.table.live.copy(),
+                    self.rounds,
+                    outcome=self.offer[None],
+                    utility=self.table.utilities(self.offer[None]),
+                )
+                self._close()
             return
         get_protocol(self.protocol)(self.table, **self.options)  # one-shot: the shared rule
         res = self.table.result
@@ -218,13 +213,11 @@ class DiplomacyModel(mesa.Model):
         self.offer = res["outcome"][0]
         self.agents.do("evaluate", self.offer)
         self.datacollector.collect(self)
-        self._finish(0, outcome=self.offer if self.agreed else None)
+        self._close()
 
-    def _negotiators(self, but: Diplomat | None = None) -> mesa.agent.AgentSet:
-        return self.agents.select(lambda a: a.role == "negotiator" and a is not but)
-
-    def _votes(self) -> np.ndarray:
-        return np.array([[a.accepted == 1.0 for a in self.diplomats]])
+    def _close(self) -> None:
+        self._result = {k: v[0] for k, v in self.table.outputs().items() if k != "trace"}
+        self.running = False
 
     def _record_coalitions(self, t: int, consent: np.ndarray) -> None:
         for c, coalition in enumerate(self.scenario.coalitions):
@@ -236,21 +229,6 @@ class DiplomacyModel(mesa.Model):
                     "consents": float(consent[0, c]),
                 },
             )
-
-    def _finish(self, t: int, *, outcome: np.ndarray | None = None, exited: int = -1) -> None:
-        agreed = outcome is not None
-        if agreed:
-            utility = np.array([a.utility for a in self.diplomats]) * self.batch.discount[0] ** t
-        else:
-            utility, outcome = np.array(self.batch.reservation[0], float), self.scenario.status_quo
-        self._result = {
-            "agreed": agreed,
-            "outcome": np.array(outcome, float),
-            "utility": utility,
-            "rounds": t,
-            "exited": exited,
-        }
-        self.running = False
 
     # ------------------------------------------------------------------ results
     def run(self) -> SimulationResult:
@@ -271,6 +249,8 @@ class DiplomacyModel(mesa.Model):
             utility=r["utility"][None, :],
             rounds=np.array([r["rounds"]]),
             exited=np.array([r["exited"]]),
+            moved=r["moved"][None, :],
+            consented=r["consented"][None, :],
             seed=None,
             protocol=self.protocol,
             deadline=self.rounds,

@@ -6,12 +6,18 @@ import difflib
 from collections.abc import Callable
 from functools import partial
 
-from negosim.protocols.alternating import run_alternating
+from negosim.protocols.alternating import Alternating, run_alternating
 from negosim.protocols.baselines import SOLUTIONS, run_compromise, run_median, run_solution
 from negosim.protocols.eum import run_eum
 from negosim.protocols.exchange import run_exchange
-from negosim.protocols.mediated import amend_text, compromise_text, objections, run_mediated
-from negosim.protocols.table import Table
+from negosim.protocols.mediated import (
+    Mediated,
+    amend_text,
+    compromise_text,
+    objections,
+    run_mediated,
+)
+from negosim.protocols.table import RoundRecord, RoundRules, Table, play
 
 PROTOCOLS: dict[str, Callable[..., None]] = {
     "alternating": run_alternating,
@@ -35,11 +41,16 @@ def get_protocol(name: str) -> Callable[..., None]:
 
 __all__ = [
     "PROTOCOLS",
+    "Alternating",
+    "Mediated",
+    "RoundRecord",
+    "RoundRules",
     "Table",
     "amend_text",
     "compromise_text",
     "get_protocol",
     "objections",
+    "play",
     "run_alternating",
     "run_mediated",
 ]

@@ -1,60 +1,65 @@
 """Stacked alternating offers over whole packages (multilateral SAO / multi-issue Rubinstein).
 
-Rules (``docs/protocols.md`` states them in full):
+Rules (``docs/protocols.md`` states them in full; moves, agreement and the deadline follow
+the one rulebook of :meth:`negosim.protocols.table.Table.play_round`):
 
 1. Rounds ``t = 0 .. T-1``; relative time ``tau_t = t / (T - 1)``.
-2. If some actor's exit time has come (``tau_t >= exit.at``), every open run ends without
-   agreement at ``t`` and records that actor in ``exited``.
-3. The negotiators propose in turn, in scenario order unless ``order`` is given.
-4. Every other negotiator responds through its strategy. Each coalition whose ratified
-   issues the offer moves off the status quo votes: the proposer votes yes, negotiators vote
-   as they responded, every other member votes yes iff the package is worth at least its
+2. The negotiators propose in turn, in scenario order unless ``order`` is given; the offer
+   goes on the table clipped to the scales, with settled issues at their settled values.
+3. Every negotiator responds through its strategy, the proposer too (to its package as it
+   went on the table; an unchanged proposal meets its own target). Each coalition whose
+   ratified issues the offer moves off the status quo votes: negotiators vote as they
+   responded, every other member votes yes iff the package is worth at least its
    reservation; the coalition's rule (unanimity, majority, qualified share) decides.
-5. The offer is agreed when every responding negotiator accepts and every asked coalition
-   consents. Agreed utility is discounted by ``discount ** t``.
-6. After the round every negotiator other than the proposer observes the offer.
-7. No agreement by ``T``: the outcome is the status quo and every actor gets its reservation.
+4. The offer is agreed when every negotiator accepts and every asked coalition consents.
+   Agreed utility is discounted by ``discount ** t``.
+5. After the round every negotiator other than the proposer observes the offer.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from negosim.protocols.table import Table
+from negosim.protocols.table import RoundRecord, Table, play
+
+
+class Alternating:
+    """The rules of one alternating-offers round (:class:`~negosim.protocols.table.RoundRules`).
+
+    Parameters
+    ----------
+    table
+        The table the rules will play on.
+    order
+        Proposing order (actor indices); default: the negotiators in scenario order.
+    """
+
+    def __init__(self, table: Table, order: tuple[int, ...] | None = None) -> None:
+        self.order = tuple(order or table.negotiators)
+        if not self.order:
+            raise ValueError("the alternating protocol needs at least one negotiator")
+
+    def round(self, table: Table, t: int) -> RoundRecord:
+        proposer = self.order[t % len(self.order)]
+        offer = table.on_table(table.strategies[proposer].propose(table.view(proposer, t)))
+        utility = table.utilities(offer)
+        target = table.targets(t) if table.want_targets else None
+        votes = table.reservation_votes(utility)
+        accepted = np.ones(len(offer), dtype=bool)
+        for j in table.negotiators:  # the proposer too: its package as it goes on the table
+            votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
+            accepted &= votes[:, j]
+        consent = table.coalition_consent(offer, votes)
+        agreed = accepted & consent.all(axis=1)
+        for j in table.negotiators:
+            if j != proposer:
+                table.strategies[j].observe(table.view(j, t), proposer, offer)
+        return RoundRecord(t, table.ids, offer, proposer, utility, votes, consent, agreed, target)
+
+    def advance(self, table: Table, record: RoundRecord, kept: np.ndarray | None) -> None:
+        """Nothing is carried between rounds but the strategies' own memory."""
 
 
 def run_alternating(table: Table, order: tuple[int, ...] | None = None) -> None:
     """Play the alternating-offers protocol on every open run of ``table``."""
-    proposers = order or table.negotiators
-    if not proposers:
-        raise ValueError("the alternating protocol needs at least one negotiator")
-    for t in table.rounds_to_play():
-        proposer = proposers[t % len(proposers)]
-        offer = np.clip(
-            table.strategies[proposer].propose(table.view(proposer, t)),
-            table.scenario.low,
-            table.scenario.high,
-        )
-        utility = table.utilities(offer)
-        votes = table.reservation_votes(utility)
-        votes[:, proposer] = True
-        accepted = np.ones(len(offer), dtype=bool)
-        for j in table.negotiators:
-            if j != proposer:
-                votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
-                accepted &= votes[:, j]
-        consent = table.coalition_consent(offer, votes)
-        agreed = accepted & consent.all(axis=1)
-        if table.trace_runs:
-            table.record(
-                t,
-                offer=offer,
-                proposer=proposer,
-                utility=utility,
-                accepted=np.where(votes, 1.0, 0.0),
-                consent=consent.astype(float),
-            )
-        for j in table.negotiators:
-            if j != proposer:
-                table.strategies[j].observe(table.view(j, t), proposer, offer)
-        table.finish(agreed, t, outcome=offer, utility=utility)
+    play(table, Alternating(table, order))

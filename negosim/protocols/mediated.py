@@ -1,24 +1,25 @@
 """Single negotiating text: a mediator drafts one package and amends it toward objectors.
 
-Rules (``docs/protocols.md`` states them in full):
+Rules (``docs/protocols.md`` states them in full; moves, agreement and the deadline follow
+the one rulebook of :meth:`negosim.protocols.table.Table.play_round`):
 
 1. The text starts at the compromise of the parties (negotiators and ratifiers, not
-   mediators): per issue the mean of positions weighted by issue power x salience.
-2. Each round ``t`` every negotiator whose utility of the text is below its strategy's
-   target objects; every ratifier in a coalition that does not consent and whose utility of
-   the text is below its reservation objects.
+   mediators): per issue the mean of positions weighted by issue power x raw salience.
+2. Each round ``t`` the text goes on the table with settled issues at their settled values;
+   every negotiator whose utility of the text is below its strategy's target objects; every
+   ratifier in a coalition that does not consent and whose utility of the text is below its
+   reservation objects.
 3. Nobody objects (so every coalition consents): the text is agreed at round ``t``.
 4. Otherwise the text moves a fraction ``step`` of the way toward the objectors'
    power-weighted mean position on each issue they are party to:
    ``x <- x + step * (m_obj - x)``.
-5. Exits and the deadline work as in the alternating protocol.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from negosim.protocols.table import Table
+from negosim.protocols.table import RoundRecord, Table, play
 
 
 def compromise_text(table: Table) -> np.ndarray:
@@ -31,35 +32,63 @@ def compromise_text(table: Table) -> np.ndarray:
     return np.where(total > 0, np.divide(mean, total, out=np.zeros_like(mean), where=total > 0), sq)
 
 
-def run_mediated(table: Table, step: float = 0.2) -> None:
-    """Play the single-negotiating-text protocol on every open run of ``table``."""
-    if not 0 < step <= 1:
-        raise ValueError(f"mediated: step must be in (0, 1], got {step}")
-    text = compromise_text(table)
-    for t in table.rounds_to_play():
+class Mediated:
+    """The rules of one single-text round (:class:`~negosim.protocols.table.RoundRules`).
+
+    Parameters
+    ----------
+    table
+        The table the rules will play on (the opening text is its compromise).
+    step
+        Share of the way the text moves toward the objectors each round, in (0, 1].
+    """
+
+    def __init__(self, table: Table, step: float = 0.2) -> None:
+        if not 0 < step <= 1:
+            raise ValueError(f"mediated: step must be in (0, 1], got {step}")
+        self.step = step
+        self.text = compromise_text(table)
+
+    def round(self, table: Table, t: int) -> RoundRecord:
+        text = table.on_table(self._open_rows(table))
         utility = table.utilities(text)
+        target = table.targets(t) if table.want_targets else None
         votes = table.reservation_votes(utility)
         for j in table.negotiators:
             votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
         consent = table.coalition_consent(text, votes)
-        objects = objections(table, votes, consent)
-        agreed = ~objects.any(axis=1) & consent.all(axis=1)
-        if table.trace_runs:  # the targets are computed again only for the trace
-            targets = np.full(utility.shape, np.nan)
-            for j in table.negotiators:
-                targets[:, j] = table.strategies[j].target(table.view(j, t))
-            table.record(
-                t,
-                offer=text,
-                utility=utility,
-                target=targets,
-                accepted=np.where(objects, 0.0, 1.0),
-                consent=consent.astype(float),
+        self.objects = objections(table, votes, consent)
+        agreed = ~self.objects.any(axis=1) & consent.all(axis=1)
+        self.text = text
+        return RoundRecord(t, table.ids, text, -1, utility, ~self.objects, consent, agreed, target)
+
+    def advance(self, table: Table, record: RoundRecord, kept: np.ndarray | None) -> None:
+        """Amend the text of the runs still open toward their objectors."""
+        text, objects = (
+            (self.text, self.objects)
+            if kept is None
+            else (
+                self.text[kept],
+                self.objects[kept],
             )
-        kept = table.finish(agreed, t, outcome=text, utility=utility)
-        if kept is not None:  # finished runs were dropped from the table's arrays
-            text, objects = text[kept], objects[kept]
-        text = amend_text(table, text, objects, step)
+        )
+        self.text = amend_text(table, text, objects, self.step)
+        self._ids = table.ids
+
+    def _open_rows(self, table: Table) -> np.ndarray:
+        """The text of the runs still open (moves may have closed some since the last round)."""
+        ids = getattr(self, "_ids", None)
+        if ids is None or len(ids) == len(table.ids):
+            self._ids = table.ids
+            return self.text
+        rows = np.searchsorted(ids, table.ids)
+        self._ids = table.ids
+        return self.text[rows]
+
+
+def run_mediated(table: Table, step: float = 0.2) -> None:
+    """Play the single-negotiating-text protocol on every open run of ``table``."""
+    play(table, Mediated(table, step))
 
 
 def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:

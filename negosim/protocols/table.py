@@ -1,48 +1,109 @@
-"""The negotiating table of one chunk of runs: arrays, strategies, bookkeeping.
+"""The negotiating table of one chunk of runs, and the one rulebook of a round.
 
-Protocols move rounds forward; the :class:`Table` holds what every protocol needs: the
-runs still open (finished runs are dropped from the working arrays as they accumulate),
-each actor's :class:`~negosim.strategies.View`, coalition votes, and the result arrays.
+Protocols state how offers are made and answered (:class:`RoundRules`); the :class:`Table`
+holds what every protocol needs (the runs still open, each actor's
+:class:`~negosim.strategies.View`, coalition votes, unilateral moves, the result arrays) and
+plays each round by the same steps (:meth:`Table.play_round`), for a batch of a million runs
+in the vectorized core and for the single run of a Mesa :class:`~negosim.abm.DiplomacyModel`:
+
+1. moves: every move whose window is open is made where it is worth more to its movers than
+   the best package others have put on the table since the last move (:mod:`negosim.moves`);
+   a move that ends the talks, or leaves no issue on the table, closes its runs without
+   agreement;
+2. the protocol's round: a package on the table (settled issues at their settled values),
+   responses, coalition votes, agreement;
+3. agreed runs close; the protocol updates what it keeps (``advance``);
+4. at the deadline the open runs close without agreement; every closing without agreement
+   makes the end-of-talks moves and records the no-agreement package.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from negosim.preferences import PackageEvaluator
+from negosim.ratification import (
+    RESERVATION_TOLERANCE,
+    CoalitionRule,
+    coalition_rules,
+    meets_reservation,
+)
 from negosim.sampling import ScenarioBatch
 from negosim.strategies import Strategy, View
 
 COMPACT_WHEN_DEAD = 0.25
 """Drop finished runs from the working arrays once this share of them has finished."""
 
-RESERVATION_TOLERANCE = 1e-9
+__all__ = [
+    "RESERVATION_TOLERANCE",
+    "CoalitionRule",
+    "RoundRecord",
+    "RoundRules",
+    "Table",
+    "meets_reservation",
+    "play",
+]
 
 
-def meets_reservation(utility: np.ndarray | float, reservation: np.ndarray | float):
-    """The ratification rule: a package passes an actor iff it is worth its reservation."""
-    return utility >= reservation - RESERVATION_TOLERANCE
+@dataclass
+class RoundRecord:
+    """What happened in one round, one row per run open when the round began.
+
+    Attributes
+    ----------
+    t
+        The round.
+    ids
+        ``(R,)`` run index (within the chunk) of each row.
+    offer
+        ``(R, I)`` the package on the table.
+    proposer
+        The proposing actor, or -1 (a mediator's text).
+    utility
+        ``(R, A)`` every actor's utility of the package.
+    yes
+        ``(R, A)`` whether each actor accepted it (negotiators) or would ratify it (others).
+    consent
+        ``(R, C)`` whether each coalition consents (True where it is not asked).
+    agreed
+        ``(R,)`` whether the package was agreed.
+    target
+        ``(R, A)`` the negotiators' targets (NaN for others), or None when not asked for.
+    """
+
+    t: int
+    ids: np.ndarray
+    offer: np.ndarray
+    proposer: int
+    utility: np.ndarray
+    yes: np.ndarray
+    consent: np.ndarray
+    agreed: np.ndarray
+    target: np.ndarray | None = None
 
 
-@dataclass(frozen=True)
-class CoalitionRule:
-    """A coalition as index arrays, ready to vote."""
+class RoundRules(Protocol):
+    """A round-based protocol: how one round is played on the open runs of a table."""
 
-    members: np.ndarray
-    ratifies: np.ndarray
-    rule: str
-    threshold: float
+    def round(self, table: Table, t: int) -> RoundRecord:
+        """Put a package on the table in every open run and collect the answers."""
 
-    def consents(self, votes: np.ndarray) -> np.ndarray:
-        """Consent per run given the members' yes votes ``(R, M)``."""
-        share = votes.mean(axis=1)
-        if self.rule == "unanimity":
-            return votes.all(axis=1)
-        if self.rule == "majority":
-            return share > 0.5
-        return share >= self.threshold - 1e-12
+    def advance(self, table: Table, record: RoundRecord, kept: np.ndarray | None) -> None:
+        """After the agreed runs closed (``kept``: rows of the record still open, or None
+        when none closed), update what the protocol keeps between rounds."""
+
+
+def play(table: Table, rules: RoundRules) -> None:
+    """Play ``rules`` round by round until every run has closed."""
+    for t in range(table.first_round, table.rounds):
+        if table.open_runs == 0:
+            return
+        table.play_round(rules, t)
 
 
 class Table:
@@ -58,18 +119,27 @@ class Table:
         Deadline T.
     trace
         Record per-round details of the first ``trace`` runs of this chunk.
+    targets
+        Compute the negotiators' targets every round even without a trace (the Mesa model
+        shows them).
     """
 
     def __init__(
-        self, batch: ScenarioBatch, strategies: dict[int, Strategy], rounds: int, trace: int = 0
+        self,
+        batch: ScenarioBatch,
+        strategies: dict[int, Strategy],
+        rounds: int,
+        trace: int = 0,
+        targets: bool = False,
     ) -> None:
         sc = batch.scenario
         self.batch = batch  # as sampled: one-shot protocols read it before any run is dropped
-        self.scenario, self.rounds, self.strategies = sc, rounds, strategies
+        self.scenario, self.rounds, self.strategies = sc, rounds, dict(strategies)
         self.negotiators = tuple(sorted(strategies))
         self.loss, self.span = sc.loss, sc.high - sc.low
         n = batch.runs
         self.seed, self.start = batch.seed, batch.start
+        self.first_round = math.ceil(sc.start * (rounds - 1) - 1e-9)
         self.ids = np.arange(n)
         self.live = np.ones(n, dtype=bool)
         self.positions = np.ascontiguousarray(batch.positions)
@@ -79,7 +149,8 @@ class Table:
         parties = np.array([r != "mediator" for r in sc.roles])
         self.ratifiers = np.array([r == "ratifier" for r in sc.roles])
         self.party = np.broadcast_to(sc.participation & parties[:, None], batch.salience.shape)
-        self.reservation = np.ascontiguousarray(batch.reservation)
+        self.reservation = np.array(batch.reservation, dtype=float)
+        self.declared = ~np.isnan(sc.reservation)
         self.discount = np.ascontiguousarray(batch.discount)
         self.status_quo = sc.status_quo
         self.evaluate = PackageEvaluator(self.positions, self.weights, self.span, self.loss)
@@ -92,15 +163,12 @@ class Table:
             for a, s in strategies.items()
             if s.classifier.get("stochastic")
         }
-        self.coalitions = [
-            CoalitionRule(
-                np.array([sc.actor_index(m) for m in c.members]),
-                np.array([sc.issue_index(i) for i in c.ratifies]),
-                c.rule,
-                c.threshold or 0.0,
-            )
-            for c in sc.coalitions
-        ]
+        self.coalitions = coalition_rules(sc)
+        self.moves = batch.move_state()
+        self.moves.moved[self.moves.moved >= 0] = self.first_round
+        # each actor's best utility of a package others put on the table since the last move
+        self.best_seen = np.full(batch.reservation.shape, -np.inf)
+        self.want_targets = bool(trace) or targets
         n_actors, n_issues = len(sc.actors), len(sc.issues)
         self.result = {
             "agreed": np.zeros(n, dtype=bool),
@@ -108,6 +176,8 @@ class Table:
             "utility": np.array(batch.reservation, dtype=float),
             "rounds": np.full(n, rounds, dtype=np.int64),
             "exited": np.full(n, -1, dtype=np.int64),
+            "moved": np.array(self.moves.moved),
+            "consented": np.array(self.moves.consented),
         }
         self.trace_runs = min(trace, n)
         if self.trace_runs:
@@ -169,6 +239,8 @@ class Table:
             state=self.states.setdefault(actor, {}),
             noise=noise,
             loss=self.loss,
+            settled=self.moves.settled if self.moves.book.size else None,
+            fixed=self.moves.package if self.moves.book.size else None,
         )
 
     def run_rng(self, row: int) -> np.random.Generator:
@@ -180,10 +252,20 @@ class Table:
     def open_runs(self) -> int:
         return int(self.live.sum())
 
+    def tau(self, t: int) -> float:
+        """Relative time of round ``t``."""
+        return t / max(self.rounds - 1, 1)
+
     # ------------------------------------------------------------------ round helpers
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """Every actor's utility of one package per open run, ``(R, A)``."""
         return self.evaluate(packages)
+
+    def on_table(self, packages: np.ndarray) -> np.ndarray:
+        """A proposed package as it is put on the table: clipped to the scales, with every
+        issue a move has settled at its settled value."""
+        clipped = np.clip(packages, self.scenario.low, self.scenario.high)
+        return self.moves.fix_settled(clipped) if self.moves.book.size else clipped
 
     def coalition_consent(self, offer: np.ndarray, votes: np.ndarray) -> np.ndarray:
         """Per coalition, whether it consents ``(R, C)``; coalitions whose ratified issues
@@ -200,16 +282,73 @@ class Table:
         """Yes votes of actors that consent iff the package is worth their reservation."""
         return meets_reservation(utility, self.reservation)
 
-    def record(self, t: int, **values: np.ndarray) -> None:
-        """Store trace rows of round ``t`` for the traced runs still open."""
-        if not self.trace_runs:
+    def targets(self, t: int) -> np.ndarray:
+        """The negotiators' targets at round ``t`` ``(R, A)`` (NaN for other actors)."""
+        out = np.full(self.positions.shape[:2], np.nan)
+        for j in self.negotiators:
+            out[:, j] = self.strategies[j].target(self.view(j, t))
+        return out
+
+    # ------------------------------------------------------------------ the round
+    def play_round(self, rules: RoundRules, t: int) -> RoundRecord | None:
+        """Play round ``t`` by the rulebook (module docstring); the protocol's record, or
+        None when moves closed every open run first."""
+        if self.moves.book.size:
+            self._moves(t)
+            if self.open_runs == 0:
+                return None
+        record = rules.round(self, t)
+        if self.trace_runs:
+            self._record(record)
+        seen = record.utility.copy()
+        if record.proposer >= 0:
+            seen[:, record.proposer] = -np.inf  # one's own offer is not an offer to oneself
+        np.maximum(self.best_seen, seen, out=self.best_seen)
+        kept = self.finish(record.agreed, t, outcome=record.offer, utility=record.utility)
+        rules.advance(self, record, kept)
+        if t == self.rounds - 1:
+            self.finish(self.live.copy(), self.rounds)
+        return record
+
+    def _moves(self, t: int) -> None:
+        """Step 1: the moves of round ``t``; closes the runs a move ended."""
+        tau = self.tau(t)
+        book = self.moves.book
+        if not ((book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)).any():
             return
-        rows = np.flatnonzero((self.ids < self.trace_runs) & self.live)
-        for name, value in values.items():
-            if name == "proposer":
-                self.trace["proposer"][t] = value
-            else:
-                self.trace[name][self.ids[rows], t] = value[rows]
+        # nothing offered yet (or since the last move): nothing to weigh a move against
+        expectation = np.where(np.isfinite(self.best_seen), self.best_seen, np.inf)
+        ended = self.moves.decide(
+            t, tau, self.positions, self.weights, self.span, self.loss, expectation, self.live
+        )
+        made = np.any(self.moves.moved == t, axis=1)
+        self.best_seen[made] = -np.inf  # offers made before a move no longer stand
+        closing = (book.latest < self.tau(t + 1) - 1e-12) & (self.moves.moved < 0)
+        if made.any() or closing.any():
+            self._update_reservations(self.tau(t + 1))
+        ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
+        if ended.any():
+            self.finish(ended, t)
+
+    def _update_reservations(self, tau: float) -> None:
+        """Reservations (undeclared only) once a move was made or a window is about to
+        close: what no agreement would give from relative time ``tau`` on."""
+        batna = self.moves.reservation(
+            tau, self.positions, self.weights, self.span, self.loss, self.evaluate
+        )
+        self.reservation = np.where(self.declared, self.reservation, batna)
+
+    def _record(self, record: RoundRecord) -> None:
+        """Store trace rows of a round for the traced runs."""
+        rows = np.flatnonzero(record.ids < self.trace_runs)
+        ids, t = record.ids[rows], record.t
+        self.trace["proposer"][t] = record.proposer
+        self.trace["offer"][ids, t] = record.offer[rows]
+        self.trace["utility"][ids, t] = record.utility[rows]
+        self.trace["accepted"][ids, t] = record.yes[rows]
+        self.trace["consent"][ids, t] = record.consent[rows]
+        if record.target is not None:
+            self.trace["target"][ids, t] = record.target[rows]
 
     def finish(
         self,
@@ -218,9 +357,9 @@ class Table:
         *,
         outcome: np.ndarray | None = None,
         utility: np.ndarray | None = None,
-        exited: int = -1,
     ) -> np.ndarray | None:
-        """Close the open runs in ``done`` at round ``t`` (agreed if ``outcome`` is given).
+        """Close the open runs in ``done`` at round ``t``: agreed on ``outcome`` (with
+        ``utility``) if given, else without agreement, after the end-of-talks moves.
 
         Returns the mask of rows kept when finished runs were dropped from the working
         arrays (protocols apply it to their own per-run arrays), else None.
@@ -229,19 +368,29 @@ class Table:
         if not done.any():
             return None
         rows, ids = np.flatnonzero(done), self.ids[done]
-        res = self.result
+        res, moves = self.result, self.moves
         res["rounds"][ids] = t
         if outcome is not None:
             res["agreed"][ids] = True
             res["outcome"][ids] = outcome[rows]
-            res["utility"][ids] = utility[rows] * self.discount[rows] ** t
-        res["exited"][ids] = exited
+            res["utility"][ids] = (utility[rows] - moves.paid[rows]) * self.discount[rows] ** t
+        else:
+            tau = self.tau(min(t, self.rounds - 1))
+            moves.settle(t, tau, self.positions, self.weights, self.span, self.loss, done)
+            res["outcome"][ids] = moves.package[rows]
+            worth = self.evaluate(moves.package)[rows] - moves.paid[rows]
+            res["utility"][ids] = np.where(self.declared, self.reservation[rows], worth)
+        res["exited"][ids] = moves.exited[rows]
+        res["moved"][ids] = moves.moved[rows]
+        res["consented"][ids] = moves.consented[rows]
         self.live &= ~done
         if self.live.size and (~self.live).mean() >= COMPACT_WHEN_DEAD:
             return self._compact()
         return None
 
     def _compact(self) -> np.ndarray:
+        """Drop finished runs from every per-run array (the table's, the moves', and the
+        strategies' state and per-run parameters), in this one place."""
         keep = self.live
         self.ids = self.ids[keep]
         self.positions, self.weights = self.positions[keep], self.weights[keep]
@@ -252,34 +401,18 @@ class Table:
         self.counterpart = {a: v[keep] for a, v in self.counterpart.items()}
         self.counterpart_weights = {a: v[keep] for a, v in self.counterpart_weights.items()}
         self.noise = {a: v[keep] for a, v in self.noise.items()}
+        self.moves = self.moves.take(keep)
+        self.best_seen = self.best_seen[keep]
         for state in self.states.values():
-            for key, value in state.items():
-                if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == keep.size:
-                    state[key] = value[keep]
+            _take_rows(state, keep)
+        for a, strategy in self.strategies.items():
+            params = dict(vars(strategy))
+            if _take_rows(params, keep):
+                trimmed = copy.copy(strategy)
+                vars(trimmed).update(params)
+                self.strategies[a] = trimmed
         self.live = np.ones(int(keep.sum()), dtype=bool)
         return keep
-
-    def rounds_to_play(self):
-        """Yield the rounds to play while runs are open; at the first exit round every open
-        run ends without agreement, recording who exited."""
-        exit_round, exiter = self.exit_round()
-        for t in range(self.rounds):
-            if self.open_runs == 0:
-                return
-            if t >= exit_round:
-                self.finish(self.live.copy(), t, exited=exiter)
-                return
-            yield t
-
-    def exit_round(self) -> tuple[int, int]:
-        """The first round at which some actor exits, and who (``(rounds, -1)`` if none)."""
-        exit_at = self.scenario.exit_at
-        if not np.isfinite(exit_at).any():
-            return self.rounds, -1
-        actor = int(np.argmin(exit_at))
-        tau = np.arange(self.rounds) / max(self.rounds - 1, 1)
-        hits = np.flatnonzero(tau >= exit_at[actor] - 1e-12)
-        return (int(hits[0]) if hits.size else self.rounds), actor
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The result arrays (and the trace, if any)."""
@@ -287,3 +420,13 @@ class Table:
         if self.trace_runs:
             out["trace"] = self.trace
         return out
+
+
+def _take_rows(values: dict, keep: np.ndarray) -> bool:
+    """Keep the rows in ``keep`` of every per-run array in ``values``; whether any was."""
+    changed = False
+    for key, value in values.items():
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == keep.size:
+            values[key] = value[keep]
+            changed = True
+    return changed

@@ -59,6 +59,9 @@ class View:
         Callable ``noise(t) -> (R,)`` uniform draws in [0, 1), reproducible per run.
     loss
         ``"linear"`` or ``"quadratic"``.
+    settled, fixed
+        ``(R, I)`` issues a unilateral move has taken off the table, and the values they are
+        settled at (None when no move can be made): an offer carries those values.
     """
 
     me: int
@@ -75,6 +78,8 @@ class View:
     state: dict[str, Any] = field(default_factory=dict)
     noise: Callable[[int], np.ndarray] | None = None
     loss: str = "linear"
+    settled: np.ndarray | None = None
+    fixed: np.ndarray | None = None
 
     @property
     def tau(self) -> float:
@@ -107,6 +112,22 @@ class View:
         return utility_of(
             packages, self.positions[:, actor, :], self.weights[:, actor, :], self.span, self.loss
         )
+
+    def concession_ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where this actor's concessions start and end, and the loss already fixed.
+
+        Returns ``(ideal, goal, sunk)``: its ideal point and its counterpart's position
+        ``(R, I)``, both at the settled value on settled issues (nothing to concede there),
+        and ``sunk`` ``(R,)``, the utility the settled issues already cost it.
+        """
+        ideal, goal = self.my_position, self.counterpart
+        if self.settled is None or not self.settled.any():
+            return ideal, goal, np.zeros(self.runs)
+        ideal = np.where(self.settled, self.fixed, ideal)
+        goal = np.where(self.settled, self.fixed, goal)
+        gap = (self.fixed - self.my_position) / self.span
+        sunk = np.sum(np.where(self.settled, self.my_weights * issue_loss(gap, self.loss), 0), 1)
+        return ideal, goal, sunk
 
     @property
     def opponents(self) -> tuple[int, ...]:
@@ -178,10 +199,12 @@ def concession_line(view: View, target: np.ndarray) -> np.ndarray:
 
     Moving a fraction ``lam`` of the way costs ``D * f(lam)`` utility, with ``D`` the loss of
     the whole move and ``f`` the loss function (``lam`` or ``lam**2``), so
-    ``lam = f^-1((1 - target) / D)`` clipped to [0, 1].
+    ``lam = f^-1((1 - sunk - target) / D)`` clipped to [0, 1], where ``sunk`` is what the
+    issues settled by unilateral moves already cost the actor (they do not move; see
+    :meth:`View.concession_ends`).
     """
-    ideal, goal = view.my_position, view.counterpart
+    ideal, goal, sunk = view.concession_ends()
     full = np.sum(view.my_weights * issue_loss((goal - ideal) / view.span, view.loss), axis=-1)
-    budget = np.divide(1.0 - target, full, out=np.ones_like(full), where=full > 0)
+    budget = np.divide(1.0 - sunk - target, full, out=np.ones_like(full), where=full > 0)
     lam = np.clip(inverse_loss(budget, view.loss), 0.0, 1.0)
     return ideal + lam[:, None] * (goal - ideal)

@@ -30,7 +30,7 @@ class TradeOff(TimeDependent):
     )
 
     def propose(self, view: View) -> np.ndarray:
-        ideal, goal = view.my_position, view.counterpart
+        ideal, goal, sunk = view.concession_ends()
         mine, theirs = view.my_weights, view.counterpart_weights
         cost = mine * issue_loss((goal - ideal) / view.span, view.loss)  # (R, I)
         ratio = np.divide(mine, theirs, out=np.full_like(mine, np.inf), where=theirs > 0)
@@ -38,7 +38,7 @@ class TradeOff(TimeDependent):
         order = np.argsort(ratio, axis=1, kind="stable")
         sorted_cost = np.take_along_axis(cost, order, axis=1)
         before = np.cumsum(sorted_cost, axis=1) - sorted_cost
-        budget = (1.0 - self.target(view))[:, None] - before
+        budget = (1.0 - sunk - self.target(view))[:, None] - before
         share = np.divide(budget, sorted_cost, out=np.ones_like(budget), where=sorted_cost > 0)
         share = np.clip(share, 0.0, 1.0)
         fraction = np.empty_like(share)

@@ -1,0 +1,300 @@
+"""Unilateral moves: what each side can do alone, and so what no agreement means.
+
+A move (``[[moves]]`` in a scenario, or an actor's ``exit``) lets its movers settle one issue
+at a value ``to`` without an agreement, with the consent of the actors and coalitions it
+``needs``, at a utility ``cost`` to each mover, while relative time is in its window
+``[earliest, latest]``. The rules (``docs/protocols.md``, "Moves") are written once here and
+used by every round-based protocol, the Mesa model and the sampler:
+
+* **No-agreement package.** The status quo, with every move made so far. A settled issue
+  leaves the table: offers carry its settled value.
+* **Consent.** An actor asked says yes iff the move leaves it at least as well off as the
+  no-agreement package without it; a coalition consents by its rule
+  (:mod:`negosim.ratification`).
+* **During the talks** (round ``t``, relative time ``tau``), a move whose window is open and
+  whose issue is not settled is made iff, for every mover, its utility of the no-agreement
+  package with the move, less the cost, exceeds both its utility of that package without the
+  move and what it expects from the table (``expectation``: its best utility of a package the
+  others have put on the table since the last move; before any, no move is made), and the
+  consent it needs is given. A move that ``ends_talks`` ends the run without agreement.
+* **When the talks end without agreement**, every move still open (``latest >= tau``) is made,
+  in file order, iff it gains each mover more than its cost and its consent is given.
+* **Reservation (BATNA).** An actor's utility of the package those end-of-talks moves would
+  produce from the current no-agreement package, less the costs it would pay for them.
+
+Utilities are additive over issues, so a move's effect on anyone's utility depends only on
+its own issue: every test below is a per-issue difference, cheap over millions of runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from negosim.preferences import issue_loss, utility_of
+from negosim.ratification import CoalitionRule, coalition_rules, meets_reservation
+from negosim.scenario import Scenario
+
+GAIN_TOLERANCE = 1e-9
+"""A move must gain its movers more than this (utility) to be worth making."""
+
+NOT_MADE = -1
+"""Round recorded for a move that was not made."""
+
+
+@dataclass(frozen=True, eq=False)
+class MoveBook:
+    """The moves of a scenario (exits included) with their numbers in every run.
+
+    Attributes
+    ----------
+    ids
+        Move ids, ``(M,)``, in :attr:`negosim.Scenario.all_moves` order.
+    issue
+        ``(M,)`` index of the issue each move settles.
+    movers, askers
+        Per move, the indices of its movers and of the actors whose own consent it needs.
+    coalitions
+        Per move, the :class:`~negosim.ratification.CoalitionRule` of each coalition it needs.
+    ends
+        ``(M,)`` whether the move ends the talks.
+    to, cost, earliest, latest
+        ``(R, M)`` the sampled numbers of each move.
+    """
+
+    ids: tuple[str, ...]
+    issue: np.ndarray
+    movers: tuple[np.ndarray, ...]
+    askers: tuple[np.ndarray, ...]
+    coalitions: tuple[tuple[CoalitionRule, ...], ...]
+    ends: np.ndarray
+    to: np.ndarray
+    cost: np.ndarray
+    earliest: np.ndarray
+    latest: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario, numbers: dict[str, np.ndarray]) -> MoveBook:
+        """The book of ``scenario``'s moves with per-run ``numbers`` (``to``, ``cost``,
+        ``earliest``, ``latest``; each ``(R, M)``)."""
+        moves = scenario.all_moves
+        ids = [c.id for c in scenario.coalitions]
+        rules = dict(zip(ids, coalition_rules(scenario), strict=True))
+        index = scenario.actor_index
+        return cls(
+            ids=tuple(m.id for m in moves),
+            issue=np.array([scenario.issue_index(m.issue) for m in moves], dtype=np.intp),
+            movers=tuple(np.array([index(a) for a in m.actors], dtype=np.intp) for m in moves),
+            askers=tuple(
+                np.array([index(n) for n in m.needs if n not in rules], dtype=np.intp)
+                for m in moves
+            ),
+            coalitions=tuple(tuple(rules[n] for n in m.needs if n in rules) for m in moves),
+            ends=np.array([m.ends_talks for m in moves], dtype=bool),
+            **numbers,
+        )
+
+    @property
+    def size(self) -> int:
+        """Number of moves M."""
+        return len(self.ids)
+
+    def voters(self, m: int) -> np.ndarray:
+        """Every actor asked about move ``m`` (directly or as a coalition member), sorted."""
+        members = [c.members for c in self.coalitions[m]]
+        return np.unique(np.concatenate([self.askers[m], *members])).astype(np.intp)
+
+    def consent_columns(self) -> list[tuple[int, int]]:
+        """``(move, actor)`` of each column of the consent record."""
+        return [(m, int(a)) for m in range(self.size) for a in self.voters(m)]
+
+    def take(self, index: np.ndarray | slice) -> MoveBook:
+        """The book restricted to some runs."""
+        return replace(
+            self,
+            to=self.to[index],
+            cost=self.cost[index],
+            earliest=self.earliest[index],
+            latest=self.latest[index],
+        )
+
+
+def consent_columns(scenario: Scenario) -> list[tuple[str, str]]:
+    """``(move id, actor id)`` of each column of a consent record: per move (in
+    ``all_moves`` order) every actor asked, directly or as a member of a needed coalition,
+    in scenario order."""
+    coalitions = {c.id: c.members for c in scenario.coalitions}
+    out = []
+    for move in scenario.all_moves:
+        asked = set()
+        for need in move.needs:
+            asked.update(coalitions.get(need, (need,)))
+        out += [(move.id, a) for a in scenario.actors if a in asked]
+    return out
+
+
+def issue_values(
+    positions: np.ndarray, weights: np.ndarray, x: np.ndarray, span: float, loss: str
+) -> np.ndarray:
+    """Every actor's weighted value ``w_ai v(x_i)`` of one issue at ``x`` ``(R,)``: ``(R, A)``."""
+    return weights * (1.0 - issue_loss((x[:, None] - positions) / span, loss))
+
+
+class MoveState:
+    """Moves made so far in a batch of runs, and the no-agreement package they leave.
+
+    Attributes
+    ----------
+    package
+        ``(R, I)`` the no-agreement package: the status quo with the moves made.
+    settled
+        ``(R, I)`` issues a move has settled (off the table).
+    moved
+        ``(R, M)`` the round each move was made in, or :data:`NOT_MADE`.
+    consented
+        ``(R, K)`` who said yes to each move made (columns :meth:`MoveBook.consent_columns`).
+    paid
+        ``(R, A)`` the costs each actor has paid for its moves.
+    exited
+        ``(R,)`` the first mover of a move that ended the talks, or -1.
+    """
+
+    def __init__(
+        self,
+        book: MoveBook,
+        status_quo: np.ndarray,
+        n_actors: int,
+        made: tuple[int, ...] = (),
+        made_round: int = 0,
+    ) -> None:
+        runs = book.to.shape[0]
+        self.book = book
+        self.package = np.array(np.broadcast_to(status_quo, (runs, len(status_quo))), float)
+        self.settled = np.zeros(self.package.shape, dtype=bool)
+        self.moved = np.full((runs, book.size), NOT_MADE, dtype=np.int32)
+        self._columns = book.consent_columns()
+        self.consented = np.zeros((runs, len(self._columns)), dtype=bool)
+        self.paid = np.zeros((runs, n_actors))
+        self.exited = np.full(runs, -1, dtype=np.int32)
+        everyone = np.ones(runs, dtype=bool)
+        for m in made:  # made before these talks began (a timeline's dated news)
+            self._make(m, everyone, made_round, np.zeros((runs, 0), dtype=bool))
+
+    # ------------------------------------------------------------------ decisions
+    def decide(
+        self,
+        t: int,
+        tau: float,
+        positions: np.ndarray,
+        weights: np.ndarray,
+        span: np.ndarray,
+        loss: str,
+        expectation: np.ndarray,
+        live: np.ndarray,
+    ) -> np.ndarray:
+        """Moves made at round ``t`` in the ``live`` runs; returns the runs whose talks a move
+        ended. ``expectation`` ``(R, A)`` is what each actor expects from the table."""
+        book, ended = self.book, np.zeros(len(live), dtype=bool)
+        open_window = (book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)
+        for m in range(book.size):
+            candidates = live & ~ended & open_window[:, m] & (self.moved[:, m] == NOT_MADE)
+            if not candidates.any():
+                continue
+            made = self._try(m, candidates, t, positions, weights, span, loss, expectation)
+            ended |= made & book.ends[m]
+        return ended
+
+    def settle(
+        self,
+        t: int,
+        tau: float,
+        positions: np.ndarray,
+        weights: np.ndarray,
+        span: np.ndarray,
+        loss: str,
+        rows: np.ndarray,
+    ) -> None:
+        """The talks ended without agreement in ``rows``: make every open move worth it."""
+        for m in range(self.book.size):
+            candidates = rows & (self.book.latest[:, m] >= tau - 1e-12)
+            candidates &= self.moved[:, m] == NOT_MADE
+            if candidates.any():
+                self._try(m, candidates, t, positions, weights, span, loss, None)
+
+    def reservation(
+        self,
+        tau: float,
+        positions: np.ndarray,
+        weights: np.ndarray,
+        span: np.ndarray,
+        loss: str,
+        evaluate: Callable[[np.ndarray], np.ndarray],
+    ) -> np.ndarray:
+        """Each actor's BATNA ``(R, A)``: its utility (by ``evaluate``) of the package that
+        the end-of-talks moves would make from here, less the costs it would pay for them."""
+        probe = self.copy()
+        probe.settle(0, tau, positions, weights, span, loss, np.ones(len(self.package), bool))
+        return evaluate(probe.package) - (probe.paid - self.paid)
+
+    def _try(self, m, candidates, t, positions, weights, span, loss, expectation) -> np.ndarray:
+        """Make move ``m`` where its movers gain and consent is given; the rows made."""
+        book, i = self.book, self.book.issue[m]
+        rows = np.flatnonzero(candidates & ~self.settled[:, i])
+        if rows.size == 0:
+            return np.zeros(len(candidates), dtype=bool)
+        pos, w = positions[rows, :, i], weights[rows, :, i]
+        old = issue_values(pos, w, self.package[rows, i], span[i], loss)
+        delta = issue_values(pos, w, book.to[rows, m], span[i], loss) - old
+        movers = book.movers[m]
+        gain = delta[:, movers] - book.cost[rows, m, None]
+        ok = np.all(gain > GAIN_TOLERANCE, axis=1)
+        if expectation is not None:
+            for k, a in enumerate(movers):
+                now = utility_of(
+                    self.package[rows], positions[rows, a], weights[rows, a], span, loss
+                )
+                ok &= now + gain[:, k] > expectation[rows, a] + GAIN_TOLERANCE
+        yes = meets_reservation(delta, 0.0)  # each actor: no worse off than without the move
+        ok &= np.all(yes[:, book.askers[m]], axis=1)
+        for rule in book.coalitions[m]:
+            ok &= rule.consents(yes[:, rule.members])
+        made = np.zeros(len(candidates), dtype=bool)
+        made[rows[ok]] = True
+        self._make(m, made, t, yes[ok])
+        return made
+
+    def _make(self, m: int, made: np.ndarray, t: int, yes: np.ndarray) -> None:
+        book, i = self.book, self.book.issue[m]
+        self.package[made, i] = book.to[made, m]
+        self.settled[made, i] = True
+        self.moved[made, m] = t
+        self.paid[np.ix_(made, book.movers[m])] += book.cost[made, m, None]
+        if book.ends[m]:
+            self.exited[made & (self.exited < 0)] = book.movers[m][0]
+        columns = [k for k, (move, _) in enumerate(self._columns) if move == m]
+        if columns and yes.shape[1]:
+            voters = [a for move, a in self._columns if move == m]
+            self.consented[np.ix_(made, columns)] = yes[:, voters]
+
+    # ------------------------------------------------------------------ bookkeeping
+    def copy(self) -> MoveState:
+        """An independent copy (to probe what settling would give)."""
+        out = object.__new__(MoveState)
+        out.__dict__.update({k: getattr(v, "copy", lambda v=v: v)() for k, v in vars(self).items()})
+        out.book = self.book
+        return out
+
+    def take(self, keep: np.ndarray) -> MoveState:
+        """The state restricted to the runs in ``keep``."""
+        out = object.__new__(MoveState)
+        out.__dict__.update(vars(self))
+        for name in ("package", "settled", "moved", "consented", "paid", "exited"):
+            setattr(out, name, getattr(self, name)[keep])
+        out.book = self.book.take(keep)
+        return out
+
+    def fix_settled(self, packages: np.ndarray) -> np.ndarray:
+        """Packages ``(R, I)`` with every settled issue at its settled value."""
+        return np.where(self.settled, self.package, packages)

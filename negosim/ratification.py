@@ -1,0 +1,55 @@
+"""Ratification: when an actor says yes, and when a coalition consents.
+
+One rule serves packages and unilateral moves: an actor says yes to a change iff it leaves the
+actor at least as well off as the alternative (for a package, its reservation; for a move, the
+no-agreement package without the move), within :data:`RESERVATION_TOLERANCE`. A coalition
+consents by its rule: ``unanimity`` (all yes), ``majority`` (more than half) or ``qualified``
+(a share of at least ``threshold``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from negosim.scenario import Scenario
+
+RESERVATION_TOLERANCE = 1e-9
+
+
+def meets_reservation(utility: np.ndarray | float, reservation: np.ndarray | float):
+    """An actor's yes: the package is worth at least the alternative (``reservation``)."""
+    return utility >= reservation - RESERVATION_TOLERANCE
+
+
+@dataclass(frozen=True)
+class CoalitionRule:
+    """A coalition as index arrays, ready to vote."""
+
+    members: np.ndarray
+    ratifies: np.ndarray
+    rule: str
+    threshold: float
+
+    def consents(self, votes: np.ndarray) -> np.ndarray:
+        """Consent per run given the members' yes votes ``(R, M)``."""
+        if self.rule == "unanimity":
+            return votes.all(axis=1)
+        share = votes.mean(axis=1)
+        if self.rule == "majority":
+            return share > 0.5
+        return share >= self.threshold - 1e-12
+
+
+def coalition_rules(scenario: Scenario) -> list[CoalitionRule]:
+    """The scenario's coalitions as :class:`CoalitionRule` objects, in file order."""
+    return [
+        CoalitionRule(
+            np.array([scenario.actor_index(m) for m in c.members], dtype=np.intp),
+            np.array([scenario.issue_index(i) for i in c.ratifies], dtype=np.intp),
+            c.rule,
+            c.threshold or 0.0,
+        )
+        for c in scenario.coalitions
+    ]
