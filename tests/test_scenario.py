@@ -360,7 +360,7 @@ def test_move_windows_follow_the_dated_facts(package):
         (troika_report - start).days / days, abs=5e-4
     )
     assert moves["russia_suspends_cfe"]["earliest"] == pytest.approx(
-        (cfe_suspension - start).days / days, abs=5e-3
+        (cfe_suspension - start).days / days, abs=5e-4
     )
     coalitions = {c.id for c in package.coalitions} | {c["id"] for c in raw.get("coalitions", [])}
     for m in moves.values():
