@@ -52,4 +52,4 @@ def test_wheel_loads_bundled_scenarios_by_name(tmp_path):
         text=True,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "33"
+    assert out.stdout.strip() == "38"  # 33 + the five EU states of 2007 party to Kosovo only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 import tomllib
@@ -280,3 +281,108 @@ def test_fix_removes_the_uncertainty_of_a_number(package):
     k, i = fixed.actor_index("Russia"), fixed.issue_index("kosovo_status")
     assert np.all(batch.salience[:, k, i] == 55)
     assert np.ptp(ns.sample(package, 50, seed=1).salience[:, k, i]) > 0
+
+
+# ----------------------------------------------------------------------------- 2007 as of its date
+
+SOURCES_2007 = tomllib.loads((DATA / "sources_2007.toml").read_text())
+SCENARIOS_2007 = sorted(p for p in BUNDLED if p.stem.endswith("_2007"))
+TAGS = re.compile(r"\b(S\d+|seed|TEU23)\b")
+EU_2007 = {  # the 27 member states from 1 Jan 2007 (Bulgaria and Romania joined that day)
+    "Austria", "Belgium", "Bulgaria", "Cyprus", "Czech_Republic", "Denmark", "Estonia",
+    "Finland", "France", "Germany", "Greece", "Hungary", "Ireland", "Italy", "Latvia",
+    "Lithuania", "Luxembourg", "Malta", "Netherlands", "Poland", "Portugal", "Romania",
+    "Slovakia", "Slovenia", "Spain", "Sweden", "UK",
+}  # fmt: skip
+
+
+def _dated_by(tag: str, when) -> bool:
+    d = SOURCES_2007[tag]["date"]
+    return not isinstance(d, str) and d <= when
+
+
+@pytest.mark.parametrize("path", SCENARIOS_2007, ids=lambda p: p.stem)
+def test_anchored_numbers_cite_a_source_dated_by_the_scenario_date(path):
+    """The hindsight rule: an 'A' number's first cited source (its anchor, by the convention of
+    docs/scenarios-2007.md) is dated on or before the scenario date."""
+    sc = ns.load_scenario(path)
+    assert str(sc.date) == "2007-10-19"
+    text = path.read_text()
+    assert set(TAGS.findall(text)) <= set(SOURCES_2007)  # every cited tag has a date
+    for actor in sc.actor_specs:
+        for fld in ("position", "salience"):
+            for issue, code in actor.confidence[fld].items():
+                if code == "A":
+                    cited = TAGS.findall(actor.sources.get(fld, {}).get(issue, ""))
+                    assert cited and _dated_by(cited[0], sc.date), (actor.id, fld, issue)
+        assert actor.confidence["power"] == "E"  # judgmental milpol term (facts 3.2)
+
+
+def test_eu_coalition_is_the_27_member_states_of_2007(package):
+    eu = next(c for c in package.coalitions if c.id == "eu_members")
+    assert set(eu.members) == EU_2007 and len(eu.members) == 27
+    assert (eu.rule, eu.threshold, eu.ratifies) == ("qualified", 0.75, ("kosovo_status",))
+
+
+@pytest.mark.parametrize(
+    ("state", "gdp", "milpol"),  # docs/scenarios-2007.md: GDP 2007 in $bn (E), milpol (E)
+    [("Austria", 377, 3), ("Finland", 246, 4), ("Ireland", 259, 2), ("Malta", 7.4, 1),
+     ("Sweden", 463, 5)],
+)  # fmt: skip
+def test_eu_states_added_for_kosovo_follow_the_capability_formula(package, state, gdp, milpol):
+    """Facts 3.2: cap = 1/2 * 100 * sqrt(GDP / GDP_US) + 1/2 * milpol, GDP_US = 13,844."""
+    actor = package.actor(state)
+    assert actor.power == pytest.approx(50 * (gdp / 13844) ** 0.5 + milpol / 2, abs=0.05)
+    assert actor.role == "ratifier" and set(actor.position) == {"kosovo_status"}
+    assert actor.confidence["position"] == {"kosovo_status": "E"}
+
+
+def _moves_2007():
+    """The moves of package_2007, or of the draft fragment while the loader lacks them."""
+    raw = tomllib.loads((BUNDLED[0].parent / "package_2007.toml").read_text())
+    if "moves" not in raw:
+        raw = tomllib.loads(
+            (Path(__file__).parent.parent / "drafts" / "moves_2007.toml").read_text()
+        )
+    return raw
+
+
+def test_move_windows_follow_the_dated_facts(package):
+    """Relative time t = days since 19 Oct 2007 / 73 (to 31 Dec 2007)."""
+    from datetime import date
+
+    raw = _moves_2007()
+    moves = {m["id"]: m for m in raw["moves"]}
+    start, days = date(2007, 10, 19), (date(2007, 12, 31) - date(2007, 10, 19)).days
+    assert days == 73
+    troika_report, cfe_suspension = date(2007, 12, 10), date(2007, 12, 12)
+    assert moves["kosovo_udi"]["earliest"] == pytest.approx(
+        (troika_report - start).days / days, abs=5e-4
+    )
+    assert moves["russia_suspends_cfe"]["earliest"] == pytest.approx(
+        (cfe_suspension - start).days / days, abs=5e-4
+    )
+    coalitions = {c.id for c in package.coalitions} | {c["id"] for c in raw.get("coalitions", [])}
+    for m in moves.values():
+        issue = package.issue(m["issue"])
+        assert issue.low <= m["to"] <= issue.high and 0 <= m["earliest"] <= m["latest"] <= 1
+        assert m["actor"] in package.actors
+        assert set(m.get("needs", [])) <= set(package.actors) | coalitions
+    for u in raw["uncertainty"]:
+        if u["target"].startswith("moves."):
+            _, mid, fld = u["target"].split(".")
+            assert u["low"] <= moves[mid][fld] <= u["high"], u["target"]
+
+
+def test_cfe_suspension_value_orders_the_dated_readings(package):
+    """Docs: Russia decreed suspension (prefers it to the status quo); NATO and the US regret it;
+    Steinmeier called it wrong (Germany at most indifferent). Linear distance on issue C."""
+    x = next(m for m in _moves_2007()["moves"] if m["id"] == "russia_suspends_cfe")["to"]
+    sq = package.issue("cfe").status_quo
+
+    def closer(actor):  # > 0: the suspension is nearer the actor's ideal than the status quo
+        p = package.actor(actor).position["cfe"]
+        return abs(p - sq) - abs(p - x)
+
+    assert closer("Russia") > 0
+    assert closer("NATO") < 0 and closer("US") < 0 and closer("Germany") <= 0
