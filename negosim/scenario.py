@@ -391,16 +391,23 @@ class Scenario:
         data = changed.to_dict()
         data["uncertainty"] = [u for u in data["uncertainty"] if u["target"] != target]
         t = changed.parse_target(target)
-        if t.field in ("position", "salience"):
+        if t.field == "move" and t.move < len(self.moves):
+            data["moves"][t.move]["confidence"][t.param] = "A"
+        elif t.field == "move":  # an exit: its confidence code is its actor's "exit" code
+            actor = data["actors"][self.actor_index(self.all_moves[t.move].actors[0])]
+            actor["confidence"] = _confidence_table(actor)
+            actor["confidence"]["exit"] = "A"
+        elif t.field in ("position", "salience", "power"):
             actor = data["actors"][t.actor]
-            conf = actor.get("confidence") or {}
-            if isinstance(conf, str):
-                conf = dict.fromkeys(("power", "position", "salience"), conf)
-            table = conf.get(t.field, "")
-            if isinstance(table, str):
-                table = dict.fromkeys(actor[t.field], table)
-            table[self.issues[t.issue]] = "A"
-            conf[t.field] = table
+            conf = _confidence_table(actor)
+            if t.field == "power":
+                conf["power"] = "A"
+            else:
+                table = conf.get(t.field, "")
+                if isinstance(table, str):
+                    table = dict.fromkeys(actor[t.field], table)
+                table[self.issues[t.issue]] = "A"
+                conf[t.field] = table
             actor["confidence"] = conf
         return Scenario.from_dict(data, source=f"{self.origin} with {target} fixed at {value!r}")
 
@@ -419,7 +426,7 @@ class Scenario:
         data["updates"] = [u for u in data["updates"] if date.fromisoformat(str(u["date"])) > when]
         data["scenario"]["made"] = made
         if self.date is not None and when > self.date:
-            data["scenario"]["date"] = when
+            data["scenario"]["date"] = min(when, self.ends or when)
             data["scenario"]["start"] = self.relative_time(when)
         return Scenario.from_dict(data, source=f"{self.origin} as of {when}")
 
@@ -430,7 +437,9 @@ class Scenario:
         if self.date is None or self.ends is None:
             return self.start
         left = (self.ends - self.date).days
-        opened = self.start / (1 - self.start) * left if self.start < 1 else 0.0
+        if left <= 0 or self.start >= 1:
+            return 1.0 if when >= self.date else self.start
+        opened = self.start / (1 - self.start) * left
         return float(np.clip((opened + (when - self.date).days) / (opened + left), 0.0, 1.0))
 
     def restrict(self, issue_ids: Sequence[str]) -> Scenario:
@@ -534,6 +543,14 @@ class Scenario:
             exit_table = data["actors"][self.actor_index(move.actors[0])]["exit"]
             exit_table[{"earliest": "at"}.get(t.param, t.param)] = value
         return Scenario.from_dict(data, source=f"{self.origin} with {target}={value!r}")
+
+
+def _confidence_table(actor: Mapping[str, Any]) -> dict[str, Any]:
+    """An actor's confidence codes as a table (a single code applies to every number)."""
+    conf = actor.get("confidence") or {}
+    if isinstance(conf, str):
+        return dict.fromkeys(("power", "position", "salience", "exit"), conf)
+    return dict(conf)
 
 
 def _frozen(values: Any, dtype: Any = float) -> np.ndarray:
@@ -768,8 +785,8 @@ class _Parser:
         )
         if isinstance(head.get("rounds", 100), float):
             raise self.fail("scenario.rounds", "must be an integer")
-        if sc.ends is not None and sc.date is not None and sc.ends <= sc.date:
-            raise self.fail("scenario.ends", f"must be after scenario.date ({sc.date})")
+        if sc.ends is not None and sc.date is not None and sc.ends < sc.date:
+            raise self.fail("scenario.ends", f"must not be before scenario.date ({sc.date})")
         moves = self.moves(doc.get("moves", []), actors, issues, coalitions)
         sc = _replace_fields(sc, moves=tuple(moves))
         move_ids = [m.id for m in sc.all_moves]

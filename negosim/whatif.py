@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from negosim.engine import simulate
-from negosim.results import SimulationResult, wilson_interval
+from negosim.results import SimulationResult, share_interval
 from negosim.sampling import sample
 from negosim.scenario import Scenario
 
@@ -33,7 +33,7 @@ def result_row(res: SimulationResult) -> dict[str, float]:
     mean outcome on each issue (over all runs: agreed packages or the status quo) and each
     negotiator's mean utility."""
     sc, n = res.scenario, res.runs
-    low, high = wilson_interval(int(res.agreed.sum()), n)
+    low, high = share_interval(res.agreed, res.units)
     row: dict[str, float] = {
         "runs": n,
         "agreement": res.agreement_rate,
@@ -45,6 +45,9 @@ def result_row(res: SimulationResult) -> dict[str, float]:
     for k, (actor, role) in enumerate(zip(sc.actors, sc.roles, strict=True)):
         if role == "negotiator":
             row[f"utility.{actor}"] = float(res.utility[:, k].mean())
+    row.update(
+        {f"move.{m.id}": float((res.moved[:, k] >= 0).mean()) for k, m in enumerate(sc.all_moves)}
+    )
     return row
 
 
@@ -99,6 +102,8 @@ def _sampled_inputs(scenario: Scenario, runs: int, seed) -> pd.DataFrame:
         t = scenario.parse_target(u.target)
         if t.field == "strategy":
             columns[u.target] = batch.strategy_params[(t.actor, t.param)]
+        elif t.field == "move":
+            columns[u.target] = getattr(batch.moves, t.param)[:, t.move]
         elif t.field in ("position", "salience", "power_by_issue"):
             array = {
                 "position": batch.positions,

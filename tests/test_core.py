@@ -98,12 +98,13 @@ def test_zero_and_one_run(runs, package):
     str(res.summary())
 
 
-def test_exit_option_ends_runs(data_dir):
+def test_an_exit_that_changes_nothing_is_never_taken(data_dir):
+    # Russia's exit leaves the shield at its status quo at no cost: it gains nothing over
+    # staying, so the hardliners talk to the deadline and no run records an exit.
     sc = ns.load_scenario(data_dir / "minimal.toml")
     res = ns.simulate(sc, 5, seed=0, strategies={"US": "hardliner", "Russia": "hardliner"})
-    first = int(np.ceil(0.9 * (sc.rounds - 1)))
-    assert np.all(res.exited == sc.actor_index("Russia")) and np.all(res.rounds == first)
-    assert not res.agreed.any()
+    assert np.all(res.exited == -1) and np.all(res.rounds == sc.rounds)
+    assert not res.agreed.any() and np.all(res.outcome == sc.status_quo)
 
 
 def test_mediated_agrees_on_an_acceptable_compromise():

@@ -176,7 +176,7 @@ def test_strategy_parameter_under_uncertainty_survives_dropping_finished_runs():
         ns.simulate(sc, 300, seed=1, chunk_size=c, strategies={"B": "conceder"})
         for c in (1, 7, 1000)
     ]
-    assert 1 < len(np.unique(runs[0].rounds))
+    assert len(np.unique(runs[0].rounds)) > 1
     for other in runs[1:]:
         np.testing.assert_array_equal(other.rounds, runs[0].rounds)
         np.testing.assert_array_equal(other.outcome, runs[0].outcome)

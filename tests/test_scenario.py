@@ -22,6 +22,15 @@ BUNDLED = sorted((Path(__file__).parent.parent / "scenarios").glob("*.toml"))
 
 # file -> (field path named in the message, words of the problem)
 BAD = {
+    "move_unknown_issue": ("moves[0].issue", "unknown issue 'shiled' (did you mean 'shield'?)"),
+    "move_unknown_actor": ("moves[0].actor", "unknown actor 'USA' (did you mean 'US'?)"),
+    "move_to_outside_scale": ("moves[0].to", "must be in [0, 100], got 120"),
+    "move_window_outside": ("moves[0].latest", "must be in [0, 1], got 1.5"),
+    "move_window_reversed": ("moves[0].earliest", "must not be after latest (0.8 > 0.2)"),
+    "move_needs_unknown": (
+        "moves[0].needs[0]",
+        "unknown actor or coalition 'hostss' (did you mean 'hosts'?)",
+    ),
     "malformed_toml": ("", "invalid TOML"),
     "unknown_field": ("actors[0].salinece", "unknown field (did you mean 'salience'?)"),
     "missing_field": ("issues[1].status_quo", "missing required field"),
@@ -111,7 +120,13 @@ def test_package_2007_matches_the_facts_table(package):
     nato = next(c for c in sc.coalitions if c.id == "nato")
     assert len(nato.members) == 26 and nato.rule == "unanimity"
     assert set(nato.ratifies) == {"missile_defense", "cfe"}
-    assert ru.exit is not None and ru.exit.issue == "cfe"
+    moves = {m.id: m for m in sc.all_moves}
+    assert set(moves) == {"us_deploys", "kosovo_udi", "russia_suspends_cfe"}
+    assert moves["russia_suspends_cfe"].actors == ("Russia",)
+    assert (
+        moves["russia_suspends_cfe"].issue == "cfe" and not moves["russia_suspends_cfe"].ends_talks
+    )
+    assert moves["us_deploys"].needs == ("host_nations",)
     labels = " ".join(a.label for a in sc.issue("missile_defense").anchors)
     for element in ("on the basis of threat", "Gabala", "liaison officers"):
         assert element in labels
@@ -264,7 +279,7 @@ def test_random_mutations_raise_only_scenario_error(mutations):
 
 
 def test_dated_updates_apply_up_to_a_date(package):
-    assert [str(u.date) for u in package.updates] == ["2007-11-21", "2007-12-03"]
+    assert [str(u.date) for u in package.updates] == ["2007-11-21", "2007-12-03", "2007-12-12"]
     before = ns.load_scenario("package_2007", as_of="2007-11-20")
     middle = ns.load_scenario("package_2007", as_of="2007-11-30")
     after = ns.load_scenario("package_2007", as_of="2007-12-31")
@@ -272,7 +287,12 @@ def test_dated_updates_apply_up_to_a_date(package):
     assert middle.actor("US").strategy.params == {"e": 0.5}
     assert middle.actor("US").salience["missile_defense"] == 85
     assert after.actor("US").salience["missile_defense"] == 75
-    assert len(after.updates) == 0 and str(after.date) == "2007-12-03"
+    assert len(after.updates) == 0 and str(after.date) == "2007-12-31" and after.start == 1
+    # the talks go on from the share of the window elapsed (19 Oct -> 31 Dec: 73 days)
+    assert before.start == pytest.approx(32 / 73) and middle.start == pytest.approx(42 / 73)
+    assert middle.made == () and after.made == ("russia_suspends_cfe",)
+    # as_of of an as_of keeps the same clock: 30 Nov seen from 20 Nov is still 42/73
+    assert before.as_of("2007-11-30").start == pytest.approx(42 / 73)
 
 
 def test_fix_removes_the_uncertainty_of_a_number(package):
