@@ -9,6 +9,7 @@ streams of :mod:`negosim.sampling`, so results do not depend on ``chunk_size``.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -235,11 +236,11 @@ def _identity(scenario: Scenario, runs, seed, chunk_size, protocol, rounds, stra
     return {
         "scenario_digest": scenario.digest,
         "scenario_id": scenario.id,
-        "seed": seed,
-        "runs": runs,
-        "chunk_size": chunk_size,
+        "seed": None if seed is None else operator.index(seed),  # numpy ints too
+        "runs": operator.index(runs),
+        "chunk_size": operator.index(chunk_size),
         "protocol": protocol,
-        "rounds": rounds,
+        "rounds": operator.index(rounds),
         "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(strategies.items())},
         "options": {k: repr(v) for k, v in sorted(options.items())},
         "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),

@@ -224,7 +224,7 @@ def read_manifest(path: str | Path) -> tuple[dict[str, Any], Scenario]:
     if problem is None:
         try:
             scenario = Scenario.from_dict(manifest["scenario"], source=f"{file}: scenario")
-        except (ScenarioError, TypeError, KeyError, AttributeError) as exc:
+        except (ScenarioError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             problem = f"embedded scenario: {exc}"
         else:
             if scenario.digest != manifest["scenario_digest"]:
@@ -303,6 +303,8 @@ class ResultStore:
                 f"store in use: {path}: another call is writing to it; "
                 "wait for it to finish or use another folder"
             ) from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot lock the store ({exc})") from None
         try:
             for pattern in _LEFTOVERS:
                 for leftover in path.glob(pattern):

@@ -448,3 +448,31 @@ def test_cli_resume_continues_an_interrupted_store(tmp_path, minimal, counting, 
     assert main([*argv, "--resume"]) == 0
     assert counting == [30, 40]
     assert_identical(ns.load_results(folder), ns.simulate(minimal, 50, seed=4))
+
+
+def test_progress_bar_counts_chunks_only_when_asked(tmp_path, minimal, capsys):
+    ns.simulate(minimal, 30, seed=1, chunk_size=10, progress=False)
+    assert capsys.readouterr().err == ""
+    folder = tmp_path / "p"
+    ns.simulate(minimal, 20, seed=1, chunk_size=10, store=folder)
+    ns.simulate(minimal, 20, seed=1, chunk_size=10, store=folder, progress=True)
+    assert "2/2" in capsys.readouterr().err  # restored chunks count as done
+
+
+def test_a_numpy_seed_resumes_its_own_store(tmp_path, minimal, counting):
+    folder = tmp_path / "np"
+    first = ns.simulate(minimal, 20, seed=np.int64(3), chunk_size=10, store=folder)
+    counting.clear()
+    again = ns.simulate(minimal, 20, seed=np.int64(3), chunk_size=10, store=folder)
+    assert counting == []
+    assert_identical(first, again)
+    assert_identical(first, ns.simulate(minimal, 20, seed=3))
+
+
+def test_a_traced_call_stores_the_result_arrays_without_the_trace(tmp_path, minimal):
+    folder = tmp_path / "tr"
+    traced = ns.simulate(minimal, 20, seed=1, chunk_size=10, trace=3, store=folder)
+    assert traced.trace["offer"].shape[0] == 3
+    back = ns.load_results(folder)
+    assert back.trace == {}
+    assert_identical(back, traced)
