@@ -66,6 +66,15 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "chunks": (dict,),
 }
 _CHUNK_FIELDS: dict[str, tuple[type, ...]] = {"rows": (int,), "bytes": (int,), "sha256": (str,)}
+_JSON_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
 _LEFTOVERS = (".*.tmp", ".*.tmp-*")  # temporary files of writers that were killed
 
 
@@ -173,17 +182,22 @@ def _is(value: Any, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
 
 
+def _json_kind(value: Any) -> str:
+    """The JSON name of a parsed value's type (for messages)."""
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
 def _manifest_problem(manifest: Any) -> str | None:
     """What is wrong with a parsed manifest's shape, or None."""
     if not isinstance(manifest, dict):
-        return f"the manifest is {type(manifest).__name__}, not a JSON object"
+        return f"the manifest is {_json_kind(manifest)}, not a JSON object"
     if manifest.get("format") != FORMAT:
         return f"format is {manifest.get('format')!r}, this negosim reads format {FORMAT}"
     for key, kinds in _FIELDS.items():
         if key not in manifest:
             return f"field {key!r} is missing"
         if not _is(manifest[key], kinds):
-            return f"field {key!r} is {type(manifest[key]).__name__}, not {kinds[0].__name__}"
+            return f"field {key!r} is {_json_kind(manifest[key])}, not {_JSON_NAMES[kinds[0]]}"
     runs, size = manifest["runs"], manifest["chunk_size"]
     if runs < 0 or size < 1 or manifest["rounds"] < 1:
         return "runs < 0, chunk_size < 1 or rounds < 1"
@@ -223,9 +237,9 @@ def read_manifest(path: str | Path) -> tuple[dict[str, Any], Scenario]:
     problem = _manifest_problem(manifest)
     if problem is None:
         try:
-            scenario = Scenario.from_dict(manifest["scenario"], source=f"{file}: scenario")
+            scenario = Scenario.from_dict(manifest["scenario"], source="embedded scenario")
         except (ScenarioError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            problem = f"embedded scenario: {exc}"
+            problem = str(exc) if isinstance(exc, ScenarioError) else f"embedded scenario: {exc}"
         else:
             if scenario.digest != manifest["scenario_digest"]:
                 problem = "the embedded scenario does not match scenario_digest (edited?)"
