@@ -8,6 +8,8 @@ Public API::
     res.summary()
 """
 
+from importlib import metadata
+
 from negosim import solutions, strategies
 from negosim.engine import iter_chunks, simulate
 from negosim.linkage import gain_from_linkage
@@ -18,7 +20,10 @@ from negosim.store import StoreError, load_results
 from negosim.tournament import TournamentResult, generate, tournament
 from negosim.whatif import sensitivity, sweep, timeline
 
-__version__ = "0.1.0"
+try:  # one source: the version in pyproject.toml, as installed
+    __version__ = metadata.version("negosim")
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Scenario",

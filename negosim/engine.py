@@ -9,18 +9,21 @@ streams of :mod:`negosim.sampling`, so results do not depend on ``chunk_size``.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from negosim.protocols import Table, get_protocol
 from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
-from negosim.store import ResultStore
+from negosim.store import ResultStore, result_columns
 from negosim.strategies import Linear, Strategy, make_strategy
 
 DEFAULT_CHUNK = 16_384
@@ -226,16 +229,18 @@ def compute_chunk(
 
 
 def _identity(scenario: Scenario, runs, seed, chunk_size, protocol, rounds, strategies, options):
-    from negosim import __version__
+    """What defines a stored call (:data:`negosim.store.IDENTITY`), with the scenario embedded
+    so that :func:`negosim.load_results` can rebuild it and check it against its digest."""
+    from negosim import __version__  # read at call time: the installed distribution's
 
     return {
         "scenario_digest": scenario.digest,
         "scenario_id": scenario.id,
-        "seed": seed,
-        "runs": runs,
-        "chunk_size": chunk_size,
+        "seed": None if seed is None else operator.index(seed),  # numpy ints too
+        "runs": operator.index(runs),
+        "chunk_size": operator.index(chunk_size),
         "protocol": protocol,
-        "rounds": rounds,
+        "rounds": operator.index(rounds),
         "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(strategies.items())},
         "options": {k: repr(v) for k, v in sorted(options.items())},
         "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),
@@ -313,24 +318,23 @@ def simulate(
     )
     protocol, rounds = plan.protocol, plan.rounds
     starts = list(range(0, runs, chunk_size))
-    results = _Results(scenario, runs, chunk_size, collect)
-    if store is not None:
+    opened: AbstractContextManager[ResultStore | None] = nullcontext()
+    if store is not None:  # locked for the whole call: a second writer is refused at once
         identity = _identity(
             scenario, runs, seed, chunk_size, protocol, rounds, plan.strategies, options
         )
-        results.store = ResultStore(store, identity)
-    todo = [k for k in range(len(starts)) if not results.restore(k)]
-    args = [plan.chunk(starts[k]) for k in todo]
-    bar = _progress(progress, len(starts), len(starts) - len(todo), scenario.id)
-    try:
-        if client is not None or workers:
-            _run_dask(args, todo, results, bar, client, workers)
-        else:
-            for k, a in zip(todo, args, strict=True):
-                results.add(k, compute_chunk(*a))
-                bar.update()
-    finally:
-        bar.close()
+        opened = ResultStore.open(store, identity, result_columns(scenario))
+    with opened as writer:
+        results = _Results(writer, collect)
+        todo = [k for k in range(len(starts)) if not results.restore(k)]
+        args = [plan.chunk(starts[k]) for k in todo]
+        with _progress(progress, len(starts), len(starts) - len(todo), scenario.id) as bar:
+            if client is not None or workers:
+                _run_dask(args, todo, results, bar, client, workers)
+            else:
+                for k, a in zip(todo, args, strict=True):
+                    results.add(k, compute_chunk(*a))
+                    bar.update()
     if not collect:
         return None
     return SimulationResult.from_chunks(
@@ -355,21 +359,20 @@ def independent_units(plan: _Plan) -> int:
 class _Results:
     """Chunk outputs by index, kept in memory and/or written to a store."""
 
-    def __init__(self, scenario: Scenario, runs: int, chunk_size: int, collect: bool) -> None:
-        self.scenario, self.collect = scenario, collect
+    def __init__(self, store: ResultStore | None, collect: bool) -> None:
+        self.store, self.collect = store, collect
         self.parts: dict[int, dict[str, np.ndarray]] = {}
-        self.store: ResultStore | None = None
 
     def restore(self, k: int) -> bool:
         if self.store is None or not self.store.finished(k):
             return False
         if self.collect:
-            self.parts[k] = self.store.read(k, self.scenario.actors, self.scenario.issues)
+            self.parts[k] = self.store.read(k)
         return True
 
     def add(self, k: int, out: dict[str, np.ndarray]) -> None:
         if self.store is not None:
-            self.store.write(k, out, self.scenario.actors, self.scenario.issues)
+            self.store.write(k, out)
         if self.collect:
             self.parts[k] = out
 
@@ -377,20 +380,9 @@ class _Results:
         return [self.parts[k] for k in sorted(self.parts)]
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(show: bool, total: int, done: int, name: str):
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, unit="chunk", desc=name, leave=False)
+def _progress(show: bool, total: int, done: int, name: str) -> tqdm:
+    """A progress bar over chunks (a silent one unless ``show``)."""
+    return tqdm(total=total, initial=done, unit="chunk", desc=name, leave=False, disable=not show)
 
 
 def _run_dask(args, todo, results: _Results, bar, client, workers) -> None:

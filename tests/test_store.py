@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import json
+import multiprocessing
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
+import tomllib
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from filelock import FileLock
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import negosim as ns
 import negosim.engine as engine
+import negosim.store as stores
+from negosim.cli import main
+
+DATA = Path(__file__).parent / "data"
 
 FIELDS = ("agreed", "outcome", "utility", "rounds", "exited")
 
@@ -135,3 +150,329 @@ def test_local_cluster_gives_the_same_numbers(tmp_path, package):
     distributed = ns.simulate(package, 1_200, workers=2, store=tmp_path / "w", **kwargs)
     assert_identical(inprocess, distributed)
     assert_identical(inprocess, ns.load_results(tmp_path / "w"))
+
+
+# ---------------------------------------------------------------- locking, damage, durability
+
+RACE_TRIES = 50
+RACE_RUNS = 40
+
+
+@pytest.fixture(scope="module")
+def minimal():
+    return ns.load_scenario(DATA / "minimal.toml")
+
+
+def _race_worker(barrier, outcomes, folder: Path, seed: int) -> None:
+    """One of two writers: at every try, start together with the other, on a fresh store."""
+    sc = ns.load_scenario(DATA / "minimal.toml")
+    for i in range(RACE_TRIES):
+        barrier.wait(timeout=120)
+        try:
+            ns.simulate(sc, RACE_RUNS, seed, chunk_size=10, store=folder / f"{i}", collect=False)
+            outcomes.put((i, seed, "ok"))
+        except ns.StoreError as exc:
+            outcomes.put((i, seed, str(exc)))
+
+
+def test_two_writers_racing_on_one_store_one_wins_and_its_results_are_kept(tmp_path, minimal):
+    ctx = multiprocessing.get_context("spawn")
+    barrier, outcomes = ctx.Barrier(2), ctx.Queue()
+    seeds = (11, 12)
+    procs = [ctx.Process(target=_race_worker, args=(barrier, outcomes, tmp_path, s)) for s in seeds]
+    for p in procs:
+        p.start()
+    got = [outcomes.get(timeout=300) for _ in range(2 * RACE_TRIES)]
+    for p in procs:
+        p.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    expected = {s: ns.simulate(minimal, RACE_RUNS, s) for s in seeds}
+    for i in range(RACE_TRIES):
+        results = {seed: outcome for j, seed, outcome in got if j == i}
+        winners = [seed for seed, outcome in results.items() if outcome == "ok"]
+        assert len(winners) == 1, f"try {i}: {results}"
+        (loser,) = set(seeds) - set(winners)
+        # refused at once while the winner runs, or after it as a store of another call
+        assert re.match(r"store in use: |.*\(seed is \d+ there", results[loser]), results[loser]
+        assert_identical(ns.load_results(tmp_path / f"{i}"), expected[winners[0]])
+
+
+def test_a_second_writer_is_refused_at_once_while_the_first_runs(tmp_path, minimal, monkeypatch):
+    folder, refused = tmp_path / "busy", []
+    real = engine.compute_chunk
+
+    def compute_while_another_call_tries(*args):
+        if not refused:  # during the first call's first chunk
+            with pytest.raises(ns.StoreError, match=r"^store in use: ") as err:
+                ns.simulate(minimal, 30, seed=2, chunk_size=10, store=folder)
+            refused.append(err.value)
+        return real(*args)
+
+    monkeypatch.setattr(engine, "compute_chunk", compute_while_another_call_tries)
+    first = ns.simulate(minimal, 30, seed=1, chunk_size=10, store=folder)
+    assert len(refused) == 1
+    monkeypatch.undo()
+    assert_identical(ns.load_results(folder), first)
+    assert_identical(first, ns.simulate(minimal, 30, seed=1))
+
+
+def test_cli_exits_2_when_the_store_is_in_use(tmp_path, capsys):
+    folder = tmp_path / "held"
+    folder.mkdir()
+    argv = ["run", str(DATA / "minimal.toml"), "--runs", "20", "--out", str(folder)]
+    with FileLock(folder / stores.LOCK):  # another process would hold it the same way
+        assert main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("negosim: error: store in use: ") and err.count("\n") == 1
+
+
+def _stored(folder: Path, sc) -> Path:
+    ns.simulate(sc, 30, seed=1, chunk_size=10, store=folder)
+    return folder / "manifest.json"
+
+
+def _edit(change):
+    """Damage as an edit of the parsed manifest."""
+
+    def damage(raw: bytes) -> bytes:
+        manifest = json.loads(raw)
+        change(manifest)
+        return json.dumps(manifest).encode()
+
+    return damage
+
+
+DAMAGE = {
+    "binary garbage": lambda raw: bytes(range(256)) * 8,
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "empty": lambda raw: b"",
+    "null": lambda raw: b"null",
+    "a list": lambda raw: b"[1, 2, 3]",
+    "a number": lambda raw: b"7",
+    "nested too deep": lambda raw: b"[" * 200_000,
+    "format unknown": _edit(lambda m: m.update(format=2)),
+    "seed missing": _edit(lambda m: m.pop("seed")),
+    "chunks missing": _edit(lambda m: m.pop("chunks")),
+    "runs a string": _edit(lambda m: m.update(runs="30")),
+    "seed a bool": _edit(lambda m: m.update(seed=True)),
+    "chunk_size zero": _edit(lambda m: m.update(chunk_size=0)),
+    "chunks a list": _edit(lambda m: m.update(chunks=[])),
+    "chunk entry a string": _edit(lambda m: m["chunks"].update({"0": "ok"})),
+    "chunk sha256 missing": _edit(lambda m: m["chunks"]["0"].pop("sha256")),
+    "chunk bytes a float": _edit(lambda m: m["chunks"]["0"].update(bytes=1.5)),
+    "chunk number not a number": _edit(lambda m: m["chunks"].update(x=m["chunks"].pop("0"))),
+    "chunk number out of range": _edit(lambda m: m["chunks"].update({"9": m["chunks"]["0"]})),
+    "chunk rows wrong": _edit(lambda m: m["chunks"]["0"].update(rows=11)),
+    "scenario a string": _edit(lambda m: m.update(scenario="minimal")),
+    "scenario invalid": _edit(lambda m: m["scenario"].update(issues=5)),
+    "scenario edited": _edit(lambda m: m["scenario"]["actors"][1].update(power=75.0)),
+}
+
+
+@pytest.mark.parametrize("form", DAMAGE)
+def test_every_damaged_manifest_is_reported_and_left_as_it_is(tmp_path, minimal, form, capsys):
+    manifest = _stored(tmp_path / "s", minimal)
+    manifest.write_bytes(DAMAGE[form](manifest.read_bytes()))
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in manifest.parent.iterdir()}
+    expected = f"^damaged store: {re.escape(str(manifest))}: "
+    with pytest.raises(ns.StoreError, match=expected):
+        ns.load_results(manifest.parent)
+    with pytest.raises(ns.StoreError, match=expected):  # a writer refuses it too
+        ns.simulate(minimal, 30, seed=1, chunk_size=10, store=manifest.parent)
+    argv = ["run", str(DATA / "minimal.toml"), "--runs", "30", "--seed", "1", "--chunk-size"]
+    assert main([*argv, "10", "--out", str(manifest.parent), "--resume", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("negosim: error: damaged store: ") and err.count("\n") == 1
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in manifest.parent.iterdir()}
+    assert after == before
+
+
+def test_an_edited_embedded_scenario_fails_its_digest(tmp_path, minimal):
+    manifest = _stored(tmp_path / "s", minimal)
+    data = json.loads(manifest.read_text())
+    data["scenario"]["actors"][1]["power"] = 75.0  # still a valid scenario: 50 in the file
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(ns.StoreError, match="does not match scenario_digest"):
+        ns.load_results(manifest.parent)
+
+
+def test_reading_a_store_with_a_damaged_chunk_writes_nothing(tmp_path, minimal):
+    folder = _stored(tmp_path / "r", minimal).parent
+    part = folder / "part-000001.parquet"
+    part.write_bytes(part.read_bytes()[:50])
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    with pytest.raises(ns.StoreError, match=r"^damaged store: .*part-000001.parquet: has 50 byt"):
+        ns.load_results(folder)
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
+
+
+def test_leftover_temporary_files_are_removed_by_the_next_writer(tmp_path, minimal):
+    folder = _stored(tmp_path / "t", minimal).parent
+    strays = [folder / ".part-000001.parquet.x7k2.tmp", folder / ".manifest.json.tmp-4242"]
+    for stray in strays:
+        stray.write_bytes(b"half a file")
+    ns.load_results(folder)
+    assert all(stray.exists() for stray in strays)  # a reader leaves them
+    again = ns.simulate(minimal, 30, seed=1, chunk_size=10, store=folder)
+    assert not any(stray.exists() for stray in strays)
+    assert_identical(again, ns.load_results(folder))
+
+
+def test_a_store_of_another_version_is_read_but_not_resumed(tmp_path, minimal, monkeypatch):
+    folder = tmp_path / "v"
+    monkeypatch.setattr(ns, "__version__", "0.0.1")
+    ns.simulate(minimal, 30, seed=1, chunk_size=10, store=folder, collect=False)
+    monkeypatch.undo()
+    assert json.loads((folder / "manifest.json").read_text())["version"] == "0.0.1"
+    with pytest.raises(ns.StoreError, match=r"written by negosim 0\.0\.1, this is negosim "):
+        ns.simulate(minimal, 30, seed=1, chunk_size=10, store=folder)
+    assert_identical(ns.load_results(folder), ns.simulate(minimal, 30, seed=1))
+
+
+def test_version_comes_from_the_installed_distribution():
+    with open(Path(__file__).parents[1] / "pyproject.toml", "rb") as fh:
+        assert ns.__version__ == tomllib.load(fh)["project"]["version"]
+    not_installed = (
+        "from importlib import metadata\n"
+        "def missing(name):\n"
+        "    raise metadata.PackageNotFoundError(name)\n"
+        "metadata.version = missing\n"
+        "import negosim\n"
+        "print(negosim.__version__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", not_installed], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0+unknown"
+
+
+def test_every_file_is_flushed_before_its_rename_and_the_folder_after(
+    tmp_path, minimal, monkeypatch
+):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        st = os.fstat(fd)
+        events.append(("fsync", st.st_ino, stat.S_ISDIR(st.st_mode)))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("rename", os.stat(src).st_ino, Path(dst).name))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    folder = tmp_path / "f"
+    ns.simulate(minimal, 30, seed=1, chunk_size=10, store=folder, collect=False)
+    monkeypatch.undo()
+    renames = [i for i, e in enumerate(events) if e[0] == "rename"]
+    names = {events[i][2] for i in renames}
+    assert names == {"manifest.json", *(f"part-00000{k}.parquet" for k in range(3))}
+    folder_inode = folder.stat().st_ino
+    for i in renames:
+        assert events[i - 1] == ("fsync", events[i][1], False)  # its bytes are on disk
+        assert events[i + 1] == ("fsync", folder_inode, True)  # and so is the new name
+
+
+# ---------------------------------------------------------------- the chunk table
+
+DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.float32, np.float64]
+
+
+@st.composite
+def result_arrays(draw):
+    """1-D and labelled 2-D arrays of any of the dtypes, with a common number of rows."""
+    rows = draw(st.integers(0, 5))
+    arrays, columns = {}, {}
+    for k in range(draw(st.integers(1, 3))):
+        arrays[f"v{k}"] = draw(hnp.arrays(draw(st.sampled_from(DTYPES)), rows))
+    for k in range(draw(st.integers(0, 3))):
+        labels = draw(st.lists(st.text("abc", min_size=1, max_size=2), unique=True, max_size=3))
+        arrays[f"m{k}"] = draw(hnp.arrays(draw(st.sampled_from(DTYPES)), (rows, len(labels))))
+        columns[f"m{k}"] = tuple(labels)
+    return arrays, columns
+
+
+@settings(max_examples=60, deadline=None)
+@given(result_arrays())
+def test_chunk_table_round_trips_through_parquet_exactly(drawn):
+    arrays, columns = drawn
+    data = stores.chunk_frame(arrays, columns).to_parquet(None, index=False)
+    back = stores.frame_arrays(pd.read_parquet(io.BytesIO(data)), columns)
+    assert back.keys() == arrays.keys()
+    for name, values in arrays.items():
+        assert back[name].dtype == values.dtype, name
+        assert back[name].shape == values.shape, name
+        np.testing.assert_array_equal(back[name], values)
+
+
+def test_chunk_files_hold_one_column_per_issue_and_actor(tmp_path, minimal):
+    assert stores.result_columns(minimal) == {
+        "outcome": ("kosovo", "shield"),
+        "utility": ("US", "Russia", "Poland"),
+    }
+    folder = _stored(tmp_path / "c", minimal).parent
+    frame = pd.read_parquet(folder / "part-000000.parquet")
+    assert set(frame.columns) == {
+        "agreed",
+        "rounds",
+        "exited",
+        "outcome.kosovo",
+        "outcome.shield",
+        "utility.US",
+        "utility.Russia",
+        "utility.Poland",
+    }
+    assert frame["agreed"].dtype == np.bool_
+
+
+def test_a_2d_array_without_labels_is_refused():
+    with pytest.raises(ValueError, match="'moves' of shape"):
+        stores.chunk_frame({"agreed": np.zeros(2, bool), "moves": np.zeros((2, 3))}, {})
+
+
+def test_cli_resume_continues_an_interrupted_store(tmp_path, minimal, counting, capsys):
+    folder = tmp_path / "cli"
+    argv = ["run", str(DATA / "minimal.toml"), "--runs", "50", "--seed", "4", "--chunk-size"]
+    argv += ["10", "--out", str(folder), "--no-progress"]
+    assert main(argv) == 0
+    manifest = folder / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["chunks"]["3"], data["chunks"]["4"]  # as if killed before they were recorded
+    (folder / "part-000004.parquet").unlink()
+    manifest.write_text(json.dumps(data))
+    counting.clear()
+    assert main(argv) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert counting == []
+    assert main([*argv, "--resume"]) == 0
+    assert counting == [30, 40]
+    assert_identical(ns.load_results(folder), ns.simulate(minimal, 50, seed=4))
+
+
+def test_progress_bar_counts_chunks_only_when_asked(tmp_path, minimal, capsys):
+    ns.simulate(minimal, 30, seed=1, chunk_size=10, progress=False)
+    assert capsys.readouterr().err == ""
+    folder = tmp_path / "p"
+    ns.simulate(minimal, 20, seed=1, chunk_size=10, store=folder)
+    ns.simulate(minimal, 20, seed=1, chunk_size=10, store=folder, progress=True)
+    assert "2/2" in capsys.readouterr().err  # restored chunks count as done
+
+
+def test_a_numpy_seed_resumes_its_own_store(tmp_path, minimal, counting):
+    folder = tmp_path / "np"
+    first = ns.simulate(minimal, 20, seed=np.int64(3), chunk_size=10, store=folder)
+    counting.clear()
+    again = ns.simulate(minimal, 20, seed=np.int64(3), chunk_size=10, store=folder)
+    assert counting == []
+    assert_identical(first, again)
+    assert_identical(first, ns.simulate(minimal, 20, seed=3))
+
+
+def test_a_traced_call_stores_the_result_arrays_without_the_trace(tmp_path, minimal):
+    folder = tmp_path / "tr"
+    traced = ns.simulate(minimal, 20, seed=1, chunk_size=10, trace=3, store=folder)
+    assert traced.trace["offer"].shape[0] == 3
+    back = ns.load_results(folder)
+    assert back.trace == {}
+    assert_identical(back, traced)
