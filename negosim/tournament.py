@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from negosim.engine import parse_strategy, simulate
-from negosim.sampling import sample
+from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
 from negosim.strategies import Strategy
 
@@ -141,21 +141,32 @@ def _worlds(scenario: Scenario, runs: int, seed, seats: list[str]) -> _Worlds:
     from negosim.solutions import nash
 
     batch = sample(scenario, runs, seed)
-    if scenario.effective_uncertainty:
-        params = [batch.positions, batch.salience, batch.power, batch.issue_power]
-        params += [batch.reservation, *batch.strategy_params.values()]
-        rows = np.ascontiguousarray(np.hstack([p.reshape(runs, -1) for p in params]))
-        # byte-wise rows: identical draws (a "choice" distribution, NaN included) match
-        keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-        first, index = np.unique(keys, return_index=True, return_inverse=True)[1:]
-    else:  # nothing is sampled: every run is the same world
-        first, index = np.zeros(min(runs, 1), dtype=int), np.zeros(runs, dtype=int)
+    first, index = _distinct_runs(batch)
     solved = np.full((len(first), len(seats)), np.nan)
     for world, run in enumerate(first):
         found = nash(batch, seats, run=int(run))
         if found is not None:
             solved[world] = found.utility
-    return _Worlds(index.ravel(), len(first), solved[index.ravel()])
+    return _Worlds(index, len(first), solved[index])
+
+
+def _distinct_runs(batch: ScenarioBatch) -> tuple[np.ndarray, np.ndarray]:
+    """The first run of each distinct world and the world of every run.
+
+    Runs are the same world when every sampled parameter is identical (bit for bit, so a
+    ``choice`` distribution's repeats and a scenario without uncertainty collapse)."""
+    runs = batch.runs
+    params = [batch.positions, batch.salience, batch.power, batch.issue_power, batch.reservation]
+    params += list(batch.strategy_params.values())
+    flat = [p.reshape(runs, -1) for p in params] if runs else []
+    # only the columns that vary between runs (the sampled ones) tell worlds apart
+    varying = [p[:, (p != p[:1]).any(axis=0)] for p in flat]
+    rows = np.ascontiguousarray(np.hstack(varying)) if varying else np.empty((runs, 0))
+    if rows.shape[1] == 0:  # nothing varies: every run is the same world
+        return np.zeros(min(runs, 1), dtype=int), np.zeros(runs, dtype=int)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    return first, index.ravel()
 
 
 def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, float, float]:
@@ -294,7 +305,7 @@ def _plural(n: int, word: str) -> str:
 
 def _bounds(low: float, high: float) -> str:
     if math.isnan(low):
-        return "n/a (one world)"
+        return "n/a (< 2 worlds)"
     return f"{low:.3f} .. {high:.3f}"
 
 
@@ -378,6 +389,8 @@ def tournament(
     >>> int(result.leaderboard["worlds"].iloc[0])
     4
     """
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
     field = list(strategies or DEFAULT_FIELD)
     objects = {_label(s): parse_strategy(s) for s in field}
     labels = list(objects)
