@@ -285,13 +285,13 @@ class TournamentResult:
         table, more = self._display(12)
         lines = [f"TournamentResult: {self._headline()}", table.to_string(index=False)]
         if more:
-            lines.append(f"... {more} more strategies in .leaderboard")
+            lines.append(f"... and {more} more in .leaderboard")
         lines.append("intervals: " + INTERVAL_NOTE)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         table, more = self._display(30)
-        rest = f"<p>... {more} more strategies in <code>.leaderboard</code></p>" if more else ""
+        rest = f"<p>... and {more} more in <code>.leaderboard</code></p>" if more else ""
         return (
             f"<p><b>TournamentResult</b>: {escape(self._headline())}</p>"
             f"{table.to_html(index=False, escape=True)}{rest}"
