@@ -249,11 +249,11 @@ def leaderboard(board, *, metric: str = "utility", ax=None):
     ranks = [f"{n - k}. {name}" for k, name in enumerate(data["strategy"])]
     ax.set_yticks(y, ranks, fontsize=size)
     ax.set_ylim(-0.6, n - 0.4)
-    span = np.nanmax(np.r_[high[has], mean]) - np.nanmin(np.r_[low[has], mean])
-    ax.set_xlim(
-        np.nanmin(np.r_[low[has], mean]) - 0.05 * span - 1e-3,
-        np.nanmax(np.r_[high[has], mean]) + 0.15 * span + 1e-2,
-    )
+    ends = np.r_[low[has], high[has], mean].astype(float)
+    ends = ends[np.isfinite(ends)]
+    if ends.size:  # room on the right for the written values
+        span = ends.max() - ends.min()
+        ax.set_xlim(ends.min() - 0.05 * span - 1e-3, ends.max() + 0.15 * span + 1e-2)
     label = "mean own utility per negotiation" if metric == "utility" else f"mean {metric}"
     ax.set_xlabel(label)
     worlds = int(data["worlds"].max()) if "worlds" in data and n else None

@@ -193,7 +193,7 @@ def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, flo
         ``(mean, low, high)``; the bounds are NaN with fewer than two clusters, the mean
         too with no observation.
     """
-    from scipy.stats import t
+    from scipy.special import stdtrit  # Student t quantile, without loading scipy.stats
 
     used = np.asarray(counts) > 0
     totals, counts = np.asarray(totals, float)[used], np.asarray(counts, float)[used]
@@ -205,7 +205,7 @@ def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, flo
         return mean, math.nan, math.nan
     residual = totals - mean * counts
     se = math.sqrt(g / (g - 1) * float(residual @ residual)) / n
-    half = float(t.ppf(0.975, g - 1)) * se
+    half = float(stdtrit(g - 1, 0.975)) * se
     return mean, mean - half, mean + half
 
 
