@@ -189,40 +189,148 @@ def timeline(frame, scenario, *, figsize=None):
     return fig
 
 
+SLIDE_WIDE = (10, 5.625)
+"""16:9 figure size (inches) for one-panel slides."""
+SLIDE_43 = (10, 7.5)
+"""4:3 figure size (inches) for square-ish panels such as heat maps."""
+
+
 def leaderboard(board, *, metric: str = "utility", ax=None):
-    """Strategies ranked by a metric with their 95% intervals (from a tournament)."""
+    """Strategies ranked by a metric, best on top, with their 95% intervals.
+
+    Parameters
+    ----------
+    board
+        The leaderboard of a tournament (:attr:`negosim.tournament.TournamentResult.leaderboard`):
+        a ``strategy`` column, ``metric`` with ``{metric}_low`` / ``{metric}_high`` and,
+        if present, ``worlds`` (the independent units behind the intervals).
+    metric
+        The column to rank and plot.
+    ax
+        An Axes to draw on; default a new 16:9 figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each mean as a dot with its interval as a bar and its value written beside it; rows
+        whose interval is undefined (a single world) show the dot alone, and the title says so.
+    """
     import matplotlib.pyplot as plt
 
-    data = board.sort_values(metric)
-    fig, ax = (
-        (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 0.35 * len(data) + 1.5))
+    data = board.sort_values(metric).reset_index(drop=True)
+    n = len(data)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_WIDE)
+    low, high, mean = data[f"{metric}_low"], data[f"{metric}_high"], data[metric]
+    has = low.notna() & high.notna()
+    y = np.arange(n)
+    ax.errorbar(
+        mean[has],
+        y[has],
+        xerr=np.vstack([mean[has] - low[has], high[has] - mean[has]]),
+        fmt="o",
+        color=PALETTE[0],
+        ecolor=PALETTE[0],
+        elinewidth=2,
+        capsize=4,
+        label="mean, 95% interval",
     )
-    err = np.vstack([data[metric] - data[f"{metric}_low"], data[f"{metric}_high"] - data[metric]])
-    ax.errorbar(data[metric], data["strategy"], xerr=err, fmt="o", color=PALETTE[0], capsize=3)
-    ax.set_xlabel(f"mean own {metric} (95% interval)" if metric == "utility" else metric)
-    ax.set_title("Tournament leaderboard")
+    ax.plot(mean[~has], y[~has], "o", color=PALETTE[0])
+    size = 10 if n <= 12 else max(5.0, 120 / n)
+    for k in range(n):
+        right = high[k] if has[k] else mean[k]
+        ax.annotate(
+            f"{mean[k]:.3f}",
+            (right, k),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=size * 0.9,
+        )
+    ranks = [f"{n - k}. {name}" for k, name in enumerate(data["strategy"])]
+    ax.set_yticks(y, ranks, fontsize=size)
+    ax.set_ylim(-0.6, n - 0.4)
+    ends = np.r_[low[has], high[has], mean].astype(float)
+    ends = ends[np.isfinite(ends)]
+    if ends.size:  # room on the right for the written values
+        span = ends.max() - ends.min()
+        ax.set_xlim(ends.min() - 0.05 * span - 1e-3, ends.max() + 0.15 * span + 1e-2)
+    label = "mean own utility per negotiation" if metric == "utility" else f"mean {metric}"
+    ax.set_xlabel(label)
+    worlds = int(data["worlds"].max()) if "worlds" in data and n else None
+    if has.any():
+        units = f" over {worlds} independent worlds" if worlds else ""
+        note = f"95% intervals{units} (cluster-robust t; identical runs count once)"
+    else:
+        note = "no interval: a single sampled world (add scenarios or uncertainty)"
+    ax.set_title(f"Tournament leaderboard\n{note}", fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 
 
 def pairwise_heatmap(table, *, metric: str = "utility", ax=None):
-    """Strategy (rows) x opponent (columns) heat map of a tournament metric."""
+    """Strategy (rows) x opponent (columns) heat map of a tournament metric, value in each cell.
+
+    Parameters
+    ----------
+    table
+        The pairwise table (:meth:`negosim.tournament.TournamentResult.pairwise`).
+    metric
+        The metric's name, for the labels (agreement is written as a percentage).
+    ax
+        An Axes to draw on; default a new 4:3 figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Rows ranked by their mean over the opponents, best on top; columns in the same order
+        where they name the same strategies, so self-play lies on the diagonal.
+    """
     import matplotlib.pyplot as plt
 
-    n = len(table)
-    fig, ax = (
-        (ax.figure, ax) if ax is not None else plt.subplots(figsize=(0.6 * n + 3, 0.5 * n + 2))
+    table = _ranked(table)
+    values = table.to_numpy(dtype=float)
+    n, m = values.shape
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_43)
+    share = metric == "agreed"
+    image = ax.imshow(
+        values, cmap="cividis", aspect="auto", vmin=0 if share else None, vmax=1 if share else None
     )
-    image = ax.imshow(table.to_numpy(), cmap="cividis", aspect="auto")
-    ax.set_xticks(range(len(table.columns)), table.columns, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(n), table.index, fontsize=8)
+    size = float(np.clip(90 / max(n, m, 1), 5, 12))
+    fmt = "{:.0%}" if share else "{:.2f}"
+    low, high = image.norm.vmin, image.norm.vmax
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            # cividis is dark at the bottom of its range: white text there, black above
+            dark = high == low or (v - low) / (high - low) < 0.55
+            ax.text(
+                j,
+                i,
+                fmt.format(v),
+                ha="center",
+                va="center",
+                fontsize=size,
+                color="white" if dark else "black",
+            )
+    ticks = min(size + 1, 11)
+    ax.set_xticks(range(m), table.columns, rotation=35, ha="right", fontsize=ticks)
+    ax.set_yticks(range(n), [f"{k + 1}. {s}" for k, s in enumerate(table.index)], fontsize=ticks)
     ax.set_xlabel("opponent")
-    ax.set_ylabel("strategy")
-    fig.colorbar(image, ax=ax, label=f"mean {metric}")
-    ax.set_title(f"Pairwise {metric}")
+    ax.set_ylabel("strategy (ranked by its mean over opponents)")
+    fig.colorbar(image, ax=ax, label=f"mean {metric}", shrink=0.85)
+    ax.set_title(f"Pairwise mean {metric}: row strategy against column opponent")
     fig.tight_layout()
     return fig
+
+
+def _ranked(table):
+    """Rows by descending mean; columns in the row order when they name the same strategies."""
+    rows = table.mean(axis=1, skipna=True).sort_values(ascending=False, kind="stable").index
+    if set(table.columns) == set(table.index):
+        columns = rows
+    else:
+        columns = table.mean(axis=0).sort_values(ascending=False, kind="stable").index
+    return table.loc[rows, columns]
 
 
 ROLE_COLORS = {"negotiator": PALETTE[3], "ratifier": PALETTE[0], "mediator": PALETTE[2]}

@@ -3,7 +3,8 @@
 Every strategy plays every negotiating seat of every scenario against every strategy
 (itself included), over Monte Carlo samples: one vectorized :func:`negosim.simulate` call per
 pairing, never one per negotiation. The same seed gives every pairing the same sampled runs,
-so strategies are compared on identical worlds.
+so strategies are compared on identical worlds, and the leaderboard's intervals count those
+worlds, not the runs (:func:`cluster_interval`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from negosim.engine import parse_strategy, simulate
-from negosim.results import Z95
-from negosim.sampling import sample
+from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
 from negosim.strategies import Strategy
 
@@ -108,20 +109,104 @@ def _label(spec: Strategy | str) -> str:
     return str(spec)
 
 
-def _nash_utilities(scenario: Scenario, runs: int, seed, seats: list[str]) -> np.ndarray:
-    """The Nash bargaining point of every run (NaN where no deal exists), ``(R, seats)``."""
+INTERVAL_NOTE = (
+    "95% t interval, cluster-robust standard error over independent sampled worlds "
+    "(runs with identical sampled parameters count once)"
+)
+"""How the leaderboard's ``*_low`` / ``*_high`` columns are computed (also in its ``attrs``)."""
+
+
+@dataclass(frozen=True)
+class _Worlds:
+    """The distinct sampled worlds of one scenario and their Nash points.
+
+    Attributes
+    ----------
+    index
+        ``(R,)`` world of every run: runs whose sampled parameters are identical share one.
+    count
+        Number of distinct worlds.
+    nash
+        ``(R, seats)`` utilities at the Nash bargaining point of each run's world (NaN where
+        no deal exists).
+    """
+
+    index: np.ndarray
+    count: int
+    nash: np.ndarray
+
+
+def _worlds(scenario: Scenario, runs: int, seed, seats: list[str]) -> _Worlds:
+    """Group the runs of a scenario into distinct worlds and solve each world once."""
     from negosim.solutions import nash
 
     batch = sample(scenario, runs, seed)
-    fixed = not scenario.effective_uncertainty  # identical runs: solve once
-    out = np.full((runs, len(seats)), np.nan)
-    for run in range(1 if fixed else runs):
-        found = nash(batch, seats, run=run)
+    first, index = _distinct_runs(batch)
+    solved = np.full((len(first), len(seats)), np.nan)
+    for world, run in enumerate(first):
+        found = nash(batch, seats, run=int(run))
         if found is not None:
-            out[run] = found.utility
-    if fixed:
-        out[:] = out[0]
-    return out
+            solved[world] = found.utility
+    return _Worlds(index, len(first), solved[index])
+
+
+def _distinct_runs(batch: ScenarioBatch) -> tuple[np.ndarray, np.ndarray]:
+    """The first run of each distinct world and the world of every run.
+
+    Runs are the same world when every sampled parameter is identical (bit for bit, so a
+    ``choice`` distribution's repeats and a scenario without uncertainty collapse)."""
+    runs = batch.runs
+    params = [batch.positions, batch.salience, batch.power, batch.issue_power, batch.reservation]
+    params += list(batch.strategy_params.values())
+    flat = [p.reshape(runs, -1) for p in params] if runs else []
+    # only the columns that vary between runs (the sampled ones) tell worlds apart
+    varying = [p[:, (p != p[:1]).any(axis=0)] for p in flat]
+    rows = np.ascontiguousarray(np.hstack(varying)) if varying else np.empty((runs, 0))
+    if rows.shape[1] == 0:  # nothing varies: every run is the same world
+        return np.zeros(min(runs, 1), dtype=int), np.zeros(runs, dtype=int)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    return first, index.ravel()
+
+
+def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% interval of observations grouped in independent clusters.
+
+    The mean is the ratio ``sum(T) / sum(N)`` of the cluster totals ``T_g`` and sizes
+    ``N_g`` (the plain mean of all observations). Its cluster-robust (CR1) standard error is
+
+    ``se = sqrt(G / (G - 1) * sum((T_g - mean * N_g) ** 2)) / sum(N)``
+
+    over the ``G`` clusters with ``N_g > 0``, and the interval is
+    ``mean +- t(0.975, G - 1) * se``. With equal sizes this is the one-sample t interval of
+    the cluster means. Observations inside a cluster may be correlated (or copies) in any
+    way: only the number of clusters narrows the interval.
+
+    Parameters
+    ----------
+    totals, counts
+        ``(G,)`` sum and number of the observations in each cluster.
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, low, high)``; the bounds are NaN with fewer than two clusters, the mean
+        too with no observation.
+    """
+    from scipy.special import stdtrit  # Student t quantile, without loading scipy.stats
+
+    used = np.asarray(counts) > 0
+    totals, counts = np.asarray(totals, float)[used], np.asarray(counts, float)[used]
+    g, n = int(used.sum()), float(counts.sum())
+    if g == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(totals.sum()) / n
+    if g < 2:
+        return mean, math.nan, math.nan
+    residual = totals - mean * counts
+    se = math.sqrt(g / (g - 1) * float(residual @ residual)) / n
+    half = float(stdtrit(g - 1, 0.975)) * se
+    return mean, mean - half, mean + half
 
 
 @dataclass(frozen=True)
@@ -134,7 +219,11 @@ class TournamentResult:
         One row per pairing (strategy, opponent, scenario, seat) with the mean of each metric
         over the runs and the number of runs.
     leaderboard
-        One row per strategy, ranked by mean own utility, with 95% normal intervals.
+        One row per strategy, ranked by mean own utility: each metric's mean with its 95%
+        interval (``*_low``, ``*_high``; see :func:`cluster_interval`) over the ``worlds``
+        independent sampled worlds, and the number of ``plays`` (runs) behind it.
+    runs, seed
+        Monte Carlo runs per pairing and their seed.
     """
 
     plays: pd.DataFrame
@@ -143,42 +232,99 @@ class TournamentResult:
     seed: int | None
 
     def pairwise(self, metric: str = "utility") -> pd.DataFrame:
-        """Strategy x opponent table of a metric's mean (over seats and scenarios)."""
-        return self.plays.pivot_table(
+        """Strategy x opponent table of a metric's mean (over seats and scenarios), rows and
+        columns in leaderboard order."""
+        table = self.plays.pivot_table(
             index="strategy", columns="opponent", values=metric, aggfunc="mean"
         )
+        order = list(self.leaderboard["strategy"])
+        return table.reindex(index=order, columns=[c for c in order if c in table.columns])
 
     def plot_leaderboard(self, **kwargs):
+        """The leaderboard with its intervals (:func:`negosim.plot.leaderboard`)."""
         from negosim.plot import leaderboard
 
         return leaderboard(self.leaderboard, **kwargs)
 
     def plot_pairwise(self, metric: str = "utility", **kwargs):
+        """The pairwise table as a heat map (:func:`negosim.plot.pairwise_heatmap`)."""
         from negosim.plot import pairwise_heatmap
 
         return pairwise_heatmap(self.pairwise(metric), metric=metric, **kwargs)
 
+    def _headline(self) -> str:
+        board = self.leaderboard
+        worlds = int(board["worlds"].max()) if len(board) else 0
+        scenarios = self.plays["scenario"].nunique()
+        return (
+            f"{len(board)} strategies, {_plural(scenarios, 'scenario')} "
+            f"({worlds} independent worlds), {self.runs} runs per pairing, seed {self.seed}"
+        )
 
-def _summarise(sums: dict, labels: list[str]) -> pd.DataFrame:
+    def _display(self, limit: int) -> tuple[pd.DataFrame, int]:
+        """The key columns of the top ``limit`` strategies, formatted; and how many are left."""
+        board = self.leaderboard
+        top = board.head(limit)
+        table = pd.DataFrame(
+            {
+                "rank": top.index,
+                "strategy": top["strategy"].str.slice(0, 28),
+                "utility": top["utility"].map("{:.3f}".format),
+                "95% interval": [
+                    _bounds(lo, hi)
+                    for lo, hi in zip(top["utility_low"], top["utility_high"], strict=True)
+                ],
+                "agreed": top["agreed"].map("{:.1%}".format),
+                "rounds": top["rounds"].map("{:.1f}".format),
+                "nash dist.": top["nash_distance"].map("{:.3f}".format),
+            }
+        )
+        return table, len(board) - len(top)
+
+    def __repr__(self) -> str:
+        table, more = self._display(12)
+        lines = [f"TournamentResult: {self._headline()}", table.to_string(index=False)]
+        if more:
+            lines.append(f"... and {more} more in .leaderboard")
+        lines.append("intervals: " + INTERVAL_NOTE)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        table, more = self._display(30)
+        rest = f"<p>... and {more} more in <code>.leaderboard</code></p>" if more else ""
+        return (
+            f"<p><b>TournamentResult</b>: {escape(self._headline())}</p>"
+            f"{table.to_html(index=False, escape=True)}{rest}"
+            f"<p><small>intervals: {INTERVAL_NOTE}</small></p>"
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _bounds(low: float, high: float) -> str:
+    if math.isnan(low):
+        return "n/a (< 2 worlds)"
+    return f"{low:.3f} .. {high:.3f}"
+
+
+def _summarise(totals: dict, counts: dict, plays: dict, labels: list[str]) -> pd.DataFrame:
+    """One leaderboard row per strategy from its per-world totals and counts of each metric."""
     rows = []
     for label in labels:
-        s = sums[label]
-        n = s["n"]
-        row: dict[str, Any] = {"strategy": label, "plays": n}
+        row: dict[str, Any] = {"strategy": label}
         for metric in METRICS:
-            count = s[f"{metric}.n"]
-            mean = s[f"{metric}.sum"] / count if count else math.nan
-            var = max(s[f"{metric}.sq"] / count - mean * mean, 0.0) if count else math.nan
-            half = Z95 * math.sqrt(var * count / max(count - 1, 1)) / math.sqrt(max(count, 1))
-            row[metric], row[f"{metric}_low"], row[f"{metric}_high"] = (
-                mean,
-                mean - half,
-                mean + half,
+            row[metric], row[f"{metric}_low"], row[f"{metric}_high"] = cluster_interval(
+                totals[label][metric], counts[label][metric]
             )
+        row["worlds"] = int((counts[label]["utility"] > 0).sum())
+        row["plays"] = plays[label]
         rows.append(row)
     board = pd.DataFrame(rows).sort_values("utility", ascending=False).reset_index(drop=True)
     board.index = board.index + 1
     board.index.name = "rank"
+    board.attrs["interval"] = INTERVAL_NOTE
     return board
 
 
@@ -204,7 +350,9 @@ def tournament(
     scenarios
         One scenario or several; default: three generated bilateral 3-issue scenarios.
     runs, seed
-        Monte Carlo runs per pairing and their seed (shared by every pairing).
+        Monte Carlo runs per pairing and their seed (shared by every pairing). Runs of a
+        scenario without uncertainty only repeat its one world (they matter for random
+        strategies); add scenarios to narrow the intervals.
     protocol
         ``"alternating"`` or ``"mediated"``.
     roles
@@ -216,16 +364,43 @@ def tournament(
     Returns
     -------
     TournamentResult
+        Its leaderboard ranks the strategies by mean own utility.
+
+    Notes
+    -----
+    The interval of each leaderboard mean counts independent units, not runs. The unit is a
+    sampled *world*: one scenario with one draw of its uncertain numbers. Runs whose sampled
+    parameters are identical are one world (a scenario without uncertainty is a single
+    world however many runs it gets), and every pairing and seat of a world shares it (the
+    same seed gives every pairing the same draws), so they belong to the same unit too. The
+    bounds are ``mean +- t(0.975, G - 1) * se`` with the cluster-robust standard error over
+    the ``G`` worlds (:func:`cluster_interval`): repeating identical runs leaves them as they
+    are, more scenarios or more uncertain draws narrow them, and a single world has no
+    interval (NaN). The opponents are the fixed field, not a sample, so they are not
+    resampled. Strategy noise (random strategies) is averaged within its world.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> worlds = [ns.generate(2, 3, seed=k) for k in range(4)]
+    >>> result = ns.tournament(["boulware", "conceder"], worlds, runs=5, seed=1)
+    >>> list(result.leaderboard["strategy"])
+    ['boulware', 'conceder']
+    >>> int(result.leaderboard["worlds"].iloc[0])
+    4
     """
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
     field = list(strategies or DEFAULT_FIELD)
     objects = {_label(s): parse_strategy(s) for s in field}
     labels = list(objects)
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
     scenarios = list(scenarios or [generate(2, 3, seed=k) for k in range(3)])
-    jobs = []
-    for sc in scenarios:
+    jobs, seated = [], []
+    for k, sc in enumerate(scenarios):
         negotiators = [a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"]
+        seated.append(negotiators)
         seats = list(roles or negotiators)
         for seat in seats:
             if seat not in negotiators:
@@ -234,40 +409,42 @@ def tournament(
                 )
         for a, b in itertools.product(labels, repeat=2):
             if a != b or self_play:
-                jobs += [(sc, negotiators, seat, a, b) for seat in seats]
+                jobs += [(k, seat, a, b) for seat in seats]
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), unit="pairing", desc="tournament", leave=False)
-    nash_cache: dict[str, np.ndarray] = {}
-    sums = {
-        label: {"n": 0, **{f"{m}.{k}": 0.0 for m in METRICS for k in ("sum", "sq", "n")}}
-        for label in labels
-    }
+    worlds = [
+        _worlds(sc, runs, seed, negotiators)
+        for sc, negotiators in zip(scenarios, seated, strict=True)
+    ]
+    offset = np.cumsum([0] + [w.count for w in worlds])
+    totals = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
+    counts = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
+    plays = dict.fromkeys(labels, 0)
     rows = []
-    for sc, negotiators, seat, focal, opponent in jobs:
+    for k, seat, focal, opponent in jobs:
+        sc, negotiators, world = scenarios[k], seated[k], worlds[k]
         assignment = dict.fromkeys(negotiators, objects[opponent])
         assignment[seat] = objects[focal]
         res = simulate(sc, runs, seed, protocol=protocol, strategies=assignment, **simulate_options)
         idx = [sc.actor_index(a) for a in negotiators]
-        if sc.id not in nash_cache:
-            nash_cache[sc.id] = _nash_utilities(sc, runs, seed, negotiators)
-        nash_u = nash_cache[sc.id]
         values = {
             "utility": res.utility[:, sc.actor_index(seat)],
             "agreed": res.agreed.astype(float),
             "rounds": res.rounds.astype(float),
             "joint_utility": res.utility[:, idx].sum(axis=1),
-            "nash_distance": np.linalg.norm(res.utility[:, idx] - nash_u, axis=1),
+            "nash_distance": np.linalg.norm(res.utility[:, idx] - world.nash, axis=1),
         }
-        s = sums[focal]
-        s["n"] += runs
+        plays[focal] += runs
+        span = slice(offset[k], offset[k + 1])
         for metric, v in values.items():
-            v = v[np.isfinite(v)]
-            s[f"{metric}.sum"] += float(v.sum())
-            s[f"{metric}.sq"] += float((v * v).sum())
-            s[f"{metric}.n"] += v.size
+            finite = np.isfinite(v)
+            totals[focal][metric][span] += np.bincount(
+                world.index, np.where(finite, v, 0.0), world.count
+            )
+            counts[focal][metric][span] += np.bincount(world.index, finite, world.count)
         rows.append(
             {
                 "strategy": focal,
@@ -285,4 +462,6 @@ def tournament(
             bar.update()
     if bar is not None:
         bar.close()
-    return TournamentResult(pd.DataFrame(rows), _summarise(sums, labels), runs, seed)
+    return TournamentResult(
+        pd.DataFrame(rows), _summarise(totals, counts, plays, labels), runs, seed
+    )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 import negosim as ns
+from negosim import plot
 from negosim.cli import main as cli
+from negosim.tournament import DEFAULT_FIELD
 
 from helpers import time_dependent_closed_form
 
@@ -54,14 +59,150 @@ def test_same_seed_same_table_and_complete_pairs(package):
     assert pairs == {(s, o, seat) for s in FIELD for o in FIELD for seat in ("US", "Russia")}
 
 
-def test_intervals_shrink_as_runs_grow():
-    sc = ns.generate(2, 3, seed=1)
-    widths = []
-    for runs in (20, 320):
-        board = ns.tournament(["random_walk", "linear"], sc, runs=runs, seed=2).leaderboard
-        row = board.set_index("strategy").loc["random_walk"]
-        widths.append(row["utility_high"] - row["utility_low"])
-    assert widths[1] < widths[0] / 2
+DETERMINISTIC = ["boulware", "linear", "conceder"]
+
+
+def widths(board, metric="utility"):
+    rows = board.set_index("strategy")
+    return rows[f"{metric}_high"] - rows[f"{metric}_low"]
+
+
+def test_repeating_identical_runs_does_not_narrow_the_interval():
+    """Generated worlds have no uncertainty and the three tactics are deterministic, so 1,000
+    runs of a world are 1,000 copies of one negotiation: the interval must stay that of 10."""
+    worlds = [ns.generate(2, 3, seed=k) for k in range(4)]
+    few = ns.tournament(DETERMINISTIC, worlds, runs=10, seed=0).leaderboard
+    many = ns.tournament(DETERMINISTIC, worlds, runs=1000, seed=0).leaderboard
+    assert (widths(few) > 0).all()
+    for metric in ("utility", "joint_utility", "nash_distance"):
+        assert (widths(many, metric) >= widths(few, metric) - 1e-12).all()
+    assert (few["worlds"] == 4).all() and (many["worlds"] == 4).all()
+    # a single world is a single unit: no interval, however many runs
+    one = ns.tournament(DETERMINISTIC, worlds[0], runs=1000, seed=0).leaderboard
+    assert one[["utility_low", "utility_high"]].isna().all().all()
+    assert (one["worlds"] == 1).all()
+    with pytest.raises(ValueError, match="runs must be at least 1, got 0"):
+        ns.tournament(DETERMINISTIC, worlds, runs=0)
+
+
+def test_interval_narrows_as_independent_worlds_are_added():
+    """Same number of negotiations (800 per pairing and seat), 5 worlds against 80: only
+    the independent draws narrow the interval (about t(4)/t(79) * 4 = 5.6 times)."""
+    worlds = [ns.generate(2, 3, seed=k) for k in range(80)]
+    pair = ["boulware", "conceder"]
+    five = ns.tournament(pair, worlds[:5], runs=160, seed=0).leaderboard
+    eighty = ns.tournament(pair, worlds, runs=10, seed=0).leaderboard
+    assert (widths(eighty) < widths(five) / 2).all()
+
+
+def test_interval_is_the_t_interval_of_the_world_means():
+    """With equal runs per world the cluster-robust interval is the one-sample t interval of
+    the world means; each world mean is computed here with one simulate call per pairing."""
+    worlds = [ns.generate(2, 2, seed=10 + k) for k in range(6)]
+    board = ns.tournament(DETERMINISTIC, worlds, runs=3, seed=0).leaderboard
+    rows = board.set_index("strategy")
+    for focal in DETERMINISTIC:
+        means = []
+        for sc in worlds:
+            got = []
+            for seat, other in (("a0", "a1"), ("a1", "a0")):
+                for opponent in DETERMINISTIC:
+                    res = ns.simulate(sc, 1, seed=0, strategies={seat: focal, other: opponent})
+                    got.append(res.utility[0, sc.actor_index(seat)])
+            means.append(np.mean(got))
+        half = stats.t.ppf(0.975, 5) * np.std(means, ddof=1) / np.sqrt(6)
+        assert rows.loc[focal, "utility"] == pytest.approx(np.mean(means), abs=1e-12)
+        assert rows.loc[focal, "utility_low"] == pytest.approx(np.mean(means) - half, abs=1e-12)
+        assert rows.loc[focal, "utility_high"] == pytest.approx(np.mean(means) + half, abs=1e-12)
+
+
+def test_cluster_interval_by_hand():
+    """Totals (2, 3, 10) over sizes (2, 1, 4): mean 15/7, residuals T - mean * N =
+    (-16/7, 6/7, 10/7) with squares summing to 392/49 = 8, so se = sqrt(3/2 * 8) / 7; with 2
+    degrees of freedom t(p) = (2p - 1) / sqrt(2p(1 - p)). An empty cluster changes nothing."""
+    from negosim.tournament import cluster_interval
+
+    t2 = 0.95 / np.sqrt(2 * 0.975 * 0.025)
+    half = t2 * np.sqrt(12) / 7
+    got = cluster_interval(np.array([2.0, 3.0, 0.0, 10.0]), np.array([2, 1, 0, 4]))
+    np.testing.assert_allclose(got, (15 / 7, 15 / 7 - half, 15 / 7 + half), rtol=1e-12)
+    mean, low, high = cluster_interval(np.array([6.0]), np.array([3]))
+    assert mean == 2.0 and np.isnan(low) and np.isnan(high)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    means=st.lists(st.floats(-10, 10), min_size=2, max_size=12),
+    size=st.integers(1, 50),
+    copies=st.integers(2, 1000),
+)
+def test_cluster_interval_is_scipys_t_interval_and_ignores_copies(means, size, copies):
+    """Equal clusters: the interval is scipy's one-sample t interval of the cluster means;
+    repeating every observation ``copies`` times (totals and sizes scaled alike) changes
+    nothing."""
+    from negosim.tournament import cluster_interval
+
+    means = np.array(means)
+    counts = np.full(means.size, size)
+    got = cluster_interval(means * size, counts)
+    assert got == pytest.approx(cluster_interval(means * size * copies, counts * copies))
+    if np.ptp(means) > 1e-6:
+        ci = stats.ttest_1samp(means, 0).confidence_interval(0.95)
+        np.testing.assert_allclose(got, (means.mean(), ci.low, ci.high), rtol=1e-9, atol=1e-9)
+
+
+def test_identical_draws_count_once_and_distinct_draws_count_each():
+    """A scenario whose only uncertain number takes one of two values has two worlds however
+    many runs it gets; a continuous draw makes every run a world of its own."""
+    doc = ns.generate(2, 2, seed=0).to_dict()
+    two = ns.Scenario.from_dict(
+        {**doc, "uncertainty": [{"target": "a0.salience.i0", "dist": "choice", "values": [10, 90]}]}
+    )
+    board = ns.tournament(["boulware", "linear"], two, runs=300, seed=0).leaderboard
+    assert (board["worlds"] == 2).all()
+    spread = ns.Scenario.from_dict(
+        {
+            **doc,
+            "uncertainty": [{"target": "a0.salience.i0", "dist": "uniform", "low": 10, "high": 90}],
+        }
+    )
+    board = ns.tournament(["boulware", "linear"], spread, runs=30, seed=0).leaderboard
+    assert (board["worlds"] == 30).all() and (widths(board) > 0).all()
+
+
+def test_result_displays_short_with_key_numbers_first():
+    field = [f"time_dependent:e={e}" for e in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5)]
+    field += ["hardliner", "tit_for_tat", "trade_off"]
+    result = ns.tournament(field, [ns.generate(2, 2, seed=k) for k in range(2)], runs=1)
+    text = repr(result)
+    best = result.leaderboard["strategy"].iloc[0]
+    assert len(text) < 1500 and "... and 1 more in .leaderboard" in text
+    assert text.splitlines()[0].startswith("TournamentResult: 13 strategies, 2 scenarios")
+    assert best in text.splitlines()[2] and "cluster-robust" in text
+    rows = result._repr_html_().split("<tbody>")[1].split("<tr>")[1:]
+    assert len(rows) == len(field) and best in rows[0] and "<td>1</td>" in rows[0]
+
+
+def test_pairwise_and_heatmap_rank_rows_and_write_every_value():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    worlds = [ns.generate(2, 2, seed=k) for k in range(3)]
+    result = ns.tournament(["conceder", "hardliner", "boulware"], worlds, runs=2)
+    table = result.pairwise()
+    order = list(result.leaderboard["strategy"])
+    assert list(table.index) == order == list(table.columns)
+    # the plot ranks any table by its row means, here given in reverse
+    fig = plot.pairwise_heatmap(table.iloc[::-1, ::-1])
+    ax = fig.axes[0]
+    assert [t.get_text().split(". ", 1)[1] for t in ax.get_yticklabels()] == order
+    assert [t.get_text() for t in ax.texts] == [f"{v:.2f}" for v in table.to_numpy().ravel()]
+    width, height = fig.get_size_inches()
+    assert width / height in (pytest.approx(16 / 9), pytest.approx(4 / 3))
+    fig = result.plot_leaderboard()
+    ax = fig.axes[0]
+    assert [t.get_text().split(". ", 1)[1] for t in ax.get_yticklabels()] == order[::-1]
+    assert "3 independent worlds" in ax.get_title()
 
 
 def test_default_field_and_user_strategy_join_by_name():
@@ -74,9 +215,7 @@ def test_default_field_and_user_strategy_join_by_name():
     register(Patient)
     result = ns.tournament(["patient_test", "boulware"], ns.generate(2, 2, seed=0), runs=5)
     assert set(result.leaderboard["strategy"]) == {"patient_test", "boulware"}
-    assert len(ns.tournament(runs=2, seed=0).leaderboard) == len(
-        ns.tournament.__globals__["DEFAULT_FIELD"]
-    )
+    assert len(ns.tournament(runs=2, seed=0).leaderboard) == len(DEFAULT_FIELD)
 
 
 def test_generated_saliences_control_logrolling():
