@@ -228,11 +228,18 @@ def compute_chunk(
     )
 
 
-def _identity(scenario: Scenario, runs, seed, chunk_size, protocol, rounds, strategies, options):
+def _identity(plan: _Plan) -> dict[str, Any]:
     """What defines a stored call (:data:`negosim.store.IDENTITY`), with the scenario embedded
     so that :func:`negosim.load_results` can rebuild it and check it against its digest."""
     from negosim import __version__  # read at call time: the installed distribution's
 
+    scenario, seed, runs, chunk_size = plan.scenario, plan.seed, plan.runs, plan.chunk_size
+    protocol, rounds, strategies, options = (
+        plan.protocol,
+        plan.rounds,
+        plan.strategies,
+        plan.options,
+    )
     return {
         "scenario_digest": scenario.digest,
         "scenario_id": scenario.id,
@@ -243,6 +250,7 @@ def _identity(scenario: Scenario, runs, seed, chunk_size, protocol, rounds, stra
         "rounds": operator.index(rounds),
         "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(strategies.items())},
         "options": {k: repr(v) for k, v in sorted(options.items())},
+        "units": independent_units(plan),
         "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),
         "version": __version__,
     }
@@ -320,9 +328,7 @@ def simulate(
     starts = list(range(0, runs, chunk_size))
     opened: AbstractContextManager[ResultStore | None] = nullcontext()
     if store is not None:  # locked for the whole call: a second writer is refused at once
-        identity = _identity(
-            scenario, runs, seed, chunk_size, protocol, rounds, plan.strategies, options
-        )
+        identity = _identity(plan)
         opened = ResultStore.open(store, identity, result_columns(scenario))
     with opened as writer:
         results = _Results(writer, collect)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from negosim.moves import consent_columns
 from negosim.results import SimulationResult
 from negosim.scenario import Scenario, ScenarioError
 
@@ -48,6 +49,7 @@ IDENTITY = (
     "rounds",
     "strategies",
     "options",
+    "units",
 )
 # Type of every manifest field (bool is never accepted where an int is expected).
 _FIELDS: dict[str, tuple[type, ...]] = {
@@ -62,6 +64,7 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "rounds": (int,),
     "strategies": (dict,),
     "options": (dict,),
+    "units": (int,),
     "scenario": (dict,),
     "chunks": (dict,),
 }
@@ -88,7 +91,12 @@ class StoreError(ValueError):
 
 def result_columns(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     """Column labels of each 2-D result array (see :func:`chunk_frame`)."""
-    return {"outcome": tuple(scenario.issues), "utility": tuple(scenario.actors)}
+    return {
+        "outcome": tuple(scenario.issues),
+        "utility": tuple(scenario.actors),
+        "moved": tuple(m.id for m in scenario.all_moves),
+        "consented": tuple(f"{m}.{a}" for m, a in consent_columns(scenario)),
+    }
 
 
 def chunk_frame(arrays: Mapping[str, Any], columns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -430,4 +438,5 @@ def load_results(path: str | Path) -> SimulationResult:
         seed=manifest["seed"],
         protocol=manifest["protocol"],
         rounds=manifest["rounds"],
+        units=manifest["units"],
     )

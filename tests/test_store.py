@@ -410,6 +410,8 @@ def test_chunk_files_hold_one_column_per_issue_and_actor(tmp_path, minimal):
     assert stores.result_columns(minimal) == {
         "outcome": ("kosovo", "shield"),
         "utility": ("US", "Russia", "Poland"),
+        "moved": ("exit_Russia",),
+        "consented": (),
     }
     folder = _stored(tmp_path / "c", minimal).parent
     frame = pd.read_parquet(folder / "part-000000.parquet")
@@ -422,6 +424,7 @@ def test_chunk_files_hold_one_column_per_issue_and_actor(tmp_path, minimal):
         "utility.US",
         "utility.Russia",
         "utility.Poland",
+        "moved.exit_Russia",
     }
     assert frame["agreed"].dtype == np.bool_
 
