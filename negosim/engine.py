@@ -233,23 +233,17 @@ def _identity(plan: _Plan) -> dict[str, Any]:
     so that :func:`negosim.load_results` can rebuild it and check it against its digest."""
     from negosim import __version__  # read at call time: the installed distribution's
 
-    scenario, seed, runs, chunk_size = plan.scenario, plan.seed, plan.runs, plan.chunk_size
-    protocol, rounds, strategies, options = (
-        plan.protocol,
-        plan.rounds,
-        plan.strategies,
-        plan.options,
-    )
+    scenario = plan.scenario
     return {
         "scenario_digest": scenario.digest,
         "scenario_id": scenario.id,
-        "seed": None if seed is None else operator.index(seed),  # numpy ints too
-        "runs": operator.index(runs),
-        "chunk_size": operator.index(chunk_size),
-        "protocol": protocol,
-        "rounds": operator.index(rounds),
-        "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(strategies.items())},
-        "options": {k: repr(v) for k, v in sorted(options.items())},
+        "seed": None if plan.seed is None else operator.index(plan.seed),  # numpy ints too
+        "runs": operator.index(plan.runs),
+        "chunk_size": operator.index(plan.chunk_size),
+        "protocol": plan.protocol,
+        "rounds": operator.index(plan.rounds),
+        "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(plan.strategies.items())},
+        "options": {k: repr(v) for k, v in sorted(plan.options.items())},
         "units": independent_units(plan),
         "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),
         "version": __version__,
