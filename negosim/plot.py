@@ -14,8 +14,15 @@ from negosim.sampling import sample
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
 
+SLIDE_WIDE = (10, 5.625)
+"""16:9 figure size (inches) for one-panel slides."""
+SLIDE_43 = (10, 7.5)
+"""4:3 figure size (inches) for square-ish panels such as heat maps."""
+
+
 def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=None):
-    """Histogram of the agreed outcome on each issue, with the status quo and anchors marked.
+    """Where each issue ends, run by run: agreed packages and, without agreement, the
+    no-agreement package the moves made, stacked, with the status quo and anchors marked.
 
     Parameters
     ----------
@@ -27,68 +34,74 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per issue; x axis on the issue's scale with its labelled anchors.
+        One panel per issue (up to three in a row, slide-sized): numeric ticks on the issue's
+        scale below, its labelled anchors (abbreviated) above.
     """
     import matplotlib.pyplot as plt
 
     sc = result.scenario
     n = len(sc.issues)
-    fig, axes = plt.subplots(n, 1, figsize=figsize or (9, 2.6 * n + 0.8), squeeze=False)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize or SLIDE_WIDE, squeeze=False)
     agreed = result.agreed
-    for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes[:, 0], strict=True)):
-        values = result.outcome[agreed, i]
-        if values.size:
-            ax.hist(
-                values,
-                bins=np.linspace(issue.low, issue.high, bins + 1),
-                color=PALETTE[i % 7],
-                alpha=0.85,
-                label="agreed outcome",
-            )
-        else:
-            ax.text(
-                0.5,
-                0.5,
-                "no agreement in any run",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="0.4",
-            )
-        ax.axvline(
-            issue.status_quo,
-            color="black",
-            linestyle="--",
-            linewidth=1.2,
-            label=f"status quo ({issue.status_quo:g})",
+    share = agreed.mean() if result.runs else float("nan")
+    labels = [f"agreed ({share:.0%} of runs)", f"no agreement ({1 - share:.0%}): after the moves"]
+    for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes.flat, strict=False)):
+        edges = np.linspace(issue.low, issue.high, bins + 1)
+        parts = [result.outcome[agreed, i], result.outcome[~agreed, i]]
+        ax.hist(parts, bins=edges, stacked=True, color=[PALETTE[0], "0.72"], label=labels)
+        ax.axvline(issue.status_quo, color="black", linestyle="--", linewidth=1.2)
+        ax.annotate(
+            f"status quo {issue.status_quo:g}",
+            (issue.status_quo, 0.5),
+            xycoords=("data", "axes fraction"),
+            xytext=(-4, 0),
+            textcoords="offset points",
+            rotation=90,
+            ha="right",
+            va="center",
+            fontsize=7,
         )
         _issue_axis(ax, issue, fontsize=7)
-        ax.set_ylabel("runs")
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
-    rate = result.agreement_rate
+        ax.set_ylabel("runs" if i % cols == 0 else "")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    low, high = result.summary().agreement[["ci_low", "ci_high"]].iloc[0]
     fig.suptitle(
-        f"{sc.title}\n{result.runs:,} runs, {result.protocol} protocol: "
-        f"agreement in {rate:.1%} of runs",
-        fontsize=10,
+        f"{sc.title}\n{result.runs:,} runs, {result.protocol} protocol: agreement in "
+        f"{share:.1%} of runs (95% CI {low:.1%}..{high:.1%})",
+        fontsize=11,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
 def _issue_axis(ax, issue, fontsize: float) -> None:
-    """The issue's scale on the x axis, its labelled anchors as ticks."""
+    """Numeric ticks on the issue's scale; its labelled anchors, abbreviated and upright, on
+    top (an anchor too close to the previous labelled one keeps its tick, not its text)."""
     ax.set_xlim(issue.low, issue.high)
-    if issue.anchors:
-        ax.set_xticks([a.value for a in issue.anchors])
-        ax.set_xticklabels(
-            [_short(a.label) for a in issue.anchors], fontsize=fontsize, rotation=20, ha="right"
-        )
-    ax.set_xlabel(issue.label + (f" ({issue.unit})" if issue.unit else ""), fontsize=8)
+    unit = "\n".join(textwrap.wrap(issue.unit, 48)) if issue.unit else ""
+    ax.set_xlabel(f"{issue.label}\n{unit}".strip(), fontsize=8)
+    if not issue.anchors:
+        return
+    top = ax.secondary_xaxis("top")
+    labels, last = [], -np.inf
+    for anchor in issue.anchors:
+        near = anchor.value - last < 0.06 * (issue.high - issue.low)
+        labels.append("" if near else _short(anchor.label))
+        last = last if near else anchor.value
+    top.set_xticks([a.value for a in issue.anchors])
+    top.set_xticklabels(labels, fontsize=fontsize - 0.5, rotation=90)
+    top.tick_params(length=3, pad=2)
 
 
-def _short(label: str, width: int = 18) -> str:
-    head = label.split(":")[0].split("[")[0].strip()
-    return "\n".join(textwrap.wrap(head, width)[:3])
+def _short(label: str, width: int = 24) -> str:
+    """The first words of an anchor's label (before any colon or source tag), one line."""
+    head = label.split(":")[0].split("[")[0].split("(")[0].strip()
+    return textwrap.shorten(head, width, placeholder="...")
 
 
 def _target_label(target: str) -> str:
@@ -187,12 +200,6 @@ def timeline(frame, scenario, *, figsize=None):
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
-
-
-SLIDE_WIDE = (10, 5.625)
-"""16:9 figure size (inches) for one-panel slides."""
-SLIDE_43 = (10, 7.5)
-"""4:3 figure size (inches) for square-ish panels such as heat maps."""
 
 
 def leaderboard(board, *, metric: str = "utility", ax=None):
