@@ -33,18 +33,29 @@ def labelled(ax):
 def test_outcome_distributions(package, tmp_path):
     res = ns.simulate(package, 300, seed=1, **MEDIATED)
     fig = saved(plot.outcome_distributions(res), tmp_path)
-    assert len(fig.axes) == 3
-    for ax, issue in zip(fig.axes, package.issue_specs, strict=True):
-        assert issue.label in ax.get_xlabel() and labelled(ax)
-        assert len(ax.patches) == 40  # one bar per bin
-        assert all(t.get_text() for t in ax.get_xticklabels())  # anchors labelled
-        assert len(ax.get_xticks()) == len(issue.anchors)
+    width, height = fig.get_size_inches()
+    assert width / height == pytest.approx(16 / 9)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 3
+    for i, (ax, issue) in enumerate(zip(panels, package.issue_specs, strict=True)):
+        assert issue.label in ax.get_xlabel()
+        assert len(ax.patches) == 2 * 40  # agreed and not agreed, one bar per bin each
+        # every run is in the panel once: the stacked bars add up to the runs
+        tops = [p.get_height() for p in ax.patches]
+        assert sum(tops) == res.runs
+        agreed_bars = sum(tops[:40])
+        assert agreed_bars == res.agreed.sum()
+        top = ax.child_axes[0]  # the anchors, on top; numeric ticks below
+        assert len(top.get_xticks()) == len(issue.anchors)
+        assert all(t.get_text().replace(".", "").isdigit() for t in ax.get_xticklabels()[:3])
+        assert i > 0 or ax.get_ylabel() == "runs"
 
 
-def test_outcome_distributions_without_agreement(package, tmp_path):
+def test_outcome_distributions_show_the_share_without_agreement(package, tmp_path):
     res = ns.simulate(package, 50, seed=1)
     fig = saved(plot.outcome_distributions(res), tmp_path)
-    assert any("no agreement" in t.get_text() for t in fig.axes[0].texts)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert f"no agreement ({1 - res.agreement_rate:.0%})" in legend[1]
 
 
 def test_position_map(package, tmp_path):
