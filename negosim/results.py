@@ -186,6 +186,8 @@ class Summary:
         return cls(n, agreement, outcomes, utilities, exits)
 
     def __str__(self) -> str:
+        if not self.runs:
+            return "runs: 0   no runs, so no agreement rate, outcomes or utilities to report"
         a = self.agreement.iloc[0]
         outcomes = (
             self.outcomes.to_string(float_format=lambda x: f"{x:.1f}")

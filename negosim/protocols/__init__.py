@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from functools import partial
 
@@ -12,6 +11,7 @@ from negosim.protocols.eum import run_eum
 from negosim.protocols.exchange import run_exchange
 from negosim.protocols.mediated import amend_text, compromise_text, objections, run_mediated
 from negosim.protocols.table import Table
+from negosim.validation import suggest
 
 PROTOCOLS: dict[str, Callable[..., None]] = {
     "alternating": run_alternating,
@@ -27,8 +27,7 @@ PROTOCOLS: dict[str, Callable[..., None]] = {
 def get_protocol(name: str) -> Callable[..., None]:
     """The protocol function registered under ``name``."""
     if name not in PROTOCOLS:
-        close = difflib.get_close_matches(str(name), list(PROTOCOLS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = suggest(name, PROTOCOLS)
         raise KeyError(f"unknown protocol {name!r}{hint}; known: {', '.join(PROTOCOLS)}")
     return PROTOCOLS[name]
 
