@@ -303,10 +303,10 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--generate",
-        type=check.cli_type(check.whole_number, "--generate", 1),
+        type=check.cli_type(check.whole_number, "--generate", 1, 1000),
         default=3,
         metavar="N",
-        help="without --scenario: play N generated scenarios (default: %(default)s)",
+        help="without --scenario: play N (1..1000) generated scenarios (default: %(default)s)",
     )
     _runs_and_seed(p, 100, 1)
     p.add_argument(
@@ -477,6 +477,7 @@ def _protocol_options(sc: Scenario | None, args: argparse.Namespace) -> dict[str
 def _setup(args: argparse.Namespace) -> tuple[Scenario, dict[str, Any]]:
     """The scenario with its --set changes, and the checked simulate options of a command."""
     sc = _apply_changes(_load(args.scenario), args.changes)
+    _runs_fit(sc, args.runs)
     options = {
         "protocol": args.protocol,
         "strategies": _strategies(sc, args.strategy),
@@ -485,12 +486,6 @@ def _setup(args: argparse.Namespace) -> tuple[Scenario, dict[str, Any]]:
         **_protocol_options(sc, args),
     }
     return sc, options
-
-
-def _bytes_per_run(sc: Scenario) -> int:
-    from negosim.results import SimulationResult
-
-    return check.bytes_per_run(SimulationResult.from_chunks(sc, []).__dict__)
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -585,14 +580,19 @@ def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:
     if args.plot is not None and args.runs == 0:
         raise InputError("--plot: no runs to plot (--runs is 0)")
     try:
-        check.fits_in_memory(args.runs, _bytes_per_run(sc), "--runs", "--store DIR")
+        _runs_fit(sc, args.runs, "--store DIR")
         gather = True
     except check.ArgumentError:
         if args.store is None or args.out is not None or args.plot is not None:
             raise
         gather = False  # the store keeps them; nothing here needs them all at once
     check.chunks(args.runs, args.chunk_size, "--chunk-size")
+    check.chunk_fits(sc, args.runs, args.chunk_size, "--chunk-size")
     return gather
+
+
+def _runs_fit(sc: Scenario, runs: int, hint: str = "a smaller --runs") -> None:
+    check.fits_in_memory(runs, check.result_bytes_per_run(sc), "--runs", hint)
 
 
 def _check_store(args: argparse.Namespace) -> None:
@@ -693,6 +693,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     for sc in scenarios:
         if not any(role == "negotiator" for role in sc.roles):
             raise InputError(f"--scenario {sc.origin}: no negotiator to seat a strategy")
+        _runs_fit(sc, args.runs)
     result = tournament(
         args.strategies,
         scenarios,

@@ -178,9 +178,9 @@ def _prepare(
     protocol = check.protocol(scenario.protocol if protocol is None else protocol)
     rounds = check.rounds(rounds) or scenario.rounds
     if collect:
-        empty = SimulationResult.from_chunks(scenario, []).__dict__
-        check.fits_in_memory(runs, check.bytes_per_run(empty))
+        check.fits_in_memory(runs, check.result_bytes_per_run(scenario))
     check.chunks(runs, chunk_size)
+    check.chunk_fits(scenario, runs, chunk_size)
     try:
         chosen, from_scenario = strategies_and_defaults(scenario, check.strategies(strategies))
     except KeyError as exc:

@@ -170,21 +170,51 @@ def memory_budget() -> int | None:
 
 
 def fits_in_memory(
-    runs: int, per_run: int, name: str = "runs", hint: str = "pass store= and collect=False"
+    runs: int,
+    per_run: int,
+    name: str = "runs",
+    hint: str = "pass store= and collect=False",
+    *,
+    factor: int = 2,
+    purpose: str = "to gather",
 ) -> None:
-    """Refuse ``runs`` whose gathered results would not fit in memory, with a ``hint``.
+    """Refuse ``runs`` that would need more than :func:`memory_budget`, with a ``hint``.
 
-    Gathering concatenates the chunks, so the peak is twice the result's size.
+    ``factor`` copies of ``per_run`` bytes are needed per run (2 when gathering: the chunks
+    and their concatenation).
     """
     budget = memory_budget()
-    need = 2 * runs * per_run
+    need = factor * runs * per_run
     if budget is not None and need > budget:
         raise ArgumentError(
             name,
-            f"{runs:,} runs would need about {_size(need)} of memory to gather "
-            f"({per_run} bytes per run, twice while gathering; {_size(budget)} allowed here); "
-            f"use fewer runs or {hint}",
+            f"{runs:,} runs would need about {_size(need)} of memory {purpose} ({per_run} "
+            f"bytes per run, {factor} times; {_size(budget)} allowed here); use fewer runs "
+            f"or {hint}",
         )
+
+
+def result_bytes_per_run(scenario) -> int:
+    """Bytes per run of a scenario's gathered result arrays."""
+    from negosim.results import SimulationResult
+
+    return bytes_per_run(SimulationResult.from_chunks(scenario, []).__dict__)
+
+
+def chunk_fits(scenario, runs: int, chunk_size: int, name: str = "chunk_size") -> None:
+    """Refuse a chunk whose sampled inputs and results would not fit in memory (protocols
+    hold a few temporaries of the same size, hence the factor 4)."""
+    from negosim.sampling import sample
+
+    per_run = bytes_per_run(vars(sample(scenario, 1, 0))) + result_bytes_per_run(scenario)
+    fits_in_memory(
+        min(runs, chunk_size),
+        per_run,
+        name,
+        "a smaller chunk size",
+        factor=4,
+        purpose="to compute one chunk",
+    )
 
 
 def _size(n: float) -> str:
@@ -252,7 +282,7 @@ def strategy_object(strategy: Any, name: str = "strategy") -> Any:
             continue
         array = np.asarray(value)
         if array.dtype.kind in "fc" and not np.isfinite(array).all():
-            raise ArgumentError(name, f"parameter {key!r} must be finite, got {value}")
+            raise ArgumentError(name, f"parameter {key}: must be a finite number, got {value}")
     return strategy
 
 
