@@ -474,10 +474,12 @@ def _protocol_options(sc: Scenario | None, args: argparse.Namespace) -> dict[str
     return {"arithmetic": args.arithmetic}
 
 
-def _setup(args: argparse.Namespace) -> tuple[Scenario, dict[str, Any]]:
-    """The scenario with its --set changes, and the checked simulate options of a command."""
+def _setup(args: argparse.Namespace, gathered: bool = True) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario with its --set changes, and the checked simulate options of a command
+    (``gathered``: every Monte Carlo of the command is gathered in memory)."""
     sc = _apply_changes(_load(args.scenario), args.changes)
-    _runs_fit(sc, args.runs)
+    if gathered:
+        _runs_fit(sc, args.runs)
     options = {
         "protocol": args.protocol,
         "strategies": _strategies(sc, args.strategy),
@@ -546,7 +548,7 @@ def _print_table(frame, columns: Sequence[str] | None = None) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from negosim.engine import simulate
 
-    sc, options = _setup(args)
+    sc, options = _setup(args, gathered=False)
     collect = _check_run(args, sc)
     res = simulate(
         sc,
@@ -591,7 +593,7 @@ def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:
     return gather
 
 
-def _runs_fit(sc: Scenario, runs: int, hint: str = "a smaller --runs") -> None:
+def _runs_fit(sc: Scenario, runs: int, hint: str = "") -> None:
     check.fits_in_memory(runs, check.result_bytes_per_run(sc), "--runs", hint)
 
 
@@ -658,9 +660,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     sc, options = _setup(args)
     if not sc.effective_uncertainty:
         raise InputError(f"{sc.origin}: no uncertain numbers to analyse ([[uncertainty]] or 'E')")
+    _check_swings(sc, args.seed)
     table = sensitivity(sc, args.runs, args.seed, top=args.top, **options)
     shown = ["low", "high", "agreement_at_low", "agreement_at_high", "swing"]
     return _finish(args, table, shown, lambda: _plotting().tornado(table))
+
+
+def _check_swings(sc: Scenario, seed: int) -> None:
+    """Fix every explicit uncertain input once at a sampled value, as the swings will, so a
+    scenario that cannot be fixed fails before the first Monte Carlo."""
+    from negosim.whatif import _sampled_inputs
+
+    values = _sampled_inputs(sc, 1, seed)
+    for u in sc.uncertainty:
+        sc.fix(u.target, float(values[u.target].iloc[0]))
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:

@@ -189,8 +189,8 @@ def fits_in_memory(
         raise ArgumentError(
             name,
             f"{runs:,} runs would need about {_size(need)} of memory {purpose} ({per_run} "
-            f"bytes per run, {factor} times; {_size(budget)} allowed here); use fewer runs "
-            f"or {hint}",
+            f"bytes per run, {factor} times; {_size(budget)} allowed here); use fewer runs"
+            + (f" or {hint}" if hint else ""),
         )
 
 
