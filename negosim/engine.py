@@ -162,11 +162,13 @@ def _prepare(
     *,
     workers=None,
     collect=False,
+    store=None,
 ):
     """Check a call's arguments before any work (one line naming the argument, see
     :mod:`negosim.validation`); resolve the protocol, deadline and strategies.
 
-    ``collect``: the results will be gathered in memory, so ``runs`` must fit.
+    ``collect``: the results will be gathered in memory, so ``runs`` must fit; ``store``: a
+    folder that must be writable.
     """
     from negosim import validation as check
 
@@ -174,6 +176,8 @@ def _prepare(
     seed = check.seed(seed)
     chunk_size = check.chunk_size(chunk_size)
     check.workers(workers)
+    if store is not None:
+        check.store_folder(store)
     trace = check.whole_number(trace, "trace", 0)
     protocol = check.protocol(scenario.protocol if protocol is None else protocol)
     rounds = check.rounds(rounds) or scenario.rounds
@@ -349,6 +353,7 @@ def simulate(
         options,
         workers=workers,
         collect=collect,
+        store=store,
     )
     protocol, rounds = plan.protocol, plan.rounds
     runs, seed, chunk_size = plan.runs, plan.seed, plan.chunk_size

@@ -282,6 +282,14 @@ def test_api_arguments_raise_value_error_naming_the_argument(minimal, kwargs, me
         ns.simulate(minimal, **kwargs)
 
 
+def test_api_store_that_cannot_be_written_is_refused_before_work(minimal, tmp_path, nowork):
+    (tmp_path / "plain").write_text("a file")
+    with pytest.raises(ValueError, match=r"^store: .* is not a folder"):
+        ns.simulate(minimal, 5, store=tmp_path / "plain" / "store")
+    with pytest.raises(ValueError, match=r"^store: .* is a file, not a store folder"):
+        ns.simulate(minimal, 5, store=tmp_path / "plain")
+
+
 def test_iter_chunks_checks_its_arguments_before_the_first_chunk(minimal, nowork):
     with pytest.raises(ValueError, match=r"^runs: "):
         next(ns.iter_chunks(minimal, 2.5))
