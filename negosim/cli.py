@@ -10,10 +10,11 @@ written only when asked for, in the format their extension names.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -493,38 +494,42 @@ def _setup(args: argparse.Namespace, gathered: bool = True) -> tuple[Scenario, d
 # ----------------------------------------------------------------------------- outputs
 
 
-def _temporary(path: Path) -> Path:
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A temporary name next to ``path``, renamed to it on success and removed on failure, so
+    a half-written file never carries the real name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_table(frame, path: Path) -> None:
-    """Write a table in the format of ``path``'s extension (.parquet, .csv or .json), atomically:
-    a half-written file never carries the real name."""
-    tmp = _temporary(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame.to_parquet(tmp, index=False)
-    elif suffix == ".csv":
-        frame.to_csv(tmp, index=False)
-    elif suffix == ".json":
-        frame.to_json(tmp, orient="records", date_format="iso", indent=1)
-    else:  # the --out check refuses other extensions before any work
+    """Write a table in the format of ``path``'s extension (.parquet, .csv or .json)."""
+    writers = {
+        ".parquet": lambda tmp: frame.to_parquet(tmp, index=False),
+        ".csv": lambda tmp: frame.to_csv(tmp, index=False),
+        ".json": lambda tmp: frame.to_json(tmp, orient="records", date_format="iso", indent=1),
+    }
+    if path.suffix.lower() not in writers:  # the --out check refuses these before any work
         raise InputError(f"--out: unknown extension {path.suffix!r}")
-    os.replace(tmp, path)
+    with _atomic(path) as tmp:
+        writers[path.suffix.lower()](tmp)
     print(f"table written to {path}")
 
 
 def save_figure(figure, path: Path) -> None:
-    """Save a figure in the format of ``path``'s extension (.png, .svg or .pdf), atomically."""
+    """Save a figure in the format of ``path``'s extension (.png, .svg or .pdf)."""
     import matplotlib.pyplot as plt
 
-    tmp = _temporary(path)
     try:
-        figure.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
+        with _atomic(path) as tmp:
+            figure.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
     finally:
         plt.close(figure)
-    os.replace(tmp, path)
     print(f"figure saved to {path}")
 
 
