@@ -1,193 +1,410 @@
-"""The ``negosim`` command line: list, validate and show scenarios; run Monte Carlos.
+"""The negosim command line: list, check and show scenarios; run Monte Carlos, what-ifs and
+strategy tournaments.
 
-Exit codes: 0 on success, 2 on bad input (with one line that names the file or field).
+Every argument is checked before any work starts, by the same functions the Python API uses
+(:mod:`negosim.validation`). Exit codes: 0 on success, 2 on bad input with one line on stderr
+that names the argument, file or field and the problem; 130 when interrupted. Files are
+written only when asked for, in the format their extension names.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from negosim import store as _store
+from negosim import validation as check
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
-from negosim.store import StoreError
 
 BAD_INPUT = 2
+WIDTH = 100  # every table and help text fits this many columns
+DESCRIPTION = (
+    "negosim: simulate multi-party negotiations over linked issues. List, check and show "
+    "scenarios; run Monte Carlos, parameter sweeps, sensitivity analyses, timelines and "
+    "strategy tournaments."
+)
+StoreError = getattr(_store, "StoreError", None)
 
 
 class InputError(Exception):
     """A bad command-line input (reported in one line, exit code 2)."""
 
 
+class _UsageError(Exception):
+    """An argparse usage error (reported in one line, exit code 2)."""
+
+
+def _bad_input_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (
+        ScenarioError,
+        check.ArgumentError,
+        InputError,
+        _UsageError,
+    )
+    return (*errors, StoreError) if isinstance(StoreError, type) else errors
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``negosim`` command."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Entry point of the ``negosim`` command; returns the exit code."""
     try:
+        args = _parser().parse_args(argv)
         return args.func(args)
-    except (ScenarioError, InputError) as exc:
-        print(f"negosim: error: {exc}", file=sys.stderr)
+    except _bad_input_errors() as exc:
+        print(f"negosim: error: {_one_line(exc)}", file=sys.stderr)
         return BAD_INPUT
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else BAD_INPUT
     except KeyboardInterrupt:
         print("negosim: interrupted", file=sys.stderr)
         return 130
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).splitlines()) or type(exc).__name__
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """Usage errors as one line (no usage block), raised to :func:`main`."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _UsageError(message.removeprefix("argument "))
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, width=WIDTH, max_help_position=30)
+
+
+def _clip(line: str) -> str:
+    """One line cut to the width (the full text is one ``--verbose`` away)."""
+    return line if len(line) <= WIDTH else line[: WIDTH - 4].rstrip() + " ..."
+
+
+def _wrap(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, WIDTH, subsequent_indent="  "))
+
+
+def _names_epilog() -> str:
+    from negosim.protocols import PROTOCOLS
+    from negosim.strategies import strategy_names
+
+    return "\n".join(
+        [
+            _wrap("protocols: " + ", ".join(PROTOCOLS)),
+            _wrap("strategies: " + ", ".join(strategy_names())),
+            _wrap("strategy specs: NAME or NAME:k=v,k=v with finite numbers, e.g. boulware:e=0.1"),
+        ]
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="negosim", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    epilog = _names_epilog()
+    parser = _ArgumentParser(
+        prog="negosim", description=_wrap(DESCRIPTION), epilog=epilog, formatter_class=_formatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("scenarios", help="list the bundled scenarios")
-    p.set_defaults(func=cmd_scenarios)
+    def command(name: str, text: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name, help=text, description=_wrap(text), epilog=epilog, formatter_class=_formatter
+        )
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser("validate", help="check scenario files; exit 2 on the first error")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(func=cmd_validate)
+    command("scenarios", "list the bundled scenarios", cmd_scenarios)
+    p = command(
+        "validate", "check scenario files; exit 2 with one line on the first error", cmd_validate
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
+    p = command("show", "print a scenario's actors x issues table", cmd_show)
+    _scenario_argument(p)
 
-    p = sub.add_parser("show", help="print a scenario's actors x issues table")
-    p.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
-    p.set_defaults(func=cmd_show)
-
-    p = sub.add_parser("run", help="run a Monte Carlo and print its summary")
-    p.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
-    p.add_argument("--runs", type=_count, default=10_000)
-    p.add_argument("--seed", type=int, default=0)
+    p = command("run", "run a Monte Carlo and print its summary", cmd_run)
+    _monte_carlo_options(p, runs=10_000, zero_runs=True)
     p.add_argument(
-        "--protocol", default=None, help="alternating or mediated (default: the scenario's)"
+        "--chunk-size",
+        type=check.cli_type(check.chunk_size, "--chunk-size"),
+        default=16_384,
+        metavar="N",
+        help="runs computed at once; bounds memory, never changes results (default: %(default)s)",
     )
     p.add_argument(
-        "--rounds", type=_count, default=None, help="deadline T (default: the scenario's)"
+        "--workers",
+        type=check.cli_type(check.workers, "--workers"),
+        metavar="N",
+        help="run the chunks on a local Dask cluster of N processes (default: in this process)",
     )
     p.add_argument(
-        "--strategy",
-        action="append",
-        default=[],
-        metavar="ACTOR=NAME[:k=v,...]",
-        help="strategy of a negotiator, e.g. Russia=boulware:e=0.1 (repeatable)",
-    )
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        dest="changes",
-        help="change one number, e.g. Russia.salience.kosovo_status=40 (repeatable)",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        help="FILE.parquet: one row per run; or a folder: a resumable store of chunks",
+        "--store",
+        type=check.cli_type(check.store_folder, "--store"),
+        metavar="DIR",
+        help="write each finished chunk to this folder (a resumable store; default: none)",
     )
     p.add_argument(
         "--resume",
         action="store_true",
-        help="continue the store in --out (finished chunks are read, not recomputed)",
+        help="continue the store in --store DIR: finished chunks are read, not recomputed",
     )
-    p.add_argument(
-        "--workers",
-        type=_count,
-        default=None,
-        help="run the chunks on a local Dask cluster of this many processes",
-    )
-    p.add_argument("--plot", type=Path, help="save the outcome distributions to this PNG")
-    p.add_argument("--chunk-size", type=_count, default=16_384)
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("sweep", help="a Monte Carlo at each value of one or more parameters")
+    p = command("sweep", "a Monte Carlo at each value of one or more parameters", cmd_sweep)
     _monte_carlo_options(p, runs=2_000)
     p.add_argument(
         "--param",
         action="append",
         required=True,
+        type=_param,
         metavar="PATH=V1,V2,...",
-        help="a parameter and its values, e.g. Russia.salience.kosovo_status=40,60,80",
+        help="a parameter and its values, e.g. Russia.salience.kosovo_status=40,60,80; "
+        "repeat for a grid of all combinations (required)",
     )
-    p.set_defaults(func=cmd_sweep)
+    _verbose_option(p)
 
-    p = sub.add_parser("sensitivity", help="which uncertain inputs move the results most")
+    p = command("sensitivity", "which uncertain inputs move the results most", cmd_sensitivity)
     _monte_carlo_options(p, runs=2_000)
-    p.add_argument("--top", type=_count, default=12, help="inputs swung one at a time")
-    p.set_defaults(func=cmd_sensitivity)
+    p.add_argument(
+        "--top",
+        type=check.cli_type(check.whole_number, "--top", 1),
+        default=12,
+        metavar="N",
+        help="swing this many inputs one at a time, those most correlated with the results "
+        "(default: %(default)s)",
+    )
+    _verbose_option(p)
 
-    p = sub.add_parser("tournament", help="round-robin tournament of negotiation strategies")
+    p = command("timeline", "a Monte Carlo as of each dated update of a scenario", cmd_timeline)
+    _monte_carlo_options(p, runs=5_000)
+    _verbose_option(p, "also print every column and the full note of each update")
+
+    p = command("tournament", "round-robin tournament of negotiation strategies", cmd_tournament)
+    _tournament_options(p)
+    return parser
+
+
+def _scenario_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="a .toml file or a bundled name (see: scenarios)"
+    )
+
+
+def _monte_carlo_options(p: argparse.ArgumentParser, runs: int, zero_runs: bool = False) -> None:
+    _scenario_argument(p)
+    _runs_and_seed(p, runs, 0 if zero_runs else 1)
+    p.add_argument(
+        "--protocol",
+        type=check.cli_type(check.protocol, "--protocol"),
+        metavar="NAME",
+        help="the negotiation protocol, one of the protocols listed below "
+        "(default: the scenario's)",
+    )
+    _arithmetic_option(p)
+    p.add_argument(
+        "--rounds",
+        type=check.cli_type(check.rounds, "--rounds"),
+        metavar="T",
+        help=f"deadline in rounds, 1..{check.MAX_ROUNDS:,} (default: the scenario's)",
+    )
+    p.add_argument(
+        "--strategy",
+        action="append",
+        default=[],
+        type=_actor_strategy,
+        metavar="ACTOR=SPEC",
+        help="strategy of a negotiator, e.g. Russia=boulware:e=0.1 (repeatable; default: the "
+        "scenario's, else linear)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        type=_change,
+        metavar="PATH=VALUE",
+        dest="changes",
+        help="fix one number, e.g. Russia.salience.kosovo_status=40 (repeatable; default: none)",
+    )
+    _output_options(p, "the runs (one row each)" if zero_runs else "the table")
+    _progress_option(p)
+
+
+def _runs_and_seed(p: argparse.ArgumentParser, runs: int, low: int) -> None:
+    what = "Monte Carlo runs" if low == 0 else "Monte Carlo runs per point (at least 1)"
+    p.add_argument(
+        "--runs",
+        type=check.cli_type(check.whole_number, "--runs", low),
+        default=runs,
+        metavar="N",
+        help=f"{what} (default: %(default)s)",
+    )
+    p.add_argument(
+        "--seed",
+        type=check.cli_type(check.seed, "--seed"),
+        default=0,
+        metavar="S",
+        help="seed (a whole number >= 0): the same seed gives the same results "
+        "(default: %(default)s)",
+    )
+
+
+def _arithmetic_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--arithmetic",
+        choices=("float", "decimal"),
+        help="exchange protocol only: float (fast) or decimal (28-digit, reproduces decide "
+        "exactly) (default: the protocol's, float)",
+    )
+
+
+def _output_options(p: argparse.ArgumentParser, table: str) -> None:
+    p.add_argument(
+        "--out",
+        type=check.cli_type(check.output_path, "--out", check.TABLE_FORMATS),
+        metavar="FILE",
+        help=f"write {table} to FILE.parquet, FILE.csv or FILE.json (default: nothing written)",
+    )
+    p.add_argument(
+        "--plot",
+        type=check.cli_type(check.output_path, "--plot", check.FIGURE_FORMATS),
+        metavar="FILE",
+        help="save the figure to FILE.png, FILE.svg or FILE.pdf (default: nothing written)",
+    )
+
+
+def _progress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _verbose_option(p: argparse.ArgumentParser, text: str = "print every column") -> None:
+    p.add_argument("--verbose", action="store_true", help=text)
+
+
+def _tournament_options(p: argparse.ArgumentParser) -> None:
+    from negosim.tournament import DEFAULT_FIELD
+
     p.add_argument(
         "--strategies",
         nargs="+",
-        metavar="NAME[:k=v]",
-        help="the field (default: the built-in families)",
+        type=_strategy_text("--strategies"),
+        metavar="SPEC",
+        help="the field of strategies (default: " + " ".join(DEFAULT_FIELD) + ")",
     )
     p.add_argument(
         "--scenario",
         action="append",
         default=[],
         metavar="SCENARIO",
-        help="a scenario to play (repeatable; default: generated bilateral ones)",
+        help="a scenario to play, a .toml file or a bundled name (repeatable; default: "
+        "generated bilateral 3-issue scenarios)",
     )
     p.add_argument(
         "--generate",
-        type=_count,
+        type=check.cli_type(check.whole_number, "--generate", 1, 1000),
         default=3,
         metavar="N",
-        help="without --scenario: this many generated bilateral 3-issue scenarios",
+        help="without --scenario: play N (1..1000) generated scenarios (default: %(default)s)",
     )
-    p.add_argument("--runs", type=_count, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--protocol", default="alternating")
-    p.add_argument("--out", type=Path, help="write the leaderboard to this CSV file")
-    p.add_argument("--plot", type=Path, help="the leaderboard figure (default: out/tournament.png)")
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=cmd_tournament)
-
-    p = sub.add_parser("timeline", help="a Monte Carlo as of each dated update of a scenario")
-    _monte_carlo_options(p, runs=5_000)
-    p.set_defaults(func=cmd_timeline)
-    return parser
-
-
-def _monte_carlo_options(p: argparse.ArgumentParser, runs: int) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
-    p.add_argument("--runs", type=_count, default=runs)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--protocol", default=None)
-    p.add_argument("--rounds", type=_count, default=None)
-    p.add_argument("--strategy", action="append", default=[], metavar="ACTOR=NAME[:k=v,...]")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="changes")
-    p.add_argument("--out", type=Path, help="write the table to this CSV file")
-    p.add_argument("--plot", type=Path, help="the figure (default: out/SCENARIO_COMMAND.png)")
-    p.add_argument("--no-progress", action="store_true")
+    _runs_and_seed(p, 100, 1)
+    p.add_argument(
+        "--protocol",
+        type=check.cli_type(check.protocol, "--protocol"),
+        default="alternating",
+        metavar="NAME",
+        help="the negotiation protocol (default: %(default)s)",
+    )
+    _arithmetic_option(p)
+    _output_options(p, "the leaderboard")
+    _progress_option(p)
+    _verbose_option(p, "print every column of the leaderboard")
 
 
-def _count(text: str) -> int:
+# ----------------------------------------------------------------------------- argument types
+
+
+def _pair(text: str, option: str, form: str) -> tuple[str, str]:
+    left, sep, right = text.partition("=")
+    if not sep or not left.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {form}")
+    return left.strip(), right
+
+
+def _strategy_text(option: str):
+    """A type function that checks a strategy spec and keeps its text (for labels)."""
+
+    def convert(text: str) -> str:
+        try:
+            check.strategy_spec(text, option)
+        except check.ArgumentError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+        return text.strip()
+
+    return convert
+
+
+def _actor_strategy(text: str) -> tuple[str, str]:
+    actor, spec = _pair(text, "--strategy", "ACTOR=SPEC, e.g. Russia=boulware:e=0.1")
+    return actor, _strategy_text(f"--strategy {actor}")(spec)
+
+
+def _change(text: str) -> tuple[str, float]:
+    path, value = _pair(text, "--set", "PATH=VALUE, e.g. Russia.power=40")
     try:
-        value = int(float(text.replace("_", "")))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
-    return value
+        return path, check.finite_number(value, path)
+    except check.ArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _param(text: str) -> tuple[str, list[float]]:
+    path, values = _pair(text, "--param", "PATH=V1,V2,...")
+    items = [v for v in values.split(",") if v.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PATH=V1,V2,... with numbers")
+    try:
+        return path, [check.finite_number(v, path) for v in items]
+    except check.ArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# ----------------------------------------------------------------------------- small commands
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     for name in list_scenarios():
         sc = load_scenario(name)
-        print(f"{name:<24} {len(sc.actors):>3} actors  {len(sc.issues)} issues  {sc.title}")
+        line = (
+            f"{name:<22} {_plural(len(sc.actors), 'actor'):>10}  "
+            f"{_plural(len(sc.issues), 'issue'):>8}  {sc.title}"
+        )
+        print(_clip(line))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
-        sc = load_scenario(path)
-        print(
-            f"{path}: ok ({len(sc.actors)} actors, {len(sc.issues)} issues, "
-            f"{len(sc.coalitions)} coalitions, {len(sc.uncertainty)} uncertain numbers)"
+        sc = _load(path)
+        counts = ", ".join(
+            [
+                _plural(len(sc.actors), "actor"),
+                _plural(len(sc.issues), "issue"),
+                _plural(len(sc.coalitions), "coalition"),
+                _plural(len(sc.uncertainty), "uncertain number"),
+            ]
         )
+        print(f"{path}: ok ({counts})")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    print(show_table(load_scenario(args.scenario)))
+    print(show_table(_load(args.scenario)))
     return 0
 
 
@@ -206,201 +423,307 @@ def show_table(sc: Scenario) -> str:
             else:
                 row[issue] = "-"
         rows.append(row)
-    table = pd.DataFrame(rows).set_index("actor").to_string()
+    table = pd.DataFrame(rows).set_index("actor").to_string(line_width=WIDTH)
     head = [f"{sc.id}: {sc.title}", "cells: position/salience (pN = power on that issue)", ""]
     sq = "status quo: " + ", ".join(f"{i.id}={i.status_quo:g}" for i in sc.issue_specs)
-    return "\n".join([*head, table, "", sq])
+    return "\n".join([*head, table, "", _wrap(sq)])
 
 
-def _apply_changes(sc: Scenario, changes: Sequence[str]) -> Scenario:
-    for change in changes:
-        path, sep, text = change.partition("=")
-        if not sep:
-            raise InputError(f"--set {change!r}: expected PATH=VALUE")
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(f"--set {path}: {text!r} is not a number") from None
-        sc = sc.replace_value(path.strip(), value)
+# ----------------------------------------------------------------------------- checks
+
+
+def _load(name: str) -> Scenario:
+    """A scenario whose protocol is known (the file check :func:`negosim.validation.
+    check_protocol`)."""
+    try:
+        sc = load_scenario(name)
+    except ScenarioError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{name!r}: cannot read the scenario: {_one_line(exc)}") from None
+    check.check_protocol(sc.protocol, sc.origin or name)
     return sc
 
 
-def _strategies(sc: Scenario, specs: Sequence[str]) -> dict[str, object]:
-    from negosim.engine import parse_strategy
-
-    out: dict[str, object] = {}
-    for spec in specs:
-        actor, sep, strategy = spec.partition("=")
-        if not sep:
-            raise InputError(f"--strategy {spec!r}: expected ACTOR=NAME[:k=v,...]")
+def _apply_changes(sc: Scenario, changes: Sequence[tuple[str, float]]) -> Scenario:
+    for path, value in changes:
         try:
-            index = sc.actor_index(actor.strip())
-            if sc.roles[index] != "negotiator":
-                raise KeyError(f"actor {actor.strip()!r} is a {sc.roles[index]}, not a negotiator")
-            out[actor.strip()] = parse_strategy(strategy)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"--strategy {spec}: {exc.args[0] if exc.args else exc}") from None
-    return out
+            sc = sc.replace_value(path, value)
+        except KeyError as exc:
+            raise InputError(f"--set {path}: {exc.args[0]}") from None
+    return sc
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from negosim.engine import simulate
+def _strategies(sc: Scenario, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    from negosim.engine import resolve_strategies
 
-    sc, options = _setup(args)
-    strategies = options["strategies"]
-    store = args.out if args.out is not None and args.out.suffix != ".parquet" else None
-    if store is not None and (store / "manifest.json").exists() and not args.resume:
-        raise InputError(f"{store}: a store exists there; pass --resume to continue it")
-    if args.resume and store is None:
-        raise InputError("--resume needs --out DIR (a store folder)")
-    try:
-        res = simulate(
-            sc,
-            args.runs,
-            args.seed,
-            protocol=args.protocol,
-            strategies=strategies,
-            rounds=args.rounds,
-            chunk_size=args.chunk_size,
-            store=store,
-            workers=args.workers,
-            progress=not args.no_progress and args.runs > args.chunk_size,
-        )
-    except StoreError as exc:
-        raise InputError(str(exc)) from None
-    print(res.summary())
-    if store is not None:
-        print(f"\nchunks stored in {store} (read them with negosim.load_results)")
-    elif args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_suffix(".parquet.part")
-        res.to_frame().to_parquet(tmp, index=False)
-        tmp.replace(args.out)  # never leave a half-written file under the real name
-        print(f"\nruns written to {args.out}")
-    if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from negosim.plot import outcome_distributions
-
-        args.plot.parent.mkdir(parents=True, exist_ok=True)
-        fig = outcome_distributions(res)
-        fig.savefig(args.plot, dpi=120)
-        print(f"figure saved to {args.plot}")
-    return 0
+    given = dict(pairs)
+    for actor, spec in given.items():
+        try:
+            resolve_strategies(sc, {actor: spec})
+        except KeyError as exc:
+            raise InputError(f"--strategy {actor}={spec}: {exc.args[0]}") from None
+    return given
 
 
-def _setup(args: argparse.Namespace) -> tuple[Scenario, dict]:
-    """The scenario with its --set changes, and checked simulate options of a command."""
-    from negosim.protocols import get_protocol
+def _protocol_options(sc: Scenario | None, args: argparse.Namespace) -> dict[str, Any]:
+    protocol = args.protocol or (sc.protocol if sc is not None else "alternating")
+    if args.arithmetic is None:
+        return {}
+    if protocol != "exchange":
+        raise InputError(f"--arithmetic: only the exchange protocol takes it, not {protocol!r}")
+    return {"arithmetic": args.arithmetic}
 
-    sc = _apply_changes(load_scenario(args.scenario), args.changes)
-    try:
-        get_protocol(args.protocol or sc.protocol)
-    except KeyError as exc:
-        raise InputError(f"--protocol: {exc.args[0]}") from None
-    if args.plot is not None and args.plot.suffix != ".png":
-        raise InputError(f"{args.plot}: expected a .png file")
+
+def _setup(args: argparse.Namespace, gathered: bool = True) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario with its --set changes, and the checked simulate options of a command
+    (``gathered``: every Monte Carlo of the command is gathered in memory)."""
+    sc = _apply_changes(_load(args.scenario), args.changes)
+    if gathered:
+        _runs_fit(sc, args.runs)
     options = {
         "protocol": args.protocol,
         "strategies": _strategies(sc, args.strategy),
         "rounds": args.rounds,
         "progress": not args.no_progress,
+        **_protocol_options(sc, args),
     }
     return sc, options
 
 
-def _finish_what_if(args, sc: Scenario, table, figure, command: str) -> int:
-    import pandas as pd
+# ----------------------------------------------------------------------------- outputs
 
-    with pd.option_context("display.width", 120, "display.max_columns", 12):
-        print(table.to_string(float_format=lambda x: f"{x:.3f}"))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.out)
-        print(f"\ntable written to {args.out}")
-    path = args.plot or Path("out") / f"{sc.id}_{command}.png"
+
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A temporary name next to ``path``, renamed to it on success and removed on failure, so
+    a half-written file never carries the real name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_table(frame, path: Path) -> None:
+    """Write a table in the format of ``path``'s extension (.parquet, .csv or .json)."""
+    writers = {
+        ".parquet": lambda tmp: frame.to_parquet(tmp, index=False),
+        ".csv": lambda tmp: frame.to_csv(tmp, index=False),
+        ".json": lambda tmp: frame.to_json(tmp, orient="records", date_format="iso", indent=1),
+    }
+    if path.suffix.lower() not in writers:  # the --out check refuses these before any work
+        raise InputError(f"--out: unknown extension {path.suffix!r}")
+    with _atomic(path) as tmp:
+        writers[path.suffix.lower()](tmp)
+    print(f"table written to {path}")
+
+
+def save_figure(figure, path: Path) -> None:
+    """Save a figure in the format of ``path``'s extension (.png, .svg or .pdf)."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with _atomic(path) as tmp:
+            figure.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
+    finally:
+        plt.close(figure)
     print(f"figure saved to {path}")
-    return 0
 
 
-def _agg_backend() -> None:
+def _plotting() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
+    from negosim import plot
+
+    return plot
+
+
+def _print_table(frame, columns: Sequence[str] | None = None) -> None:
+    shown = frame if columns is None else frame[[c for c in columns if c in frame]]
+    print(shown.to_string(float_format=lambda x: f"{x:.3f}", line_width=WIDTH))
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from negosim.engine import simulate
+
+    sc, options = _setup(args, gathered=False)
+    collect = _check_run(args, sc)
+    res = simulate(
+        sc,
+        args.runs,
+        args.seed,
+        chunk_size=args.chunk_size,
+        store=args.store,
+        workers=args.workers,
+        collect=collect,
+        **{**options, "progress": options["progress"] and args.runs > args.chunk_size},
+    )
+    if res is None:
+        print(
+            f"{args.runs:,} runs stored in {args.store}; too many to gather for a summary here "
+            "(read them in parts with pyarrow or pandas)"
+        )
+        return 0
+    print(res.summary())
+    if args.store is not None:
+        print(f"\nchunks stored in {args.store} (read them with negosim.load_results)")
+    if args.out:
+        write_table(res.to_frame(), args.out)
+    if args.plot:
+        save_figure(_plotting().outcome_distributions(res), args.plot)
+    return 0
+
+
+def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:
+    """Check the store, output and memory options of ``run``; whether to gather the results."""
+    _check_store(args)
+    if args.plot is not None and args.runs == 0:
+        raise InputError("--plot: no runs to plot (--runs is 0)")
+    try:
+        _runs_fit(sc, args.runs, "--store DIR")
+        gather = True
+    except check.ArgumentError:
+        if args.store is None or args.out is not None or args.plot is not None:
+            raise
+        gather = False  # the store keeps them; nothing here needs them all at once
+    check.chunks(args.runs, args.chunk_size, "--chunk-size")
+    check.chunk_fits(sc, args.runs, args.chunk_size, "--chunk-size")
+    return gather
+
+
+def _runs_fit(sc: Scenario, runs: int, hint: str = "") -> None:
+    check.fits_in_memory(runs, check.result_bytes_per_run(sc), "--runs", hint)
+
+
+def _check_store(args: argparse.Namespace) -> None:
+    if args.store is None:
+        if args.resume:
+            raise InputError("--resume: needs --store DIR (the store to continue)")
+        return
+    manifest = args.store / getattr(_store, "MANIFEST", "manifest.json")
+    if manifest.exists() and not args.resume:
+        raise InputError(
+            f"--store: {args.store} holds a store already; pass --resume to continue it "
+            "or choose a new folder"
+        )
+    if not manifest.exists():
+        if args.resume:
+            raise InputError(f"--resume: {args.store} holds no store to continue")
+        if args.store.is_dir() and any(args.store.iterdir()):
+            raise InputError(f"--store: {args.store} holds other files; choose a new folder")
+
+
+# ----------------------------------------------------------------------------- what-ifs
+
+
+def _finish(args: argparse.Namespace, table, shown: Sequence[str] | None, make_figure) -> int:
+    _print_table(table, None if getattr(args, "verbose", False) else shown)
+    if args.out:
+        write_table(table.reset_index() if table.index.name else table, args.out)
+    if args.plot:
+        save_figure(make_figure(), args.plot)
+    return 0
+
+
+def _summary_columns(sc: Scenario, first: Sequence[str] = ()) -> list[str]:
+    return [*first, "agreement", "agreement_low", "agreement_high", "mean_rounds"] + [
+        f"outcome.{i}" for i in sc.issues
+    ]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from negosim import plot
     from negosim.whatif import sweep
 
     sc, options = _setup(args)
-    grid = {}
-    for spec in args.param:
-        target, sep, values = spec.partition("=")
+    grid: dict[str, list[float]] = {}
+    for target, values in args.param:
         try:
-            sc.parse_target(target.strip())
-            grid[target.strip()] = [float(v) for v in values.split(",") if v.strip()]
+            sc.parse_target(target)
         except KeyError as exc:
             raise InputError(f"--param {target}: {exc.args[0]}") from None
-        except ValueError:
-            raise InputError(f"--param {spec!r}: expected PATH=V1,V2,... with numbers") from None
-        if not sep or not grid[target.strip()]:
-            raise InputError(f"--param {spec!r}: expected PATH=V1,V2,...")
+        grid[target] = values
     table = sweep(sc, grid, args.runs, args.seed, **options)
-    _agg_backend()
-    return _finish_what_if(args, sc, table, plot.sweep_agreement(table, next(iter(grid))), "sweep")
+    first = next(iter(grid))
+    return _finish(
+        args,
+        table,
+        _summary_columns(sc, list(grid)),
+        lambda: _plotting().sweep_agreement(table, first),
+    )
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from negosim import plot
     from negosim.whatif import sensitivity
 
     sc, options = _setup(args)
+    if not sc.effective_uncertainty:
+        raise InputError(f"{sc.origin}: no uncertain numbers to analyse ([[uncertainty]] or 'E')")
+    _check_swings(sc, args.seed)
     table = sensitivity(sc, args.runs, args.seed, top=args.top, **options)
-    _agg_backend()
-    return _finish_what_if(args, sc, table, plot.tornado(table), "sensitivity")
+    shown = ["low", "high", "agreement_at_low", "agreement_at_high", "swing"]
+    return _finish(args, table, shown, lambda: _plotting().tornado(table))
+
+
+def _check_swings(sc: Scenario, seed: int) -> None:
+    """Fix every explicit uncertain input once at a sampled value, as the swings will, so a
+    scenario that cannot be fixed fails before the first Monte Carlo."""
+    from negosim.whatif import _sampled_inputs
+
+    values = _sampled_inputs(sc, 1, seed)
+    for u in sc.uncertainty:
+        sc.fix(u.target, float(values[u.target].iloc[0]))
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from negosim.whatif import timeline
+
+    sc, options = _setup(args)
+    if sc.date is None and not sc.updates:
+        raise InputError(f"{sc.origin}: no date and no [[updates]] to make a timeline of")
+    table = timeline(sc, args.runs, args.seed, **options)
+    dated = table.assign(date=table["date"].dt.strftime("%Y-%m-%d")).set_index("date")
+    _print_table(dated.drop(columns="note"), None if args.verbose else _summary_columns(sc))
+    print("\nnotes:")
+    for when, note in zip(dated.index, dated["note"], strict=True):
+        line = f"  {when}  {note}"
+        print(_wrap(line) if args.verbose else _clip(line))
+    if args.out:
+        write_table(table, args.out)
+    if args.plot:
+        save_figure(_plotting().timeline(table, sc), args.plot)
+    return 0
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:
     from negosim.tournament import generate, tournament
 
-    scenarios = [load_scenario(s) for s in args.scenario] or [
-        generate(2, 3, seed=args.seed + k) for k in range(max(args.generate, 1))
+    scenarios = [_load(s) for s in args.scenario] or [
+        generate(2, 3, seed=args.seed + k) for k in range(args.generate)
     ]
-    if args.plot is not None and args.plot.suffix != ".png":
-        raise InputError(f"{args.plot}: expected a .png file")
-    try:
-        result = tournament(
-            args.strategies,
-            scenarios,
-            args.runs,
-            args.seed,
-            protocol=args.protocol,
-            progress=not args.no_progress,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(str(exc.args[0]) if exc.args else str(exc)) from None
-    _agg_backend()
-    args.plot = args.plot or Path("out") / "tournament.png"
-    sc = scenarios[0]
+    options = _protocol_options(None, args)
+    for sc in scenarios:
+        if not any(role == "negotiator" for role in sc.roles):
+            raise InputError(f"--scenario {sc.origin}: no negotiator to seat a strategy")
+        _runs_fit(sc, args.runs)
+    result = tournament(
+        args.strategies,
+        scenarios,
+        args.runs,
+        args.seed,
+        protocol=args.protocol,
+        progress=not args.no_progress,
+        **options,
+    )
     board = result.leaderboard
-    return _finish_what_if(args, sc, board, result.plot_leaderboard(), "tournament")
-
-
-def cmd_timeline(args: argparse.Namespace) -> int:
-    from negosim import plot
-    from negosim.whatif import timeline
-
-    sc, options = _setup(args)
-    try:
-        table = timeline(sc, args.runs, args.seed, **options)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    _agg_backend()
-    return _finish_what_if(args, sc, table.set_index("date"), plot.timeline(table, sc), "timeline")
+    shown = ["strategy", "plays", "utility", "utility_low", "utility_high", "agreed", "rounds"]
+    return _finish(args, board, shown, result.plot_leaderboard)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def iter_chunks(
     plan = _prepare(
         scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
     )
-    for start in range(0, runs, chunk_size):
+    for start in range(0, plan.runs, plan.chunk_size):
         yield start, compute_chunk(*plan.chunk(start))
 
 
@@ -151,20 +151,52 @@ class _Plan:
         )
 
 
-def _prepare(scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options):
-    """Check a call's arguments; resolve the protocol, deadline and strategies."""
-    if runs < 0:
-        raise ValueError(f"runs must be >= 0, got {runs}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    protocol = protocol or scenario.protocol
-    get_protocol(protocol)
-    rounds = int(rounds or scenario.rounds)
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
-    chosen, from_scenario = strategies_and_defaults(scenario, strategies)
-    if order is not None:
-        options["order"] = tuple(scenario.actor_index(a) for a in order)
+def _prepare(
+    scenario,
+    runs,
+    seed,
+    chunk_size,
+    protocol,
+    strategies,
+    rounds,
+    trace,
+    order,
+    options,
+    *,
+    workers=None,
+    collect=False,
+    store=None,
+):
+    """Check a call's arguments before any work (one line naming the argument, see
+    :mod:`negosim.validation`); resolve the protocol, deadline and strategies.
+
+    ``collect``: the results will be gathered in memory, so ``runs`` must fit; ``store``: a
+    folder that must be writable.
+    """
+    from negosim import validation as check
+
+    runs = check.runs(runs)
+    seed = check.seed(seed)
+    chunk_size = check.chunk_size(chunk_size)
+    check.workers(workers)
+    if store is not None:
+        check.store_folder(store)
+    trace = check.whole_number(trace, "trace", 0)
+    protocol = check.protocol(scenario.protocol if protocol is None else protocol)
+    rounds = check.rounds(rounds) or scenario.rounds
+    if collect:
+        check.fits_in_memory(runs, check.result_bytes_per_run(scenario))
+    check.chunks(runs, chunk_size)
+    check.chunk_fits(scenario, runs, chunk_size)
+    try:
+        chosen, from_scenario = strategies_and_defaults(scenario, check.strategies(strategies))
+    except KeyError as exc:
+        raise check.UnknownNameError("strategies", str(exc.args[0])) from None
+    try:
+        if order is not None:
+            options["order"] = tuple(scenario.actor_index(a) for a in order)
+    except KeyError as exc:
+        raise check.UnknownNameError("order", str(exc.args[0])) from None
     return _Plan(
         scenario, runs, seed, chunk_size, protocol, chosen, from_scenario, rounds, trace, options
     )
@@ -316,9 +348,22 @@ def simulate(
     if not collect and store is None:
         raise ValueError("collect=False needs a store to write the results to")
     plan = _prepare(
-        scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
+        scenario,
+        runs,
+        seed,
+        chunk_size,
+        protocol,
+        strategies,
+        rounds,
+        trace,
+        order,
+        options,
+        workers=workers,
+        collect=collect,
+        store=store,
     )
     protocol, rounds = plan.protocol, plan.rounds
+    runs, seed, chunk_size = plan.runs, plan.seed, plan.chunk_size
     starts = list(range(0, runs, chunk_size))
     opened: AbstractContextManager[ResultStore | None] = nullcontext()
     if store is not None:  # locked for the whole call: a second writer is refused at once

@@ -241,8 +241,8 @@ class Summary:
         )
 
     def __str__(self) -> str:
-        if self.runs == 0:
-            return "runs: 0 (nothing to summarise)"
+        if not self.runs:
+            return "runs: 0   no runs, so no agreement rate, outcomes or utilities to report"
         a = self.agreement.iloc[0]
         unit_note = "" if self.units == self.runs else f" over {self.units} independent world(s)"
         lines = [

@@ -157,7 +157,7 @@ def test_unknown_strategy_actor_or_protocol_in_python_api(package):
         (["--protocol", "bargain"], "unknown protocol 'bargain'"),
         (["--strategy", "Russia=boulwar"], "unknown strategy 'boulwar'"),
         (["--strategy", "Rusia=boulware"], "unknown actor 'Rusia'"),
-        (["--strategy", "Russia=boulware:e=x"], "'e': 'x' is not a number"),
+        (["--strategy", "Russia=boulware:e=x"], "parameter e: must be a finite number, got 'x'"),
         (["--set", "Russia.salience.kosovo=3"], "unknown issue 'kosovo'"),
         (["--set", "Russia.salience.cfe=300"], "actors[1].salience.cfe: must be in [0, 100]"),
         (["--set", "Rusia.power=3"], "unknown actor 'Rusia'"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from functools import partial
 
@@ -18,6 +17,7 @@ from negosim.protocols.mediated import (
     run_mediated,
 )
 from negosim.protocols.table import RoundRecord, RoundRules, Table, play
+from negosim.validation import suggest
 
 PROTOCOLS: dict[str, Callable[..., None]] = {
     "alternating": run_alternating,
@@ -33,8 +33,7 @@ PROTOCOLS: dict[str, Callable[..., None]] = {
 def get_protocol(name: str) -> Callable[..., None]:
     """The protocol function registered under ``name``."""
     if name not in PROTOCOLS:
-        close = difflib.get_close_matches(str(name), list(PROTOCOLS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = suggest(name, PROTOCOLS)
         raise KeyError(f"unknown protocol {name!r}{hint}; known: {', '.join(PROTOCOLS)}")
     return PROTOCOLS[name]
 

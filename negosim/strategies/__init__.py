@@ -7,7 +7,6 @@ Third-party packages add strategies through the entry-point group ``negosim.stra
 
 from __future__ import annotations
 
-import difflib
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -23,6 +22,7 @@ from negosim.strategies.time_dependent import (
 )
 from negosim.strategies.tit_for_tat import AbsoluteTitForTat, TitForTat
 from negosim.strategies.trade_off import TradeOff
+from negosim.validation import suggest
 
 _REGISTRY: dict[str, type[Strategy]] = {}
 
@@ -68,8 +68,7 @@ def get_strategy_class(name: str) -> type[Strategy]:
     if key not in _REGISTRY:
         _load_entry_points()
     if key not in _REGISTRY:
-        close = difflib.get_close_matches(key, list(_REGISTRY), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = suggest(key, _REGISTRY)
         raise KeyError(f"unknown strategy {name!r}{hint}; known: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[key]
 

@@ -1,0 +1,371 @@
+"""One set of argument checks for the command line and the Python API.
+
+Every check takes the argument's ``name`` as the caller spells it (``--runs`` on the command
+line, ``runs`` in Python) and raises :class:`ArgumentError` (a ``ValueError``) with one line:
+the name, the problem and the allowed range, e.g. ``runs: must be a whole number >= 0, got
+10.5``. The command line wraps the same functions as argparse ``type=`` functions
+(:func:`cli_type`), so both front ends accept and refuse exactly the same values. Scenario
+files follow the same rules in :mod:`negosim.scenario` (message ``SOURCE: FIELD: problem``);
+:func:`check_protocol` is the check a file's protocol name shares with the arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import numbers
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAX_ROUNDS = 1_000_000  # the scenario file's upper bound for ``rounds``
+MAX_CHUNKS = 1_000_000  # beyond this the chunk bookkeeping itself would not fit
+TABLE_FORMATS = (".parquet", ".csv", ".json")
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+MEMORY_SHARE = 0.5  # gathered results may use at most this share of the machine's memory
+MAX_DIGITS = 40  # whole numbers beyond 10**40 are refused before they are built (seeds fit)
+
+
+class ArgumentError(ValueError):
+    """A bad argument of a command or a function; the message names the argument."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name, self.problem = name, problem
+        super().__init__(f"{name}: {problem}")
+
+    def __str__(self) -> str:  # KeyError subclasses would otherwise quote the message
+        return str(self.args[0])
+
+
+class UnknownNameError(ArgumentError, KeyError):
+    """An argument names something that does not exist (a protocol, strategy or actor).
+
+    It is both a ``ValueError`` (a bad argument) and a ``KeyError`` (a failed lookup), so
+    callers written for either keep working.
+    """
+
+
+def suggest(word: object, choices: Iterable[object]) -> str:
+    """A hint `` (did you mean 'x'?)`` naming the choice closest to ``word``, or ``""``.
+
+    Examples
+    --------
+    >>> suggest("alternatng", ["alternating", "mediated"])
+    " (did you mean 'alternating'?)"
+    >>> suggest("zzz", ["alternating"])
+    ''
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def whole_number(value: Any, name: str, low: int = 0, high: float = math.inf) -> int:
+    """``value`` as an int in ``[low, high]``; whole floats (``1e5``) and digit strings
+    (``"10_000"``, ``"1e5"``) are accepted, fractions, booleans and non-numbers are not."""
+    bounds = f">= {low}" if high == math.inf else f"in [{low}, {int(high)}]"
+    problem = f"must be a whole number {bounds}, got {_shown(value)}"
+    number = _exact(value)
+    if number is None or number != number.to_integral_value():
+        raise ArgumentError(name, problem)
+    if number.adjusted() >= MAX_DIGITS or not low <= number <= high:
+        raise ArgumentError(name, problem)
+    return int(number)
+
+
+def _exact(value: Any) -> Decimal | None:
+    """The exact value of an integer, a finite float or a number written as text."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.strip().replace("_", ""))
+        except InvalidOperation:
+            return None
+    elif isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    elif isinstance(value, numbers.Real):
+        number = Decimal(float(value))
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def finite_number(value: Any, name: str) -> float:
+    """``value`` as a finite float (``nan`` and ``inf`` are refused, as in scenario files)."""
+    number = _exact(value)
+    if number is None:
+        raise ArgumentError(name, f"must be a finite number, got {_shown(value)}")
+    return float(number)
+
+
+def runs(value: Any, name: str = "runs") -> int:
+    """A number of Monte Carlo runs (>= 0)."""
+    return whole_number(value, name, 0)
+
+
+def seed(value: Any, name: str = "seed") -> int | None:
+    """A seed: a whole number >= 0, or ``None`` for fresh entropy."""
+    return None if value is None else whole_number(value, name, 0)
+
+
+def chunk_size(value: Any, name: str = "chunk_size") -> int:
+    """Runs computed at once (>= 1)."""
+    return whole_number(value, name, 1)
+
+
+def rounds(value: Any, name: str = "rounds") -> int | None:
+    """A deadline in rounds, ``[1, 1_000_000]``; ``None`` means the scenario's (0 is refused,
+    it does not mean "the scenario's")."""
+    return None if value is None else whole_number(value, name, 1, MAX_ROUNDS)
+
+
+def workers(value: Any, name: str = "workers") -> int | None:
+    """Dask worker processes (>= 1), or ``None`` to compute in this process."""
+    return None if value is None else whole_number(value, name, 1)
+
+
+def chunks(runs: int, chunk_size: int, name: str = "chunk_size") -> None:
+    """Refuse a chunking whose bookkeeping alone would not fit (more than a million chunks)."""
+    if -(-runs // chunk_size) > MAX_CHUNKS:
+        raise ArgumentError(
+            name,
+            f"{runs:,} runs in chunks of {chunk_size:,} make more than {MAX_CHUNKS:,} chunks; "
+            f"use a chunk size of at least {-(-runs // MAX_CHUNKS):,}",
+        )
+
+
+# ----------------------------------------------------------------------------- memory
+
+
+def bytes_per_run(arrays: Mapping[str, np.ndarray]) -> int:
+    """Bytes one run takes in gathered result arrays, from their dtypes and trailing shapes
+    (e.g. the empty arrays of ``SimulationResult.from_chunks(scenario, [])``)."""
+    total = 0
+    for array in arrays.values():
+        if isinstance(array, np.ndarray) and array.ndim >= 1:
+            total += array.dtype.itemsize * math.prod(array.shape[1:])
+    return total
+
+
+def memory_budget() -> int | None:
+    """Bytes that gathered results may take: a share of the machine's physical memory
+    (``None`` where the platform does not tell)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+    return int(total * MEMORY_SHARE) if total > 0 else None
+
+
+def fits_in_memory(
+    runs: int,
+    per_run: int,
+    name: str = "runs",
+    hint: str = "pass store= and collect=False",
+    *,
+    factor: int = 2,
+    purpose: str = "to gather",
+) -> None:
+    """Refuse ``runs`` that would need more than :func:`memory_budget`, with a ``hint``.
+
+    ``factor`` copies of ``per_run`` bytes are needed per run (2 when gathering: the chunks
+    and their concatenation).
+    """
+    budget = memory_budget()
+    need = factor * runs * per_run
+    if budget is not None and need > budget:
+        raise ArgumentError(
+            name,
+            f"{runs:,} runs would need about {_size(need)} of memory {purpose} ({per_run} "
+            f"bytes per run, {factor} times; {_size(budget)} allowed here); use fewer runs"
+            + (f" or {hint}" if hint else ""),
+        )
+
+
+def result_bytes_per_run(scenario) -> int:
+    """Bytes per run of a scenario's gathered result arrays."""
+    from negosim.results import SimulationResult
+
+    return bytes_per_run(SimulationResult.from_chunks(scenario, []).__dict__)
+
+
+def chunk_fits(scenario, runs: int, chunk_size: int, name: str = "chunk_size") -> None:
+    """Refuse a chunk whose sampled inputs and results would not fit in memory (protocols
+    hold a few temporaries of the same size, hence the factor 4)."""
+    from negosim.sampling import sample
+
+    per_run = bytes_per_run(vars(sample(scenario, 1, 0))) + result_bytes_per_run(scenario)
+    fits_in_memory(
+        min(runs, chunk_size),
+        per_run,
+        name,
+        "a smaller chunk size",
+        factor=4,
+        purpose="to compute one chunk",
+    )
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} TB"  # pragma: no cover - the loop returns
+
+
+# ----------------------------------------------------------------------------- names
+
+
+def protocol(value: Any, name: str = "protocol") -> str:
+    """A registered protocol name (``negosim.protocols.PROTOCOLS``)."""
+    from negosim.protocols import PROTOCOLS
+
+    if not isinstance(value, str) or value not in PROTOCOLS:
+        raise UnknownNameError(name, _unknown("protocol", value, PROTOCOLS))
+    return value
+
+
+def _unknown(kind: str, value: Any, known: Iterable[str]) -> str:
+    known = list(known)
+    return f"unknown {kind} {value!r}{suggest(value, known)}; known: {', '.join(known)}"
+
+
+def check_protocol(name: str, source: str, path: str = "scenario.protocol") -> str:
+    """The check of a scenario file's protocol: ``ScenarioError`` ``SOURCE: PATH: unknown
+    protocol ...`` for a name that is not registered."""
+    from negosim.scenario import ScenarioError
+
+    try:
+        return protocol(name, path)
+    except ArgumentError as exc:
+        raise ScenarioError(exc.problem, source=source, path=path) from None
+
+
+def strategy_spec(spec: str, name: str = "strategy"):
+    """A strategy from a spec ``NAME`` or ``NAME:k=v,k=v``; every value a finite number."""
+    from negosim.strategies import make_strategy
+
+    label, _, rest = str(spec).partition(":")
+    params: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ArgumentError(name, f"strategy parameter {item!r} is not of the form k=v")
+        try:
+            params[key.strip()] = finite_number(text, key.strip())
+        except ArgumentError as exc:
+            raise ArgumentError(name, f"parameter {exc}") from None
+    try:
+        return make_strategy(label.strip(), **params)
+    except KeyError as exc:
+        raise UnknownNameError(name, str(exc.args[0])) from None
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(name, str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+def strategy_object(strategy: Any, name: str = "strategy") -> Any:
+    """A strategy object whose numeric parameters are all finite."""
+    for key, value in vars(strategy).items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | np.ndarray):
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ArgumentError(name, f"parameter {key}: must be a finite number, got {value}")
+    return strategy
+
+
+def strategies(given: Mapping[str, Any] | None, name: str = "strategies") -> dict[str, Any]:
+    """Strategy objects or specs per actor id, each checked (actors are checked by the
+    scenario)."""
+    from negosim.strategies import Strategy
+
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise ArgumentError(name, f"must map actor ids to strategies, got {type(given).__name__}")
+    out = {}
+    for actor, spec in given.items():
+        where = f"{name}[{actor!r}]"
+        if isinstance(spec, Strategy):
+            out[actor] = strategy_object(spec, where)
+        elif isinstance(spec, str):
+            out[actor] = strategy_spec(spec, where)
+        else:
+            raise ArgumentError(where, "must be a Strategy or a spec like 'boulware:e=0.2'")
+    return out
+
+
+# ----------------------------------------------------------------------------- paths
+
+
+def output_path(value: Any, name: str, formats: Sequence[str]) -> Path:
+    """A file to write: a known extension, not a folder, in a folder that exists or can be
+    made and can be written to (checked before any work starts)."""
+    path = _path(value, name)
+    if path.suffix.lower() not in formats:
+        raise ArgumentError(
+            name, f"{str(path)!r}: unknown extension {path.suffix!r}; use {', '.join(formats)}"
+        )
+    if path.is_dir():
+        raise ArgumentError(name, f"{str(path)!r} is a folder, not a file")
+    writable_folder(path.parent, name)
+    return path
+
+
+def _path(value: Any, name: str) -> Path:
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str) or not text.strip():
+        raise ArgumentError(name, f"must name a file or folder, got {text!r}")
+    if "\0" in text:
+        raise ArgumentError(name, f"{text!r} contains a NUL character")
+    return Path(text)
+
+
+def writable_folder(folder: Path, name: str) -> None:
+    """Refuse a folder that cannot be made or written to (its nearest existing ancestor must
+    be a folder we may write in)."""
+    here = Path(os.path.abspath(folder))
+    while not here.exists():
+        here = here.parent
+    if not here.is_dir():
+        raise ArgumentError(name, f"{str(here)!r} is not a folder, so nothing can be written in it")
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise ArgumentError(name, f"cannot write in folder {str(here)!r}")
+
+
+def store_folder(value: Any, name: str = "store") -> Path:
+    """A result store folder: missing (it is made) or a folder we may write in."""
+    path = _path(value, name)
+    if path.exists() and not path.is_dir():
+        raise ArgumentError(name, f"{str(path)!r} is a file, not a store folder")
+    writable_folder(path, name)
+    return path
+
+
+# ----------------------------------------------------------------------------- argparse
+
+
+def cli_type(check: Callable[..., Any], option: str, *extra: Any) -> Callable[[str], Any]:
+    """An argparse ``type=`` function running ``check(text, option, *extra)``; argparse
+    reports the message (which already names the option) as a usage error."""
+
+    def convert(text: str) -> Any:
+        try:
+            return check(text, option, *extra)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
