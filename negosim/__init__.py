@@ -17,8 +17,20 @@ from negosim.results import SimulationResult, Summary
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 from negosim.store import StoreError, load_results
-from negosim.tournament import TournamentResult, generate, tournament
+from negosim.tournaments import TournamentResult, generate, tournament
 from negosim.whatif import sensitivity, sweep, timeline
+
+_LAZY = ("abm", "plot", "tournaments")
+"""Submodules loaded on first use (Mesa and matplotlib are slow to import)."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"negosim.{name}")
+    raise AttributeError(f"module 'negosim' has no attribute {name!r}")
+
 
 try:  # one source: the version in pyproject.toml, as installed
     __version__ = metadata.version("negosim")

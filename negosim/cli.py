@@ -285,7 +285,7 @@ def _verbose_option(p: argparse.ArgumentParser, text: str = "print every column"
 
 
 def _tournament_options(p: argparse.ArgumentParser) -> None:
-    from negosim.tournament import DEFAULT_FIELD
+    from negosim.tournaments import DEFAULT_FIELD
 
     p.add_argument(
         "--strategies",
@@ -702,7 +702,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:
-    from negosim.tournament import generate, tournament
+    from negosim.tournaments import generate, tournament
 
     scenarios = [_load(s) for s in args.scenario] or [
         generate(2, 3, seed=args.seed + k) for k in range(args.generate)

@@ -208,7 +208,7 @@ def leaderboard(board, *, metric: str = "utility", ax=None):
     Parameters
     ----------
     board
-        The leaderboard of a tournament (:attr:`negosim.tournament.TournamentResult.leaderboard`):
+        The leaderboard of a tournament (:attr:`negosim.tournaments.TournamentResult.leaderboard`):
         a ``strategy`` column, ``metric`` with ``{metric}_low`` / ``{metric}_high`` and,
         if present, ``worlds`` (the independent units behind the intervals).
     metric
@@ -281,7 +281,7 @@ def pairwise_heatmap(table, *, metric: str = "utility", ax=None):
     Parameters
     ----------
     table
-        The pairwise table (:meth:`negosim.tournament.TournamentResult.pairwise`).
+        The pairwise table (:meth:`negosim.tournaments.TournamentResult.pairwise`).
     metric
         The metric's name, for the labels (agreement is written as a percentage).
     ax

@@ -8,7 +8,6 @@ The file format is documented in ``docs/scenario-format.md``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from negosim.validation import check_protocol, suggest
 
 ROLES = ("negotiator", "ratifier", "mediator")
 RULES = ("unanimity", "majority", "qualified")
@@ -404,8 +405,8 @@ class Scenario:
                 conf["power"] = "A"
             else:
                 table = conf.get(t.field, "")
-                if isinstance(table, str):
-                    table = dict.fromkeys(actor[t.field], table)
+                if isinstance(table, str):  # one code for every issue, or none given
+                    table = dict.fromkeys(actor[t.field], table) if table else {}
                 table[self.issues[t.issue]] = "A"
                 conf[t.field] = table
             actor["confidence"] = conf
@@ -563,12 +564,7 @@ def _index_of(key: str, keys: Sequence[str], kind: str) -> int:
     try:
         return list(keys).index(key)
     except ValueError:
-        raise KeyError(f"unknown {kind} {key!r}{_did_you_mean(key, keys)}") from None
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+        raise KeyError(f"unknown {kind} {key!r}{suggest(key, keys)}") from None
 
 
 def _parse_target(sc: Scenario, target: str) -> Target:
@@ -606,7 +602,7 @@ def _parse_target(sc: Scenario, target: str) -> Target:
             raise KeyError(f"actor {parts[0]!r} has no strategy parameter {parts[2]!r}")
         return Target(actor, "strategy", param=parts[2])
     fields = ("position", "salience", "power", "reservation", "strategy")
-    raise KeyError(f"unknown target field {name!r}{_did_you_mean(name, fields)} in {target!r}")
+    raise KeyError(f"unknown target field {name!r}{suggest(name, fields)} in {target!r}")
 
 
 def _estimate_defaults(sc: Scenario) -> list[Uncertainty]:
@@ -687,7 +683,7 @@ class _Parser:
         allowed = (*required, *optional)
         for key in data:
             if key not in allowed:
-                raise self.fail(_join(path, key), f"unknown field{_did_you_mean(key, allowed)}")
+                raise self.fail(_join(path, key), f"unknown field{suggest(key, allowed)}")
         for key in required:
             if key not in data:
                 raise self.fail(_join(path, key), "missing required field")
@@ -731,7 +727,7 @@ class _Parser:
     def reference(self, value: Any, path: str, known: Sequence[str], kind: str) -> str:
         ref = self.text(value, path)
         if ref not in known:
-            raise self.fail(path, f"unknown {kind} {ref!r}{_did_you_mean(ref, known)}")
+            raise self.fail(path, f"unknown {kind} {ref!r}{suggest(ref, known)}")
         return ref
 
     def array(self, value: Any, path: str) -> list[Any]:
@@ -772,7 +768,9 @@ class _Parser:
             issue_specs=tuple(issues),
             actor_specs=tuple(actors),
             coalitions=tuple(coalitions),
-            protocol=self.text(head.get("protocol", "alternating"), "scenario.protocol"),
+            protocol=check_protocol(
+                self.text(head.get("protocol", "alternating"), "scenario.protocol"), self.source
+            ),
             rounds=int(self.number(head.get("rounds", 100), "scenario.rounds", 2, 1e6)),
             loss=self.choice(head.get("loss", "linear"), "scenario.loss", LOSSES),
             estimate_spread=self.number(
@@ -894,7 +892,7 @@ class _Parser:
         if word not in options:
             raise self.fail(
                 path,
-                f"must be one of {', '.join(options)}, got {word!r}{_did_you_mean(word, options)}",
+                f"must be one of {', '.join(options)}, got {word!r}{suggest(word, options)}",
             )
         return word
 
@@ -1421,7 +1419,7 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
         bundled = bundled_dir() / f"{path_or_name}.toml"
         if path.suffix or not bundled.exists():
             names = list_scenarios()
-            hint = _did_you_mean(str(path_or_name), names)
+            hint = suggest(str(path_or_name), names)
             raise ScenarioError(
                 f"no such file or bundled scenario{hint}; bundled: {', '.join(names)}",
                 source=str(path_or_name),

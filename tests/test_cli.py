@@ -412,12 +412,6 @@ def test_scenarios_count_one_issue_in_the_singular(capsys):
     assert "1 issue " in out and "1 issues" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Scenario.fix gives confidence '' to the other issues of an actor without a "
-    "confidence table (scenario.py), so no input of minimal.toml can be fixed",
-)
 def test_sensitivity_of_a_scenario_without_confidence_codes(capsys):
     code = cli(["sensitivity", MINIMAL, "--runs", "4", "--top", "1", "--no-progress"])
     err = capsys.readouterr().err

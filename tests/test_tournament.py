@@ -11,7 +11,7 @@ from scipy import stats
 import negosim as ns
 from negosim import plot
 from negosim.cli import main as cli
-from negosim.tournament import DEFAULT_FIELD
+from negosim.tournaments import DEFAULT_FIELD
 
 from helpers import time_dependent_closed_form
 
@@ -120,7 +120,7 @@ def test_cluster_interval_by_hand():
     """Totals (2, 3, 10) over sizes (2, 1, 4): mean 15/7, residuals T - mean * N =
     (-16/7, 6/7, 10/7) with squares summing to 392/49 = 8, so se = sqrt(3/2 * 8) / 7; with 2
     degrees of freedom t(p) = (2p - 1) / sqrt(2p(1 - p)). An empty cluster changes nothing."""
-    from negosim.tournament import cluster_interval
+    from negosim.tournaments import cluster_interval
 
     t2 = 0.95 / np.sqrt(2 * 0.975 * 0.025)
     half = t2 * np.sqrt(12) / 7
@@ -140,7 +140,7 @@ def test_cluster_interval_is_scipys_t_interval_and_ignores_copies(means, size, c
     """Equal clusters: the interval is scipy's one-sample t interval of the cluster means;
     repeating every observation ``copies`` times (totals and sizes scaled alike) changes
     nothing."""
-    from negosim.tournament import cluster_interval
+    from negosim.tournaments import cluster_interval
 
     means = np.array(means)
     counts = np.full(means.size, size)
