@@ -1,0 +1,170 @@
+"""Figures of the teaching page (matplotlib, object API only: the server draws from threads)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from negosim import solutions
+from negosim.app import state
+from negosim.plot import PALETTE
+
+
+def _figure(width: float, height: float) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), dpi=90)
+    return fig, fig.subplots()
+
+
+def offer_figure(model) -> Figure:
+    """The package on the table per issue against each negotiator's ideal point, the
+    ratifiers' ideal points (grey ticks) and the status quo."""
+    sc = model.scenario
+    n = len(sc.issues)
+    fig = Figure(figsize=(6.4, 0.9 + 0.85 * n), dpi=90)
+    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    talkers = [d for d in model.diplomats if d.role == "negotiator"]
+    for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes, strict=True)):
+        others = [d.position[i] for d in model.diplomats if d.role == "ratifier" and d.salience[i]]
+        ax.plot(others, np.zeros(len(others)), "|", color="0.7", markersize=9, label="ratifiers")
+        for k, d in enumerate(talkers):
+            ax.plot(d.position[i], 0, "o", color=PALETTE[k], markersize=9, label=d.actor)
+        ax.plot(issue.status_quo, 0, "s", color="black", markersize=7, label="status quo")
+        if model.offer is not None:
+            ax.plot(model.offer[i], 0, "D", color=PALETTE[3], markersize=10, label="offer")
+        ax.set_xlim(issue.low, issue.high)
+        ax.set_yticks([])
+        ax.set_ylabel(state.issue_letters(sc)[i], rotation=0, labelpad=12, fontsize=10)
+        ax.set_title(issue.label, fontsize=8, loc="left")
+        ax.tick_params(labelsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.16, hspace=1.1)
+    return fig
+
+
+def utility_figure(model) -> Figure:
+    """Each negotiator's utility of the offer (solid) against its target (dashed) by round,
+    with its reservation (dotted)."""
+    fig, ax = _figure(6.4, 3.0)
+    history = state.agent_history(model)
+    for k, d in enumerate(d for d in model.diplomats if d.role == "negotiator"):
+        rows = history[history["actor"] == d.actor]
+        ax.plot(rows["round"], rows["utility"], color=PALETTE[k], label=f"{d.actor} utility")
+        ax.plot(rows["round"], rows["target"], "--", color=PALETTE[k], label=f"{d.actor} target")
+        ax.axhline(d.reservation, color=PALETTE[k], linestyle=":", linewidth=1)
+    ax.set_xlim(0, model.rounds)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("round", fontsize=8)
+    ax.set_ylabel("utility", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False, ncol=2, loc="lower left")
+    ax.set_title("utility of the offer vs target (dotted: reservation)", fontsize=8, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def pareto_figure(model, pareto: dict) -> Figure:
+    """The two main negotiators' bargaining set: packages the coalitions ratify (shaded), the
+    Pareto frontier, status quo, reservations, Nash and Kalai-Smorodinsky points, and the
+    offers made so far ending at the current one."""
+    fig, ax = _figure(6.0, 5.0)
+    a, b = pareto["actors"]
+    ok = pareto["ratified"]
+    u = pareto["grid_utility"]
+    ax.scatter(u[~ok, 0], u[~ok, 1], s=3, color="0.88", label="packages", rasterized=True)
+    ax.scatter(
+        u[ok, 0], u[ok, 1], s=4, color=PALETTE[2], alpha=0.5, label="ratified by all coalitions"
+    )
+    frontier = pareto["frontier"]
+    ax.plot(
+        frontier[f"utility.{a}"],
+        frontier[f"utility.{b}"],
+        color="black",
+        marker="o",
+        markersize=3,
+        label="Pareto frontier",
+    )
+    sq = pareto["status_quo"]
+    ax.plot(*sq, "s", color="black", markersize=7, label="status quo")
+    d = pareto["reservation"]
+    ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
+    ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
+    for name, color, marker in (("Nash", PALETTE[3], "*"), ("Kalai-Smorodinsky", PALETTE[1], "^")):
+        point = pareto.get(name)
+        if point is not None:
+            ax.plot(*point, marker, color=color, markersize=12, label=name)
+    trail = offer_trail(model, (a, b))
+    if len(trail):
+        ax.plot(trail[:, 0], trail[:, 1], "-", color=PALETTE[4], linewidth=0.8, alpha=0.7)
+        ax.plot(*trail[-1], "D", color=PALETTE[4], markersize=9, label="current offer")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"utility of {a}", fontsize=8)
+    ax.set_ylabel(f"utility of {b}", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def pareto_data(model) -> dict:
+    """Everything the Pareto view draws, for the two first negotiators of this run."""
+    sc, batch = model.scenario, model.batch
+    pair = tuple(state.negotiators(sc)[:2])
+    idx = [sc.actor_index(x) for x in pair]
+    _, utility, ratified = state.ratified_packages(model)
+    sq = state.package_utilities(model, sc.status_quo[None])[0, idx]
+    out = {
+        "actors": pair,
+        "frontier": solutions.pareto_frontier(batch, list(pair)),
+        "grid_utility": utility[:, idx],
+        "ratified": ratified,
+        "status_quo": sq,
+        "reservation": [float(batch.reservation[0, i]) for i in idx],
+    }
+    for name, fn in (("Nash", solutions.nash), ("Kalai-Smorodinsky", solutions.kalai_smorodinsky)):
+        point = fn(batch, list(pair))
+        out[name] = None if point is None else tuple(point.utility)
+    return out
+
+
+def offer_trail(model, pair: tuple[str, str]) -> np.ndarray:
+    """Utilities of the two actors of every offer so far, ``(rounds, 2)``."""
+    history = model.datacollector.get_agent_vars_dataframe()
+    if history.empty:
+        return np.zeros((0, 2))
+    history = history.reset_index()
+    wide = history[history["actor"].isin(pair)].pivot(
+        index="Step", columns="actor", values="utility"
+    )
+    return wide[list(pair)].dropna().to_numpy()
+
+
+def outcome_figure(res) -> Figure:
+    """Distribution of the agreed package per issue (status quo marked)."""
+    sc = res.scenario
+    n = len(sc.issues)
+    fig = Figure(figsize=(6.4, 0.6 + 1.3 * n), dpi=90)
+    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes, strict=True)):
+        values = res.outcome[res.agreed, i]
+        if values.size:
+            ax.hist(values, bins=np.linspace(issue.low, issue.high, 41), color=PALETTE[i % 7])
+        else:
+            ax.text(0.5, 0.5, "no agreement in any run", transform=ax.transAxes, ha="center")
+        ax.axvline(issue.status_quo, color="black", linestyle="--", linewidth=1)
+        ax.set_xlim(issue.low, issue.high)
+        ax.set_title(f"{issue.label} (dashed: status quo)", fontsize=8, loc="left")
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_figure(frame: pd.DataFrame, target: str) -> Figure:
+    """Agreement probability and its 95% interval against the swept input."""
+    from negosim.plot import sweep_agreement
+
+    fig, ax = _figure(6.4, 3.0)
+    sweep_agreement(frame, target, ax=ax)
+    return fig
