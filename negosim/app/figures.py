@@ -16,54 +16,6 @@ def _figure(width: float, height: float) -> tuple[Figure, object]:
     return fig, fig.subplots()
 
 
-def offer_figure(model) -> Figure:
-    """The package on the table per issue against each negotiator's ideal point, the
-    ratifiers' ideal points (grey ticks) and the status quo."""
-    sc = model.scenario
-    n = len(sc.issues)
-    fig = Figure(figsize=(6.4, 0.9 + 0.85 * n), dpi=90)
-    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
-    talkers = [d for d in model.diplomats if d.role == "negotiator"]
-    for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes, strict=True)):
-        others = [d.position[i] for d in model.diplomats if d.role == "ratifier" and d.salience[i]]
-        ax.plot(others, np.zeros(len(others)), "|", color="0.7", markersize=9, label="ratifiers")
-        for k, d in enumerate(talkers):
-            ax.plot(d.position[i], 0, "o", color=PALETTE[k], markersize=9, label=d.actor)
-        ax.plot(issue.status_quo, 0, "s", color="black", markersize=7, label="status quo")
-        if model.offer is not None:
-            ax.plot(model.offer[i], 0, "D", color=PALETTE[3], markersize=10, label="offer")
-        ax.set_xlim(issue.low, issue.high)
-        ax.set_yticks([])
-        ax.set_ylabel(state.issue_letters(sc)[i], rotation=0, labelpad=12, fontsize=10)
-        ax.set_title(issue.label, fontsize=8, loc="left")
-        ax.tick_params(labelsize=7)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.16, hspace=1.1)
-    return fig
-
-
-def utility_figure(model) -> Figure:
-    """Each negotiator's utility of the offer (solid) against its target (dashed) by round,
-    with its reservation (dotted)."""
-    fig, ax = _figure(6.4, 3.0)
-    history = state.agent_history(model)
-    for k, d in enumerate(d for d in model.diplomats if d.role == "negotiator"):
-        rows = history[history["actor"] == d.actor]
-        ax.plot(rows["round"], rows["utility"], color=PALETTE[k], label=f"{d.actor} utility")
-        ax.plot(rows["round"], rows["target"], "--", color=PALETTE[k], label=f"{d.actor} target")
-        ax.axhline(d.reservation, color=PALETTE[k], linestyle=":", linewidth=1)
-    ax.set_xlim(0, model.rounds)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("round", fontsize=8)
-    ax.set_ylabel("utility", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, frameon=False, ncol=2, loc="lower left")
-    ax.set_title("utility of the offer vs target (dotted: reservation)", fontsize=8, loc="left")
-    fig.tight_layout()
-    return fig
-
-
 def pareto_figure(model, pareto: dict) -> Figure:
     """The two main negotiators' bargaining set: packages the coalitions ratify (shaded), the
     Pareto frontier, status quo, reservations, Nash and Kalai-Smorodinsky points, and the

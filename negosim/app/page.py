@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # Solara's hook linter flags Mesa's own tab vie
 from mesa.visualization.utils import update_counter
 
 from negosim.abm import DiplomacyModel
-from negosim.app import figures, state
+from negosim.app import figures, state, svg
 from negosim.protocols import PROTOCOLS
 from negosim.scenario import list_scenarios
 from negosim.strategies import strategy_names
@@ -230,10 +230,10 @@ def StepView(model: solara.Reactive):
     with solara.Columns([1, 1]):
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h4>Package on the table</h4>" + offers)
-            solara.FigureMatplotlib(figures.offer_figure(m), format="png")
+            solara.HTML(tag="div", unsafe_innerHTML=svg.offer_chart(m))
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h4>Negotiators</h4>" + negotiators)
-            solara.FigureMatplotlib(figures.utility_figure(m), format="png")
+            solara.HTML(tag="div", unsafe_innerHTML=svg.utility_chart(m))
     with solara.Columns([1, 1]):
         solara.HTML(tag="div", unsafe_innerHTML="<h4>Ratifiers' votes this round</h4>" + coalitions)
         solara.HTML(tag="div", unsafe_innerHTML="<h4>Moves and exits</h4>" + moves_html)
@@ -406,14 +406,15 @@ def Page():
     kwargs = solara.use_memo(s.model_kwargs, [s])
     first = solara.use_memo(lambda: DiplomacyModel(**kwargs), [])
     model = solara.use_reactive(first)
-    parameters = solara.use_reactive(kwargs)
+    parameters = solara.use_reactive(kwargs)  # follows kwargs: what Reset rebuilds from
+    built = solara.use_ref(kwargs)
     play_interval = solara.use_reactive(300)
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
 
     def rebuild() -> None:
-        if parameters.value is not kwargs:
-            parameters.set(kwargs)
+        if built.current is not kwargs:  # a setting changed: a fresh negotiation
+            built.current = kwargs
             model.set(DiplomacyModel(**kwargs))
 
     solara.use_effect(rebuild, [kwargs])
