@@ -83,34 +83,12 @@ def pareto_data(model) -> dict:
 
 def offer_trail(model, pair: tuple[str, str]) -> np.ndarray:
     """Utilities of the two actors of every offer so far, ``(rounds, 2)``."""
-    history = model.datacollector.get_agent_vars_dataframe()
-    if history.empty:
+    history = model.datacollector.get_agent_vars_dataframe().reset_index()
+    if "actor" not in history:  # nothing collected yet
         return np.zeros((0, 2))
-    history = history.reset_index()
-    wide = history[history["actor"].isin(pair)].pivot(
-        index="Step", columns="actor", values="utility"
-    )
-    return wide[list(pair)].dropna().to_numpy()
-
-
-def outcome_figure(res) -> Figure:
-    """Distribution of the agreed package per issue (status quo marked)."""
-    sc = res.scenario
-    n = len(sc.issues)
-    fig = Figure(figsize=(6.4, 0.6 + 1.3 * n), dpi=90)
-    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
-    for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes, strict=True)):
-        values = res.outcome[res.agreed, i]
-        if values.size:
-            ax.hist(values, bins=np.linspace(issue.low, issue.high, 41), color=PALETTE[i % 7])
-        else:
-            ax.text(0.5, 0.5, "no agreement in any run", transform=ax.transAxes, ha="center")
-        ax.axvline(issue.status_quo, color="black", linestyle="--", linewidth=1)
-        ax.set_xlim(issue.low, issue.high)
-        ax.set_title(f"{issue.label} (dashed: status quo)", fontsize=8, loc="left")
-        ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    return fig
+    rows = history[history["actor"].isin(pair)]
+    wide = rows.pivot(index="Step", columns="actor", values="utility")
+    return wide.reindex(columns=list(pair)).dropna().to_numpy()
 
 
 def sweep_figure(frame: pd.DataFrame, target: str) -> Figure:

@@ -314,7 +314,9 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
     targets = [NO_SWEEP, *state.sweep_targets(sc)]
     with solara.Row():
         solara.InputInt("runs", value=runs, classes=["ns-mc-runs"])
-        solara.Select("sweep one input", values=targets, value=sweep_target)
+        solara.Select(
+            "sweep one input", values=targets, value=sweep_target, classes=["ns-mc-sweep"]
+        )
         solara.Button(
             "Run Monte Carlo",
             color="primary",
@@ -370,7 +372,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
         with solara.Column():
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML="<h4>Agreed package per issue</h4>"
+                unsafe_innerHTML="<h4>Agreed package per issue (runs that agreed)</h4>"
                 + _table(["issue", "status quo", "mean", "5%", "median", "95%"], q_rows)
                 + "<h4>Moves and exits (share of runs)</h4>"
                 + (
@@ -379,7 +381,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
                     else "<p>No outside option taken.</p>"
                 ),
             )
-            solara.FigureMatplotlib(figures.outcome_figure(res), format="png")
+            solara.HTML(tag="div", unsafe_innerHTML=svg.outcome_chart(res))
         with solara.Column():
             if "sweep" in out:
                 solara.HTML(

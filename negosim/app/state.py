@@ -26,7 +26,7 @@ from negosim.strategies import get_strategy_class
 DEFAULT_RUNS = 2_000
 """Runs of the Monte Carlo view unless the user asks for more or fewer."""
 
-PROGRESS_CHUNK = 250
+PROGRESS_CHUNK = 500
 """Runs per progress tick (results do not depend on it: the core is chunk-size invariant)."""
 
 SWEEP_POINTS = 5
@@ -339,10 +339,9 @@ def moves_table(model) -> pd.DataFrame:
 
 def agent_history(model) -> pd.DataFrame:
     """Per round and negotiator: utility and target (from the DataCollector)."""
-    frame = model.datacollector.get_agent_vars_dataframe()
-    if frame.empty:
+    frame = model.datacollector.get_agent_vars_dataframe().reset_index()
+    if "role" not in frame:  # nothing collected yet
         return pd.DataFrame(columns=["round", "actor", "utility", "target"])
-    frame = frame.reset_index()
     frame = frame[frame["role"] == "negotiator"]
     return frame.assign(round=frame["Step"] - 1)[["round", "actor", "utility", "target"]]
 

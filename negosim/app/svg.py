@@ -118,7 +118,7 @@ def offer_chart(model) -> str:
 def utility_chart(model) -> str:
     """Each negotiator's utility of the offer (solid) and its target (dashed) by round, and
     its reservation (dotted)."""
-    top, bottom, height = 14, 40, 250
+    top, bottom, height = 14, 46, 258
     plot_h = height - top - bottom
     rounds = max(model.rounds - 1, 1)
 
@@ -167,5 +167,42 @@ def utility_chart(model) -> str:
             ("line-dashed", color, f"{d.actor} target"),
         ]
     parts.append(_legend(legend, height - 4))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def outcome_chart(res, bins: int = 40) -> str:
+    """Histogram of the agreed package on every issue (dashed: the status quo)."""
+    sc = res.scenario
+    row, bar_h = 78, 46
+    height = row * len(sc.issues) + 8
+    parts = [_open(height, "ns-outcome-chart")]
+    for i, issue in enumerate(sc.issue_specs):
+        top = row * i + 18
+        base = top + bar_h
+        lo, hi = issue.low, issue.high
+        parts.append(_text(LEFT, top - 5, f"{state.issue_letters(sc)[i]}: {issue.label}", 11))
+        parts.append(
+            f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#999"/>'
+        )
+        counts, edges = np.histogram(res.outcome[res.agreed, i], bins=np.linspace(lo, hi, bins + 1))
+        peak = max(int(counts.max()), 1)
+        for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
+            if count:
+                h = bar_h * count / peak
+                x0, x1 = _x(left, lo, hi), _x(right, lo, hi)
+                parts.append(
+                    f'<rect x="{x0:.1f}" y="{base - h:.1f}" width="{x1 - x0 - 0.5:.1f}" '
+                    f'height="{h:.1f}" fill="{PALETTE[i % 7]}"/>'
+                )
+        if not counts.any():
+            parts.append(_text(WIDTH / 2, base - 18, "no agreement in any run", 10, "middle"))
+        sq = _x(issue.status_quo, lo, hi)
+        parts.append(
+            f'<line x1="{sq:.1f}" y1="{top}" x2="{sq:.1f}" y2="{base}" stroke="black" '
+            f'stroke-dasharray="4,3"/>'
+        )
+        for tick in np.linspace(lo, hi, 6):
+            parts.append(_text(_x(tick, lo, hi), base + 12, f"{tick:g}", 9, "middle", fill="#666"))
     parts.append("</svg>")
     return "".join(parts)
