@@ -380,3 +380,58 @@ def test_page_in_headless_chromium():
         if driver is not None:
             driver.quit()
         server.stop()
+
+
+# ---------------------------------------------------------------------- docs/teaching.md
+@pytest.mark.slow
+def test_teaching_observations():
+    """The numbers docs/teaching.md tells students they will see (package_2007, seed 7)."""
+    sc = ns.load_scenario("package_2007")
+    conceder = {"Russia": RUSSIA}
+
+    def rate(**options) -> float:
+        return ns.simulate(sc, state.DEFAULT_RUNS, 7, **options).agreement_rate
+
+    # Exercise 1: the Nash package gives Kosovo and missile defence to the US, the CFE to
+    # Russia; agreement rises with Russia's salience for the CFE and falls with Kosovo's.
+    model = DiplomacyModel(sc, seed=7)
+    nash = ns.solutions.nash(model.batch)
+    assert nash.package[0] == pytest.approx(60, abs=0.5)
+    assert nash.package[1] == pytest.approx(80, abs=1.0)
+    assert nash.package[2] == pytest.approx(5, abs=0.5)
+    sweep = {
+        target: ns.sweep(sc, {target: [20, 100]}, 1000, 7, protocol="mediated", strategies=conceder)
+        for target in ("Russia.salience.cfe", "Russia.salience.kosovo_status")
+    }
+    cfe, kosovo = (list(f["agreement"]) for f in sweep.values())
+    assert cfe[0] == 0.0
+    assert 0.45 <= cfe[1] <= 0.55
+    assert 0.42 <= kosovo[0] <= 0.52
+    assert 0.04 <= kosovo[1] <= 0.10
+    res = ns.simulate(sc, state.DEFAULT_RUNS, 7, protocol="mediated", strategies=conceder)
+    outcomes = res.summary().outcomes
+    assert 35 <= outcomes.loc["kosovo_status", "mean"] <= 45
+    assert 50 <= outcomes.loc["cfe", "mean"] <= 58
+
+    # Exercise 2: the outside option.
+    plain = ns.simulate(sc, state.DEFAULT_RUNS, 7)
+    assert plain.agreement_rate == 0.0
+    assert (plain.exited == sc.actor_index("Russia")).all()
+    assert rate(protocol="mediated", strategies={"Russia": "conceder:e=2"}) == 0.0
+    assert 0.17 <= res.agreement_rate <= 0.23
+    assert 0.52 <= rate(protocol="mediated", strategies={"Russia": "conceder:e=10"}) <= 0.60
+    assert 0.02 <= rate(protocol="mediated", strategies=conceder, rounds=20) <= 0.07
+    assert 0.24 <= rate(protocol="mediated", strategies=conceder, rounds=120) <= 0.32
+
+    # Exercise 3: veto players. Russia's first offer scales missile defence back to 39 and
+    # the host nations veto it; Nash is not ratifiable; agreed missile defence stays near 70.
+    model = DiplomacyModel(sc, seed=7, strategies=conceder)
+    model.step()
+    model.step()
+    assert model.proposer_id == "Russia"
+    assert round(model.offer[1]) == 39
+    assert "Poland and Czech Republic veto (host_nations)" in state.describe_round(model)
+    assert not state.ratified(model, nash.package[None])[0]
+    assert (
+        66 <= outcomes.loc["missile_defense", "q05"] <= outcomes.loc["missile_defense", "q95"] <= 74
+    )

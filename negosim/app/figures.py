@@ -78,6 +78,9 @@ def pareto_data(model) -> dict:
     for name, fn in (("Nash", solutions.nash), ("Kalai-Smorodinsky", solutions.kalai_smorodinsky)):
         point = fn(batch, list(pair))
         out[name] = None if point is None else tuple(point.utility)
+        if point is not None:
+            out[f"{name} package"] = point.package
+            out[f"{name} ratified"] = bool(state.ratified(model, point.package[None])[0])
     return out
 
 

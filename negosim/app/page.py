@@ -250,22 +250,29 @@ def ParetoView(model: solara.Reactive):
         solara.Warning("The Pareto view needs two negotiators.")
         return
     a, b = data["actors"]
+    sc = m.scenario
     rows = []
     for name in ("Nash", "Kalai-Smorodinsky"):
         point = data[name]
+        if point is None:
+            rows.append([(name, None), ("no package beats both reservations", None)])
+            continue
         rows.append(
-            [(name, None)]
-            + (
-                [(_num(point[0], 3), None), (_num(point[1], 3), None)]
-                if point is not None
-                else [("no package beats both reservations", None), ("", None)]
-            )
+            [
+                (name, None),
+                (_num(point[0], 3), None),
+                (_num(point[1], 3), None),
+                (state.package_words(sc, data[f"{name} package"]), None),
+                ("yes" if data[f"{name} ratified"] else "no", f"ns-ratified-{name}"),
+            ]
         )
     rows.append(
         [
             ("status quo", None),
             (_num(data["status_quo"][0], 3), None),
             (_num(data["status_quo"][1], 3), None),
+            (state.package_words(sc, sc.status_quo), None),
+            ("yes", None),
         ]
     )
     solara.HTML(
@@ -274,7 +281,7 @@ def ParetoView(model: solara.Reactive):
             f"<p>The bargaining set of {a} and {b} in this run (their sampled ideal points and "
             "saliences). Green: packages every coalition would ratify. The purple diamond is "
             "the offer on the table; its trail shows the offers so far.</p>"
-            + _table(["point", f"utility of {a}", f"utility of {b}"], rows)
+            + _table(["point", f"utility of {a}", f"utility of {b}", "package", "ratified"], rows)
         ),
     )
     solara.FigureMatplotlib(figures.pareto_figure(m, data), format="png")

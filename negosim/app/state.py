@@ -358,14 +358,21 @@ def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, n
     """A grid of packages ``(K, I)``, every actor's utility of them ``(K, A)`` and which of
     them every coalition would ratify ``(K,)`` (each member votes yes iff the package is worth
     its reservation, as in the model)."""
-    from negosim.protocols.table import meets_reservation
-
-    sc, table = model.scenario, model.table
+    sc = model.scenario
     axes = [np.linspace(lo, hi, steps) for lo, hi in zip(sc.low, sc.high, strict=True)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(sc.issues))
     util = package_utilities(model, grid)
+    return grid, util, ratified(model, grid, util)
+
+
+def ratified(model, packages: np.ndarray, util: np.ndarray | None = None) -> np.ndarray:
+    """Whether every coalition ratifies each package ``(K, I)`` in this run."""
+    from negosim.protocols.table import meets_reservation
+
+    table = model.table
+    util = package_utilities(model, packages) if util is None else util
     votes = meets_reservation(util, table.reservation[:1])
-    return grid, util, table.coalition_consent(grid, votes).all(axis=1)
+    return table.coalition_consent(packages, votes).all(axis=1)
 
 
 # ---------------------------------------------------------------------- Monte Carlo
