@@ -42,7 +42,8 @@ def pareto_figure(model, pareto: dict) -> Figure:
     d = pareto["reservation"]
     ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
     ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
-    for name, color, marker in (("Nash", PALETTE[3], "*"), ("Kalai-Smorodinsky", PALETTE[1], "^")):
+    # Kalai-Smorodinsky first: the two points are often close, and Nash's star stays visible.
+    for name, color, marker in (("Kalai-Smorodinsky", PALETTE[1], "^"), ("Nash", PALETTE[3], "*")):
         point = pareto.get(name)
         if point is not None:
             ax.plot(*point, marker, color=color, markersize=12, label=name)

@@ -317,7 +317,7 @@ def moves_table(model) -> pd.DataFrame:
                     "move": actor.exit.label,
                     "issue": actor.exit.issue,
                     "when": when,
-                    "taken": "",
+                    "taken": "not yet",
                 }
             )
     frame = pd.DataFrame(rows, columns=["actor", "move", "issue", "when", "taken"])
@@ -328,12 +328,12 @@ def moves_table(model) -> pd.DataFrame:
         taken = getattr(summary, name, None)
         if isinstance(taken, pd.DataFrame) and len(taken) and "actor" in taken:
             for actor in taken["actor"]:
-                hit = frame["actor"] == actor
+                hit = (frame["actor"] == actor) & (frame["taken"] == "not yet")
                 if hit.any():
                     frame.loc[hit, "taken"] = f"yes, round {int(model.result().rounds[0])}"
                 else:
                     frame.loc[len(frame)] = [actor, name[:-1], "", "", "yes"]
-    frame.loc[frame["taken"] == "", "taken"] = "no"
+    frame.loc[frame["taken"] == "not yet", "taken"] = "no"
     return frame
 
 

@@ -166,7 +166,7 @@ def utility_chart(model) -> str:
             ("line", color, f"{d.actor} utility"),
             ("line-dashed", color, f"{d.actor} target"),
         ]
-    parts.append(_legend(legend, height - 4))
+    parts.append(_legend(legend, height - 10))
     parts.append("</svg>")
     return "".join(parts)
 
