@@ -347,10 +347,23 @@ def test_page_in_headless_chromium():
         print(f"\nStep latency in the browser (s): {', '.join(f'{x:.3f}' for x in latencies)}")
         page.shot("app_step.png")
 
+        # Play runs rounds until paused; the page still shows the model's state after them.
+        page.button("▶").click()
+        page.wait(lambda: int(page.text("ns-steps")) >= 8, timeout=120)
+        page.button("❚❚").click()
+        time.sleep(1.0)  # a round may still be finishing
+        played = int(page.text("ns-steps"))
+        while model.steps < played:
+            model.step()
+        _shown_equals_model(page, model)
+
         page.button("Pareto view").click()
         page.wait(lambda: "bargaining set of US and Russia" in driver.page_source)
         page.wait(lambda: driver.find_elements(page.By.CSS_SELECTOR, "img"))
         page.shot("app_pareto.png")
+        page.button("Reset").click()
+        page.button("One negotiation").click()
+        page.wait(lambda: page.text("ns-steps") == "0")
 
         # Monte Carlo: the mediated protocol, 300 runs, then 2,000 runs timed.
         page.choose("ns-protocol", "mediated")
