@@ -1,0 +1,435 @@
+"""What the teaching page shows, computed without the browser (no Solara import here).
+
+The page keeps its settings in one :class:`Settings` value; everything it displays comes from
+the functions below, so the numbers on screen are those of :class:`~negosim.abm.DiplomacyModel`
+and :func:`negosim.simulate` with the same settings.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from negosim.engine import iter_chunks
+from negosim.results import SimulationResult, wilson_interval
+from negosim.scenario import Scenario, load_scenario
+from negosim.strategies import get_strategy_class
+
+DEFAULT_RUNS = 2_000
+"""Runs of the Monte Carlo view unless the user asks for more or fewer."""
+
+PROGRESS_CHUNK = 500
+"""Runs per progress tick (results do not depend on it: the core is chunk-size invariant)."""
+
+SWEEP_POINTS = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can set on the page.
+
+    Attributes
+    ----------
+    scenario
+        Bundled scenario name or TOML path.
+    protocol, rounds, seed
+        As in :func:`negosim.simulate` (``None``: the scenario's protocol and deadline).
+    strategies
+        Strategy spec per negotiator id (``"conceder:e=5"``); absent ones use the scenario's.
+    changes
+        Fixed values per target (``"Russia.salience.cfe": 40``), applied with
+        :meth:`Scenario.fix` so a moved number is no longer uncertain.
+    """
+
+    scenario: str = "package_2007"
+    protocol: str | None = None
+    rounds: int | None = None
+    seed: int = 7
+    strategies: Mapping[str, str] = field(default_factory=dict)
+    changes: Mapping[str, float] = field(default_factory=dict)
+
+    def with_strategy(self, actor: str, spec: str) -> Settings:
+        return replace(self, strategies={**self.strategies, actor: spec})
+
+    def with_change(self, target: str, value: float) -> Settings:
+        return replace(self, changes={**self.changes, target: value})
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~negosim.abm.DiplomacyModel` (also what its Reset uses)."""
+        return {
+            "scenario": scenario_of(self),
+            "seed": self.seed,
+            "protocol": self.protocol,
+            "strategies": dict(self.strategies) or None,
+            "rounds": self.rounds,
+        }
+
+    def simulate_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`negosim.simulate` besides scenario, runs and seed."""
+        return {
+            "protocol": self.protocol,
+            "strategies": dict(self.strategies) or None,
+            "rounds": self.rounds,
+        }
+
+
+def replace_settings(settings: Settings, **changes: Any) -> Settings:
+    """A copy with some fields changed."""
+    return replace(settings, **changes)
+
+
+@lru_cache(maxsize=16)
+def base_scenario(name: str) -> Scenario:
+    """A bundled scenario by name or a TOML file by path (cached: the page reloads it often)."""
+    return load_scenario(Path(name) if name.endswith(".toml") else name)
+
+
+def scenario_of(settings: Settings) -> Scenario:
+    """The scenario with the user's changes fixed in."""
+    return _fixed(settings.scenario, tuple(sorted(settings.changes.items())))
+
+
+@lru_cache(maxsize=64)
+def _fixed(name: str, changes: tuple[tuple[str, float], ...]) -> Scenario:
+    sc = base_scenario(name)
+    for target, value in changes:
+        sc = sc.fix(target, value)
+    return sc
+
+
+def negotiators(sc: Scenario) -> list[str]:
+    """Ids of the actors that negotiate."""
+    return [a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"]
+
+
+def strategy_param(name: str) -> str | None:
+    """The one numeric parameter of a strategy (``e``, ``scale``), or None."""
+    params = [
+        p
+        for p in inspect.signature(get_strategy_class(name).__init__).parameters.values()
+        if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+    return params[0].name if params else None
+
+
+def strategy_default(name: str) -> float | None:
+    """Default value of :func:`strategy_param`."""
+    param = strategy_param(name)
+    if param is None:
+        return None
+    return float(inspect.signature(get_strategy_class(name).__init__).parameters[param].default)
+
+
+def strategy_spec(name: str, value: float | None) -> str:
+    """A strategy spec string (``"conceder:e=5.0"``) as :func:`negosim.simulate` takes it."""
+    param = strategy_param(name)
+    return name if param is None or value is None else f"{name}:{param}={value:g}"
+
+
+def current_strategy(settings: Settings, actor: str) -> tuple[str, float | None]:
+    """The strategy name and parameter a negotiator uses under these settings."""
+    spec = settings.strategies.get(actor)
+    if spec is None:
+        return scenario_strategy(base_scenario(settings.scenario), actor)
+    name, _, rest = spec.partition(":")
+    value = float(rest.partition("=")[2]) if rest else strategy_default(name)
+    return name, value
+
+
+def scenario_strategy(sc: Scenario, actor: str) -> tuple[str, float | None]:
+    """The scenario's strategy of a negotiator and its parameter value (default: linear)."""
+    spec = sc.actor(actor).strategy
+    if spec is None:
+        return "linear", strategy_default("linear")
+    name = get_strategy_class(spec.name).name
+    param = strategy_param(name)
+    value = spec.params.get(param, strategy_default(name)) if param else None
+    return name, None if value is None else float(value)
+
+
+# ---------------------------------------------------------------------- one negotiation
+def issue_letters(sc: Scenario) -> list[str]:
+    """One short tag per issue: its initial, or its id where initials clash."""
+    letters = [i[0].upper() for i in sc.issues]
+    return letters if len(set(letters)) == len(letters) else list(sc.issues)
+
+
+def package_words(sc: Scenario, package: np.ndarray) -> str:
+    """``"K 30, M 45, C 20"``: a package in words."""
+    return ", ".join(
+        f"{tag} {value:.0f}" for tag, value in zip(issue_letters(sc), package, strict=True)
+    )
+
+
+def join_names(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    names = [n.replace("_", " ") for n in names]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def coalition_verdicts(model) -> pd.DataFrame:
+    """This round's verdict of every coalition: rule, whether it was asked, whether it consents,
+    and its members who voted no."""
+    sc = model.scenario
+    rows = []
+    table = model.datacollector.get_table_dataframe("coalitions")
+    now = table[table["round"] == model.round] if len(table) else table
+    consents = dict(zip(now.get("coalition", []), now.get("consents", []), strict=True))
+    accepted = {d.actor: d.accepted for d in model.diplomats}
+    for c in sc.coalitions:
+        verdict = consents.get(c.id, math.nan)
+        against = [m for m in c.members if accepted.get(m) == 0.0]
+        named = (
+            join_names(against)
+            if len(against) <= 3
+            else f"{len(against)} of {len(c.members)} members"
+        )
+        asked = model.offer is not None and bool(
+            np.any(
+                np.abs(
+                    np.asarray(model.offer)[[sc.issue_index(i) for i in c.ratifies]]
+                    - sc.status_quo[[sc.issue_index(i) for i in c.ratifies]]
+                )
+                > 1e-12
+            )
+        )
+        rows.append(
+            {
+                "coalition": c.id,
+                "rule": c.rule,
+                "ratifies": ", ".join(c.ratifies),
+                "asked": asked,
+                "verdict": "—"
+                if math.isnan(verdict)
+                else ("consents" if verdict else "vetoes")
+                if asked
+                else "not asked",
+                "against": named if asked else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def negotiator_rows(model) -> pd.DataFrame:
+    """Each negotiator's utility of the offer, its target and response this round."""
+    rows = []
+    for d in model.diplomats:
+        if d.role != "negotiator":
+            continue
+        rows.append(
+            {
+                "actor": d.actor,
+                "strategy": d.strategy.name if d.strategy is not None else "",
+                "utility": d.utility,
+                "target": d.target,
+                "response": _response(d.accepted, d.index == model.proposer),
+                "reservation": d.reservation,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _response(accepted: float, proposed: bool) -> str:
+    if proposed:
+        return "proposes"
+    if math.isnan(accepted):
+        return "—"
+    return "accepts" if accepted == 1.0 else "rejects"
+
+
+def describe_round(model) -> str:
+    """A plain-words line of what just happened, e.g. ``Round 12: Russia proposes K 30, M 45,
+    C 20; Poland and Czech Republic veto (host_nations)``."""
+    sc = model.scenario
+    if model.steps == 0:
+        return f"Round 0: the talks open at the status quo ({package_words(sc, sc.status_quo)})."
+    head = f"Round {model.round}: "
+    if not model.running and model._result is not None:  # the run just ended
+        end = _ending(model)
+        if end:
+            return head + end
+    if model.offer is None:
+        return head + "no package on the table."
+    if model.protocol == "alternating" and model.proposer >= 0:
+        says = f"{model.proposer_id.replace('_', ' ')} proposes {package_words(sc, model.offer)}"
+    else:
+        says = f"the text on the table is {package_words(sc, model.offer)}"
+    parts = [says]
+    rejecting = [
+        d.actor
+        for d in model.diplomats
+        if d.role == "negotiator" and d.accepted == 0.0 and d.index != model.proposer
+    ]
+    if rejecting:
+        parts.append(f"{join_names(rejecting)} {'rejects' if len(rejecting) == 1 else 'reject'}")
+    for _, row in coalition_verdicts(model).iterrows():
+        if row["verdict"] == "vetoes":
+            who = row["against"] or "its members"
+            parts.append(f"{who} veto ({row['coalition']})")
+    if model.agreed:
+        parts.append("agreed")
+    return head + "; ".join(parts) + "."
+
+
+def _ending(model) -> str:
+    res = model.result()
+    sc = model.scenario
+    exiter = int(res.exited[0])
+    if exiter >= 0:
+        spec = sc.actor_specs[exiter].exit
+        label = spec.label if spec is not None else "its outside option"
+        return (
+            f"{sc.actors[exiter].replace('_', ' ')} walks away and takes its outside option: "
+            f"{label}. No agreement; the status quo stands."
+        )
+    if bool(res.agreed[0]):
+        return f"package agreed: {package_words(sc, res.outcome[0])}."
+    return "the deadline passes without agreement; the status quo stands."
+
+
+def moves_table(model) -> pd.DataFrame:
+    """Outside options (moves and exits) of this negotiation: those scheduled by the scenario
+    and, once the run ended, those taken. Reads whatever the model's result reports, so it
+    keeps working as the model gains kinds of moves."""
+    sc = model.scenario
+    rows = []
+    exit_round = getattr(model, "exit_round", None)
+    for actor in sc.actor_specs:
+        if actor.exit is not None:
+            when = (
+                f"round {exit_round}"
+                if exit_round is not None and model.exiter == sc.actor_index(actor.id)
+                else f"at {actor.exit.at:.0%} of the time"
+            )
+            rows.append(
+                {
+                    "actor": actor.id,
+                    "move": actor.exit.label,
+                    "issue": actor.exit.issue,
+                    "when": when,
+                    "taken": "not yet",
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["actor", "move", "issue", "when", "taken"])
+    if model.running or model._result is None:
+        return frame
+    summary = model.result().summary()
+    for name in ("moves", "exits"):
+        taken = getattr(summary, name, None)
+        if isinstance(taken, pd.DataFrame) and len(taken) and "actor" in taken:
+            for actor in taken["actor"]:
+                hit = (frame["actor"] == actor) & (frame["taken"] == "not yet")
+                if hit.any():
+                    frame.loc[hit, "taken"] = f"yes, round {int(model.result().rounds[0])}"
+                else:
+                    frame.loc[len(frame)] = [actor, name[:-1], "", "", "yes"]
+    frame.loc[frame["taken"] == "not yet", "taken"] = "no"
+    return frame
+
+
+def agent_history(model) -> pd.DataFrame:
+    """Per round and negotiator: utility and target (from the DataCollector)."""
+    frame = model.datacollector.get_agent_vars_dataframe().reset_index()
+    if "role" not in frame:  # nothing collected yet
+        return pd.DataFrame(columns=["round", "actor", "utility", "target"])
+    frame = frame[frame["role"] == "negotiator"]
+    return frame.assign(round=frame["Step"] - 1)[["round", "actor", "utility", "target"]]
+
+
+def package_utilities(model, packages: np.ndarray) -> np.ndarray:
+    """Every actor's utility ``(K, A)`` of packages ``(K, I)`` in this run."""
+    from negosim.preferences import utilities
+
+    t = model.table
+    return utilities(packages[None], t.positions[:1], t.weights[:1], t.span, t.loss)[0]
+
+
+def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grid of packages ``(K, I)``, every actor's utility of them ``(K, A)`` and which of
+    them every coalition would ratify ``(K,)`` (each member votes yes iff the package is worth
+    its reservation, as in the model)."""
+    sc = model.scenario
+    axes = [np.linspace(lo, hi, steps) for lo, hi in zip(sc.low, sc.high, strict=True)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(sc.issues))
+    util = package_utilities(model, grid)
+    return grid, util, ratified(model, grid, util)
+
+
+def ratified(model, packages: np.ndarray, util: np.ndarray | None = None) -> np.ndarray:
+    """Whether every coalition ratifies each package ``(K, I)`` in this run."""
+    from negosim.protocols.table import meets_reservation
+
+    table = model.table
+    util = package_utilities(model, packages) if util is None else util
+    votes = meets_reservation(util, table.reservation[:1])
+    return table.coalition_consent(packages, votes).all(axis=1)
+
+
+# ---------------------------------------------------------------------- Monte Carlo
+def monte_carlo(
+    settings: Settings, runs: int, progress: Callable[[float], None] | None = None
+) -> SimulationResult:
+    """``simulate(scenario, runs, seed, ...)`` in chunks, reporting the share done."""
+    sc = scenario_of(settings)
+    parts = []
+    for start, part in iter_chunks(
+        sc, runs, settings.seed, chunk_size=PROGRESS_CHUNK, **settings.simulate_kwargs()
+    ):
+        parts.append(part)
+        if progress is not None:
+            progress(min(1.0, (start + PROGRESS_CHUNK) / max(runs, 1)))
+    return SimulationResult.from_chunks(
+        sc,
+        parts,
+        seed=settings.seed,
+        protocol=settings.protocol or sc.protocol,
+        rounds=settings.rounds or sc.rounds,
+    )
+
+
+def sweep_point(settings: Settings, target: str, value: float, runs: int) -> dict[str, float]:
+    """One point of the sweep: :func:`negosim.sweep` at ``target = value``, same seed."""
+    from negosim.whatif import sweep
+
+    frame = sweep(
+        scenario_of(settings), {target: [value]}, runs, settings.seed, **settings.simulate_kwargs()
+    )
+    return frame.iloc[0].to_dict()
+
+
+def sweep_targets(sc: Scenario) -> dict[str, tuple[float, float]]:
+    """Inputs the sweep can vary, with their ranges: each negotiator's salience and position
+    on every issue it is party to."""
+    out = {}
+    for actor in negotiators(sc):
+        spec = sc.actor(actor)
+        for issue in sc.issue_specs:
+            if issue.id in spec.salience:
+                out[f"{actor}.salience.{issue.id}"] = (0.0, 100.0)
+                out[f"{actor}.position.{issue.id}"] = (float(issue.low), float(issue.high))
+    return out
+
+
+def sweep_values(low: float, high: float, points: int = SWEEP_POINTS) -> list[float]:
+    """Evenly spaced values of a swept input (salience 0 is left out: an actor must care)."""
+    values = np.linspace(low, high, points + 1)[1:] if low == 0 and high == 100 else None
+    if values is None:
+        values = np.linspace(low, high, points)
+    return [float(v) for v in values]
+
+
+def agreement_line(res: SimulationResult) -> dict[str, float]:
+    """Agreed runs, rate and its 95% Wilson interval."""
+    k, n = int(res.agreed.sum()), res.runs
+    low, high = wilson_interval(k, n)
+    return {"agreed": k, "runs": n, "rate": k / n if n else math.nan, "low": low, "high": high}

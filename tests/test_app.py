@@ -1,0 +1,450 @@
+"""The teaching page (`negosim app`): its helpers, and the real page in headless Chromium.
+
+The browser test starts the server on a free local port, drives the page with Selenium and
+checks what it shows against DiplomacyModel and simulate run here with the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import negosim as ns
+from negosim.abm import DiplomacyModel
+from negosim.app import main, serve, state
+
+ROOT = Path(__file__).resolve().parents[1]
+IMG = ROOT / "docs" / "img"
+
+# Settings the browser test picks on the page: Russia plays Conceder at its default e = 5.
+RUSSIA = "conceder:e=5"
+
+
+# ---------------------------------------------------------------------- helpers, no browser
+def test_join_names_and_package_words():
+    assert state.join_names([]) == ""
+    assert state.join_names(["Poland"]) == "Poland"
+    assert state.join_names(["Poland", "Czech_Republic"]) == "Poland and Czech Republic"
+    assert state.join_names(["a", "b", "c"]) == "a, b and c"
+    sc = ns.load_scenario("package_2007")  # issues: kosovo_status, missile_defense, cfe
+    assert state.issue_letters(sc) == ["K", "M", "C"]
+    assert state.package_words(sc, np.array([30.2, 44.6, 20.0])) == "K 30, M 45, C 20"
+
+
+def test_strategy_specs_build_the_strategy_they_name():
+    assert state.strategy_param("conceder") == "e"
+    assert state.strategy_param("hardliner") is None
+    assert state.strategy_default("conceder") == 5.0  # Conceder(e=5.0) in its signature
+    assert state.strategy_spec("conceder", 5.0) == RUSSIA
+    assert state.strategy_spec("hardliner", 1.0) == "hardliner"
+    built = ns.engine.parse_strategy(state.strategy_spec("boulware", 0.25))
+    assert type(built).__name__ == "Boulware"
+    assert built.e == 0.25
+
+
+def test_settings_name_the_scenario_strategy_until_changed():
+    s = state.Settings()
+    assert state.current_strategy(s, "Russia") == ("trade_off", 0.5)  # package_2007.toml
+    assert state.current_strategy(s.with_strategy("Russia", RUSSIA), "Russia") == (
+        "conceder",
+        5.0,
+    )
+    moved = s.with_change("Russia.salience.cfe", 40.0)
+    assert state.scenario_of(moved).actor("Russia").salience["cfe"] == 40.0
+    assert state.scenario_of(s).actor("Russia").salience["cfe"] == 70.0
+
+
+def test_narrative_and_verdicts_follow_the_model():
+    s = state.Settings().with_strategy("Russia", RUSSIA)
+    model = DiplomacyModel(**s.model_kwargs())
+    assert state.describe_round(model).startswith("Round 0: the talks open at the status quo")
+    for _ in range(2):
+        model.step()
+    line = state.describe_round(model)
+    sc = model.scenario
+    assert line.startswith(f"Round 1: {model.proposer_id} proposes ")
+    words = ", ".join(f"{k} {v:.0f}" for k, v in zip(["K", "M", "C"], model.offer, strict=True))
+    assert words in line
+    verdicts = state.coalition_verdicts(model).set_index("coalition")
+    votes = {d.actor: d.accepted for d in model.diplomats}
+    for c in sc.coalitions:
+        no = [m for m in c.members if votes[m] == 0.0]
+        if c.rule == "unanimity" and verdicts.loc[c.id, "asked"]:
+            assert (verdicts.loc[c.id, "verdict"] == "vetoes") == bool(no)
+            assert (f"veto ({c.id})" in line) == bool(no)
+
+
+def test_exit_is_narrated_and_listed_as_taken():
+    # Russia exits at 70% of a 60-round deadline: the first round t with t / 59 >= 0.7 is 42.
+    model = DiplomacyModel(**state.Settings().model_kwargs())
+    before = state.moves_table(model)
+    assert list(before["actor"]) == ["Russia"]
+    assert before["when"].iloc[0] == "round 42"
+    model.run()
+    assert state.describe_round(model).startswith("Round 42: Russia walks away")
+    after = state.moves_table(model)
+    assert after["taken"].iloc[0] == "yes, round 42"
+
+
+def test_moves_table_is_empty_without_outside_options():
+    sc = ns.load_scenario("package_2007")
+    data = sc.to_dict()
+    for actor in data["actors"]:
+        actor.pop("exit", None)
+    model = DiplomacyModel(ns.Scenario.from_dict(data), seed=1, rounds=4)
+    model.run()
+    assert state.moves_table(model).empty
+
+
+def test_ratified_packages_match_the_ratification_rule():
+    """Brute force: each member votes yes iff 1 - sum_i w_i |x_i - p_i| / span_i >= its
+    reservation; unanimity needs every member, and a coalition is asked only when the package
+    moves an issue it ratifies."""
+    model = DiplomacyModel(**state.Settings().model_kwargs())
+    grid, utility, ok = state.ratified_packages(model, steps=6)
+    sc, t = model.scenario, model.table
+    assert grid.shape == (6**3, 3)
+    pos, w = t.positions[0], t.weights[0]
+    by_hand = 1 - np.sum(w[None] * np.abs(grid[:, None, :] - pos[None]) / t.span, axis=2)
+    np.testing.assert_allclose(utility, by_hand, atol=1e-12)
+    yes = by_hand >= t.reservation[0] - 1e-9
+    for k, x in enumerate(grid):
+        expected = True
+        for c in sc.coalitions:
+            moved = any(
+                abs(x[sc.issue_index(i)] - sc.status_quo[sc.issue_index(i)]) > 1e-12
+                for i in c.ratifies
+            )
+            members = [sc.actor_index(m) for m in c.members]
+            share = yes[k, members].mean()
+            if c.rule == "unanimity":
+                passes = share == 1.0
+            elif c.rule == "majority":
+                passes = share > 0.5
+            else:
+                passes = share >= c.threshold - 1e-12
+            expected &= (not moved) or passes
+        assert ok[k] == expected
+
+
+def test_monte_carlo_in_progress_chunks_equals_simulate():
+    s = state.Settings(protocol="mediated").with_strategy("Russia", RUSSIA)
+    ticks: list[float] = []
+    res = state.monte_carlo(s, 600, ticks.append)
+    ref = ns.simulate(
+        ns.load_scenario("package_2007"),
+        600,
+        7,
+        protocol="mediated",
+        strategies={"Russia": RUSSIA},
+    )
+    np.testing.assert_array_equal(res.agreed, ref.agreed)
+    np.testing.assert_array_equal(res.outcome, ref.outcome)
+    assert ticks == [500 / 600, 1.0]  # one tick per chunk of 500 runs
+    line = state.agreement_line(res)
+    assert line["agreed"] == int(ref.agreed.sum()) > 0
+
+
+def test_sweep_values():
+    assert state.sweep_values(0, 100) == [20.0, 40.0, 60.0, 80.0, 100.0]
+    assert state.sweep_values(10, 50) == [10.0, 20.0, 30.0, 40.0, 50.0]
+
+
+def test_serve_names_an_unknown_scenario_and_main_exits_2(capsys):
+    pytest.importorskip("solara", reason="the app extra is not installed")
+    with pytest.raises(SystemExit, match="no_such_scenario"):
+        serve("no_such_scenario")
+    assert main(["no_such_scenario"]) == 2
+    assert "negosim app:" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- the page in Chromium
+def _browser() -> tuple[str, str]:
+    """Paths of a Chromium and its driver, or skip saying what is missing."""
+    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e .[dev])")
+    pytest.importorskip("solara", reason="the app extra is not installed (pip install .[app])")
+    browser = next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip(
+            "no Chromium and chromedriver on PATH (apt-get install chromium chromium-driver)"
+        )
+    return browser, driver
+
+
+class Server:
+    """`python -m negosim.app --port 0` in a subprocess; its printed address."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "negosim.app", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def url(self, timeout: float = 120) -> str:
+        end = time.monotonic() + timeout
+        address = None
+        while time.monotonic() < end and self.proc.poll() is None:
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", "".join(self.lines))
+            if found:
+                address = found.group(0) + "/"
+                try:
+                    with urllib.request.urlopen(address, timeout=5) as r:
+                        if r.status == 200:
+                            return address
+                except OSError:
+                    pass
+            time.sleep(0.3)
+        raise AssertionError(f"the server did not come up at {address}:\n{''.join(self.lines)}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+class Page:
+    """Small Selenium helpers for the Vuetify widgets of the page."""
+
+    def __init__(self, driver) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.d, self.By = driver, By
+
+    def wait(self, what, timeout: float = 60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                value = what()
+            except Exception:  # the element was just redrawn
+                value = None
+            if value:
+                return value
+            time.sleep(0.02)
+        raise AssertionError(
+            f"timed out waiting; page text:\n{self.d.find_element(self.By.TAG_NAME, 'body').text}"
+        )
+
+    def text(self, element_id: str) -> str:
+        return self.wait(lambda: self.d.find_element(self.By.ID, element_id).text)
+
+    def number(self, element_id: str) -> float:
+        return float(self.text(element_id))
+
+    def button(self, label: str):
+        return self.wait(
+            lambda: next(
+                b
+                for b in self.d.find_elements(self.By.TAG_NAME, "button")
+                if b.text.strip().upper() == label.upper() and b.is_displayed()
+            )
+        )
+
+    def choose(self, css_class: str, option: str) -> None:
+        """Pick ``option`` in the Vuetify select with class ``css_class``."""
+        field = self.wait(lambda: self.d.find_element(self.By.CSS_SELECTOR, f".{css_class}"))
+        field.find_element(self.By.CSS_SELECTOR, ".v-select__slot").click()
+        item = self.wait(
+            lambda: next(
+                i
+                for i in self.d.find_elements(self.By.CSS_SELECTOR, ".v-menu__content .v-list-item")
+                if i.is_displayed() and i.text.strip() == option
+            )
+        )
+        item.click()
+
+    def type_into(self, css_class: str, value: str) -> None:
+        from selenium.webdriver.common.keys import Keys
+
+        box = self.wait(lambda: self.d.find_element(self.By.CSS_SELECTOR, f".{css_class} input"))
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value, Keys.ENTER)
+
+    def shot(self, name: str) -> None:
+        IMG.mkdir(parents=True, exist_ok=True)
+        time.sleep(0.5)  # let the last redraw settle before the picture
+        self.d.save_screenshot(str(IMG / name))
+
+
+def _shown_equals_model(page: Page, model: DiplomacyModel) -> None:
+    assert int(page.text("ns-steps")) == model.steps
+    assert int(page.text("ns-round")) == model.round
+    for k, issue in enumerate(model.scenario.issues):  # shown to 1 decimal
+        assert abs(page.number(f"ns-offer-{issue}") - model.offer[k]) <= 0.05 + 1e-9
+    for d in model.diplomats:
+        if d.role == "negotiator":  # shown to 3 decimals
+            assert abs(page.number(f"ns-utility-{d.actor}") - d.utility) <= 5e-4 + 1e-9
+
+
+@pytest.mark.slow
+def test_page_in_headless_chromium():
+    browser, driver_path = _browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    server = Server()
+    driver = None
+    try:
+        url = server.url()
+        options = Options()
+        options.binary_location = browser
+        for arg in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--window-size=1500,1050",
+        ):
+            options.add_argument(arg)
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        driver.get(url)
+        page = Page(driver)
+        assert page.text("ns-steps") == "0"
+
+        # One negotiation: Russia switches to Conceder, then five Steps.
+        page.choose("ns-strategy-Russia", "conceder")
+        page.wait(lambda: page.text("ns-strategy-shown-Russia") == "conceder")
+        sc = ns.load_scenario("package_2007")
+        model = DiplomacyModel(sc, seed=7, strategies={"Russia": RUSSIA})
+        latencies = []
+        for _ in range(5):
+            before = page.text("ns-steps")
+            started = time.perf_counter()
+            page.button("Step").click()
+            page.wait(lambda b=before: page.text("ns-steps") != b)
+            latencies.append(time.perf_counter() - started)
+            model.step()
+            _shown_equals_model(page, model)
+        assert page.text("ns-narrative").startswith(f"Round 4: {model.proposer_id} proposes")
+        print(f"\nStep latency in the browser (s): {', '.join(f'{x:.3f}' for x in latencies)}")
+        page.shot("app_step.png")
+
+        # Play runs rounds until paused; the page still shows the model's state after them.
+        page.button("▶").click()
+        page.wait(lambda: int(page.text("ns-steps")) >= 8, timeout=120)
+        page.button("❚❚").click()
+        time.sleep(1.0)  # a round may still be finishing
+        played = int(page.text("ns-steps"))
+        while model.steps < played:
+            model.step()
+        _shown_equals_model(page, model)
+
+        page.button("Pareto view").click()
+        page.wait(lambda: "bargaining set of US and Russia" in driver.page_source)
+        page.wait(lambda: driver.find_elements(page.By.CSS_SELECTOR, "img"))
+        page.shot("app_pareto.png")
+        page.button("Reset").click()
+        page.button("One negotiation").click()
+        page.wait(lambda: page.text("ns-steps") == "0")
+
+        # Monte Carlo: the mediated protocol, 300 runs, then 2,000 runs timed.
+        page.choose("ns-protocol", "mediated")
+        page.button("Monte Carlo").click()
+        page.type_into("ns-mc-runs", "300")
+        page.button("Run Monte Carlo").click()
+        page.wait(lambda: page.text("ns-mc-n") == "300")
+        ref = ns.simulate(sc, 300, 7, protocol="mediated", strategies={"Russia": RUSSIA})
+        assert int(page.text("ns-mc-agreed")) == int(ref.agreed.sum()) > 0
+        assert abs(page.number("ns-mc-rate") - ref.agreement_rate) <= 5e-5
+
+        page.type_into("ns-mc-runs", "2000")
+        started = time.perf_counter()
+        page.button("Run Monte Carlo").click()
+        page.wait(lambda: page.text("ns-mc-n") == "2000")
+        waited = time.perf_counter() - started
+        print(
+            f"2,000-run Monte Carlo: {waited:.2f} s from click to result in the browser, "
+            f"{page.text('ns-mc-seconds')} s computing"
+        )
+        page.choose("ns-mc-sweep", "Russia.salience.kosovo_status")
+        page.button("Run Monte Carlo").click()
+        page.wait(lambda: "Sweep of Russia.salience.kosovo_status" in driver.page_source)
+        page.wait(lambda: driver.find_elements(page.By.CSS_SELECTOR, "img"))  # the sweep
+        page.shot("app_montecarlo.png")
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.stop()
+
+
+# ---------------------------------------------------------------------- docs/teaching.md
+@pytest.mark.slow
+def test_teaching_observations():
+    """The numbers docs/teaching.md tells students they will see (package_2007, seed 7)."""
+    sc = ns.load_scenario("package_2007")
+    conceder = {"Russia": RUSSIA}
+
+    def rate(**options) -> float:
+        return ns.simulate(sc, state.DEFAULT_RUNS, 7, **options).agreement_rate
+
+    # Exercise 1: the Nash package gives Kosovo and missile defence to the US, the CFE to
+    # Russia; agreement rises with Russia's salience for the CFE and falls with Kosovo's.
+    model = DiplomacyModel(sc, seed=7)
+    nash = ns.solutions.nash(model.batch)
+    assert nash.package[0] == pytest.approx(60, abs=0.5)
+    assert nash.package[1] == pytest.approx(80, abs=1.0)
+    assert nash.package[2] == pytest.approx(5, abs=0.5)
+    sweep = {
+        target: ns.sweep(sc, {target: [20, 100]}, 1000, 7, protocol="mediated", strategies=conceder)
+        for target in ("Russia.salience.cfe", "Russia.salience.kosovo_status")
+    }
+    cfe, kosovo = (list(f["agreement"]) for f in sweep.values())
+    assert cfe[0] == 0.0
+    assert 0.45 <= cfe[1] <= 0.55
+    assert 0.42 <= kosovo[0] <= 0.52
+    assert 0.04 <= kosovo[1] <= 0.10
+    res = ns.simulate(sc, state.DEFAULT_RUNS, 7, protocol="mediated", strategies=conceder)
+    outcomes = res.summary().outcomes
+    assert 35 <= outcomes.loc["kosovo_status", "mean"] <= 45
+    assert 50 <= outcomes.loc["cfe", "mean"] <= 58
+
+    # Exercise 2: the outside option.
+    plain = ns.simulate(sc, state.DEFAULT_RUNS, 7)
+    assert plain.agreement_rate == 0.0
+    assert (plain.exited == sc.actor_index("Russia")).all()
+    assert rate(protocol="mediated", strategies={"Russia": "conceder:e=2"}) == 0.0
+    assert 0.17 <= res.agreement_rate <= 0.23
+    assert 0.52 <= rate(protocol="mediated", strategies={"Russia": "conceder:e=10"}) <= 0.60
+    assert 0.02 <= rate(protocol="mediated", strategies=conceder, rounds=20) <= 0.07
+    assert 0.24 <= rate(protocol="mediated", strategies=conceder, rounds=120) <= 0.32
+
+    # Exercise 3: veto players. Russia's first offer scales missile defence back to 39 and
+    # the host nations veto it; Nash is not ratifiable; agreed missile defence stays near 70.
+    model = DiplomacyModel(sc, seed=7, strategies=conceder)
+    model.step()
+    model.step()
+    assert model.proposer_id == "Russia"
+    assert round(model.offer[1]) == 39
+    assert "Poland and Czech Republic veto (host_nations)" in state.describe_round(model)
+    assert not state.ratified(model, nash.package[None])[0]
+    assert (
+        66 <= outcomes.loc["missile_defense", "q05"] <= outcomes.loc["missile_defense", "q95"] <= 74
+    )
