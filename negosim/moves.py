@@ -178,6 +178,11 @@ class MoveState:
         self.consented = np.zeros((runs, len(self._columns)), dtype=bool)
         self.paid = np.zeros((runs, n_actors))
         self.exited = np.full(runs, -1, dtype=np.int32)
+        # per move, (R, movers): what making it is worth to each mover, u(N) + delta - cost,
+        # or -inf where it does not gain it anything; it changes only when N does, so it is
+        # kept and recomputed only in the runs where a move was made since (``_stale``)
+        self._worth = [np.full((runs, len(m)), -np.inf) for m in book.movers]
+        self._stale = np.ones(runs, dtype=bool)
         everyone = np.ones(runs, dtype=bool)
         for m in made:  # made before these talks began (a timeline's dated news)
             self._make(m, everyone, made_round, np.zeros((runs, 0), dtype=bool))
@@ -195,7 +200,8 @@ class MoveState:
         live: np.ndarray,
     ) -> np.ndarray:
         """Moves made at round ``t`` in the ``live`` runs; returns the runs whose talks a move
-        ended. ``expectation`` ``(R, A)`` is what each actor expects from the table."""
+        ended. ``expectation`` ``(R, A)`` is what each actor expects from the table (its best
+        utility of a package others offered; -inf where none was: no move is made there)."""
         book, ended = self.book, np.zeros(len(live), dtype=bool)
         open_window = (book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)
         for m in range(book.size):
@@ -241,22 +247,21 @@ class MoveState:
     def _try(self, m, candidates, t, positions, weights, span, loss, expectation) -> np.ndarray:
         """Make move ``m`` where its movers gain and consent is given; the rows made.
 
-        The movers' test comes first and the vote only in the rows that pass it: most rounds
-        of most runs make no move, so the vote of every actor is rarely needed.
+        The movers' test comes first (from the kept worth) and the vote only in the rows
+        that pass it: most rounds of most runs make no move.
         """
         book, i, movers = self.book, self.book.issue[m], self.book.movers[m]
-        rows = np.flatnonzero(candidates & ~self.settled[:, i])
-        gain = self._delta(m, rows, movers, positions, weights, span, loss)
-        gain -= book.cost[rows, m, None]
-        ok = np.all(gain > GAIN_TOLERANCE, axis=1)
-        if expectation is not None and ok.any():
-            rows, gain = rows[ok], gain[ok]
-            ok = np.ones(len(rows), dtype=bool)
-            for k, a in enumerate(movers):
-                package, pos, w = self.package[rows], positions[rows, a], weights[rows, a]
-                now = utility_of(package, pos, w, span, loss)
-                ok &= now + gain[:, k] > expectation[rows, a] + GAIN_TOLERANCE
-        rows = rows[ok]
+        if self._stale[candidates].any():
+            self._refresh(positions, weights, span, loss)
+        ok = candidates & ~self.settled[:, i]
+        if expectation is None:
+            ok &= np.all(self._worth[m] > -np.inf, axis=1)
+        else:  # nothing offered yet (-inf): nothing to weigh the move against, no move
+            seen = expectation[:, movers]
+            ok &= np.all((self._worth[m] > seen + GAIN_TOLERANCE) & (seen > -np.inf), axis=1)
+        rows = np.flatnonzero(ok)
+        if rows.size == 0:
+            return ok
         voters = book.voters(m)
         yes = np.ones((len(rows), len(positions[0])), dtype=bool)
         # each actor asked: no worse off than without the move
@@ -271,6 +276,19 @@ class MoveState:
         self._make(m, made, t, yes[ok])
         return made
 
+    def _refresh(self, positions, weights, span, loss) -> None:
+        """Recompute what each move is worth to its movers in the stale runs."""
+        rows = np.flatnonzero(self._stale)
+        package = self.package[rows]
+        for m, movers in enumerate(self.book.movers):
+            gain = self._delta(m, rows, movers, positions, weights, span, loss)
+            gain -= self.book.cost[rows, m, None]
+            worth = np.empty_like(gain)
+            for k, a in enumerate(movers):
+                worth[:, k] = utility_of(package, positions[rows, a], weights[rows, a], span, loss)
+            self._worth[m][rows] = np.where(gain > GAIN_TOLERANCE, worth + gain, -np.inf)
+        self._stale[rows] = False
+
     def _delta(self, m, rows, actors, positions, weights, span, loss) -> np.ndarray:
         """What move ``m`` changes in the utility of ``actors`` in ``rows``, ``(rows, k)``."""
         i = self.book.issue[m]
@@ -283,6 +301,7 @@ class MoveState:
         self.package[made, i] = book.to[made, m]
         self.settled[made, i] = True
         self.moved[made, m] = t
+        self._stale |= made
         self.paid[np.ix_(made, book.movers[m])] += book.cost[made, m, None]
         if book.ends[m]:
             self.exited[made & (self.exited < 0)] = book.movers[m][0]
@@ -297,14 +316,16 @@ class MoveState:
         out = object.__new__(MoveState)
         out.__dict__.update({k: getattr(v, "copy", lambda v=v: v)() for k, v in vars(self).items()})
         out.book = self.book
+        out._worth = [w.copy() for w in self._worth]
         return out
 
     def take(self, keep: np.ndarray) -> MoveState:
         """The state restricted to the runs in ``keep``."""
         out = object.__new__(MoveState)
         out.__dict__.update(vars(self))
-        for name in ("package", "settled", "moved", "consented", "paid", "exited"):
+        for name in ("package", "settled", "moved", "consented", "paid", "exited", "_stale"):
             setattr(out, name, getattr(self, name)[keep])
+        out._worth = [w[keep] for w in self._worth]
         out.book = self.book.take(keep)
         return out
 

@@ -121,16 +121,20 @@ class PackageEvaluator:
         out._weights = np.ascontiguousarray(self._weights[:, keep])
         return out
 
-    def __call__(self, packages: np.ndarray) -> np.ndarray:
-        """Utilities ``(R, A)`` of packages ``(R, I)``."""
-        total = np.ones(self._positions.shape[1:])
+    def __call__(self, packages: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Utilities ``(R, A)`` of packages ``(R, I)``; with ``rows``, of the packages
+        ``(len(rows), I)`` of those runs only (the same bits as evaluating every run)."""
+        positions, weights = self._positions, self._weights
+        if rows is not None:
+            positions, weights = positions[:, rows], weights[:, rows]
+        total = np.ones(positions.shape[1:])
         gap = np.empty_like(total)
-        for i in range(self._positions.shape[0]):
-            np.subtract(packages[:, i, None], self._positions[i], out=gap)
+        for i in range(positions.shape[0]):
+            np.subtract(packages[:, i, None], positions[i], out=gap)
             if self.loss == "linear":
                 np.abs(gap, out=gap)
             else:
                 np.square(gap, out=gap)
-            gap *= self._weights[i]
+            gap *= weights[i]
             total -= gap
         return total

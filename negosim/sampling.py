@@ -73,6 +73,11 @@ class ScenarioBatch:
         """Normalised salience weights ``(R, A, I)``."""
         return normalized_weights(self.salience)
 
+    @cached_property
+    def evaluator(self) -> PackageEvaluator:
+        """Every actor's utility of one package per run (:class:`PackageEvaluator`)."""
+        return PackageEvaluator(self.positions, self.weights, self.span, self.scenario.loss)
+
     @property
     def discount(self) -> np.ndarray:
         """Per-round discount factors ``(R, A)`` (broadcast)."""
@@ -179,11 +184,12 @@ def with_batna(batch: ScenarioBatch) -> ScenarioBatch:
         return batch
     sc, span = batch.scenario, batch.span
     # issue by issue, element by element: the same bits for a run whatever the batch shape
-    evaluate = PackageEvaluator(batch.positions, batch.weights, span, sc.loss)
     derived = batch.move_state().reservation(
-        sc.start, batch.positions, batch.weights, span, sc.loss, evaluate
+        sc.start, batch.positions, batch.weights, span, sc.loss, batch.evaluator
     )
-    return replace(batch, reservation=np.where(np.isnan(declared), derived, declared))
+    out = replace(batch, reservation=np.where(np.isnan(declared), derived, declared))
+    out.__dict__.update(weights=batch.weights, evaluator=batch.evaluator)  # computed once
+    return out
 
 
 def _move_numbers(sc: Scenario, runs: int, draws: np.ndarray, targets: list[Target]) -> dict:

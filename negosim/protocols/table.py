@@ -26,7 +26,6 @@ from typing import Protocol
 
 import numpy as np
 
-from negosim.preferences import PackageEvaluator
 from negosim.ratification import (
     RESERVATION_TOLERANCE,
     CoalitionRule,
@@ -153,7 +152,7 @@ class Table:
         self.declared = ~np.isnan(sc.reservation)
         self.discount = np.ascontiguousarray(batch.discount)
         self.status_quo = sc.status_quo
-        self.evaluate = PackageEvaluator(self.positions, self.weights, self.span, self.loss)
+        self.evaluate = batch.evaluator
         self.counterpart, self.counterpart_weights = {}, {}
         for a in self.negotiators:
             self.counterpart[a], self.counterpart_weights[a] = self._counterpart(batch, a)
@@ -168,6 +167,7 @@ class Table:
         self.moves.moved[self.moves.moved >= 0] = self.first_round
         # each actor's best utility of a package others put on the table since the last move
         self.best_seen = np.full(batch.reservation.shape, -np.inf)
+        self._ends: dict[int, tuple] = {}  # View.concession_ends per actor, until the next move
         self.want_targets = bool(trace) or targets
         n_actors, n_issues = len(sc.actors), len(sc.issues)
         self.result = {
@@ -224,7 +224,7 @@ class Table:
         if actor in self.noise:
             table = self.noise[actor]
             noise = lambda k: table[:, k]  # noqa: E731
-        return View(
+        view = View(
             me=actor,
             t=t,
             rounds=self.rounds,
@@ -242,6 +242,12 @@ class Table:
             settled=self.moves.settled if self.moves.book.size else None,
             fixed=self.moves.package if self.moves.book.size else None,
         )
+        if self.moves.book.size and self.moves.settled.any():
+            # where concessions start and end changes only with a move or dropped runs
+            if actor not in self._ends:
+                self._ends[actor] = view.concession_ends()
+            view.ends = self._ends[actor]
+        return view
 
     def run_rng(self, row: int) -> np.random.Generator:
         """A generator of its own for open run ``row`` (for protocols that draw per run)."""
@@ -316,27 +322,33 @@ class Table:
         book = self.moves.book
         if not ((book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)).any():
             return
-        # nothing offered yet (or since the last move): nothing to weigh a move against
-        expectation = np.where(np.isfinite(self.best_seen), self.best_seen, np.inf)
         ended = self.moves.decide(
-            t, tau, self.positions, self.weights, self.span, self.loss, expectation, self.live
+            t, tau, self.positions, self.weights, self.span, self.loss, self.best_seen, self.live
         )
         made = np.any(self.moves.moved == t, axis=1)
         self.best_seen[made] = -np.inf  # offers made before a move no longer stand
-        closing = (book.latest < self.tau(t + 1) - 1e-12) & (self.moves.moved < 0)
-        if made.any() or closing.any():
-            self._update_reservations(self.tau(t + 1))
+        if made.any():
+            self._ends.clear()
+        closing = np.any((book.latest < self.tau(t + 1) - 1e-12) & (self.moves.moved < 0), 1)
+        if (made | closing).any():
+            self._update_reservations(self.tau(t + 1), made | closing)
         ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)
 
-    def _update_reservations(self, tau: float) -> None:
-        """Reservations (undeclared only) once a move was made or a window is about to
-        close: what no agreement would give from relative time ``tau`` on."""
-        batna = self.moves.reservation(
-            tau, self.positions, self.weights, self.span, self.loss, self.evaluate
+    def _update_reservations(self, tau: float, rows: np.ndarray) -> None:
+        """Reservations (undeclared only) in the ``rows`` where a move was made or a window
+        is about to close: what no agreement would give from relative time ``tau`` on."""
+        rows = np.flatnonzero(rows)
+        batna = self.moves.take(rows).reservation(
+            tau,
+            self.positions[rows],
+            self.weights[rows],
+            self.span,
+            self.loss,
+            lambda packages: self.evaluate(packages, rows),
         )
-        self.reservation = np.where(self.declared, self.reservation, batna)
+        self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs."""
@@ -378,7 +390,7 @@ class Table:
             tau = self.tau(min(t, self.rounds - 1))
             moves.settle(t, tau, self.positions, self.weights, self.span, self.loss, done)
             res["outcome"][ids] = moves.package[rows]
-            worth = self.evaluate(moves.package)[rows] - moves.paid[rows]
+            worth = self.evaluate(moves.package[rows], rows) - moves.paid[rows]
             res["utility"][ids] = np.where(self.declared, self.reservation[rows], worth)
         res["exited"][ids] = moves.exited[rows]
         res["moved"][ids] = moves.moved[rows]
@@ -403,6 +415,7 @@ class Table:
         self.noise = {a: v[keep] for a, v in self.noise.items()}
         self.moves = self.moves.take(keep)
         self.best_seen = self.best_seen[keep]
+        self._ends.clear()
         for state in self.states.values():
             _take_rows(state, keep)
         for a, strategy in self.strategies.items():

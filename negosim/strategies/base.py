@@ -62,6 +62,8 @@ class View:
     settled, fixed
         ``(R, I)`` issues a unilateral move has taken off the table, and the values they are
         settled at (None when no move can be made): an offer carries those values.
+    ends
+        :meth:`concession_ends`, when the table has already computed it.
     """
 
     me: int
@@ -80,6 +82,7 @@ class View:
     loss: str = "linear"
     settled: np.ndarray | None = None
     fixed: np.ndarray | None = None
+    ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def tau(self) -> float:
@@ -120,6 +123,8 @@ class View:
         ``(R, I)``, both at the settled value on settled issues (nothing to concede there),
         and ``sunk`` ``(R,)``, the utility the settled issues already cost it.
         """
+        if self.ends is not None:
+            return self.ends
         ideal, goal = self.my_position, self.counterpart
         if self.settled is None or not self.settled.any():
             return ideal, goal, np.zeros(self.runs)
