@@ -63,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negosim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (e.g. `| head`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 def _one_line(exc: BaseException) -> str:
