@@ -37,3 +37,21 @@ def test_protocols_10k(benchmark, package, protocol):
         kwargs={"seed": 1, "protocol": protocol, "rounds": 100},
     )
     record_evaluations(benchmark, package, res)
+
+
+@pytest.mark.parametrize("moves", [True, False], ids=["with_moves", "without_moves"])
+def test_moves_overhead_10k(benchmark, package, moves):
+    """package_2007 under its default protocol and deadline, with its unilateral moves and
+    with them removed (the same scenario otherwise): the cost of deciding moves each round
+    and of the longer talks they lead to."""
+    scenario = package
+    if not moves:
+        data = package.to_dict()
+        data["moves"], data["updates"] = [], []
+        data["uncertainty"] = [
+            u for u in data["uncertainty"] if not u["target"].startswith("moves.")
+        ]
+        scenario = ns.Scenario.from_dict(data, source="package_2007 without moves")
+    runs = sizes([10_000], [100])[0]
+    res = benchmark.pedantic(ns.simulate, args=(scenario, runs), kwargs={"seed": 1}, rounds=3)
+    record_evaluations(benchmark, scenario, res)
