@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from negosim.protocols import Table, get_protocol
 from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
-from negosim.scenario import Scenario
+from negosim.scenario import NEEDS_NEGOTIATORS, Scenario
 from negosim.store import ResultStore, result_columns
 from negosim.strategies import Linear, Strategy, make_strategy
 
@@ -184,6 +184,10 @@ def _prepare(
     trace = check.whole_number(trace, "trace", 0)
     protocol = check.protocol(scenario.protocol if protocol is None else protocol)
     rounds = check.rounds(rounds) or scenario.rounds
+    if protocol in NEEDS_NEGOTIATORS and "negotiator" not in scenario.roles:
+        raise check.ArgumentError(
+            "protocol", f"{protocol!r} needs a negotiator and {scenario.origin} has none"
+        )
     if collect:
         check.fits_in_memory(runs, check.result_bytes_per_run(scenario))
     check.chunks(runs, chunk_size)

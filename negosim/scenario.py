@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,10 @@ DISTRIBUTIONS = {
 }
 DISTRIBUTION_OPTIONAL = {"choice": ("weights",)}
 SALIENCE_RANGE = (0.0, 100.0)
+MAX_SCALE = 1e9
+"""Issue scales stay within +-MAX_SCALE, so that utilities keep full precision."""
+NEEDS_NEGOTIATORS = ("alternating", "mediated", "nash", "kalai_smorodinsky", "utilitarian")
+"""Protocols that are played by negotiators (the others forecast from every actor)."""
 
 
 class ScenarioError(ValueError):
@@ -783,6 +788,12 @@ class _Parser:
         )
         if isinstance(head.get("rounds", 100), float):
             raise self.fail("scenario.rounds", "must be an integer")
+        if sc.protocol in NEEDS_NEGOTIATORS and "negotiator" not in sc.roles:
+            raise self.fail(
+                "actors",
+                f"no negotiator: the scenario's protocol {sc.protocol!r} needs at least one "
+                "actor with role 'negotiator' (the default role)",
+            )
         if sc.ends is not None and sc.date is not None and sc.ends < sc.date:
             raise self.fail("scenario.ends", f"must not be before scenario.date ({sc.date})")
         moves = self.moves(doc.get("moves", []), actors, issues, coalitions)
@@ -912,8 +923,8 @@ class _Parser:
         scale = self.array(row.get("scale", [0, 100]), f"{path}.scale")
         if len(scale) != 2:
             raise self.fail(f"{path}.scale", f"must be [low, high], got {len(scale)} values")
-        low = self.number(scale[0], f"{path}.scale[0]")
-        high = self.number(scale[1], f"{path}.scale[1]")
+        low = self.number(scale[0], f"{path}.scale[0]", -MAX_SCALE, MAX_SCALE)
+        high = self.number(scale[1], f"{path}.scale[1]", -MAX_SCALE, MAX_SCALE)
         if high <= low:
             raise self.fail(f"{path}.scale", f"low must be below high, got [{low:g}, {high:g}]")
         anchors = []
@@ -1415,7 +1426,7 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
         If the file is missing, is not valid TOML, or fails validation.
     """
     path = Path(path_or_name)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         bundled = bundled_dir() / f"{path_or_name}.toml"
         if path.suffix or not bundled.exists():
             names = list_scenarios()
@@ -1426,11 +1437,56 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
             )
         path = bundled
     source = str(path_or_name) if Path(path_or_name).exists() else f"{path_or_name} ({path.name})"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", source=source) from None
+    data = _read_toml(path, source)
     scenario = Scenario.from_dict(data, source=source)
     return scenario if as_of is None else scenario.as_of(as_of)
+
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Largest scenario file read (the bundled ones are about 50 kB)."""
+
+MAX_NESTING = 16
+"""Deepest nesting of tables and arrays in a scenario file (the format needs 4)."""
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    """The parsed TOML of a regular file of bounded size and nesting, or a ScenarioError."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", source=source) from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise ScenarioError("not a regular file", source=source)
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"file too large ({info.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", source=source
+        )
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.loads(handle.read(MAX_FILE_BYTES + 1).decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
+    except RecursionError:
+        raise ScenarioError(
+            f"nested too deeply (at most {MAX_NESTING} levels)", source=source
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read file: {exc}", source=source) from None
+    if _depth(data) > MAX_NESTING:
+        raise ScenarioError(f"nested too deeply (at most {MAX_NESTING} levels)", source=source)
+    return data
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of tables and arrays (iterative: a hostile file cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest

@@ -176,6 +176,9 @@ def test_strategy_parameter_under_uncertainty_survives_dropping_finished_runs():
         ns.simulate(sc, 300, seed=1, chunk_size=c, strategies={"B": "conceder"})
         for c in (1, 7, 1000)
     ]
+    runs.append(
+        ns.simulate(sc, 300, seed=1, chunk_size=40, strategies={"B": "conceder"}, workers=2)
+    )
     assert len(np.unique(runs[0].rounds)) > 1
     for other in runs[1:]:
         np.testing.assert_array_equal(other.rounds, runs[0].rounds)
