@@ -620,7 +620,8 @@ def _check_store(args: argparse.Namespace) -> None:
     if not manifest.exists():
         if args.resume:
             raise InputError(f"--resume: {args.store} holds no store to continue")
-        if args.store.is_dir() and any(args.store.iterdir()):
+        own = {_store.LOCK}  # a store's own lock file (its writer may hold it right now)
+        if args.store.is_dir() and any(p.name not in own for p in args.store.iterdir()):
             raise InputError(f"--store: {args.store} holds other files; choose a new folder")
 
 

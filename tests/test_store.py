@@ -219,7 +219,7 @@ def test_a_second_writer_is_refused_at_once_while_the_first_runs(tmp_path, minim
 def test_cli_exits_2_when_the_store_is_in_use(tmp_path, capsys):
     folder = tmp_path / "held"
     folder.mkdir()
-    argv = ["run", str(DATA / "minimal.toml"), "--runs", "20", "--out", str(folder)]
+    argv = ["run", str(DATA / "minimal.toml"), "--runs", "20", "--store", str(folder)]
     with FileLock(folder / stores.LOCK):  # another process would hold it the same way
         assert main([*argv, "--no-progress"]) == 2
     err = capsys.readouterr().err
@@ -280,7 +280,7 @@ def test_every_damaged_manifest_is_reported_and_left_as_it_is(tmp_path, minimal,
     with pytest.raises(ns.StoreError, match=expected):  # a writer refuses it too
         ns.simulate(minimal, 30, seed=1, chunk_size=10, store=manifest.parent)
     argv = ["run", str(DATA / "minimal.toml"), "--runs", "30", "--seed", "1", "--chunk-size"]
-    assert main([*argv, "10", "--out", str(manifest.parent), "--resume", "--no-progress"]) == 2
+    assert main([*argv, "10", "--store", str(manifest.parent), "--resume", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("negosim: error: damaged store: ") and err.count("\n") == 1
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in manifest.parent.iterdir()}
@@ -437,7 +437,7 @@ def test_a_2d_array_without_labels_is_refused():
 def test_cli_resume_continues_an_interrupted_store(tmp_path, minimal, counting, capsys):
     folder = tmp_path / "cli"
     argv = ["run", str(DATA / "minimal.toml"), "--runs", "50", "--seed", "4", "--chunk-size"]
-    argv += ["10", "--out", str(folder), "--no-progress"]
+    argv += ["10", "--store", str(folder), "--no-progress"]
     assert main(argv) == 0
     manifest = folder / "manifest.json"
     data = json.loads(manifest.read_text())

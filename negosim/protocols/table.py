@@ -97,6 +97,11 @@ class RoundRules(Protocol):
         when none closed), update what the protocol keeps between rounds."""
 
 
+def round_dtype(rounds: int) -> np.dtype:
+    """The narrowest signed integer type that holds every round number and -1."""
+    return next(np.dtype(t) for t in (np.int8, np.int16, np.int32) if rounds <= np.iinfo(t).max)
+
+
 def play(table: Table, rules: RoundRules) -> None:
     """Play ``rules`` round by round until every run has closed."""
     for t in range(table.first_round, table.rounds):
@@ -174,9 +179,9 @@ class Table:
             "agreed": np.zeros(n, dtype=bool),
             "outcome": np.broadcast_to(sc.status_quo, (n, n_issues)).copy(),
             "utility": np.array(batch.reservation, dtype=float),
-            "rounds": np.full(n, rounds, dtype=np.int64),
-            "exited": np.full(n, -1, dtype=np.int64),
-            "moved": np.array(self.moves.moved),
+            "rounds": np.full(n, rounds, dtype=round_dtype(rounds)),
+            "exited": np.full(n, -1, dtype=np.min_scalar_type(-len(sc.actors))),
+            "moved": self.moves.moved.astype(round_dtype(rounds)),
             "consented": np.array(self.moves.consented),
         }
         self.trace_runs = min(trace, n)
