@@ -437,10 +437,15 @@ class _Lazy:
             if z is None:
                 return None
             x = model.package(z)
-            broken = {c for c in range(len(self.run.votes)) if not self.consents(c, x)}
-            if not broken - self.enforced:
+            if not self.enforce(x):
                 return z, x
-            self.enforced |= broken
+
+    def enforce(self, x: np.ndarray) -> bool:
+        """Enforce the coalitions that package ``x`` fails; whether there were any new."""
+        broken = {c for c in range(len(self.run.votes)) if not self.consents(c, x)}
+        new = broken - self.enforced
+        self.enforced |= new
+        return bool(new)
 
     def consents(self, c: int, x: np.ndarray) -> bool:
         """Whether coalition ``c`` passes package ``x`` (not asked, or enough yes votes)."""
@@ -545,18 +550,22 @@ def _frank_wolfe(lazy: _Lazy, alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The Nash point of the convex piece of package ``x``: fully corrective Frank-Wolfe
     (each LP adds a vertex of the piece; the next point is the Nash point of the convex hull
     of the packages found so far), to a gap of ``FW_GAP``; ``x`` itself if it gives a
-    party no gain."""
-    model, cols, piece = lazy.model(), _u_cols(lazy), x
+    party no gain. A package that fails a coalition not yet enforced enforces it, and the
+    search goes on from the last ratified package."""
+    cols = _u_cols(lazy)
     atoms, atom_gains = [x], [_gains(lazy, x)]
     for _ in range(FW_ROUNDS):
         gains = _gains(lazy, x)
         if np.any(gains <= 0):
             return x
         weight = alpha / gains
-        z = model.solve({u: -w for u, w in zip(cols, weight, strict=True)}, pattern=piece)
+        z = lazy.model().solve({u: -w for u, w in zip(cols, weight, strict=True)}, pattern=x)
         if z is None:
             return x
-        y = model.package(z)
+        y = lazy.model().package(z)
+        if lazy.enforce(y):  # y fails a coalition left out: the piece around x is smaller
+            atoms, atom_gains = [x], [gains]
+            continue
         if weight @ (_gains(lazy, y) - gains) <= FW_GAP:
             return x
         atoms.append(y)
@@ -565,6 +574,9 @@ def _frank_wolfe(lazy: _Lazy, alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
         # the piece is convex in x and utilities are concave: the mixed package gains at
         # least the mixed gains
         mixed = share @ np.array(atoms)
+        if lazy.enforce(mixed):
+            atoms, atom_gains = [x], [gains]
+            continue
         if _log_product(alpha, _gains(lazy, mixed)) <= _log_product(alpha, gains):
             return x  # no progress left at the solver's precision
         x = mixed
