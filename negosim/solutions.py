@@ -87,7 +87,7 @@ is exceeded by no package by more than this (``f* - f <= gap`` by concavity)."""
 NASH_ROUNDS = 200
 FW_ROUNDS = 100
 RETRY_MARGIN = 1e-7
-_MILP_OPTIONS = {"mip_rel_gap": 1e-9, "presolve": False}
+_MILP_OPTIONS = {"mip_rel_gap": 1e-9, "presolve": True}
 
 
 @contextlib.contextmanager
@@ -412,21 +412,28 @@ def _dense(rows, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Lazy:
-    """A run's MILPs with the coalitions enforced lazily: each problem is solved with the
-    coalitions found binding so far; if its package fails another coalition, that one is
-    enforced too and the problem solved again. Exact: a relaxation's optimum that every
-    coalition ratifies is optimal for the full problem."""
+    """A run's MILPs with the votes modelled lazily: each problem is solved with only the
+    coalition members found voting no so far as constraints (the others are taken to say
+    yes); if its package fails a coalition, that coalition's no-voters are added and the
+    problem solved again. Exact: a relaxation's optimum that every coalition ratifies is
+    optimal for the full problem. Few members are ever pivotal, so the MILPs stay small."""
 
     def __init__(self, run: _Run, margin: float = 0.0) -> None:
         self.run, self.margin = run, margin
-        self.enforced: set[int] = set()
+        self.chosen: list[frozenset[int]] = [frozenset() for _ in run.votes]
         self._models: dict[tuple, _Model] = {}
 
+    @property
+    def state(self) -> tuple[frozenset[int], ...]:
+        """The members modelled so far, by coalition."""
+        return tuple(self.chosen)
+
     def model(self, extra=()) -> _Model:
-        key = (tuple(sorted(self.enforced)), tuple(extra))
+        key = (self.state, tuple(extra))
         if key not in self._models:
-            votes = tuple(self.run.votes[c] for c in sorted(self.enforced))
-            self._models[key] = _Model(self.run, votes, extra, self.margin)
+            votes = (_restricted(v, c) for v, c in zip(self.run.votes, self.chosen, strict=True))
+            kept = tuple(v for v in votes if v is not None)
+            self._models[key] = _Model(self.run, kept, extra, self.margin)
         return self._models[key]
 
     def solve(self, objective, rows=(), extra=()) -> tuple[np.ndarray, np.ndarray] | None:
@@ -441,11 +448,20 @@ class _Lazy:
                 return z, x
 
     def enforce(self, x: np.ndarray) -> bool:
-        """Enforce the coalitions that package ``x`` fails; whether there were any new."""
-        broken = {c for c in range(len(self.run.votes)) if not self.consents(c, x)}
-        new = broken - self.enforced
-        self.enforced |= new
-        return bool(new)
+        """Model the no-voters of the coalitions that package ``x`` fails; whether any
+        were new."""
+        run, new = self.run, False
+        short = run.utility(x) - run.reservation  # below -TOLERANCE: a no
+        for c, v in enumerate(run.votes):
+            if self.consents(c, x):
+                continue
+            # the member furthest from a yes that is not modelled yet: the others often
+            # come round once it is satisfied
+            free = [m for m in v.members.tolist() if m not in self.chosen[c]]
+            if free and short[free].min() < -TOLERANCE:
+                self.chosen[c] |= {free[int(np.argmin(short[free]))]}
+                new = True
+        return new
 
     def consents(self, c: int, x: np.ndarray) -> bool:
         """Whether coalition ``c`` passes package ``x`` (not asked, or enough yes votes)."""
@@ -454,6 +470,16 @@ class _Lazy:
             return True
         yes = run.utility(x)[v.members] >= run.reservation[v.members] - TOLERANCE
         return int(v.weight[yes].sum()) >= v.needed
+
+
+def _restricted(vote: _Vote, chosen: frozenset[int]) -> _Vote | None:
+    """The coalition with only the ``chosen`` members modelled, the others counted as yes
+    (None when that leaves nothing to decide)."""
+    keep = np.isin(vote.members, list(chosen))
+    needed = vote.needed - int(vote.weight[~keep].sum())
+    if not keep.any() or needed <= 0:
+        return None
+    return _Vote(vote.members[keep], vote.weight[keep], vote.issues, needed, vote.unanimity)
 
 
 # ----------------------------------------------------------------------------- the solvers
@@ -522,7 +548,7 @@ def _nash(lazy: _Lazy, options: dict) -> np.ndarray | None:
     best, best_value, explored, last_bound = found[1], -np.inf, set(), np.inf
     oa = None
     for _ in range(NASH_ROUNDS):
-        key = (frozenset(lazy.enforced), lazy.model().votes_on(found[1]).tobytes())
+        key = (lazy.state, lazy.model().votes_on(found[1]).tobytes())
         if key not in explored:
             explored.add(key)
             x = _frank_wolfe(lazy, alpha, found[1])
@@ -536,7 +562,7 @@ def _nash(lazy: _Lazy, options: dict) -> np.ndarray | None:
         found = lazy.solve({u: -w for u, w in zip(cols, weight, strict=True)})
         if found is None or weight @ _gains(lazy, found[1]) <= weight @ gains + FW_GAP:
             return best
-        key = (frozenset(lazy.enforced), lazy.model().votes_on(found[1]).tobytes())
+        key = (lazy.state, lazy.model().votes_on(found[1]).tobytes())
         if key in explored:
             oa = oa or _OuterApproximation(lazy, alpha, most)
             found, bound = oa.everywhere()
@@ -550,8 +576,8 @@ def _frank_wolfe(lazy: _Lazy, alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The Nash point of the convex piece of package ``x``: fully corrective Frank-Wolfe
     (each LP adds a vertex of the piece; the next point is the Nash point of the convex hull
     of the packages found so far), to a gap of ``FW_GAP``; ``x`` itself if it gives a
-    party no gain. A package that fails a coalition not yet enforced enforces it, and the
-    search goes on from the last ratified package."""
+    party no gain. A package that fails a coalition adds its no-voters to the model, and
+    the search goes on from the last ratified package."""
     cols = _u_cols(lazy)
     atoms, atom_gains = [x], [_gains(lazy, x)]
     for _ in range(FW_ROUNDS):
