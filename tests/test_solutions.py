@@ -247,7 +247,10 @@ def test_utilitarian_with_coalitions_equals_a_grid(name):
 
 
 @pytest.mark.parametrize("name", list(WORLDS))
-def test_nash_with_coalitions_equals_a_grid(name):
+@pytest.mark.parametrize("branch_limit", [0, 10])
+def test_nash_with_coalitions_equals_a_grid(name, branch_limit, monkeypatch):
+    """Both integer solvers: HiGHS's MIP (limit 0) and the branch and bound over LPs."""
+    monkeypatch.setattr(sol, "BRANCH_LIMIT", branch_limit)
     sc = WORLDS[name]
     oracle = Oracle(sc)
     top, where = oracle.best(nash_value(oracle), STEP, FINE)
@@ -260,8 +263,10 @@ def test_nash_with_coalitions_equals_a_grid(name):
 
 
 @pytest.mark.parametrize("name", list(WORLDS))
-def test_kalai_smorodinsky_with_coalitions_equals_a_grid(name):
+@pytest.mark.parametrize("branch_limit", [0, 10])
+def test_kalai_smorodinsky_with_coalitions_equals_a_grid(name, branch_limit, monkeypatch):
     """The ideal points and the largest equal share of them, both by grid."""
+    monkeypatch.setattr(sol, "BRANCH_LIMIT", branch_limit)
     sc = WORLDS[name]
     oracle = Oracle(sc)
     most = np.array(
