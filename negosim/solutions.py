@@ -457,9 +457,12 @@ class _Lazy:
     problem solved again. Exact: a relaxation's optimum that every coalition ratifies is
     optimal for the full problem. Few members are ever pivotal, so the MILPs stay small."""
 
-    def __init__(self, run: _Run, margin: float = 0.0) -> None:
+    def __init__(self, run: _Run, margin: float = 0.0, hint=None) -> None:
         self.run, self.margin = run, margin
-        self.chosen: list[frozenset[int]] = [frozenset() for _ in run.votes]
+        hint = hint or [frozenset()] * len(run.votes)
+        self.chosen = [
+            frozenset(v.members.tolist()) & h for v, h in zip(run.votes, hint, strict=True)
+        ]
         self._models: dict[tuple, _Model] = {}
 
     @property
@@ -720,8 +723,26 @@ SOLVERS: dict[str, Callable[[_Lazy, dict], np.ndarray | None]] = {
 """The bargaining solutions by protocol name (the one registry of solvers)."""
 
 
-def _solve_run(run: _Run, kind: str, options: dict, margin: float = 0.0) -> np.ndarray | None:
-    return SOLVERS[kind](_Lazy(run, margin), options)
+def _solve_run(
+    run: _Run, kind: str, options: dict, margin: float = 0.0, hint=None
+) -> np.ndarray | None:
+    return SOLVERS[kind](_Lazy(run, margin, hint), options)
+
+
+_HINTS: dict[tuple, tuple[frozenset[int], ...]] = {}
+
+
+def _hint(sc: Scenario, parties: tuple[str, ...], kind: str, ratify: bool, options: dict):
+    """The members pivotal at the scenario's point estimates, to model from the start in
+    every run (the same for every run, so results do not depend on how runs are chunked)."""
+    key = (sc.digest, parties, kind, ratify, repr(sorted(options.items())))
+    if key not in _HINTS:
+        lazy = _Lazy(_run_of(point_estimates(sc), parties, 0, ratify))
+        SOLVERS[kind](lazy, options)
+        if len(_HINTS) > 64:  # a cache, not a store
+            _HINTS.clear()
+        _HINTS[key] = lazy.state
+    return _HINTS[key]
 
 
 def _solve(
@@ -814,13 +835,14 @@ def solve_runs(
     deal = np.zeros(len(runs), dtype=bool)
     outcome = np.broadcast_to(sc.status_quo, (len(runs), len(sc.issues))).copy()
     seen: dict[bytes, int] = {}
+    hint = _hint(sc, parties, kind, ratify, options) if ratify and sc.coalitions else None
     for k, r in enumerate(runs):
         key = _run_key(batch, int(r))
         if key in seen:
             deal[k], outcome[k] = deal[seen[key]], outcome[seen[key]]
             continue
         seen[key] = k
-        found = _solve_run(_run_of(batch, parties, int(r), ratify), kind, options)
+        found = _solve_run(_run_of(batch, parties, int(r), ratify), kind, options, hint=hint)
         if found is not None:
             deal[k], outcome[k] = True, found
     sub = batch.take(runs)
