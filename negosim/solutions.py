@@ -17,34 +17,26 @@ The bargaining set is the set of packages ``x`` inside the issue scales that
   a member votes yes iff ``u_m(x) >= r_m`` (tolerance 1e-9); the coalition consents by
   unanimity, majority (more than half) or a qualified share (share >= threshold).
 
-Method (exact, a mixed-integer linear programme per run)
---------------------------------------------------------
-With ``t_ai >= |x_i - p_ai|`` every utility bound is linear. Each coalition ``c`` gets a
-binary ``z_c`` ("asked"): ``z_c = 0`` pins its ratified issues at the status quo
-(``|x_i - q_i| <= (h_i - l_i) z_c``); ``z_c = 1`` demands its consent. A yes vote is a
-big-M row ``sum_i c_mi t_mi <= 1 - r_m + M_m (1 - y)`` with ``y = z_c`` for unanimity and a
-binary per member for majority and qualified rules, whose count must reach the rule's number
-of votes (``sum_m y_m >= k_c z_c``). ``M_m`` is the member's largest possible loss beyond
-its reservation, so the relaxation is as tight as a big-M can be; members whose utility
-never falls below their reservation are not modelled at all. The union of the
-``2^C x prod_c C(|c|, k_c)`` convex pieces is thus handled exactly by branch and bound
-(HiGHS through :func:`scipy.optimize.milp`, relative gap 1e-9, absolute gap 1e-6 in
-utility), not by enumerating the pieces.
+Method (exact; docs/protocols.md gives the details)
+---------------------------------------------------
+With ``t_ai >= |x_i - p_ai|`` every utility bound is linear. Each coalition gets a binary
+"asked" ``z_c`` (``z_c = 0`` pins its ratified issues at the status quo) and each yes vote a
+big-M row switched on by ``z_c`` (unanimity) or by a binary per member whose count must reach
+the rule's number of votes (majority, qualified): the union of convex pieces that the rules
+make is handled exactly by branch and bound, not by listing the pieces. Members are modelled
+lazily (only those found voting no; the others count as yes), which keeps the integer
+programmes to a few binaries, solved by a branch and bound over LPs (HiGHS's MIP beyond
+:data:`BRANCH_LIMIT` binaries).
 
-* utilitarian: one MILP, ``max sum_a u_a``.
-* Kalai-Smorodinsky (Kalai and Smorodinsky 1975): ideal points ``m_a = max u_a`` (one MILP
-  each), then ``max lam`` s.t. ``u_a >= r_a + lam (m_a - r_a)`` (one MILP), then the most
-  joint utility at that ``lam`` (one MILP, so the point is Pareto-efficient).
-* Nash (Nash 1950): ``max sum_a alpha_a log(u_a - r_a)`` by outer approximation: ``log`` is
-  replaced by the minimum of its tangents (a MILP), a tangent is added at each solution,
-  until the MILP bound exceeds the best package found by less than 1e-9 (at most 200
-  rounds; typically 5 to 20 MILPs).
+* utilitarian: ``max sum_a u_a``.
+* Kalai-Smorodinsky (Kalai and Smorodinsky 1975): ideal points ``m_a = max u_a``, then
+  ``max lam`` s.t. ``u_a >= r_a + lam (m_a - r_a)``, then the most joint utility at that
+  ``lam`` (so the point is Pareto-efficient).
+* Nash (Nash 1950): ``max sum_a alpha_a log(u_a - r_a)``: fully corrective Frank-Wolfe inside
+  one convex piece (LPs), a tangent test over every piece (one integer programme), and an
+  outer approximation of ``log`` where the test keeps pointing to explored pieces.
 
-Cost: one MILP of ``I + n + sum_v I_v`` continuous columns and one binary per coalition and
-per member of a majority or qualified coalition (package_2007: 95 continuous, 26 binary);
-2 to 6 ms per MILP on one core. A package returned is checked by the protocol's own
-ratification code; one that fails by solver round-off is solved again with a margin of 1e-7
-on every yes vote.
+Every package returned is checked with the protocols' own ratification code.
 
 For two parties the Pareto frontier (without the coalitions) is exact and piecewise linear:
 order the issues by the salience ratio ``(w_A,i / d_i) / (w_B,i / d_i)``; the vertices give
