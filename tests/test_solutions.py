@@ -105,6 +105,16 @@ class Oracle:
         return float(np.max(np.sum(w / (self.sc.high - self.sc.low), axis=-1)))
 
 
+def assert_best(oracle, package, value, top, fine):
+    """The solver's package is ratified, at least as good as every ratified grid package
+    (1e-9) and better than the best of them by at most a fine step's worth of utility
+    (Lipschitz bound)."""
+    assert oracle.ratified(package[None])[0]
+    got = float(value(package[None])[0])
+    assert got >= top - 1e-9
+    assert got <= top + 2 * oracle.lipschitz() * fine * len(oracle.sc.issues)
+
+
 def nash_value(oracle):
     return lambda p: np.prod(np.maximum(oracle.gains(p), 0), axis=1)
 
@@ -239,34 +249,28 @@ def test_utilitarian_with_coalitions_equals_a_grid(name):
     sc = WORLDS[name]
     oracle = Oracle(sc)
     top, _where = oracle.best(joint_value(oracle), STEP, FINE)
-    s = sol.utilitarian(sc)
-    assert oracle.ratified(s.package[None])[0]
-    joint = float(oracle.gains(s.package[None]).sum())
-    assert joint >= top - 1e-9
-    assert joint <= top + 2 * oracle.lipschitz() * FINE * len(sc.issues)
+    assert_best(oracle, sol.utilitarian(sc).package, joint_value(oracle), top, FINE)
+
+
+@pytest.fixture(params=[0, 10], ids=["highs_mip", "lp_branch_and_bound"])
+def integer_solver(request, monkeypatch):
+    """Both integer solvers: HiGHS's MIP (limit 0) and the branch and bound over LPs."""
+    monkeypatch.setattr(sol, "BRANCH_LIMIT", request.param)
 
 
 @pytest.mark.parametrize("name", list(WORLDS))
-@pytest.mark.parametrize("branch_limit", [0, 10])
-def test_nash_with_coalitions_equals_a_grid(name, branch_limit, monkeypatch):
-    """Both integer solvers: HiGHS's MIP (limit 0) and the branch and bound over LPs."""
-    monkeypatch.setattr(sol, "BRANCH_LIMIT", branch_limit)
+def test_nash_with_coalitions_equals_a_grid(name, integer_solver):
     sc = WORLDS[name]
     oracle = Oracle(sc)
     top, where = oracle.best(nash_value(oracle), STEP, FINE)
     s = sol.nash(sc)
-    assert oracle.ratified(s.package[None])[0]
-    product = float(np.prod(oracle.gains(s.package[None])))
-    assert product >= top - 1e-9
-    assert product <= top + 2 * oracle.lipschitz() * FINE * len(sc.issues)
+    assert_best(oracle, s.package, nash_value(oracle), top, FINE)
     np.testing.assert_allclose(s.utility, oracle.utilities(where[None])[0, :2], atol=2e-3)
 
 
 @pytest.mark.parametrize("name", list(WORLDS))
-@pytest.mark.parametrize("branch_limit", [0, 10])
-def test_kalai_smorodinsky_with_coalitions_equals_a_grid(name, branch_limit, monkeypatch):
+def test_kalai_smorodinsky_with_coalitions_equals_a_grid(name, integer_solver):
     """The ideal points and the largest equal share of them, both by grid."""
-    monkeypatch.setattr(sol, "BRANCH_LIMIT", branch_limit)
     sc = WORLDS[name]
     oracle = Oracle(sc)
     most = np.array(
@@ -343,10 +347,7 @@ def test_nash_of_package_2007_equals_a_grid_on_the_file_numbers(package):
     top, _ = oracle.best(nash_value(oracle), 2.0, 0.1)
     s = sol.nash(package)
     assert s.actors == ("US", "Russia")
-    assert oracle.ratified(s.package[None])[0]
-    product = float(np.prod(oracle.gains(s.package[None])))
-    assert product >= top - 1e-9
-    assert product <= top + 2 * oracle.lipschitz() * 0.1 * 3
+    assert_best(oracle, s.package, nash_value(oracle), top, 0.1)
 
 
 def test_package_2007_nash_protocol_packages_pass_every_coalition(package):
@@ -385,9 +386,7 @@ def test_run_k_of_a_batch_equals_a_grid_on_that_run(run):
     oracle = Oracle(sc, batch.positions[run], batch.salience[run], batch.reservation[run])
     top, _ = oracle.best(joint_value(oracle), STEP, FINE)
     s = sol.utilitarian(batch, run=run)
-    assert oracle.ratified(s.package[None])[0]
-    joint = float(oracle.gains(s.package[None]).sum())
-    assert top - 1e-9 <= joint <= top + 2 * oracle.lipschitz() * FINE * 2
+    assert_best(oracle, s.package, joint_value(oracle), top, FINE)
     frame = sol.solve_batch(batch, "utilitarian")
     assert frame.loc[run, "deal"]
     got = frame.loc[run, ["utility.A", "utility.B"]].to_numpy(float)
