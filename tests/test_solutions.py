@@ -282,6 +282,37 @@ def test_kalai_smorodinsky_with_coalitions_equals_a_grid(name, integer_solver):
     share = float(np.min(oracle.gains(s.package[None]) / most))
     slack = 4 * oracle.lipschitz() * FINE * len(sc.issues) / most.min()
     assert abs(share - top) <= slack
+    # among the packages with that share, the most joint utility
+    packages = oracle.grid(STEP)
+    packages = packages[oracle.ratified(packages)]
+    g = oracle.gains(packages)
+    tied = np.min(g / most, axis=1) >= share - 1e-9
+    joint = float(oracle.gains(s.package[None]).sum())
+    assert not tied.any() or g[tied].sum(axis=1).max() <= joint + 1e-9
+
+
+def test_kalai_smorodinsky_takes_the_most_joint_utility_at_its_share():
+    """A (ideal 100) and B (ideal 0) split i0 at 50, so the largest equal share is 1/2; C
+    cares only for i1 (ideal 70) and has its share for any i1 in 20..100: the
+    Pareto-efficient choice among those is i1 = 70 (u_C = 1)."""
+    actors = [
+        {"id": "A", "power": 1, "position": {"i0": 100}, "salience": {"i0": 1}, "reservation": 0},
+        {"id": "B", "power": 1, "position": {"i0": 0}, "salience": {"i0": 1}, "reservation": 0},
+        {"id": "C", "power": 1, "position": {"i1": 70}, "salience": {"i1": 1}, "reservation": 0},
+    ]
+    issues = [{"id": f"i{k}", "label": "x", "status_quo": 0} for k in range(2)]
+    sc = ns.Scenario.from_dict(
+        {"scenario": {"id": "k", "title": "k"}, "issues": issues, "actors": actors}
+    )
+    np.testing.assert_allclose(sol.kalai_smorodinsky(sc).package, [50, 70], atol=1e-7)
+
+
+def test_nash_without_a_gain_for_everyone_is_the_equal_share_package():
+    """A accepts only its ideal (reservation 1): the set is {100}, where B gains nothing;
+    the documented fallback is that package."""
+    sc = bilateral([[100], [0]], [[1], [1]], (1.0, 0.0))
+    assert sol.nash(sc).package.tolist() == [100.0]
+    assert sol.kalai_smorodinsky(sc).package.tolist() == [100.0]
 
 
 def nothing_ratifiable() -> ns.Scenario:
