@@ -8,7 +8,6 @@ import textwrap
 import numpy as np
 
 from negosim.results import SimulationResult
-from negosim.sampling import sample
 
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -431,11 +430,16 @@ def concession_traces(result, run: int = 0, *, figsize=None):
 
 def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     """The two-party Pareto frontier with the Nash, Kalai-Smorodinsky and utilitarian points,
-    the reservations (disagreement point) and, if given, the negotiated outcomes of a result."""
+    the reservations (disagreement point) and, if given, the negotiated outcomes of a result.
+
+    ``scenario`` is a Scenario (solved at its point estimates) or a ScenarioBatch (run ``run``);
+    the frontier leaves out the coalitions, the solution points respect them.
+    """
     import matplotlib.pyplot as plt
 
     from negosim import solutions
 
+    sc = getattr(scenario, "scenario", scenario)  # a batch carries its scenario
     frontier = solutions.pareto_frontier(scenario, actors, run=run)
     cols = [c for c in frontier.columns if c.startswith("utility.")]
     a, b = (c.split(".", 1)[1] for c in cols)
@@ -449,7 +453,7 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
         label="Pareto frontier",
     )
     if result is not None:
-        ia, ib = scenario.actor_index(a), scenario.actor_index(b)
+        ia, ib = sc.actor_index(a), sc.actor_index(b)
         done = result.agreed
         ax.scatter(
             result.utility[done, ia],
@@ -459,8 +463,7 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
             color=PALETTE[5],
             label="negotiated outcomes",
         )
-    batch = sample(scenario, run + 1, seed=0)
-    d = [batch.reservation[run, scenario.actor_index(x)] for x in (a, b)]
+    d = solutions.disagreement_point(scenario, [a, b], run=run)
     ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
     ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
     ax.plot(*d, marker="s", color="0.4", linestyle="", label="reservations")
@@ -484,6 +487,6 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, frameon=False, loc="lower left")
-    ax.set_title(f"{scenario.title}\nbargaining set of {a} and {b}", fontsize=9)
+    ax.set_title(f"{sc.title}\nbargaining set of {a} and {b}", fontsize=9)
     fig.tight_layout()
     return fig

@@ -1,7 +1,7 @@
 """One-shot protocols: the baselines of the EU decision-making literature (Thomson, Stokman,
 Achen and Koenig 2006), the compromise model and the weighted median, and the bargaining
 solutions of :mod:`negosim.solutions`. Each run ends at round 0: "agreed" on the predicted
-package, or (for a bargaining solution with no zone of agreement) at the status quo."""
+package, or (for a bargaining solution when no package is ratifiable) at the status quo."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import numpy as np
 from negosim.protocols.eum import weighted_median
 from negosim.protocols.mediated import compromise_text
 from negosim.protocols.table import Table
-from negosim.solutions import kalai_smorodinsky, nash, utilitarian
+from negosim.solutions import SOLVERS, solve_runs
 
-SOLUTIONS = {"nash": nash, "kalai_smorodinsky": kalai_smorodinsky, "utilitarian": utilitarian}
+SOLUTIONS = SOLVERS
+"""The bargaining-solution protocols (the registry of :mod:`negosim.solutions`)."""
 
 
 def run_compromise(table: Table) -> None:
@@ -33,13 +34,22 @@ def run_median(table: Table) -> None:
 
 def run_solution(table: Table, kind: str, actors=None, **options) -> None:
     """Outcome: the bargaining solution ``kind`` of each run among ``actors`` (default: the
-    negotiators); no agreement where no package gives every party its reservation."""
-    solve = SOLUTIONS[kind]
-    agreed = np.zeros(len(table.ids), dtype=bool)
-    outcome = np.broadcast_to(table.status_quo, (len(table.ids), len(table.span))).copy()
-    for r in range(len(table.ids)):
-        found = solve(table.batch, actors, run=int(table.ids[r]), **options)
-        if found is not None:
-            agreed[r], outcome[r] = True, found.package
-    table.finish(agreed, 0, outcome=outcome, utility=table.utilities(outcome))
+    negotiators) over the packages the scenario's coalitions ratify, with each party's
+    reservation as the disagreement point; where no package is ratifiable the run ends
+    without agreement at the status quo.
+
+    Parameters
+    ----------
+    table
+        The chunk of runs (all open).
+    kind
+        ``"nash"``, ``"kalai_smorodinsky"`` or ``"utilitarian"``.
+    actors
+        The parties (default: the negotiators).
+    options
+        Passed to the solver (``powers=`` for Nash).
+    """
+    found = solve_runs(table.batch, kind, actors, runs=table.ids, **options)
+    outcome = found["outcome"]
+    table.finish(found["deal"], 0, outcome=outcome, utility=table.utilities(outcome))
     table.finish(table.live.copy(), 0)
