@@ -122,6 +122,41 @@ def NegotiatorControls(actor: str):
 
 
 @solara.component
+def MoveControls():
+    """A slider for each move's window opening (``earliest``) and its value ``to``."""
+    sc = state.scenario_of(settings.value)
+
+    def fix(target: str, value: float) -> None:
+        settings.set(settings.value.with_change(target, float(value)))
+
+    with (
+        solara.Card("Unilateral moves", margin=0, elevation=1),
+        solara.Details("window opening and value of each move"),
+    ):
+        for move in sc.all_moves:
+            issue = sc.issue(move.issue)
+            solara.Text(f"{move.id} ({', '.join(move.actors)}, {move.issue})")
+            solara.SliderFloat(
+                "opens at (share of the time)",
+                value=move.earliest,
+                min=0.0,
+                max=move.latest,
+                step=0.01,
+                on_value=lambda v, t=f"moves.{move.id}.earliest": fix(t, v),
+                classes=[f"ns-move-earliest-{move.id}"],
+            )
+            solara.SliderFloat(
+                f"to ({issue.low:g}..{issue.high:g})",
+                value=move.to,
+                min=float(issue.low),
+                max=float(issue.high),
+                step=0.5,
+                on_value=lambda v, t=f"moves.{move.id}.to": fix(t, v),
+                classes=[f"ns-move-to-{move.id}"],
+            )
+
+
+@solara.component
 def Controls():
     s = settings.value
     sc = state.scenario_of(s)
@@ -155,6 +190,8 @@ def Controls():
     )
     for actor in state.negotiators(sc):
         NegotiatorControls(actor)
+    if sc.all_moves:
+        MoveControls()
     solara.Button(
         "Back to the scenario's values",
         text=True,
@@ -180,17 +217,20 @@ def StepView(model: solara.Reactive):
     solara.HTML(tag="div", unsafe_innerHTML=head)
     letters = state.issue_letters(sc)
     talkers = [d for d in m.diplomats if d.role == "negotiator"]
+    settled = state.settled_issues(m)
     offer_rows = [
         [
             (f"{letters[i]}: {issue.label}", None),
             (_num(m.offer[i] if m.offer is not None else math.nan, 1), f"ns-offer-{issue.id}"),
+            ("settled by a move" if settled[i] else "open", f"ns-issue-state-{issue.id}"),
             (_num(issue.status_quo, 0), None),
             *[(_num(d.position[i], 1), None) for d in talkers],
         ]
         for i, issue in enumerate(sc.issue_specs)
     ]
     offers = _table(
-        ["issue", "offer", "status quo", *[f"ideal of {d.actor}" for d in talkers]], offer_rows
+        ["issue", "offer", "on the table", "status quo", *[f"ideal of {d.actor}" for d in talkers]],
+        offer_rows,
     )
     people = state.negotiator_rows(m)
     people_rows = [
@@ -221,11 +261,19 @@ def StepView(model: solara.Reactive):
     ]
     coalitions = _table(["coalition", "rule", "ratifies", "verdict", "voted no"], coalition_rows)
     moves = state.moves_table(m)
-    move_rows = [[(str(v), None) for v in row] for row in moves.itertuples(index=False)]
+    move_rows = [
+        [
+            (str(v), f"ns-move-{col}-{row['move']}" if col in ("made", "consent") else None)
+            for col, v in row.items()
+        ]
+        for row in moves.to_dict("records")
+    ]
     moves_html = (
         _table(list(moves.columns), move_rows)
+        + "<p style='font-size:12px'>A move settles its issue without an agreement; the "
+        "reservations (BATNAs) are what the moves still open would give each side.</p>"
         if len(moves)
-        else "<p>No outside options in this scenario.</p>"
+        else "<p>No unilateral moves in this scenario.</p>"
     )
     with solara.Columns([1, 1]):
         with solara.Column():
@@ -234,9 +282,8 @@ def StepView(model: solara.Reactive):
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h4>Negotiators</h4>" + negotiators)
             solara.HTML(tag="div", unsafe_innerHTML=svg.utility_chart(m))
-    with solara.Columns([1, 1]):
-        solara.HTML(tag="div", unsafe_innerHTML="<h4>Ratifiers' votes this round</h4>" + coalitions)
-        solara.HTML(tag="div", unsafe_innerHTML="<h4>Moves and exits</h4>" + moves_html)
+    solara.HTML(tag="div", unsafe_innerHTML="<h4>Unilateral moves</h4>" + moves_html)
+    solara.HTML(tag="div", unsafe_innerHTML="<h4>Ratifiers' votes this round</h4>" + coalitions)
 
 
 # ---------------------------------------------------------------------- Pareto view
@@ -357,36 +404,55 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
             f"<span id='ns-mc-seconds'>{out['seconds']:.2f}</span> s.</div>"
         ),
     )
-    quantiles = summary.outcomes.reset_index()
+    outcomes = summary.outcomes
     q_rows = [
-        [(str(r["issue"]), None), (_num(r["status_quo"], 0), None)]
-        + [(_num(r[c], 1), None) for c in ("mean", "q05", "q50", "q95")]
-        for _, r in quantiles.iterrows()
+        [(issue, None), (_num(r["status_quo"], 0), None)]
+        + [(_num(r[c], 1), f"ns-mc-{c}-{issue}") for c in ("q05", "q50", "q95")]
+        + [(f"{r[c]:.1%}", f"ns-mc-{c}-{issue}") for c in ("by_agreement", "by_move", "unchanged")]
+        for issue, r in outcomes.iterrows()
     ]
-    shares = []
-    for name in ("moves", "exits"):
-        frame = getattr(summary, name, None)
-        if frame is not None and len(frame):
-            shares += [
-                [
-                    (str(r.get("actor", "")), None),
-                    (f"{float(r['share']):.1%}", None),
-                    (str(r.get("outside option", r.get("move", name))), None),
-                ]
-                for _, r in frame.iterrows()
-            ]
+    move_rows = [
+        [
+            (move, None),
+            (str(r["by"]), None),
+            (str(r["issue"]), None),
+            (f"{r['share']:.4f}", f"ns-mc-move-share-{move}"),
+            (f"{r['ci_low']:.4f}..{r['ci_high']:.4f}", f"ns-mc-move-ci-{move}"),
+            (_num(r["mean_round"], 1), None),
+        ]
+        for move, r in summary.moves.iterrows()
+    ]
+    exits = "".join(
+        f"<p>{html.escape(str(r['actor']))} ended the talks in {r['share']:.1%} of the runs.</p>"
+        for _, r in summary.exits.iterrows()
+    )
     with solara.Columns([1, 1]):
         with solara.Column():
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML="<h4>Agreed package per issue (runs that agreed)</h4>"
-                + _table(["issue", "status quo", "mean", "5%", "median", "95%"], q_rows)
-                + "<h4>Moves and exits (share of runs)</h4>"
+                unsafe_innerHTML="<h4>Final package per issue (agreed, or by moves)</h4>"
+                + _table(
+                    [
+                        "issue",
+                        "status quo",
+                        "5%",
+                        "median",
+                        "95%",
+                        "agreed",
+                        "by a move",
+                        "unchanged",
+                    ],
+                    q_rows,
+                )
+                + "<h4>Moves made (share of runs, 95% interval, mean round)</h4>"
                 + (
-                    _table(["actor", "share", "move"], shares)
-                    if shares
-                    else "<p>No outside option taken.</p>"
-                ),
+                    _table(
+                        ["move", "by", "issue", "share", "95% interval", "mean round"], move_rows
+                    )
+                    if move_rows
+                    else "<p>No unilateral moves in this scenario.</p>"
+                )
+                + exits,
             )
             solara.HTML(tag="div", unsafe_innerHTML=svg.outcome_chart(res))
         with solara.Column():
