@@ -143,7 +143,6 @@ def MoveControls():
                 max=move.latest,
                 step=0.01,
                 on_value=lambda v, t=f"moves.{move.id}.earliest": fix(t, v),
-                classes=[f"ns-move-earliest-{move.id}"],
             )
             solara.SliderFloat(
                 f"to ({issue.low:g}..{issue.high:g})",
@@ -152,7 +151,6 @@ def MoveControls():
                 max=float(issue.high),
                 step=0.5,
                 on_value=lambda v, t=f"moves.{move.id}.to": fix(t, v),
-                classes=[f"ns-move-to-{move.id}"],
             )
 
 
@@ -218,10 +216,11 @@ def StepView(model: solara.Reactive):
     letters = state.issue_letters(sc)
     talkers = [d for d in m.diplomats if d.role == "negotiator"]
     settled = state.settled_issues(m)
+    shown, package = state.shown_package(m)
     offer_rows = [
         [
             (f"{letters[i]}: {issue.label}", None),
-            (_num(m.offer[i] if m.offer is not None else math.nan, 1), f"ns-offer-{issue.id}"),
+            (_num(package[i] if package is not None else math.nan, 1), f"ns-offer-{issue.id}"),
             ("settled by a move" if settled[i] else "open", f"ns-issue-state-{issue.id}"),
             (_num(issue.status_quo, 0), None),
             *[(_num(d.position[i], 1), None) for d in talkers],
@@ -229,7 +228,7 @@ def StepView(model: solara.Reactive):
         for i, issue in enumerate(sc.issue_specs)
     ]
     offers = _table(
-        ["issue", "offer", "on the table", "status quo", *[f"ideal of {d.actor}" for d in talkers]],
+        ["issue", shown, "on the table", "status quo", *[f"ideal of {d.actor}" for d in talkers]],
         offer_rows,
     )
     people = state.negotiator_rows(m)
@@ -277,7 +276,8 @@ def StepView(model: solara.Reactive):
     )
     with solara.Columns([1, 1]):
         with solara.Column():
-            solara.HTML(tag="div", unsafe_innerHTML="<h4>Package on the table</h4>" + offers)
+            title = "Package on the table" if shown == "offer" else "Final package"
+            solara.HTML(tag="div", unsafe_innerHTML=f"<h4>{title}</h4>" + offers)
             solara.HTML(tag="div", unsafe_innerHTML=svg.offer_chart(m))
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h4>Negotiators</h4>" + negotiators)
@@ -326,8 +326,11 @@ def ParetoView(model: solara.Reactive):
         tag="div",
         unsafe_innerHTML=(
             f"<p>The bargaining set of {a} and {b} in this run (their sampled ideal points and "
-            "saliences). Green: packages every coalition would ratify. The purple diamond is "
-            "the offer on the table; its trail shows the offers so far.</p>"
+            "saliences). Green rings: packages every coalition would ratify (each member votes yes "
+            "iff a package is worth its reservation). The dotted lines are the reservations "
+            "(BATNAs): what each side gets from the moves without an agreement (the open "
+            "circle). The purple diamond is the offer on the table; its trail shows the offers "
+            "so far.</p>"
             + _table(["point", f"utility of {a}", f"utility of {b}", "package", "ratified"], rows)
         ),
     )
@@ -438,7 +441,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
                         "5%",
                         "median",
                         "95%",
-                        "agreed",
+                        "by agreement",
                         "by a move",
                         "unchanged",
                     ],

@@ -316,6 +316,14 @@ def _ending(model, made: list[str]) -> str:
     return "; ".join([*made, f"no agreement ({why})", f"final package {final}"])
 
 
+def shown_package(model) -> tuple[str, np.ndarray | None]:
+    """What the package view shows: the offer on the table while the talks run, the final
+    package (agreed, or the no-agreement package after the moves) once they ended."""
+    if not model.running and model._result is not None:
+        return "final package", model.result().outcome[0]
+    return "offer", model.offer
+
+
 # ---------------------------------------------------------------------- moves
 def move_numbers(model) -> dict[str, np.ndarray]:
     """This run's sampled ``to``, ``cost``, ``earliest`` and ``latest`` of every move ``(M,)``

@@ -78,7 +78,7 @@ def _legend(entries: Sequence[tuple[str, str, str]], y: float) -> str:
             out.append(_marker(kind, x + 5, y, color, 5))
             x += 14
         out.append(_text(x, y + 4, label, 10))
-        x += 7 * len(label) + 14
+        x += 5.8 * len(label) + 14  # about the width of a 10 px sans-serif label
     return "".join(out)
 
 
@@ -93,6 +93,7 @@ def offer_chart(model) -> str:
     ]
     talkers = [d for d in model.diplomats if d.role == "negotiator"]
     settled = state.settled_issues(model)
+    shown, package = state.shown_package(model)
     for i, issue in enumerate(sc.issue_specs):
         y = row * i + 34
         lo, hi = issue.low, issue.high
@@ -125,14 +126,14 @@ def offer_chart(model) -> str:
         parts.append(_marker("square", _x(issue.status_quo, lo, hi), y, "black", 5))
         for k, d in enumerate(talkers):
             parts.append(_marker("circle", _x(d.position[i], lo, hi), y, PALETTE[k], 6))
-        if model.offer is not None:
-            parts.append(_marker("diamond", _x(model.offer[i], lo, hi), y, PALETTE[3], 6))
+        if package is not None:
+            parts.append(_marker("diamond", _x(package[i], lo, hi), y, PALETTE[3], 6))
     legend = [
         ("tick", "#bbb", "ratifiers"),
         *[("circle", PALETTE[k], f"ideal of {d.actor}") for k, d in enumerate(talkers)],
         ("square", "black", "status quo"),
-        ("diamond", PALETTE[3], "offer"),
-        *([("square", SETTLED, "settled by a move")] if settled.any() else []),
+        ("diamond", PALETTE[3], shown),
+        *([("square", SETTLED, "settled")] if settled.any() else []),
     ]
     parts.append(_legend(legend, height - 10))
     parts.append("</svg>")
