@@ -311,6 +311,36 @@ def test_serve_names_an_unknown_scenario_and_main_exits_2(capsys):
     assert "negosim app:" in capsys.readouterr().err
 
 
+def test_move_sliders_fix_the_window_and_value_into_the_scenario():
+    """The sidebar's sliders of a move (rendered without a browser) set ``moves.ID.FIELD``."""
+    pytest.importorskip("solara", reason="the app extra is not installed")
+    import ipyvuetify as v
+    import solara
+
+    from negosim.app import page
+
+    page.settings.set(state.Settings())
+    try:
+        _, rc = solara.render(page.MoveControls(), handle_error=False)
+        sliders = rc.find(v.Slider).widgets
+        sc = ns.load_scenario("package_2007")
+        assert len(sliders) == 2 * len(sc.all_moves)  # opens at, to: per move in file order
+        k = sc.move_index("russia_suspends_cfe")
+        opens, to = sliders[2 * k], sliders[2 * k + 1]
+        assert (opens.v_model, to.v_model) == (0.74, 15.0)  # package_2007.toml
+        opens.v_model = 0.2
+        to.v_model = 40.0
+        assert dict(page.settings.value.changes) == {
+            "moves.russia_suspends_cfe.earliest": 0.2,
+            "moves.russia_suspends_cfe.to": 40.0,
+        }
+        model = DiplomacyModel(**page.settings.value.model_kwargs())
+        row = state.moves_table(model).set_index("move").loc["russia_suspends_cfe"]
+        assert (row["window"], row["to"]) == ("rounds 12..59", "40.0")  # 0.2 * 59 = 11.8
+    finally:
+        page.settings.set(state.Settings())
+
+
 def test_cli_app_subcommand(capsys):
     """``negosim app`` is a subcommand of the main command line with the page's options."""
     pytest.importorskip("solara", reason="the app extra is not installed")
