@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from negosim import app as app_command
 from negosim import store as _store
 from negosim import validation as check
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
@@ -189,6 +190,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("tournament", "round-robin tournament of negotiation strategies", cmd_tournament)
     _tournament_options(p)
+
+    p = command(
+        "app",
+        "serve the interactive teaching page on this machine and print its address (needs pip "
+        'install "negosim[app]")',
+        app_command.run_from_args,
+    )
+    app_command.add_arguments(p)
     return parser
 
 

@@ -25,8 +25,15 @@ def pareto_figure(model, pareto: dict) -> Figure:
     ok = pareto["ratified"]
     u = pareto["grid_utility"]
     ax.scatter(u[~ok, 0], u[~ok, 1], s=3, color="0.88", label="packages", rasterized=True)
-    ax.scatter(
-        u[ok, 0], u[ok, 1], s=4, color=PALETTE[2], alpha=0.5, label="ratified by all coalitions"
+    ax.scatter(  # often a few packages only, under other markers: rings drawn on top
+        u[ok, 0],
+        u[ok, 1],
+        s=110,
+        facecolors="none",
+        edgecolors=PALETTE[2],
+        linewidths=2,
+        zorder=5,
+        label="ratified by all coalitions",
     )
     frontier = pareto["frontier"]
     ax.plot(
@@ -42,6 +49,7 @@ def pareto_figure(model, pareto: dict) -> Figure:
     d = pareto["reservation"]
     ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
     ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
+    ax.plot(*d, "o", color="0.3", markerfacecolor="none", markersize=9, label="no agreement")
     # Kalai-Smorodinsky first: the two points are often close, and Nash's star stays visible.
     for name, color, marker in (("Kalai-Smorodinsky", PALETTE[1], "^"), ("Nash", PALETTE[3], "*")):
         point = pareto.get(name)

@@ -122,6 +122,39 @@ def NegotiatorControls(actor: str):
 
 
 @solara.component
+def MoveControls():
+    """A slider for each move's window opening (``earliest``) and its value ``to``."""
+    sc = state.scenario_of(settings.value)
+
+    def fix(target: str, value: float) -> None:
+        settings.set(settings.value.with_change(target, float(value)))
+
+    with (
+        solara.Card("Unilateral moves", margin=0, elevation=1),
+        solara.Details("window opening and value of each move"),
+    ):
+        for move in sc.all_moves:
+            issue = sc.issue(move.issue)
+            solara.Text(f"{move.id} ({', '.join(move.actors)}, {move.issue})")
+            solara.SliderFloat(
+                "opens at (share of the time)",
+                value=move.earliest,
+                min=0.0,
+                max=move.latest,
+                step=0.01,
+                on_value=lambda v, t=f"moves.{move.id}.earliest": fix(t, v),
+            )
+            solara.SliderFloat(
+                f"to ({issue.low:g}..{issue.high:g})",
+                value=move.to,
+                min=float(issue.low),
+                max=float(issue.high),
+                step=0.5,
+                on_value=lambda v, t=f"moves.{move.id}.to": fix(t, v),
+            )
+
+
+@solara.component
 def Controls():
     s = settings.value
     sc = state.scenario_of(s)
@@ -155,6 +188,8 @@ def Controls():
     )
     for actor in state.negotiators(sc):
         NegotiatorControls(actor)
+    if sc.all_moves:
+        MoveControls()
     solara.Button(
         "Back to the scenario's values",
         text=True,
@@ -180,17 +215,21 @@ def StepView(model: solara.Reactive):
     solara.HTML(tag="div", unsafe_innerHTML=head)
     letters = state.issue_letters(sc)
     talkers = [d for d in m.diplomats if d.role == "negotiator"]
+    settled = state.settled_issues(m)
+    shown, package = state.shown_package(m)
     offer_rows = [
         [
             (f"{letters[i]}: {issue.label}", None),
-            (_num(m.offer[i] if m.offer is not None else math.nan, 1), f"ns-offer-{issue.id}"),
+            (_num(package[i] if package is not None else math.nan, 1), f"ns-offer-{issue.id}"),
+            ("settled by a move" if settled[i] else "open", f"ns-issue-state-{issue.id}"),
             (_num(issue.status_quo, 0), None),
             *[(_num(d.position[i], 1), None) for d in talkers],
         ]
         for i, issue in enumerate(sc.issue_specs)
     ]
     offers = _table(
-        ["issue", "offer", "status quo", *[f"ideal of {d.actor}" for d in talkers]], offer_rows
+        ["issue", shown, "on the table", "status quo", *[f"ideal of {d.actor}" for d in talkers]],
+        offer_rows,
     )
     people = state.negotiator_rows(m)
     people_rows = [
@@ -221,22 +260,30 @@ def StepView(model: solara.Reactive):
     ]
     coalitions = _table(["coalition", "rule", "ratifies", "verdict", "voted no"], coalition_rows)
     moves = state.moves_table(m)
-    move_rows = [[(str(v), None) for v in row] for row in moves.itertuples(index=False)]
+    move_rows = [
+        [
+            (str(v), f"ns-move-{col}-{row['move']}" if col in ("made", "consent") else None)
+            for col, v in row.items()
+        ]
+        for row in moves.to_dict("records")
+    ]
     moves_html = (
         _table(list(moves.columns), move_rows)
+        + "<p style='font-size:12px'>A move settles its issue without an agreement; the "
+        "reservations (BATNAs) are what the moves still open would give each side.</p>"
         if len(moves)
-        else "<p>No outside options in this scenario.</p>"
+        else "<p>No unilateral moves in this scenario.</p>"
     )
     with solara.Columns([1, 1]):
         with solara.Column():
-            solara.HTML(tag="div", unsafe_innerHTML="<h4>Package on the table</h4>" + offers)
+            title = "Package on the table" if shown == "offer" else "Final package"
+            solara.HTML(tag="div", unsafe_innerHTML=f"<h4>{title}</h4>" + offers)
             solara.HTML(tag="div", unsafe_innerHTML=svg.offer_chart(m))
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h4>Negotiators</h4>" + negotiators)
             solara.HTML(tag="div", unsafe_innerHTML=svg.utility_chart(m))
-    with solara.Columns([1, 1]):
-        solara.HTML(tag="div", unsafe_innerHTML="<h4>Ratifiers' votes this round</h4>" + coalitions)
-        solara.HTML(tag="div", unsafe_innerHTML="<h4>Moves and exits</h4>" + moves_html)
+    solara.HTML(tag="div", unsafe_innerHTML="<h4>Unilateral moves</h4>" + moves_html)
+    solara.HTML(tag="div", unsafe_innerHTML="<h4>Ratifiers' votes this round</h4>" + coalitions)
 
 
 # ---------------------------------------------------------------------- Pareto view
@@ -279,8 +326,11 @@ def ParetoView(model: solara.Reactive):
         tag="div",
         unsafe_innerHTML=(
             f"<p>The bargaining set of {a} and {b} in this run (their sampled ideal points and "
-            "saliences). Green: packages every coalition would ratify. The purple diamond is "
-            "the offer on the table; its trail shows the offers so far.</p>"
+            "saliences). Green rings: packages every coalition would ratify (each member votes yes "
+            "iff a package is worth its reservation). The dotted lines are the reservations "
+            "(BATNAs): what each side gets from the moves without an agreement (the open "
+            "circle). The purple diamond is the offer on the table; its trail shows the offers "
+            "so far.</p>"
             + _table(["point", f"utility of {a}", f"utility of {b}", "package", "ratified"], rows)
         ),
     )
@@ -357,36 +407,55 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
             f"<span id='ns-mc-seconds'>{out['seconds']:.2f}</span> s.</div>"
         ),
     )
-    quantiles = summary.outcomes.reset_index()
+    outcomes = summary.outcomes
     q_rows = [
-        [(str(r["issue"]), None), (_num(r["status_quo"], 0), None)]
-        + [(_num(r[c], 1), None) for c in ("mean", "q05", "q50", "q95")]
-        for _, r in quantiles.iterrows()
+        [(issue, None), (_num(r["status_quo"], 0), None)]
+        + [(_num(r[c], 1), f"ns-mc-{c}-{issue}") for c in ("q05", "q50", "q95")]
+        + [(f"{r[c]:.1%}", f"ns-mc-{c}-{issue}") for c in ("by_agreement", "by_move", "unchanged")]
+        for issue, r in outcomes.iterrows()
     ]
-    shares = []
-    for name in ("moves", "exits"):
-        frame = getattr(summary, name, None)
-        if frame is not None and len(frame):
-            shares += [
-                [
-                    (str(r.get("actor", "")), None),
-                    (f"{float(r['share']):.1%}", None),
-                    (str(r.get("outside option", r.get("move", name))), None),
-                ]
-                for _, r in frame.iterrows()
-            ]
+    move_rows = [
+        [
+            (move, None),
+            (str(r["by"]), None),
+            (str(r["issue"]), None),
+            (f"{r['share']:.4f}", f"ns-mc-move-share-{move}"),
+            (f"{r['ci_low']:.4f}..{r['ci_high']:.4f}", f"ns-mc-move-ci-{move}"),
+            (_num(r["mean_round"], 1), None),
+        ]
+        for move, r in summary.moves.iterrows()
+    ]
+    exits = "".join(
+        f"<p>{html.escape(str(r['actor']))} ended the talks in {r['share']:.1%} of the runs.</p>"
+        for _, r in summary.exits.iterrows()
+    )
     with solara.Columns([1, 1]):
         with solara.Column():
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML="<h4>Agreed package per issue (runs that agreed)</h4>"
-                + _table(["issue", "status quo", "mean", "5%", "median", "95%"], q_rows)
-                + "<h4>Moves and exits (share of runs)</h4>"
+                unsafe_innerHTML="<h4>Final package per issue (agreed, or by moves)</h4>"
+                + _table(
+                    [
+                        "issue",
+                        "status quo",
+                        "5%",
+                        "median",
+                        "95%",
+                        "by agreement",
+                        "by a move",
+                        "unchanged",
+                    ],
+                    q_rows,
+                )
+                + "<h4>Moves made (share of runs, 95% interval, mean round)</h4>"
                 + (
-                    _table(["actor", "share", "move"], shares)
-                    if shares
-                    else "<p>No outside option taken.</p>"
-                ),
+                    _table(
+                        ["move", "by", "issue", "share", "95% interval", "mean round"], move_rows
+                    )
+                    if move_rows
+                    else "<p>No unilateral moves in this scenario.</p>"
+                )
+                + exits,
             )
             solara.HTML(tag="div", unsafe_innerHTML=svg.outcome_chart(res))
         with solara.Column():

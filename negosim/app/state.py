@@ -215,6 +215,7 @@ def coalition_verdicts(model) -> pd.DataFrame:
                 if asked
                 else "not asked",
                 "against": named if asked else "",
+                "n_against": len(against) if asked else 0,
             }
         )
     return pd.DataFrame(rows)
@@ -248,23 +249,22 @@ def _response(accepted: float, proposed: bool) -> str:
 
 
 def describe_round(model) -> str:
-    """A plain-words line of what just happened, e.g. ``Round 12: Russia proposes K 30, M 45,
-    C 20; Poland and Czech Republic veto (host_nations)``."""
+    """A plain-words line of what just happened, e.g. ``Round 44: Russia makes
+    russia_suspends_cfe (cfe to 13); US proposes K 30, M 45, C 13; Russia rejects``."""
     sc = model.scenario
     if model.steps == 0:
         return f"Round 0: the talks open at the status quo ({package_words(sc, sc.status_quo)})."
     head = f"Round {model.round}: "
+    made = moves_words(model, model.moves_made)
     if not model.running and model._result is not None:  # the run just ended
-        end = _ending(model)
-        if end:
-            return head + end
+        return head + _ending(model, made) + "."
     if model.offer is None:
-        return head + "no package on the table."
+        return head + "; ".join([*made, "no package on the table"]) + "."
     if model.protocol == "alternating" and model.proposer >= 0:
         says = f"{model.proposer_id.replace('_', ' ')} proposes {package_words(sc, model.offer)}"
     else:
         says = f"the text on the table is {package_words(sc, model.offer)}"
-    parts = [says]
+    parts = [*made, says]
     rejecting = [
         d.actor
         for d in model.diplomats
@@ -275,66 +275,139 @@ def describe_round(model) -> str:
     for _, row in coalition_verdicts(model).iterrows():
         if row["verdict"] == "vetoes":
             who = row["against"] or "its members"
-            parts.append(f"{who} veto ({row['coalition']})")
-    if model.agreed:
-        parts.append("agreed")
+            verb = "vetoes" if row["n_against"] == 1 else "veto"
+            parts.append(f"{who} {verb} ({row['coalition']})")
     return head + "; ".join(parts) + "."
 
 
-def _ending(model) -> str:
+def moves_words(model, made: str) -> list[str]:
+    """``["Russia makes russia_suspends_cfe (cfe to 13)"]`` for the moves named in ``made``
+    (comma-separated ids, as ``model.moves_made``), at this run's sampled values."""
+    sc = model.scenario
+    ids = [m.strip() for m in made.split(",") if m.strip()]
+    out = []
+    for move_id in ids:
+        k = sc.move_index(move_id)
+        move = sc.all_moves[k]
+        who = join_names(list(move.actors))
+        out.append(
+            f"{who} {'make' if len(move.actors) > 1 else 'makes'} {move_id} "
+            f"({move.issue} to {move_numbers(model)['to'][k]:.0f})"
+        )
+    return out
+
+
+def _ending(model, made: list[str]) -> str:
+    """How the run ended (after the moves ``made`` this round): the agreed package, or why
+    there is none and the package that stands."""
     res = model.result()
     sc = model.scenario
-    exiter = int(res.exited[0])
-    if exiter >= 0:
-        spec = sc.actor_specs[exiter].exit
-        label = spec.label if spec is not None else "its outside option"
-        return (
-            f"{sc.actors[exiter].replace('_', ' ')} walks away and takes its outside option: "
-            f"{label}. No agreement; the status quo stands."
-        )
+    final = package_words(sc, res.outcome[0])
     if bool(res.agreed[0]):
-        return f"package agreed: {package_words(sc, res.outcome[0])}."
-    return "the deadline passes without agreement; the status quo stands."
+        return "; ".join([*made, f"package agreed: {final}"])
+    exiter = int(res.exited[0])
+    if exiter < 0 and not settled_issues(model).all():
+        return "; ".join(["the deadline passes without agreement", *made, f"final package {final}"])
+    why = (
+        f"{sc.actors[exiter].replace('_', ' ')} has left the talks"
+        if exiter >= 0
+        else "no issue is left open"
+    )
+    return "; ".join([*made, f"no agreement ({why})", f"final package {final}"])
+
+
+def shown_package(model) -> tuple[str, np.ndarray | None]:
+    """What the package view shows: the offer on the table while the talks run, the final
+    package (agreed, or the no-agreement package after the moves) once they ended."""
+    if not model.running and model._result is not None:
+        return "final package", model.result().outcome[0]
+    return "offer", model.offer
+
+
+# ---------------------------------------------------------------------- moves
+def move_numbers(model) -> dict[str, np.ndarray]:
+    """This run's sampled ``to``, ``cost``, ``earliest`` and ``latest`` of every move ``(M,)``
+    (in ``scenario.all_moves`` order)."""
+    book = model.batch.moves
+    return {f: np.asarray(getattr(book, f))[0] for f in ("to", "cost", "earliest", "latest")}
+
+
+def move_record(model) -> tuple[np.ndarray, np.ndarray]:
+    """The round each move was made in (-1: not made) ``(M,)`` and who said yes to the moves
+    made ``(K,)`` (columns :func:`negosim.moves.consent_columns`), so far in this run."""
+    if model._result is not None:
+        res = model.result()
+        return res.moved[0], res.consented[0]
+    return model.table.moves.moved[0], model.table.moves.consented[0]
+
+
+def settled_issues(model) -> np.ndarray:
+    """Whether a move has settled each issue ``(I,)`` (it left the table at the move's value)."""
+    sc = model.scenario
+    moved, _ = move_record(model)
+    out = np.zeros(len(sc.issues), dtype=bool)
+    for k, move in enumerate(sc.all_moves):
+        out[sc.issue_index(move.issue)] |= moved[k] >= 0
+    return out
+
+
+def window_rounds(earliest: float, latest: float, rounds: int) -> tuple[int, int]:
+    """First and last round whose relative time ``t / (rounds - 1)`` lies in the window."""
+    last = max(rounds - 1, 1)
+    return math.ceil(earliest * last - 1e-9), math.floor(latest * last + 1e-9)
+
+
+def consent_words(sc: Scenario, move_index: int, consented: np.ndarray) -> str:
+    """Who consented to a move made: ``"US yes; eu_recognisers 22 of 27"``."""
+    from negosim.moves import consent_columns
+
+    move = sc.all_moves[move_index]
+    yes = {
+        actor: bool(consented[k])
+        for k, (m, actor) in enumerate(consent_columns(sc))
+        if m == move.id
+    }
+    members = {c.id: c.members for c in sc.coalitions}
+    parts = []
+    for need in move.needs:
+        if need in members:
+            agreed = sum(yes.get(a, False) for a in members[need])
+            parts.append(f"{need} {agreed} of {len(members[need])}")
+        else:
+            parts.append(f"{need} {'yes' if yes.get(need) else 'no'}")
+    return "; ".join(parts)
 
 
 def moves_table(model) -> pd.DataFrame:
-    """Outside options (moves and exits) of this negotiation: those scheduled by the scenario
-    and, once the run ended, those taken. Reads whatever the model's result reports, so it
-    keeps working as the model gains kinds of moves."""
+    """Every move of the scenario (exits included) in this run: who makes it, on which issue,
+    to what value, its window, whose consent it needs, whether and in which round it was made
+    and who consented."""
     sc = model.scenario
+    numbers = move_numbers(model) if sc.all_moves else {}
+    moved, consented = move_record(model)
     rows = []
-    exit_round = getattr(model, "exit_round", None)
-    for actor in sc.actor_specs:
-        if actor.exit is not None:
-            when = (
-                f"round {exit_round}"
-                if exit_round is not None and model.exiter == sc.actor_index(actor.id)
-                else f"at {actor.exit.at:.0%} of the time"
-            )
-            rows.append(
-                {
-                    "actor": actor.id,
-                    "move": actor.exit.label,
-                    "issue": actor.exit.issue,
-                    "when": when,
-                    "taken": "not yet",
-                }
-            )
-    frame = pd.DataFrame(rows, columns=["actor", "move", "issue", "when", "taken"])
-    if model.running or model._result is None:
-        return frame
-    summary = model.result().summary()
-    for name in ("moves", "exits"):
-        taken = getattr(summary, name, None)
-        if isinstance(taken, pd.DataFrame) and len(taken) and "actor" in taken:
-            for actor in taken["actor"]:
-                hit = (frame["actor"] == actor) & (frame["taken"] == "not yet")
-                if hit.any():
-                    frame.loc[hit, "taken"] = f"yes, round {int(model.result().rounds[0])}"
-                else:
-                    frame.loc[len(frame)] = [actor, name[:-1], "", "", "yes"]
-    frame.loc[frame["taken"] == "not yet", "taken"] = "no"
-    return frame
+    for k, move in enumerate(sc.all_moves):
+        first, last = window_rounds(numbers["earliest"][k], numbers["latest"][k], model.rounds)
+        if moved[k] >= model.rounds:  # made when the talks ended at the deadline
+            made = f"at the end (round {int(moved[k])})"
+        elif moved[k] >= 0:
+            made = f"round {int(moved[k])}"
+        else:
+            made = "not yet" if model.running else "no"
+        rows.append(
+            {
+                "move": move.id,
+                "by": ", ".join(move.actors),
+                "issue": move.issue,
+                "to": f"{numbers['to'][k]:.1f}",
+                "window": f"rounds {first}..{last}" + (" (ends talks)" if move.ends_talks else ""),
+                "needs": ", ".join(move.needs) or "no one",
+                "made": made,
+                "consent": consent_words(sc, k, consented) if moved[k] >= 0 else "",
+            }
+        )
+    columns = ["move", "by", "issue", "to", "window", "needs", "made", "consent"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def agent_history(model) -> pd.DataFrame:
@@ -347,11 +420,12 @@ def agent_history(model) -> pd.DataFrame:
 
 
 def package_utilities(model, packages: np.ndarray) -> np.ndarray:
-    """Every actor's utility ``(K, A)`` of packages ``(K, I)`` in this run."""
+    """Every actor's utility ``(K, A)`` of packages ``(K, I)`` in this run (from the sampled
+    batch, which stays whole after the run ends)."""
     from negosim.preferences import utilities
 
-    t = model.table
-    return utilities(packages[None], t.positions[:1], t.weights[:1], t.span, t.loss)[0]
+    b, sc = model.batch, model.scenario
+    return utilities(packages[None], b.positions[:1], b.weights[:1], sc.high - sc.low, sc.loss)[0]
 
 
 def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -366,13 +440,14 @@ def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, n
 
 
 def ratified(model, packages: np.ndarray, util: np.ndarray | None = None) -> np.ndarray:
-    """Whether every coalition ratifies each package ``(K, I)`` in this run."""
+    """Whether every coalition would ratify each package ``(K, I)`` in this run, each actor
+    voting yes iff the package is worth its current reservation (BATNA)."""
     from negosim.protocols.table import meets_reservation
 
-    table = model.table
     util = package_utilities(model, packages) if util is None else util
-    votes = meets_reservation(util, table.reservation[:1])
-    return table.coalition_consent(packages, votes).all(axis=1)
+    reservation = np.array([[d.reservation for d in model.diplomats]])
+    votes = meets_reservation(util, reservation)
+    return model.table.coalition_consent(packages, votes).all(axis=1)
 
 
 # ---------------------------------------------------------------------- Monte Carlo

@@ -7,6 +7,7 @@ of rendering a matplotlib figure (a few hundred milliseconds on a busy 2-core ma
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -17,6 +18,10 @@ from negosim.plot import PALETTE
 
 WIDTH = 560
 LEFT, RIGHT = 40, 16
+SETTLED = PALETTE[4]
+"""Colour of an issue a move has settled."""
+OTHER = "#999999"
+"""Colour of the runs that ended without agreement."""
 
 
 def _open(height: float, svg_id: str) -> str:
@@ -73,7 +78,7 @@ def _legend(entries: Sequence[tuple[str, str, str]], y: float) -> str:
             out.append(_marker(kind, x + 5, y, color, 5))
             x += 14
         out.append(_text(x, y + 4, label, 10))
-        x += 7 * len(label) + 14
+        x += 5.8 * len(label) + 14  # about the width of a 10 px sans-serif label
     return "".join(out)
 
 
@@ -87,10 +92,29 @@ def offer_chart(model) -> str:
         _open(height, "ns-offer-chart"),
     ]
     talkers = [d for d in model.diplomats if d.role == "negotiator"]
+    settled = state.settled_issues(model)
+    shown, package = state.shown_package(model)
     for i, issue in enumerate(sc.issue_specs):
         y = row * i + 34
         lo, hi = issue.low, issue.high
         parts.append(_text(LEFT, y - 18, f"{state.issue_letters(sc)[i]}: {issue.label}", 11))
+        if settled[i]:  # a move took it off the table: offers carry the settled value
+            parts.append(
+                _text(
+                    WIDTH - RIGHT,
+                    y - 18,
+                    "settled by a move",
+                    11,
+                    "end",
+                    fill=SETTLED,
+                    font_weight="bold",
+                    id=f"ns-settled-{issue.id}",
+                )
+            )
+            parts.append(
+                f'<rect x="{LEFT}" y="{y - 9}" width="{WIDTH - LEFT - RIGHT}" height="18" '
+                f'fill="{SETTLED}" fill-opacity="0.10"/>'
+            )
         parts.append(f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="#999"/>')
         for tick in np.linspace(lo, hi, 6):
             x = _x(tick, lo, hi)
@@ -102,13 +126,14 @@ def offer_chart(model) -> str:
         parts.append(_marker("square", _x(issue.status_quo, lo, hi), y, "black", 5))
         for k, d in enumerate(talkers):
             parts.append(_marker("circle", _x(d.position[i], lo, hi), y, PALETTE[k], 6))
-        if model.offer is not None:
-            parts.append(_marker("diamond", _x(model.offer[i], lo, hi), y, PALETTE[3], 6))
+        if package is not None:
+            parts.append(_marker("diamond", _x(package[i], lo, hi), y, PALETTE[3], 6))
     legend = [
         ("tick", "#bbb", "ratifiers"),
         *[("circle", PALETTE[k], f"ideal of {d.actor}") for k, d in enumerate(talkers)],
         ("square", "black", "status quo"),
-        ("diamond", PALETTE[3], "offer"),
+        ("diamond", PALETTE[3], shown),
+        *([("square", SETTLED, "settled")] if settled.any() else []),
     ]
     parts.append(_legend(legend, height - 10))
     parts.append("</svg>")
@@ -172,10 +197,11 @@ def utility_chart(model) -> str:
 
 
 def outcome_chart(res, bins: int = 40) -> str:
-    """Histogram of the agreed package on every issue (dashed: the status quo)."""
+    """Histogram of the final package on every issue: agreed runs, stacked on the runs that
+    ended without agreement (the package the moves made); dashed: the status quo."""
     sc = res.scenario
     row, bar_h = 78, 46
-    height = row * len(sc.issues) + 8
+    height = row * len(sc.issues) + 26
     parts = [_open(height, "ns-outcome-chart")]
     for i, issue in enumerate(sc.issue_specs):
         top = row * i + 18
@@ -185,18 +211,21 @@ def outcome_chart(res, bins: int = 40) -> str:
         parts.append(
             f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#999"/>'
         )
-        counts, edges = np.histogram(res.outcome[res.agreed, i], bins=np.linspace(lo, hi, bins + 1))
-        peak = max(int(counts.max()), 1)
-        for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
-            if count:
-                h = bar_h * count / peak
-                x0, x1 = _x(left, lo, hi), _x(right, lo, hi)
-                parts.append(
-                    f'<rect x="{x0:.1f}" y="{base - h:.1f}" width="{x1 - x0 - 0.5:.1f}" '
-                    f'height="{h:.1f}" fill="{PALETTE[i % 7]}"/>'
-                )
-        if not counts.any():
-            parts.append(_text(WIDTH / 2, base - 18, "no agreement in any run", 10, "middle"))
+        edges = np.linspace(lo, hi, bins + 1)
+        agreed, _ = np.histogram(res.outcome[res.agreed, i], bins=edges)
+        other, _ = np.histogram(res.outcome[~res.agreed, i], bins=edges)
+        peak = max(int((agreed + other).max()), 1)
+        for k, (left, right) in enumerate(itertools.pairwise(edges)):
+            x0, x1 = _x(left, lo, hi), _x(right, lo, hi)
+            y = base
+            for count, color in ((agreed[k], PALETTE[2]), (other[k], OTHER)):
+                if count:
+                    h = bar_h * count / peak
+                    y -= h
+                    parts.append(
+                        f'<rect x="{x0:.1f}" y="{y:.1f}" width="{x1 - x0 - 0.5:.1f}" '
+                        f'height="{h:.1f}" fill="{color}"/>'
+                    )
         sq = _x(issue.status_quo, lo, hi)
         parts.append(
             f'<line x1="{sq:.1f}" y1="{top}" x2="{sq:.1f}" y2="{base}" stroke="black" '
@@ -204,5 +233,11 @@ def outcome_chart(res, bins: int = 40) -> str:
         )
         for tick in np.linspace(lo, hi, 6):
             parts.append(_text(_x(tick, lo, hi), base + 12, f"{tick:g}", 9, "middle", fill="#666"))
+    legend = [
+        ("square", PALETTE[2], "agreed"),
+        ("square", OTHER, "no agreement (status quo and moves)"),
+        ("line-dashed", "black", "status quo"),
+    ]
+    parts.append(_legend(legend, height - 8))
     parts.append("</svg>")
     return "".join(parts)
