@@ -8,6 +8,7 @@ import json
 import os
 import tomllib
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ import negosim as ns
 from negosim.cli import main as cli
 from negosim.validation import ArgumentError
 
-from conftest import DATA
+DATA = Path(__file__).parent / "data"
 
 MINIMAL = tomllib.loads((DATA / "minimal.toml").read_text())
 
