@@ -370,10 +370,16 @@ def _verdict(res: SimulationResult) -> str:
         if res.agreed[0]
         else f"end without agreement in round {res.rounds[0]}"
     )
+    binding = (
+        ""
+        if res.agreed[0]
+        else "; no package met every negotiator's target and every asked coalition by then"
+    )
     why = (
         "the runs are copies of one world (nothing is sampled)"
         if res.units <= 1
         else "the sampled numbers never change what the binding constraint allows"
     )
+    why += binding
     detail = f" ({'; '.join(made)})" if made else ""
     return f"Every run ended the same way: all {res.runs:,} runs {how}{detail}; {why}."
