@@ -121,6 +121,21 @@ class MoveBook:
         )
 
 
+@dataclass(frozen=True)
+class Valuation:
+    """What the rules value packages with, for the runs in view: ideal points and weights
+    ``(R, A, I)``, issue ranges ``(I,)`` and the loss (see :mod:`negosim.preferences`)."""
+
+    positions: np.ndarray
+    weights: np.ndarray
+    span: np.ndarray
+    loss: str
+
+    def take(self, rows: np.ndarray) -> Valuation:
+        """The valuation of some runs."""
+        return replace(self, positions=self.positions[rows], weights=self.weights[rows])
+
+
 def consent_columns(scenario: Scenario) -> list[tuple[str, str]]:
     """``(move id, actor id)`` of each column of a consent record: per move (in
     ``all_moves`` order) every actor asked, directly or as a member of a needed coalition,
@@ -192,10 +207,7 @@ class MoveState:
         self,
         t: int,
         tau: float,
-        positions: np.ndarray,
-        weights: np.ndarray,
-        span: np.ndarray,
-        loss: str,
+        values: Valuation,
         expectation: np.ndarray,
         live: np.ndarray,
     ) -> np.ndarray:
@@ -208,7 +220,7 @@ class MoveState:
             candidates = live & ~ended & open_window[:, m] & (self.moved[:, m] == NOT_MADE)
             if not candidates.any():
                 continue
-            made = self._try(m, candidates, t, positions, weights, span, loss, expectation)
+            made = self._try(m, candidates, t, values, expectation)
             ended |= made & book.ends[m]
         return ended
 
@@ -216,10 +228,7 @@ class MoveState:
         self,
         t: int,
         tau: float,
-        positions: np.ndarray,
-        weights: np.ndarray,
-        span: np.ndarray,
-        loss: str,
+        values: Valuation,
         rows: np.ndarray,
     ) -> None:
         """The talks ended without agreement in ``rows``: make every open move worth it."""
@@ -227,24 +236,21 @@ class MoveState:
             candidates = rows & (self.book.latest[:, m] >= tau - 1e-12)
             candidates &= self.moved[:, m] == NOT_MADE
             if candidates.any():
-                self._try(m, candidates, t, positions, weights, span, loss, None)
+                self._try(m, candidates, t, values, None)
 
     def reservation(
         self,
         tau: float,
-        positions: np.ndarray,
-        weights: np.ndarray,
-        span: np.ndarray,
-        loss: str,
+        values: Valuation,
         evaluate: Callable[[np.ndarray], np.ndarray],
     ) -> np.ndarray:
         """Each actor's BATNA ``(R, A)``: its utility (by ``evaluate``) of the package that
         the end-of-talks moves would make from here, less the costs it would pay for them."""
         probe = self.copy()
-        probe.settle(0, tau, positions, weights, span, loss, np.ones(len(self.package), bool))
+        probe.settle(0, tau, values, np.ones(len(self.package), bool))
         return evaluate(probe.package) - (probe.paid - self.paid)
 
-    def _try(self, m, candidates, t, positions, weights, span, loss, expectation) -> np.ndarray:
+    def _try(self, m, candidates, t, values, expectation) -> np.ndarray:
         """Make move ``m`` where its movers gain and consent is given; the rows made.
 
         The movers' test comes first (from the kept worth) and the vote only in the rows
@@ -252,7 +258,7 @@ class MoveState:
         """
         book, i, movers = self.book, self.book.issue[m], self.book.movers[m]
         if self._stale[candidates].any():
-            self._refresh(positions, weights, span, loss)
+            self._refresh(values)
         ok = candidates & ~self.settled[:, i]
         if expectation is None:
             ok &= np.all(self._worth[m] > -np.inf, axis=1)
@@ -263,11 +269,9 @@ class MoveState:
         if rows.size == 0:
             return ok
         voters = book.voters(m)
-        yes = np.ones((len(rows), len(positions[0])), dtype=bool)
+        yes = np.ones((len(rows), values.positions.shape[1]), dtype=bool)
         # each actor asked: no worse off than without the move
-        yes[:, voters] = meets_reservation(
-            self._delta(m, rows, voters, positions, weights, span, loss), 0.0
-        )
+        yes[:, voters] = meets_reservation(self._delta(m, rows, voters, values), 0.0)
         ok = np.all(yes[:, book.askers[m]], axis=1)
         for rule in book.coalitions[m]:
             ok &= rule.consents(yes[:, rule.members])
@@ -276,25 +280,33 @@ class MoveState:
         self._make(m, made, t, yes[ok])
         return made
 
-    def _refresh(self, positions, weights, span, loss) -> None:
+    def _refresh(self, values: Valuation) -> None:
         """Recompute what each move is worth to its movers in the stale runs."""
         rows = np.flatnonzero(self._stale)
         package = self.package[rows]
         for m, movers in enumerate(self.book.movers):
-            gain = self._delta(m, rows, movers, positions, weights, span, loss)
+            gain = self._delta(m, rows, movers, values)
             gain -= self.book.cost[rows, m, None]
             worth = np.empty_like(gain)
             for k, a in enumerate(movers):
-                worth[:, k] = utility_of(package, positions[rows, a], weights[rows, a], span, loss)
+                worth[:, k] = utility_of(
+                    package,
+                    values.positions[rows, a],
+                    values.weights[rows, a],
+                    values.span,
+                    values.loss,
+                )
             self._worth[m][rows] = np.where(gain > GAIN_TOLERANCE, worth + gain, -np.inf)
         self._stale[rows] = False
 
-    def _delta(self, m, rows, actors, positions, weights, span, loss) -> np.ndarray:
+    def _delta(self, m, rows, actors, values: Valuation) -> np.ndarray:
         """What move ``m`` changes in the utility of ``actors`` in ``rows``, ``(rows, k)``."""
         i = self.book.issue[m]
-        pos, w = positions[rows[:, None], actors, i], weights[rows[:, None], actors, i]
-        old = issue_values(pos, w, self.package[rows, i], span[i], loss)
-        return issue_values(pos, w, self.book.to[rows, m], span[i], loss) - old
+        index = (rows[:, None], actors, i)
+        pos, w = values.positions[index], values.weights[index]
+        span, loss = values.span[i], values.loss
+        old = issue_values(pos, w, self.package[rows, i], span, loss)
+        return issue_values(pos, w, self.book.to[rows, m], span, loss) - old
 
     def _make(self, m: int, made: np.ndarray, t: int, yes: np.ndarray) -> None:
         book, i = self.book, self.book.issue[m]

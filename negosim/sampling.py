@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from negosim.moves import MoveBook, MoveState
+from negosim.moves import MoveBook, MoveState, Valuation
 from negosim.preferences import PackageEvaluator, normalized_weights
 from negosim.scenario import MOVE_FIELDS, Scenario, Target, Uncertainty, target_bounds
 
@@ -185,7 +185,7 @@ def with_batna(batch: ScenarioBatch) -> ScenarioBatch:
     sc, span = batch.scenario, batch.span
     # issue by issue, element by element: the same bits for a run whatever the batch shape
     derived = batch.move_state().reservation(
-        sc.start, batch.positions, batch.weights, span, sc.loss, batch.evaluator
+        sc.start, Valuation(batch.positions, batch.weights, span, sc.loss), batch.evaluator
     )
     out = replace(batch, reservation=np.where(np.isnan(declared), derived, declared))
     out.__dict__.update(weights=batch.weights, evaluator=batch.evaluator)  # computed once

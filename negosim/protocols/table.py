@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from negosim.moves import Valuation
 from negosim.ratification import (
     RESERVATION_TOLERANCE,
     CoalitionRule,
@@ -260,6 +261,11 @@ class Table:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(run, 0, 0)))
 
     @property
+    def valuation(self) -> Valuation:
+        """Ideal points, weights, ranges and loss of the open runs (what moves are valued by)."""
+        return Valuation(self.positions, self.weights, self.span, self.loss)
+
+    @property
     def open_runs(self) -> int:
         return int(self.live.sum())
 
@@ -327,9 +333,7 @@ class Table:
         book = self.moves.book
         if not ((book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)).any():
             return
-        ended = self.moves.decide(
-            t, tau, self.positions, self.weights, self.span, self.loss, self.best_seen, self.live
-        )
+        ended = self.moves.decide(t, tau, self.valuation, self.best_seen, self.live)
         made = np.any(self.moves.moved == t, axis=1)
         self.best_seen[made] = -np.inf  # offers made before a move no longer stand
         if made.any():
@@ -346,12 +350,7 @@ class Table:
         is about to close: what no agreement would give from relative time ``tau`` on."""
         rows = np.flatnonzero(rows)
         batna = self.moves.take(rows).reservation(
-            tau,
-            self.positions[rows],
-            self.weights[rows],
-            self.span,
-            self.loss,
-            lambda packages: self.evaluate(packages, rows),
+            tau, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
 
@@ -393,7 +392,7 @@ class Table:
             res["utility"][ids] = (utility[rows] - moves.paid[rows]) * self.discount[rows] ** t
         else:
             tau = self.tau(min(t, self.rounds - 1))
-            moves.settle(t, tau, self.positions, self.weights, self.span, self.loss, done)
+            moves.settle(t, tau, self.valuation, done)
             res["outcome"][ids] = moves.package[rows]
             worth = self.evaluate(moves.package[rows], rows) - moves.paid[rows]
             res["utility"][ids] = np.where(self.declared, self.reservation[rows], worth)
