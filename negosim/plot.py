@@ -547,6 +547,8 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     """
     import matplotlib.pyplot as plt
 
+    from negosim.sampling import sample
+
     if not result.trace:
         raise ValueError("this result has no trace: simulate(..., trace=1) keeps one")
     sc, tr = result.scenario, result.trace
