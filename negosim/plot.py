@@ -107,8 +107,17 @@ def _short(label: str, width: int = 24) -> str:
 
 
 def _target_label(target: str) -> str:
+    """'Russia: salience on kosovo_status' for an actor's number, 'move kosovo_udi: to' for a
+    move's."""
     actor, field, *rest = target.split(".")
+    if actor == "moves" and rest:
+        return f"move {field}: {rest[0]}"
     return f"{actor}: {field}" + (f" on {rest[0]}" if rest else "")
+
+
+def _value(v: float) -> str:
+    """A value for a label: two decimals below 1 (utilities, costs), else a whole number."""
+    return f"{v:.2f}" if abs(v) < 1 else f"{v:.0f}"
 
 
 def sweep_agreement(frame, target: str, *, ax=None):
@@ -206,7 +215,7 @@ def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement pr
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_WIDE)
     colors = [PALETTE[3] if v < 0 else PALETTE[2] for v in data]
     names = [
-        f"{_target_label(t)} ({table.at[t, 'low']:.3g} -> {table.at[t, 'high']:.3g})"
+        f"{_target_label(t)} ({_value(table.at[t, 'low'])} -> {_value(table.at[t, 'high'])})"
         if {"low", "high"} <= set(table.columns)
         else _target_label(t)
         for t in data.index
