@@ -17,6 +17,8 @@ SLIDE_WIDE = (10, 5.625)
 """16:9 figure size (inches) for one-panel slides."""
 SLIDE_43 = (10, 7.5)
 """4:3 figure size (inches) for square-ish panels such as heat maps."""
+MOVE_COLORS = (PALETTE[1], PALETTE[4], "0.35", PALETTE[5])
+"""Colours of the unilateral moves' shares (in file order)."""
 
 
 def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=None):
@@ -104,12 +106,22 @@ def _short(label: str, width: int = 24) -> str:
 
 
 def _target_label(target: str) -> str:
+    """'Russia: salience on kosovo_status' for an actor's number, 'move kosovo_udi: to' for a
+    move's."""
     actor, field, *rest = target.split(".")
+    if actor == "moves" and rest:
+        return f"move {field}: {rest[0]}"
     return f"{actor}: {field}" + (f" on {rest[0]}" if rest else "")
 
 
+def _value(v: float) -> str:
+    """A value for a label: two decimals below 1 (utilities, costs), else a whole number."""
+    return f"{v:.2f}" if abs(v) < 1 else f"{v:.0f}"
+
+
 def sweep_agreement(frame, target: str, *, ax=None):
-    """Agreement probability (with its 95% Wilson band) against a swept parameter.
+    """Agreement probability (with its 95% interval) against a swept parameter and, on a new
+    figure, the share of runs in which each unilateral move is made beside it.
 
     Parameters
     ----------
@@ -117,88 +129,216 @@ def sweep_agreement(frame, target: str, *, ax=None):
         The table of :func:`negosim.sweep`.
     target
         The swept column to put on the x axis.
+    ax
+        An Axes to draw the agreement panel on (then no move panel); default a new 16:9 figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Agreement with its band and each point's value written above it; the move shares in a
+        second panel when the table has ``move.<id>`` columns and no ``ax`` was given.
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
     data = frame.sort_values(target)
+    moves = [c for c in data.columns if c.startswith("move.")]
+    if ax is not None:
+        fig, axes = ax.figure, [ax]
+    else:
+        fig, axes = plt.subplots(1, 2 if moves else 1, figsize=SLIDE_WIDE, squeeze=False)
+        axes = list(axes[0])
+    ax = axes[0]
+    x = data[target].to_numpy(float)
     ax.fill_between(
-        data[target],
+        x,
         data["agreement_low"],
         data["agreement_high"],
         color=PALETTE[0],
         alpha=0.25,
         label="95% interval",
     )
-    ax.plot(data[target], data["agreement"], marker="o", color=PALETTE[0], label="agreement")
+    ax.plot(x, data["agreement"], marker="o", color=PALETTE[0], label="agreement")
+    for xi, yi in zip(x, data["agreement"], strict=True):
+        ax.annotate(
+            f"{yi:.0%}",
+            (xi, yi),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
     ax.set_xlabel(_target_label(target))
     ax.set_ylabel("probability of a package deal")
-    ax.set_ylim(0, max(0.05, float(data["agreement_high"].max()) * 1.1))
-    ax.legend(frameon=False)
-    ax.set_title(f"What if: {_target_label(target)}")
+    ax.set_ylim(0, min(1.05, max(0.05, float(data["agreement_high"].max()) * 1.2)))
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.set_title("Agreement", fontsize=10)
+    if len(axes) > 1:
+        right = axes[1]
+        for k, column in enumerate(moves):
+            right.plot(
+                x,
+                data[column],
+                marker="o",
+                color=MOVE_COLORS[k % 4],
+                label=column.split(".", 1)[1],
+            )
+        right.set_ylim(0, 1.05)
+        right.set_xlabel(_target_label(target))
+        right.set_ylabel("share of runs with the move made")
+        right.legend(frameon=False, fontsize=8, loc="best")
+        right.set_title("Unilateral moves", fontsize=10)
+    fig.suptitle(f"What if: {_target_label(target)}", fontsize=11)
     fig.tight_layout()
     return fig
 
 
 def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement probability"):
     """Tornado chart of a sensitivity table: the change of ``column`` from each input's low to
-    its high value, largest on top."""
+    its high value, largest on top, each bar with its value and the input's low -> high.
+
+    Parameters
+    ----------
+    table
+        The table of :func:`negosim.sensitivity` (``low``, ``high`` and ``column``).
+    column
+        The swing to draw (``swing`` for agreement, ``swing.<issue>`` for an issue's mean).
+    ax
+        An Axes to draw on; default a new 16:9 figure.
+    label
+        What ``column`` measures, for the x label.
+    """
     import matplotlib.pyplot as plt
 
     data = table[column].dropna()
-    data = data.reindex(data.abs().sort_values().index)
-    fig, ax = (
-        (ax.figure, ax) if ax is not None else plt.subplots(figsize=(8, 0.4 * len(data) + 1.5))
-    )
+    data = data.reindex(data.abs().sort_values(kind="stable").index)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_WIDE)
     colors = [PALETTE[3] if v < 0 else PALETTE[2] for v in data]
-    ax.barh([_target_label(t) for t in data.index], data.to_numpy(), color=colors)
+    names = [
+        f"{_target_label(t)} ({_value(table.at[t, 'low'])} -> {_value(table.at[t, 'high'])})"
+        if {"low", "high"} <= set(table.columns)
+        else _target_label(t)
+        for t in data.index
+    ]
+    size = 9 if len(data) <= 12 else max(5.0, 110 / len(data))
+    ax.barh(range(len(data)), data.to_numpy(), color=colors)
+    ax.set_yticks(range(len(data)), names, fontsize=size)
+    percent = column == "swing"
+    for k, v in enumerate(data):
+        ax.annotate(
+            f"{v:+.0%}" if percent else f"{v:+.1f}",
+            (v, k),
+            xytext=(4 if v >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if v >= 0 else "right",
+            va="center",
+            fontsize=size * 0.9,
+        )
+    reach = float(data.abs().max()) if len(data) else 1.0
+    ax.set_xlim(-1.3 * reach - 1e-9, 1.3 * reach + 1e-9)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"change in {label}, input at its 5% -> 95% value")
-    ax.set_title("Sensitivity (one at a time)")
+    ax.set_title("Sensitivity, one input at a time (the rest still uncertain)", fontsize=11)
     fig.tight_layout()
     return fig
 
 
 def timeline(frame, scenario, *, figsize=None):
-    """Agreement probability and outcome bands (5-95%, median) at each dated update."""
+    """Each dated update as a Monte Carlo: agreement and move shares, and each issue's final
+    package (5-95% band, median) on every date, the events labelled.
+
+    Parameters
+    ----------
+    frame
+        The table of :func:`negosim.timeline`.
+    scenario
+        The scenario it was computed for (issues, status quo).
+    figsize
+        Default 16:9, panels in a grid of two columns.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        First panel: the share of runs with a deal (with its 95% interval) and with each move
+        made; one panel per issue after it. Every date is a dotted line, labelled in the first
+        panel with its note.
+    """
     import matplotlib.pyplot as plt
 
-    n = len(scenario.issues)
-    fig, axes = plt.subplots(n + 1, 1, figsize=figsize or (8, 2.2 * (n + 1) + 0.5), sharex=True)
+    n = len(scenario.issues) + 1
+    cols = 2 if n > 1 else 1
+    rows = -(-n // cols)
+    fig, grid = plt.subplots(rows, cols, figsize=figsize or SLIDE_WIDE, sharex=True, squeeze=False)
+    axes = list(grid.flat)
     dates = frame["date"]
-    axes[0].fill_between(
-        dates,
-        frame["agreement_low"],
-        frame["agreement_high"],
-        color=PALETTE[0],
-        alpha=0.25,
-        step="post",
+    first = axes[0]
+    first.fill_between(
+        dates, frame["agreement_low"], frame["agreement_high"], color=PALETTE[0], alpha=0.25
     )
-    axes[0].step(dates, frame["agreement"], where="post", color=PALETTE[0], marker="o")
-    axes[0].set_ylabel("P(deal)")
-    for k, (issue, ax) in enumerate(zip(scenario.issue_specs, axes[1:], strict=True)):
+    first.plot(dates, frame["agreement"], marker="o", color=PALETTE[0], label="deal")
+    moves = [c for c in frame.columns if c.startswith("move.")]
+    for k, column in enumerate(moves):
+        first.plot(
+            dates,
+            frame[column],
+            marker=".",
+            linestyle="--",
+            color=MOVE_COLORS[k % 4],
+            label=column.split(".", 1)[1],
+        )
+    first.set_ylim(0, 1.05)
+    first.set_ylabel("share of runs")
+    first.legend(fontsize=6.5, frameon=False, loc="center left", bbox_to_anchor=(0, 0.45))
+    for k, (issue, ax) in enumerate(zip(scenario.issue_specs, axes[1:], strict=False)):
         color = PALETTE[(k + 1) % 7]
+        ax.axhline(issue.status_quo, color="0.45", linestyle=":", linewidth=1, label="status quo")
         ax.fill_between(
             dates,
             frame[f"q05.{issue.id}"],
             frame[f"q95.{issue.id}"],
             color=color,
             alpha=0.25,
-            step="post",
             label="5-95% of runs",
         )
-        ax.step(dates, frame[f"q50.{issue.id}"], where="post", color=color, label="median")
-        ax.axhline(
-            issue.status_quo, color="black", linestyle="--", linewidth=0.8, label="status quo"
+        ax.plot(
+            dates,
+            frame[f"q50.{issue.id}"],
+            marker="o",
+            color=color,
+            linewidth=2.2,
+            zorder=5,
+            label="median",
         )
         ax.set_ylim(issue.low, issue.high)
-        ax.set_ylabel(_short(issue.label, 16), fontsize=8)
-    axes[1].legend(fontsize=7, frameon=False, loc="upper left")
-    axes[-1].set_xlabel("as of")
+        ax.set_ylabel(issue.id, fontsize=8)
+        ax.legend(fontsize=6.5, frameon=False, loc="best")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[:n]:
+        for when in dates:
+            ax.axvline(when, color="0.6", linestyle=":", linewidth=0.8, zorder=0)
+    days = [_day(when) for when in dates]
+    for ax in axes[max(n - cols, 0) : n]:
+        ax.set_xlabel("as of (dated updates)")
+        ax.set_xticks(list(dates), days)
+        ax.tick_params(axis="x", labelbottom=True, labelsize=7.5)
+    events = [f"{d}: {_short(str(note), 44)}" for d, note in zip(days, frame["note"], strict=True)]
+    half = -(-len(events) // 2)
+    fig.text(
+        0.5,
+        0.01,
+        "\n".join("      ".join(events[2 * i : 2 * i + 2]) for i in range(half)),
+        ha="center",
+        va="bottom",
+        fontsize=7.5,
+    )
     fig.suptitle(f"{scenario.title}: timeline of dated updates", fontsize=10)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03 + 0.025 * half, 1, 1))
     return fig
+
+
+def _day(when) -> str:
+    """A date as '12 Dec' for event labels."""
+    return f"{when.day} {when.strftime('%b')}"
 
 
 def leaderboard(board, *, metric: str = "utility", ax=None):
@@ -344,66 +484,134 @@ ROLE_COLORS = {"negotiator": PALETTE[3], "ratifier": PALETTE[0], "mediator": PAL
 
 def position_map(scenario, *, figsize=None):
     """A map of the scenario table: every actor's ideal point on every issue, marker area
-    proportional to its salience, colour by role; the status quo dashed, anchors on the axis."""
+    proportional to its salience, colour by role; the status quo dashed, anchors on the axis.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to draw.
+    figsize
+        Default 4:3: one panel per issue side by side, the actors (negotiators first) as rows
+        shared by the panels; an actor without a say on an issue has no marker there.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     sc = scenario
     n = len(sc.issues)
-    fig, axes = plt.subplots(
-        n, 1, figsize=figsize or (9, 0.17 * len(sc.actors) * n + 2.5), squeeze=False
-    )
-    order = np.argsort([r != "negotiator" for r in sc.roles], kind="stable")
-    for k, (issue, ax) in enumerate(zip(sc.issue_specs, axes[:, 0], strict=True)):
+    fig, axes = plt.subplots(1, n, figsize=figsize or SLIDE_43, sharey=True, squeeze=False)
+    order = list(np.argsort([r != "negotiator" for r in sc.roles], kind="stable"))
+    row_of = {a: y for y, a in enumerate(order)}
+    size = float(np.clip(300 / max(len(order), 1), 4.5, 9))
+    for k, (issue, ax) in enumerate(zip(sc.issue_specs, axes[0], strict=True)):
         rows = [a for a in order if sc.participation[a, k]]
         ax.scatter(
             sc.positions[rows, k],
-            range(len(rows)),
+            [row_of[a] for a in rows],
             s=8 + 2.5 * sc.salience[rows, k],
             c=[ROLE_COLORS[sc.roles[a]] for a in rows],
             alpha=0.8,
             edgecolors="black",
             linewidths=0.4,
         )
-        ax.set_yticks(range(len(rows)), [sc.actors[a] for a in rows], fontsize=6)
         ax.axvline(issue.status_quo, color="black", linestyle="--", linewidth=1)
-        _issue_axis(ax, issue, fontsize=5.5)
-        ax.invert_yaxis()
+        ax.grid(axis="y", color="0.9", linewidth=0.5)
+        _issue_axis(ax, issue, fontsize=6.5)
+    axes[0, 0].set_yticks(range(len(order)), [sc.actors[a] for a in order], fontsize=size)
+    axes[0, 0].set_ylim(len(order) - 0.5, -0.5)
     handles = [
         Line2D([], [], marker="o", linestyle="", color=c, label=r) for r, c in ROLE_COLORS.items()
     ]
     handles.append(Line2D([], [], color="black", linestyle="--", label="status quo"))
-    axes[0, 0].legend(handles=handles, fontsize=7, loc="upper right", frameon=False)
-    fig.suptitle(f"{sc.title}: positions (marker area = salience)", fontsize=10)
-    fig.tight_layout()
+    fig.legend(handles=handles, fontsize=8, loc="lower center", ncol=4, frameon=False)
+    fig.suptitle(f"{sc.title}\npositions (marker area = salience)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
 
+NEGOTIATOR_COLORS = (PALETTE[0], PALETTE[3], PALETTE[2], PALETTE[4], PALETTE[1], PALETTE[5])
+
+
 def concession_traces(result, run: int = 0, *, figsize=None):
-    """Offers on every issue round by round in one traced run, one colour per proposer, with
-    the agreed package marked (needs ``simulate(..., trace=k)`` with ``run < k``)."""
+    """One traced run round by round: on every issue the offer on the table (coloured by its
+    proposer), each negotiator's ideal point and the moves made; in the last panel each
+    negotiator's target and its utility of the offer (needs ``simulate(..., trace=k)``,
+    ``run < k``).
+
+    Parameters
+    ----------
+    result
+        A result with a trace.
+    run
+        Which traced run.
+    figsize
+        Default 16:9, panels in a grid of two columns.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per issue and a utility panel; the agreed package is a star, a move a
+        vertical line at its round, labelled with its id.
+    """
     import matplotlib.pyplot as plt
+
+    from negosim.sampling import sample
 
     if not result.trace:
         raise ValueError("this result has no trace: simulate(..., trace=1) keeps one")
     sc, tr = result.scenario, result.trace
     offers, proposer = tr["offer"][run], tr["proposer"]
     played = np.flatnonzero(np.isfinite(offers[:, 0]))
-    n = len(sc.issues)
-    fig, axes = plt.subplots(
-        n, 1, figsize=figsize or (8, 2.3 * n + 0.8), sharex=True, squeeze=False
+    negotiators = [a for a, r in enumerate(sc.roles) if r == "negotiator"]
+    color = {a: NEGOTIATOR_COLORS[c % len(NEGOTIATOR_COLORS)] for c, a in enumerate(negotiators)}
+    ideal = (
+        sample(sc, run + 1, seed=result.seed).positions[run] if result.seed is not None else None
     )
-    proposers = sorted({int(p) for p in proposer[played] if p >= 0}) or [-1]
-    for k, (issue, ax) in enumerate(zip(sc.issue_specs, axes[:, 0], strict=True)):
-        for c, who in enumerate(proposers):
-            mask = played if who < 0 else played[proposer[played] == who]
-            label = "text" if who < 0 else f"offers by {sc.actors[who]}"
-            ax.plot(
-                mask, offers[mask, k], marker=".", linestyle="-", color=PALETTE[c % 7], label=label
-            )
+    n = len(sc.issues) + 1
+    rows = -(-n // 2)
+    fig, grid = plt.subplots(rows, 2, figsize=figsize or SLIDE_WIDE, sharex=True, squeeze=False)
+    axes = list(grid.flat)
+    who_made = result.moved[run] if result.moved is not None else np.array([], int)
+    for k, (issue, ax) in enumerate(zip(sc.issue_specs, axes, strict=False)):
         ax.axhline(
-            issue.status_quo, color="black", linestyle="--", linewidth=0.8, label="status quo"
+            issue.status_quo, color="0.45", linestyle="--", linewidth=0.8, label="status quo"
         )
+        for a in negotiators:
+            if ideal is not None and sc.participation[a, k]:
+                ax.axhline(
+                    ideal[a, k],
+                    color=color[a],
+                    linestyle=":",
+                    linewidth=1.2,
+                    label=f"ideal of {sc.actors[a]}",
+                )
+        for who in sorted({int(p) for p in proposer[played]}):
+            mask = played[proposer[played] == who]
+            name = sc.actors[who] if who >= 0 else "the single text"
+            ax.plot(
+                mask,
+                offers[mask, k],
+                marker=".",
+                linestyle="-",
+                markersize=4,
+                color=color.get(who, "0.3"),
+                label=f"offers by {name}",
+            )
+        for m, move in enumerate(sc.all_moves):
+            if move.issue == issue.id and who_made.size and who_made[m] >= 0:
+                ax.axvline(who_made[m], color=PALETTE[4], linewidth=1.2)
+                ax.annotate(
+                    move.id,
+                    (who_made[m], 0.97),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(-3, 0),
+                    textcoords="offset points",
+                    rotation=90,
+                    ha="right",
+                    va="top",
+                    fontsize=7,
+                    color=PALETTE[4],
+                )
         if result.agreed[run]:
             ax.plot(
                 [result.rounds[run]],
@@ -415,16 +623,42 @@ def concession_traces(result, run: int = 0, *, figsize=None):
                 label="agreement",
             )
         ax.set_ylim(issue.low, issue.high)
-        ax.set_ylabel(_short(issue.label, 16), fontsize=8)
-    axes[0, 0].legend(fontsize=7, frameon=False, loc="upper right")
-    axes[-1, 0].set_xlabel("round")
+        ax.set_ylabel(issue.id, fontsize=8)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=7.5, frameon=False, loc="lower center", ncol=len(names))
+    util = axes[n - 1]
+    for a in negotiators:
+        util.plot(
+            played,
+            tr["target"][run][played, a],
+            color=color[a],
+            linewidth=1.6,
+            label=f"target of {sc.actors[a]}",
+        )
+        util.plot(
+            played,
+            tr["utility"][run][played, a],
+            color=color[a],
+            linestyle="",
+            marker=".",
+            markersize=4,
+            label=f"{sc.actors[a]}'s utility of the offer",
+        )
+    util.set_ylim(0, 1.02)
+    util.set_ylabel("utility", fontsize=8)
+    util.legend(fontsize=6.5, frameon=False, loc="lower left")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[max(n - 2, 0) : n]:
+        ax.set_xlabel("round")
+        ax.tick_params(axis="x", labelbottom=True)
     exiter = result.exited[run]
     why = f"exit of {sc.actors[exiter]}" if exiter >= 0 else "deadline"
     status = (
         f"agreed in round {result.rounds[run]}" if result.agreed[run] else f"no agreement ({why})"
     )
-    fig.suptitle(f"Concessions in run {run}: {status}", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(f"{sc.title}\nconcessions in run {run}: {status}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 

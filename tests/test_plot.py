@@ -61,16 +61,26 @@ def test_outcome_distributions_show_the_share_without_agreement(package, tmp_pat
 def test_position_map(package, tmp_path):
     fig = saved(plot.position_map(package), tmp_path)
     assert len(fig.axes) == 3
+    width, height = fig.get_size_inches()
+    assert width / height == pytest.approx(4 / 3)
+    # the panels share one row per actor, named once on the left
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(names) == sorted(package.actors)
     for k, ax in enumerate(fig.axes):
         assert len(ax.collections[0].get_offsets()) == package.participation[:, k].sum()
-        assert labelled(ax)
+        assert package.issue_specs[k].label in ax.get_xlabel()
 
 
 def test_concession_traces(package, tmp_path):
     res = ns.simulate(package, 3, seed=1, trace=2, strategies={"Russia": "conceder"})
     fig = saved(plot.concession_traces(res, run=1), tmp_path)
-    assert len(fig.axes) == 3 and fig.axes[-1].get_xlabel() == "round"
-    assert len(fig.axes[0].lines) >= 3  # two proposers and the status quo
+    assert fig.get_size_inches()[0] / fig.get_size_inches()[1] == pytest.approx(16 / 9)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 4 and panels[-1].get_xlabel() == "round"  # 3 issues, then utility
+    # status quo, both ideal points and both proposers' offers on the first issue
+    assert len(panels[0].lines) >= 5
+    # a target line and the utility of the offer for each of the two negotiators
+    assert len(panels[-1].lines) == 4 and panels[-1].get_ylabel() == "utility"
     with pytest.raises(ValueError, match="no trace"):
         plot.concession_traces(ns.simulate(package, 2, seed=1))
 
@@ -103,7 +113,10 @@ def test_sweep_tornado_timeline(package, tmp_path):
     assert len(fig.axes[0].patches) == sens["swing"].notna().sum() and fig.axes[0].get_xlabel()
     line = ns.timeline(package, runs=100, seed=1, **MEDIATED)
     fig = saved(plot.timeline(line, package), tmp_path, "c.png")
-    assert len(fig.axes) == 4 and fig.axes[0].get_ylabel() == "P(deal)"
+    assert len(fig.axes) == 4 and fig.axes[0].get_ylabel() == "share of runs"
+    # the deal and one line per move in the first panel; every date a tick of the issue panels
+    assert len(fig.axes[0].get_legend().get_texts()) == 1 + len(package.all_moves)
+    assert len(fig.axes[-1].get_xticks()) == len(line)
 
 
 def test_leaderboard_and_heatmap(tmp_path):
