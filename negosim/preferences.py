@@ -70,13 +70,8 @@ def utilities(
         ``(R, A)`` for packages ``(R, I)``, or ``(R, K, A)`` for ``(R, K, I)``.
     """
     if packages.ndim == 2:
-        distance = (packages[:, None, :] - positions) / span
-        return 1.0 - np.einsum(
-            "rai,rai->ra", np.broadcast_to(weights, distance.shape), issue_loss(distance, loss)
-        )
-    distance = (packages[:, :, None, :] - positions[:, None, :, :]) / span
-    w = np.broadcast_to(weights[:, None, :, :], distance.shape)
-    return 1.0 - np.einsum("rkai,rkai->rka", w, issue_loss(distance, loss))
+        return utility_of(packages[:, None, :], positions, weights, span, loss)
+    return utility_of(packages[:, :, None, :], positions[:, None], weights[:, None], span, loss)
 
 
 def utility_of(
@@ -86,7 +81,9 @@ def utility_of(
     span: np.ndarray,
     loss: str = "linear",
 ) -> np.ndarray:
-    """Utility of packages ``(R, I)`` for one actor with ``position`` and ``weight`` ``(R, I)``."""
+    """The utility kernel: ``1 - sum_i w_i loss((x_i - p_i) / d_i)`` over the last (issue)
+    axis, for any broadcastable shapes (one actor: packages and ideal point ``(R, I)``).
+    :func:`utilities` and :class:`PackageEvaluator` give the same numbers."""
     return 1.0 - np.sum(weight * issue_loss((packages - position) / span, loss), axis=-1)
 
 

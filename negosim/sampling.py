@@ -253,9 +253,9 @@ def draw(
 
 
 def _truncated_normal(rng, mean, sd, bounds, n) -> np.ndarray:
-    """Inverse-CDF draws of a normal truncated to ``bounds`` (one uniform per draw)."""
-    from scipy.special import ndtr, ndtri  # scipy comes with mesa; imported only when needed
+    """Draws of a normal truncated to ``bounds`` (:data:`scipy.stats.truncnorm`), by the
+    inverse CDF of one uniform per draw, so a run's draws do not depend on the others."""
+    from scipy.stats import truncnorm  # scipy is slow to import: only when a normal is drawn
 
-    lo, hi = ndtr((bounds[0] - mean) / sd), ndtr((bounds[1] - mean) / sd)
-    z = ndtri(lo + rng.random(n) * (hi - lo))
-    return np.clip(mean + sd * z, *bounds)
+    low, high = (bounds[0] - mean) / sd, (bounds[1] - mean) / sd
+    return np.clip(truncnorm.ppf(rng.random(n), low, high, loc=mean, scale=sd), *bounds)

@@ -6,7 +6,6 @@ checks what it shows against DiplomacyModel and simulate run here with the same 
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_moves import BASE, a_move
+from test_moves import hosted, two_issues
 
 import negosim as ns
 from negosim.abm import DiplomacyModel
@@ -102,24 +101,11 @@ def test_narrative_and_verdicts_follow_the_model():
 # T = 21 rounds (tau_t = t / 20), A proposes in even rounds. a_alone sets x to 100.
 
 
-def _two_issue_case() -> ns.Scenario:
-    data = copy.deepcopy(BASE)
-    data["issues"].append({"id": "y", "label": "y", "status_quo": 50})
-    data["actors"][0].update(
-        position={"x": 100, "y": 100}, salience={"x": 50, "y": 50}, reservation=0.6
-    )
-    data["actors"][1].update(
-        position={"x": 0, "y": 0}, salience={"x": 50, "y": 50}, reservation=0.1
-    )
-    data["moves"] = [a_move()]
-    return ns.Scenario.from_dict(data, source="test")
-
-
 def test_a_move_is_narrated_and_its_issue_shown_settled():
     # A's move (worth 0.75 to A against 0.5 and B's round-1 offer of 0.045) is made at t = 2;
     # A then offers y = 100 (1 - 0.8 tau) = 92; B's target 0.1 + 0.9 (1 - 0.1) = 0.91 is far
     # above 0.5 * 0.08 = 0.04, so B rejects. They agree at t = 16 on (100, 36).
-    model = DiplomacyModel(_two_issue_case(), seed=0, strategies={"A": "linear", "B": "linear"})
+    model = DiplomacyModel(two_issues(), seed=0, strategies={"A": "linear", "B": "linear"})
     model.step()
     model.step()
     assert state.describe_round(model) == "Round 1: B proposes X 5, Y 5; A rejects."
@@ -150,19 +136,7 @@ def test_consent_to_a_move_is_listed(host_ideal, made):
     # the first round of its window (tau >= 0.5: t = 10) iff the host H, who must consent, is
     # no worse off at 100 than at 50: with ideal 100, yes; with ideal 0, no. A move that
     # settles the only issue ends the talks; without it they run to the deadline (t = 20).
-    data = copy.deepcopy(BASE)
-    data["actors"].append(
-        {
-            "id": "H",
-            "role": "ratifier",
-            "power": 1,
-            "position": {"x": host_ideal},
-            "salience": {"x": 100},
-        }
-    )
-    data["coalitions"] = [{"id": "hosts", "members": ["H"], "ratifies": ["x"]}]
-    data["moves"] = [a_move(needs=["hosts"], earliest=0.5)]
-    sc = ns.Scenario.from_dict(data, source="test")
+    sc = hosted(host_ideal)
     model = DiplomacyModel(sc, seed=0, strategies={"A": "linear", "B": "hardliner"})
     before = state.moves_table(model).iloc[0]
     assert (before["window"], before["needs"], before["made"]) == (
@@ -636,11 +610,12 @@ def test_teaching_observations():
     def shares(res) -> dict[str, float]:
         return {m.id: float(np.mean(res.moved[:, k] >= 0)) for k, m in enumerate(sc.all_moves)}
 
-    # Exercise 1: logrolling. The Nash package gives Kosovo and (about) missile defence to the
-    # US, the CFE to Russia; agreed packages trade Kosovo (51..65) against the CFE (40..51).
+    # Exercise 1: logrolling. The Nash package among the ratified ones gives Kosovo to the US,
+    # the CFE far toward Russia, missile defence at its status quo; agreed packages trade
+    # Kosovo (51..65) against the CFE (40..51).
     model = DiplomacyModel(sc, seed=7)
     nash = ns.solutions.nash(model.batch)
-    np.testing.assert_allclose(nash.package, [60, 77, 5], atol=0.5)
+    np.testing.assert_allclose(nash.package, [60, 70, 15], atol=0.5)
     res = ns.simulate(sc, n, 7, protocol="mediated", strategies=conceder)
     assert 0.30 <= res.agreement_rate <= 0.35
     agreed, other = res.outcome[res.agreed], res.outcome[~res.agreed]
@@ -718,6 +693,8 @@ def test_teaching_observations():
     assert "22 of 26 members veto (nato)" in line
     grid, _, ok = state.ratified_packages(model)
     assert sorted(map(tuple, grid[ok].round())) == [(15, 70, 75), (60, 70, 15)]
-    assert not state.ratified(model, nash.package[None])[0]
+    assert state.ratified(model, nash.package[None])[0]
+    gain = nash.utility - model.batch.reservation[0, [us, russia]]
+    assert np.all((gain >= 0) & (gain < 0.01))  # next to what the moves give alone
     low, high = np.quantile(agreed[:, 1], [0.05, 0.95])
     assert 58 <= low <= 62 and 71 <= high <= 75

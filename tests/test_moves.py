@@ -70,14 +70,9 @@ def test_zone_of_agreement_before_the_window_opens_gives_an_agreement():
     np.testing.assert_allclose(ns.sample(sc, 1, seed=0).reservation[0], [0.9, 0.0])
 
 
-def test_a_move_settles_one_issue_and_the_talks_agree_on_the_other():
-    # Two issues, both at 50, A ideal (100, 100), B ideal (0, 0), equal saliences (w = 0.5),
-    # declared reservations 0.6 and 0.1. A's move settles x at 100 (cost 0): worth 0.75 to A
-    # against 0.5 without it and 0.045 (B's round-1 offer (4.5, 4.5)), so it is made at t = 2.
-    # Then only y is open: A offers y = 100 (1 - 0.8 tau) (worth 1 - 0.4 tau to A, 0.4 tau
-    # to B); B accepts once 0.4 tau >= 1 - 0.9 tau, tau >= 1/1.3. B's offers y = 100 (1.8 tau
-    # - 1) are worth 0.9 tau to A, accepted once 0.9 tau >= 1 - 0.4 tau: the same tau. First
-    # round with tau >= 0.769: t = 16, A's turn: y = 36, worth 0.68 to A and 0.32 to B.
+def two_issues() -> ns.Scenario:
+    """BASE on two issues x, y (equal saliences, declared reservations 0.6 and 0.1) with A's
+    move on x."""
     data = copy.deepcopy(BASE)
     data["issues"].append({"id": "y", "label": "y", "status_quo": 50})
     data["actors"][0].update(
@@ -87,7 +82,18 @@ def test_a_move_settles_one_issue_and_the_talks_agree_on_the_other():
         position={"x": 0, "y": 0}, salience={"x": 50, "y": 50}, reservation=0.1
     )
     data["moves"] = [a_move()]
-    sc = ns.Scenario.from_dict(data, source="test")
+    return ns.Scenario.from_dict(data, source="test")
+
+
+def test_a_move_settles_one_issue_and_the_talks_agree_on_the_other():
+    # Two issues, both at 50, A ideal (100, 100), B ideal (0, 0), equal saliences (w = 0.5),
+    # declared reservations 0.6 and 0.1. A's move settles x at 100 (cost 0): worth 0.75 to A
+    # against 0.5 without it and 0.045 (B's round-1 offer (4.5, 4.5)), so it is made at t = 2.
+    # Then only y is open: A offers y = 100 (1 - 0.8 tau) (worth 1 - 0.4 tau to A, 0.4 tau
+    # to B); B accepts once 0.4 tau >= 1 - 0.9 tau, tau >= 1/1.3. B's offers y = 100 (1.8 tau
+    # - 1) are worth 0.9 tau to A, accepted once 0.9 tau >= 1 - 0.4 tau: the same tau. First
+    # round with tau >= 0.769: t = 16, A's turn: y = 36, worth 0.68 to A and 0.32 to B.
+    sc = two_issues()
     res = ns.simulate(sc, 2, seed=0, strategies={"A": "linear", "B": "linear"})
     assert np.all(res.moved[:, 0] == 2)
     assert res.agreed.all() and np.all(res.rounds == 16)
@@ -117,9 +123,8 @@ def test_an_exit_ends_the_talks_and_its_value_is_the_no_agreement_package():
     np.testing.assert_allclose(res.utility, [[0.2, 0.8]] * 4)
 
 
-@pytest.mark.parametrize(("host_ideal", "made"), [(100, True), (0, False)])
-def test_a_move_that_needs_consent_is_made_only_with_it(host_ideal, made):
-    # The host (a ratifier) says yes iff the move leaves it no worse off than x = 50.
+def hosted(host_ideal: float) -> ns.Scenario:
+    """BASE with a host H (ideal ``host_ideal``) whose consent A's move needs, from tau 0.5."""
     data = copy.deepcopy(BASE)
     data["actors"].append(
         {
@@ -133,6 +138,13 @@ def test_a_move_that_needs_consent_is_made_only_with_it(host_ideal, made):
     data["coalitions"] = [{"id": "hosts", "members": ["H"], "ratifies": ["x"]}]
     data["moves"] = [a_move(needs=["hosts"], earliest=0.5)]
     sc = ns.Scenario.from_dict(data, source="test")
+    return sc
+
+
+@pytest.mark.parametrize(("host_ideal", "made"), [(100, True), (0, False)])
+def test_a_move_that_needs_consent_is_made_only_with_it(host_ideal, made):
+    # The host (a ratifier) says yes iff the move leaves it no worse off than x = 50.
+    sc = hosted(host_ideal)
     res = ns.simulate(sc, 3, seed=0, strategies={"A": "linear", "B": "hardliner"})
     assert np.all((res.moved[:, 0] >= 0) == made)
     consent = res.consent_frame()
