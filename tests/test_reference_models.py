@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import reference_eum
+import reference_exchange
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ import negosim as ns
 from negosim.engine import resolve_strategies
 from negosim.io import read_decide, read_eum_csv
 from negosim.protocols import Table
+from negosim.protocols import exchange as negosim_exchange
 from negosim.protocols.eum import EUMOptions, eum_round, eum_rounds, eum_setup, run_eum
 from negosim.protocols.exchange import exchange_rounds
 
@@ -102,7 +104,7 @@ def test_exchange_sample_data_ten_rounds_match_decide():
 
 def test_exchange_protocol_runs_on_a_batch():
     sc = read_decide(ORACLES / "sample_data.txt")
-    res = ns.simulate(sc, 2, seed=0, protocol="exchange", rounds=10)
+    res = ns.simulate(sc, 2, seed=0, protocol="exchange", rounds=10, arithmetic="decimal")
     expected = _expected("sample_data")["rounds"][10]["nbs_after_exchanges"]
     np.testing.assert_allclose(res.outcome[0], [expected[i] for i in sc.issues], atol=1e-6)
     assert res.agreed.all() and (res.rounds == 10).all()
@@ -117,6 +119,52 @@ def test_exchange_random_ties_are_seeded(package):
         sub, 3, seed=4, protocol="exchange", rounds=3, ties="random", arithmetic="float"
     )
     np.testing.assert_array_equal(a.outcome, b.outcome)
+
+
+@st.composite
+def exchange_tables(draw):
+    """An exchange model input: actors x issues on 0..100 with few distinct values (so exact
+    ties of gains are common) and a copy of the first actor (so some are certain)."""
+    actors, issues = draw(st.integers(2, 5)), draw(st.integers(2, 3))
+
+    def grid(elements):
+        values = draw(st.lists(elements, min_size=actors * issues, max_size=actors * issues))
+        return np.array(values, float).reshape(actors, issues)
+
+    x = grid(st.one_of(st.sampled_from([0, 20, 50, 80, 100]), st.floats(0, 100)))
+    s = grid(st.one_of(st.sampled_from([0.2, 0.5, 0.8, 1.0]), st.floats(0.01, 1)))
+    c = grid(st.sampled_from([0.5, 1.0, 2.0]))
+    party = grid(st.booleans()).astype(bool) | (np.arange(actors) < 2)[:, None]
+    copy = lambda a: np.vstack([a, a[:1]])  # noqa: E731
+    return copy(x), copy(s), copy(c), copy(party)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=exchange_tables(),
+    arithmetic=st.sampled_from(["float", "decimal"]),
+    ties=st.sampled_from(["first", "random"]),
+    rate=st.sampled_from([0.0, 0.6]),
+)
+def test_exchange_equals_the_per_run_reference_round_by_round(data, arithmetic, ties, rate):
+    """The exchange model against its implementation of 28e2a83 (tests/reference_exchange.py):
+    the same exchanges realised in the same order with the same gains, candidates and
+    positions, 4 rounds, for both arithmetics, both tie rules and the randomized variant."""
+    x, s, c, party = data
+    scale = (np.zeros(x.shape[1]), np.full(x.shape[1], 100.0))
+    played = []
+    for module in (negosim_exchange, reference_exchange):
+        rng = np.random.default_rng(11) if ties == "random" or rate else None
+        model = module.ExchangeModel(
+            x, s, c, party, *scale, arithmetic=arithmetic, rng=rng, rate=rate, ties=ties
+        )
+        played.append([model.step_round() for _ in range(4)])
+    for new, old in zip(*played, strict=True):
+        assert new.realized == old.realized
+        assert new.gains == old.gains
+        assert new.candidate_list == old.candidate_list
+        np.testing.assert_array_equal(new.positions, old.positions)
+        np.testing.assert_array_equal(new.outcome_voting, old.outcome_voting)
 
 
 # ----------------------------------------------------------------------------- expected utility
