@@ -167,6 +167,63 @@ def test_exchange_equals_the_per_run_reference_round_by_round(data, arithmetic, 
         np.testing.assert_array_equal(new.outcome_voting, old.outcome_voting)
 
 
+@st.composite
+def exchange_batches(draw):
+    """``(runs, actors, issues)`` inputs of the exchange model built like exchange_tables."""
+    runs, actors, issues = draw(st.integers(1, 4)), draw(st.integers(2, 5)), draw(st.integers(2, 3))
+
+    def grid(elements):
+        size = runs * actors * issues
+        values = draw(st.lists(elements, min_size=size, max_size=size))
+        return np.array(values, float).reshape(runs, actors, issues)
+
+    x = grid(st.one_of(st.sampled_from([0, 20, 50, 80, 100]), st.floats(0, 100)))
+    s = grid(st.one_of(st.sampled_from([0.2, 0.5, 0.8, 1.0]), st.floats(0.01, 1)))
+    c = grid(st.sampled_from([0.5, 1.0, 2.0]))
+    party = grid(st.booleans()).astype(bool) | (np.arange(actors) < 2)[None, :, None]
+    copy = lambda a: np.concatenate([a, a[:, :1]], axis=1)  # noqa: E731
+    return copy(x), copy(s), copy(c), copy(party)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=exchange_batches(),
+    ties=st.sampled_from(["first", "random"]),
+    rounds=st.integers(0, 4),
+)
+def test_exchange_batch_equals_the_per_run_float_model(data, ties, rounds):
+    """The batched float path against the per-run float model of 28e2a83, run by run, with
+    exact ties of gains (few distinct values, a copied actor) under both tie rules."""
+    x, s, c, party = data
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+
+    def rng(run):
+        return np.random.default_rng(100 + run) if ties == "random" else None
+
+    rngs = [rng(r) for r in range(len(x))] if ties == "random" else None
+    batched = negosim_exchange.exchange_outcomes(x, s, c, party, low, high, rounds, rngs=rngs)
+    for r in range(len(x)):
+        model = reference_exchange.ExchangeModel(
+            x[r], s[r], c[r], party[r], low, high, arithmetic="float", rng=rng(r), ties=ties
+        )
+        played = [model.step_round() for _ in range(rounds)]
+        expected = played[-1].outcome_voting if played else model.outcome()
+        np.testing.assert_array_equal(batched[r], expected)
+
+
+def test_exchange_protocol_batches_equal_the_per_run_model(package):
+    """The protocol (float, batched) on sampled runs of package_2007 equals the per-run
+    model of 28e2a83 run by run, for the stable and the seeded random tie rule."""
+    batch = ns.sample(package, 6, seed=8)
+    for ties in ("first", "random"):
+        table, fresh = (Table(batch, resolve_strategies(package), 3) for _ in range(2))
+        negosim_exchange.run_exchange(table, ties=ties)
+        for r in range(batch.runs):
+            model = reference_exchange.exchange_model_for(fresh, r, ties=ties, arithmetic="float")
+            expected = [model.step_round() for _ in range(3)][-1].outcome_voting
+            np.testing.assert_array_equal(table.result["outcome"][r], expected)
+
+
 # ----------------------------------------------------------------------------- expected utility
 
 

@@ -553,16 +553,47 @@ def exchange_model_for(
     )
 
 
-def run_exchange(table, **options: Any) -> None:
+BATCH_RUNS = 256
+"""Runs per batch of the float path: enough to spread numpy's per-call cost of the (serial)
+realisation loop, few enough that a batch's candidate arrays stay within tens of MB."""
+
+
+def run_exchange(
+    table, *, ties: str = "first", arithmetic: str = "float", rate: float = 0.0
+) -> None:
     """The exchange model as a protocol: every run plays ``rounds`` rounds; the outcome is
     the last round's voting outcome. Runs end "agreed" at the deadline (the model forecasts
     a collective decision rather than negotiating to one). Options: ``ties``, ``arithmetic``,
-    ``rate`` (see :func:`exchange_model_for`)."""
-    outcome = np.empty((len(table.ids), len(table.span)))
-    for r in range(len(table.ids)):
-        model = exchange_model_for(table, r, **options)
-        played = [model.step_round() for _ in range(table.rounds)]
-        outcome[r] = played[-1].outcome_voting if played else model.outcome()
+    ``rate`` (see :func:`exchange_model_for`).
+
+    The equal-gain model in float arithmetic runs over batches of runs at once
+    (:func:`exchange_outcomes`); decimal arithmetic and the randomized variant run run by run.
+    """
+    runs = len(table.ids)
+    outcome = np.empty((runs, len(table.span)))
+    if arithmetic == "float" and not rate and ties in ("first", "random"):
+        sc = table.scenario
+        for lo in range(0, runs, BATCH_RUNS):
+            rows = slice(lo, lo + BATCH_RUNS)
+            rngs = None
+            if ties == "random":
+                rngs = [table.run_rng(r) for r in range(lo, min(lo + BATCH_RUNS, runs))]
+            outcome[rows] = exchange_outcomes(
+                table.positions[rows],
+                table.salience[rows] / 100,
+                table.issue_power[rows],
+                table.party[rows],
+                sc.low,
+                sc.high,
+                table.rounds,
+                rngs=rngs,
+            )
+    else:
+        options = {"ties": ties, "arithmetic": arithmetic, "rate": rate}
+        for r in range(runs):
+            model = exchange_model_for(table, r, **options)
+            played = [model.step_round() for _ in range(table.rounds)]
+            outcome[r] = played[-1].outcome_voting if played else model.outcome()
     table.finish(table.live.copy(), table.rounds, outcome=outcome, utility=table.utilities(outcome))
 
 
@@ -591,6 +622,7 @@ class _Sides:
         self.hist_max = np.full_like(self.start, -np.inf)
         # positions of other actors on the supply issue recorded from realised exchanges
         self.override = np.full((len(run), x.shape[1]), np.nan)
+        self.recorded = np.zeros(len(run), bool)  # any override
 
     def take(self, rows: np.ndarray) -> None:
         for name, value in vars(self).items():
@@ -650,6 +682,8 @@ class _BatchRound:
         self.x, self.s, self.c, self.party, self.rngs = x, s, c, party, rngs
         self.total = _sequential_sum(np.where(party, s * c, 0.0).transpose(0, 2, 1))
         self.terms = np.ascontiguousarray(np.where(party, x * s * c, 0.0).transpose(0, 2, 1))
+        self.s_issue = np.ascontiguousarray(s.transpose(0, 2, 1))  # (R, I, A)
+        self.c_issue = np.ascontiguousarray(c.transpose(0, 2, 1))
         self.before = _divide(_sequential_sum(self.terms), self.total)  # (R, I)
         self._candidates()
 
@@ -684,18 +718,27 @@ class _BatchRound:
     def _weighted(self, rows, side: _Sides, position, actor_first: bool) -> np.ndarray:
         """``sum_k x_k s_k c_k`` on the side's supply issue with its recorded positions and its
         own actor at ``position`` (set first, so recorded positions win, if ``actor_first``)."""
-        run, issue = self.run[rows], side.supply[rows]
-        s, c = self.s[run, :, issue], self.c[run, :, issue]
-        override = side.override[rows]
-        recorded = ~np.isnan(override) & self.party[run, :, issue]
-        mine = np.arange(s.shape[1]) == side.actor[rows][:, None]
-        terms = self.terms[run, issue]
-        if actor_first:
-            terms = np.where(mine, position[:, None] * s * c, terms)
-        terms = np.where(recorded, override * s * c, terms)
+        terms = self.terms[self.run[rows], side.supply[rows]]  # (n, A), a copy
+        line = np.arange(len(rows))
+        own = position * side.s_supply[rows] * side.c_supply[rows]
         if not actor_first:
-            terms = np.where(mine, position[:, None] * s * c, terms)
+            self._recorded(rows, side, terms)
+        terms[line, side.actor[rows]] = own
+        if actor_first:
+            self._recorded(rows, side, terms)
         return _sequential_sum(terms)
+
+    def _recorded(self, rows, side: _Sides, terms: np.ndarray) -> None:
+        """Put the positions recorded from realised exchanges into ``terms`` (rows that have
+        any; the movers recorded supply the issue, so they are party to it)."""
+        some = np.flatnonzero(side.recorded[rows])
+        if not some.size:
+            return
+        at = rows[some]
+        run, issue = self.run[at], side.supply[at]
+        override = side.override[at]
+        value = override * self.s_issue[run, issue] * self.c_issue[run, issue]
+        terms[some] = np.where(np.isnan(override), terms[some], value)
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
     def _limit_to_partner(self, rows, me: _Sides, you: _Sides) -> None:
@@ -847,6 +890,7 @@ class _BatchRound:
                     np.where(previous > y, previous, y),
                 )
                 side.override[at, actor] = np.where(np.isnan(previous), y, bounded)
+                side.recorded[at] = True
                 touched |= hit
         rows, keep_i, keep_j = rows[touched], keep[True][touched], keep[False][touched]
         old_key = self.key.copy()
@@ -856,7 +900,6 @@ class _BatchRound:
     def play(self) -> tuple[np.ndarray, np.ndarray]:
         """Realise exchanges until every run's list is empty; the voting and the next start
         positions ``(R, A, I)``."""
-        voting = self.x.copy()
         realized = []
         while self.alive.any():
             best, moved = self._pick()
@@ -868,21 +911,35 @@ class _BatchRound:
             self._replace(rows, old_key, moved)
             # runs that realised one drop every exchange no longer valid
             self.alive &= ~((done[self.run] >= 0) & ~self.valid)
-            realized.append(done[done >= 0])
-        for rows in realized:
-            run = self.run[rows]
-            for side in (self.i, self.j):
-                voting[run, side.actor[rows], side.supply[rows]] = side.y[rows]
+            realized.append(self._sides_of(done[done >= 0]))
+            if self.alive.mean() < 0.5:
+                self._compact()
+        voting = self.x.copy()
+        for sides in realized:
+            for run, actor, supply, y, _, _ in sides:
+                voting[run, actor, supply] = y
         nxt = voting.copy()
-        for rows in realized:
-            run = self.run[rows]
-            for side in (self.i, self.j):
-                s_, x0, y = side.s_supply[rows], side.start[rows], side.y[rows]
+        for sides in realized:
+            for run, actor, supply, y, x0, s_ in sides:
                 shift = (1 - s_) * 0.4
-                nxt[run, side.actor[rows], side.supply[rows]] = (
-                    shift * y + 0.1 * y + (1 - shift - 0.1) * x0
-                )
+                nxt[run, actor, supply] = shift * y + 0.1 * y + (1 - shift - 0.1) * x0
         return voting, nxt
+
+    def _sides_of(self, rows: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        """What the end of the round needs of realised exchanges, per side."""
+        fields = ("actor", "supply", "y", "start", "s_supply")
+        return [
+            (self.run[rows], *(getattr(side, name)[rows] for name in fields))
+            for side in (self.i, self.j)
+        ]
+
+    def _compact(self) -> None:
+        """Drop the rows of exchanges no longer open."""
+        keep = np.flatnonzero(self.alive)
+        for name in ("run", "p", "q", "gain", "key", "valid", "alive", "place"):
+            setattr(self, name, getattr(self, name)[keep])
+        self.i.take(keep)
+        self.j.take(keep)
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -896,9 +953,7 @@ def _outcomes(x, s, c, party) -> np.ndarray:
     return _divide(_sequential_sum(np.where(party, x * s * c, 0.0).transpose(0, 2, 1)), total)
 
 
-def exchange_outcomes(
-    x, s, c, party, low, high, rounds: int, *, rngs=None
-) -> np.ndarray:
+def exchange_outcomes(x, s, c, party, low, high, rounds: int, *, rngs=None) -> np.ndarray:
     """The voting outcome after ``rounds`` rounds of the equal-gain model for many runs at
     once, in float arithmetic: run for run the same as :class:`ExchangeModel` with
     ``arithmetic="float"`` (``rngs``: the runs' generators for ``ties="random"``).
