@@ -38,6 +38,12 @@ package_2007 (10 rounds) the final outcomes differ by up to 2.4 on the 0..100 sc
 
 Each realised exchange is followed by recalculating only the exchanges that share an actor's
 supply or demand issue with it (the others cannot change), in list order.
+
+Two implementations of these rules: :class:`ExchangeModel` plays one run round by round in
+either arithmetic (with the full record of every round; the Mesa model uses it), and
+:func:`exchange_outcomes` plays many runs at once in float arithmetic, operation for operation
+the same (tests compare the two run by run, ties included); the protocol uses the batch for the
+equal-gain model in float arithmetic.
 """
 
 from __future__ import annotations
@@ -860,6 +866,10 @@ class _BatchRound:
         d = done[self.run]
         rows = np.flatnonzero((d >= 0) & self.alive & self.valid)
         d = d[rows]
+        # every rule below needs an actor in common with done
+        mine_i, mine_j, done_i, done_j = i.actor[rows], j.actor[rows], i.actor[d], j.actor[d]
+        common = (mine_i == done_i) | (mine_i == done_j) | (mine_j == done_i) | (mine_j == done_j)
+        rows, d = rows[common], d[common]
         # supply side: a side that supplies what a side of done supplies starts from there
         keep = {}
         for mine in (i, j):
