@@ -347,11 +347,22 @@ def test_eum_protocol_equals_the_per_run_reference_protocol(package):
     assert new["agreed"].all() and old["agreed"].all()
 
 
-def test_eum_results_do_not_depend_on_chunks_or_slices(package, monkeypatch):
-    """Runs are independent rows: any chunk size and any slice of rows give the same numbers."""
-    whole = ns.simulate(package, 9, seed=2, protocol="eum", rounds=4, chunk_size=9)
-    monkeypatch.setattr("negosim.protocols.eum.SLICE_NUMBERS", 1)  # one row per slice
-    parts = ns.simulate(package, 9, seed=2, protocol="eum", rounds=4, chunk_size=4)
+@pytest.mark.parametrize(
+    ("protocol", "options", "batch_size"),
+    [
+        ("eum", {}, ("negosim.protocols.eum.SLICE_NUMBERS", 1)),  # one row per slice
+        ("exchange", {"ties": "random"}, ("negosim.protocols.exchange.BATCH_RUNS", 2)),
+    ],
+)
+def test_batched_models_do_not_depend_on_chunks_or_batches(
+    package, monkeypatch, protocol, options, batch_size
+):
+    """Runs are independent rows: any chunk size and any batch of runs give the same numbers
+    (random tie-breaks come from each run's own stream)."""
+    kwargs = {"seed": 2, "protocol": protocol, "rounds": 3, **options}
+    whole = ns.simulate(package, 9, chunk_size=9, **kwargs)
+    monkeypatch.setattr(*batch_size)
+    parts = ns.simulate(package, 9, chunk_size=4, **kwargs)
     np.testing.assert_array_equal(whole.outcome, parts.outcome)
 
 

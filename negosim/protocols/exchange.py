@@ -837,10 +837,14 @@ class _BatchRound:
         return best, moved
 
     def _replace(self, rows, old_key, moved) -> None:
-        """Keep ``place`` ordering each run's list as the per-run stable sort would: a row
-        whose key changed joins the front of its new key's rows if its old key sorted before
-        them, else their back (after those whose old key was smaller or equal... in list
-        order); a row moved to the end of the list goes behind all."""
+        """Keep ``(key, place)`` ordering each run's list as the per-run stable sort would.
+
+        The list was sorted by the old keys; sorting it again by the new keys keeps the list
+        order among equal keys. So a row whose key changed goes in front of the rows that
+        already had its new key if its old key sorted before theirs, else behind them; rows
+        changing together keep their old order among themselves; a row a random tie-break
+        moved to the end of the list goes behind all (until the next sort).
+        """
         changed = rows[self.key[rows] != old_key[rows]]
         for ahead in (True, False):
             part = changed[(old_key[changed] < self.key[changed]) == ahead]
@@ -860,8 +864,9 @@ class _BatchRound:
         self.place[last] = self.back[self.run[last]]
         self.back[self.run[last]] += 1
 
-    def _recalculate(self, done: np.ndarray) -> None:
-        """Update the open exchanges of each run after its realised exchange ``done[run]``."""
+    def _recalculate(self, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Update the open exchanges of each run after its realised exchange ``done[run]``
+        (-1: none); the rows recalculated and the keys before."""
         i, j = self.i, self.j
         d = done[self.run]
         rows = np.flatnonzero((d >= 0) & self.alive & self.valid)
