@@ -280,7 +280,11 @@ def test_eum_batch_equals_the_per_run_reference_on_the_oracle_data(variant):
         np.testing.assert_allclose(getattr(new, name), getattr(old, name), rtol=0, atol=1e-12)
 
 
-POSITION = st.one_of(st.integers(0, 10).map(float), st.floats(0, 100))  # integers: exact ties
+# integers give exact ties; other positions lie on a 0.001 grid: positions closer than that
+# make the model's utilities cancel to rounding noise, where no implementation's choice means
+# anything (two positions 1e-12 apart: a = 2.4e-13 and b = 5.3e-13, each the difference of
+# numbers near 1)
+POSITION = st.one_of(st.integers(0, 10).map(float), st.floats(0, 100).map(lambda v: round(v, 3)))
 
 
 @st.composite

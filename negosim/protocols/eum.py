@@ -163,7 +163,26 @@ def _probabilities(d, w, r, pair, voters: _Voters, opts: EUMOptions) -> np.ndarr
         total = 2 * favour.sum(axis=(1, 2))[:, None, None]
     else:
         total = favour + favour.transpose(0, 2, 1)
+        _exact_close_pairs(favour, total, w, e, pair)
     return np.divide(favour, total, out=np.zeros_like(favour), where=total > 0)
+
+
+CLOSE = 0.05
+"""Pairs whose votes sum to less than this share of their columns' weight are summed voter by
+voter (a difference of prefix sums is only accurate relative to the whole column)."""
+
+
+def _exact_close_pairs(favour, total, w, e, pair) -> None:
+    """Replace, in place, the supports and vote totals of nearly indifferent pairs by direct
+    sums over the voters: ``P_ij = F_ij / (F_ij + F_ji)`` is a ratio of two small numbers."""
+    column = np.einsum("nk,nkj->nj", w, e)
+    close = pair & (total < CLOSE * (column[:, :, None] + column[:, None, :]))
+    n, i, j = np.nonzero(close)
+    if not n.size:
+        return
+    votes = w[n] * (e[n, :, j] - e[n, :, i])  # (pairs, voters)
+    favour[n, i, j] = np.maximum(votes, 0.0).sum(axis=1)
+    total[n, i, j] = np.abs(votes).sum(axis=1)
 
 
 def _utilities(d, r):
