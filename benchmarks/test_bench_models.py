@@ -1,10 +1,12 @@
-"""Speed of the reference models on sampled runs of package_2007, and the exchange model on
+"""Speed of the reference models on sampled runs of package_2007, each also as a ratio to the
+alternating protocol measured in the same run, and the exchange model on
 decide's sample data side by side with decide-exchange-model itself when it is installed in a
 throwaway environment (GPL-3: never a dependency). Point DECIDE_PYTHON at that environment's
 interpreter, e.g. ``DECIDE_PYTHON=/tmp/decide-venv/bin/python make bench``."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 from pathlib import Path
@@ -15,36 +17,47 @@ import negosim as ns
 from negosim.io import read_decide
 from negosim.protocols.exchange import exchange_rounds
 
-from conftest import record_rate, sizes
+from conftest import best_seconds, record_rate, sizes
 
 SAMPLE = Path(__file__).parent.parent / "tests" / "data" / "oracles" / "sample_data.txt"
 
 
-@pytest.mark.parametrize("protocol", ["eum", "compromise", "median", "nash"])
-def test_models_on_package_2007(benchmark, package, protocol):
-    runs = sizes({"eum": 1_000, "compromise": 10_000, "median": 10_000, "nash": 200}[protocol], 10)
-    res = benchmark.pedantic(
-        ns.simulate,
-        args=(package, runs),
-        rounds=1,
-        iterations=1,
-        kwargs={"seed": 1, "protocol": protocol, "rounds": 10},
-    )
-    record_rate(benchmark, runs)
-    assert res.runs == runs
+ALTERNATING: dict[str, float] = {}
+"""runs/s of the alternating protocol measured first in this run: the models report their
+speed as a ratio to it (``extra_info["vs_alternating"]``; targets in issue 12)."""
 
 
-@pytest.mark.parametrize("arithmetic", ["decimal", "float"])
-def test_exchange_on_package_2007(benchmark, package, arithmetic):
-    runs = sizes([200], [2])[0]
+def _simulate(benchmark, package, runs: int, protocol: str, rounds: int, **options):
     benchmark.pedantic(
         ns.simulate,
         args=(package, runs),
         rounds=1,
         iterations=1,
-        kwargs={"seed": 1, "protocol": "exchange", "rounds": 10, "arithmetic": arithmetic},
+        kwargs={"seed": 1, "protocol": protocol, "rounds": rounds, **options},
     )
-    record_rate(benchmark, runs)
+    rate = runs / best_seconds(benchmark)
+    record_rate(benchmark, runs, vs_alternating=rate / ALTERNATING.get("runs_per_s", math.nan))
+    return rate
+
+
+def test_alternating_on_package_2007(benchmark, package):
+    """The reference speed (alternating offers, 100 rounds, as in test_bench_core)."""
+    ALTERNATING["runs_per_s"] = _simulate(
+        benchmark, package, sizes([10_000], [20])[0], "alternating", 100
+    )
+    benchmark.extra_info["vs_alternating"] = 1.0
+
+
+@pytest.mark.parametrize("protocol", ["eum", "compromise", "median", "nash"])
+def test_models_on_package_2007(benchmark, package, protocol):
+    runs = sizes({"eum": 1_000, "compromise": 10_000, "median": 10_000, "nash": 200}[protocol], 10)
+    _simulate(benchmark, package, runs, protocol, 10)
+
+
+@pytest.mark.parametrize("arithmetic", ["decimal", "float"])
+def test_exchange_on_package_2007(benchmark, package, arithmetic):
+    runs = sizes([200], [2])[0]
+    _simulate(benchmark, package, runs, "exchange", 10, arithmetic=arithmetic)
 
 
 @pytest.mark.benchmark(group="exchange-vs-decide")

@@ -9,10 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import reference_eum
+import reference_exchange
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import negosim as ns
+from negosim.engine import resolve_strategies
 from negosim.io import read_decide, read_eum_csv
-from negosim.protocols.eum import EUMOptions, eum_rounds
+from negosim.protocols import Table
+from negosim.protocols import exchange as negosim_exchange
+from negosim.protocols.eum import EUMOptions, eum_round, eum_rounds, eum_setup, run_eum
 from negosim.protocols.exchange import exchange_rounds
 
 ORACLES = Path(__file__).parent / "data" / "oracles"
@@ -97,7 +104,7 @@ def test_exchange_sample_data_ten_rounds_match_decide():
 
 def test_exchange_protocol_runs_on_a_batch():
     sc = read_decide(ORACLES / "sample_data.txt")
-    res = ns.simulate(sc, 2, seed=0, protocol="exchange", rounds=10)
+    res = ns.simulate(sc, 2, seed=0, protocol="exchange", rounds=10, arithmetic="decimal")
     expected = _expected("sample_data")["rounds"][10]["nbs_after_exchanges"]
     np.testing.assert_allclose(res.outcome[0], [expected[i] for i in sc.issues], atol=1e-6)
     assert res.agreed.all() and (res.rounds == 10).all()
@@ -112,6 +119,109 @@ def test_exchange_random_ties_are_seeded(package):
         sub, 3, seed=4, protocol="exchange", rounds=3, ties="random", arithmetic="float"
     )
     np.testing.assert_array_equal(a.outcome, b.outcome)
+
+
+@st.composite
+def exchange_tables(draw):
+    """An exchange model input: actors x issues on 0..100 with few distinct values (so exact
+    ties of gains are common) and a copy of the first actor (so some are certain)."""
+    actors, issues = draw(st.integers(2, 5)), draw(st.integers(2, 3))
+
+    def grid(elements):
+        values = draw(st.lists(elements, min_size=actors * issues, max_size=actors * issues))
+        return np.array(values, float).reshape(actors, issues)
+
+    x = grid(st.one_of(st.sampled_from([0, 20, 50, 80, 100]), st.floats(0, 100)))
+    s = grid(st.one_of(st.sampled_from([0.2, 0.5, 0.8, 1.0]), st.floats(0.01, 1)))
+    c = grid(st.sampled_from([0.5, 1.0, 2.0]))
+    party = grid(st.booleans()).astype(bool) | (np.arange(actors) < 2)[:, None]
+    copy = lambda a: np.vstack([a, a[:1]])  # noqa: E731
+    return copy(x), copy(s), copy(c), copy(party)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=exchange_tables(),
+    arithmetic=st.sampled_from(["float", "decimal"]),
+    ties=st.sampled_from(["first", "random"]),
+    rate=st.sampled_from([0.0, 0.6]),
+)
+def test_exchange_equals_the_per_run_reference_round_by_round(data, arithmetic, ties, rate):
+    """The exchange model against its implementation of 28e2a83 (tests/reference_exchange.py):
+    the same exchanges realised in the same order with the same gains, candidates and
+    positions, 4 rounds, for both arithmetics, both tie rules and the randomized variant."""
+    x, s, c, party = data
+    scale = (np.zeros(x.shape[1]), np.full(x.shape[1], 100.0))
+    played = []
+    for module in (negosim_exchange, reference_exchange):
+        rng = np.random.default_rng(11) if ties == "random" or rate else None
+        model = module.ExchangeModel(
+            x, s, c, party, *scale, arithmetic=arithmetic, rng=rng, rate=rate, ties=ties
+        )
+        played.append([model.step_round() for _ in range(4)])
+    for new, old in zip(*played, strict=True):
+        assert new.realized == old.realized
+        assert new.gains == old.gains
+        assert new.candidate_list == old.candidate_list
+        np.testing.assert_array_equal(new.positions, old.positions)
+        np.testing.assert_array_equal(new.outcome_voting, old.outcome_voting)
+
+
+@st.composite
+def exchange_batches(draw):
+    """``(runs, actors, issues)`` inputs of the exchange model built like exchange_tables."""
+    runs, actors, issues = draw(st.integers(1, 4)), draw(st.integers(2, 5)), draw(st.integers(2, 3))
+
+    def grid(elements):
+        size = runs * actors * issues
+        values = draw(st.lists(elements, min_size=size, max_size=size))
+        return np.array(values, float).reshape(runs, actors, issues)
+
+    x = grid(st.one_of(st.sampled_from([0, 20, 50, 80, 100]), st.floats(0, 100)))
+    s = grid(st.one_of(st.sampled_from([0.2, 0.5, 0.8, 1.0]), st.floats(0.01, 1)))
+    c = grid(st.sampled_from([0.5, 1.0, 2.0]))
+    party = grid(st.booleans()).astype(bool) | (np.arange(actors) < 2)[None, :, None]
+    copy = lambda a: np.concatenate([a, a[:, :1]], axis=1)  # noqa: E731
+    return copy(x), copy(s), copy(c), copy(party)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=exchange_batches(),
+    ties=st.sampled_from(["first", "random"]),
+    rounds=st.integers(0, 4),
+)
+def test_exchange_batch_equals_the_per_run_float_model(data, ties, rounds):
+    """The batched float path against the per-run float model of 28e2a83, run by run, with
+    exact ties of gains (few distinct values, a copied actor) under both tie rules."""
+    x, s, c, party = data
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+
+    def rng(run):
+        return np.random.default_rng(100 + run) if ties == "random" else None
+
+    rngs = [rng(r) for r in range(len(x))] if ties == "random" else None
+    batched = negosim_exchange.exchange_outcomes(x, s, c, party, low, high, rounds, rngs=rngs)
+    for r in range(len(x)):
+        model = reference_exchange.ExchangeModel(
+            x[r], s[r], c[r], party[r], low, high, arithmetic="float", rng=rng(r), ties=ties
+        )
+        played = [model.step_round() for _ in range(rounds)]
+        expected = played[-1].outcome_voting if played else model.outcome()
+        np.testing.assert_array_equal(batched[r], expected)
+
+
+def test_exchange_protocol_batches_equal_the_per_run_model(package):
+    """The protocol (float, batched) on sampled runs of package_2007 equals the per-run
+    model of 28e2a83 run by run, for the stable and the seeded random tie rule."""
+    batch = ns.sample(package, 6, seed=8)
+    for ties in ("first", "random"):
+        table, fresh = (Table(batch, resolve_strategies(package), 3) for _ in range(2))
+        negosim_exchange.run_exchange(table, ties=ties)
+        for r in range(batch.runs):
+            model = reference_exchange.exchange_model_for(fresh, r, ties=ties, arithmetic="float")
+            expected = [model.step_round() for _ in range(3)][-1].outcome_voting
+            np.testing.assert_array_equal(table.result["outcome"][r], expected)
 
 
 # ----------------------------------------------------------------------------- expected utility
@@ -154,6 +264,110 @@ def test_eum_from_the_csv_reader_and_protocol():
     )
     with pytest.raises(KeyError, match="unknown EUM variant"):
         ns.simulate(sc, 1, protocol="eum", variant="scholz")
+
+
+@pytest.mark.parametrize("variant", ["scholz-code", "paper"])
+def test_eum_batch_equals_the_per_run_reference_on_the_oracle_data(variant):
+    """The batched model against the per-run implementation it replaced (tests/reference_eum.py),
+    the 10 rounds of the emission-standards oracle: positions, risk exponents, medians, means.
+    (The scholz-code model is chaotic: rounding differences of 1e-15, which the batched sums
+    make in other places than the per-run ones, grow to 1e-6 by round 100.)"""
+    new = eum_rounds(*_emission(), rounds=10, options=EUMOptions.of(variant))
+    old = reference_eum.eum_rounds(
+        *_emission(), rounds=10, options=reference_eum.EUMOptions.of(variant)
+    )
+    for name in ("positions", "risk", "median", "mean"):
+        np.testing.assert_allclose(getattr(new, name), getattr(old, name), rtol=0, atol=1e-12)
+
+
+# integers give exact ties; other positions lie on a 0.001 grid: positions closer than that
+# make the model's utilities cancel to rounding noise, where no implementation's choice means
+# anything (two positions 1e-12 apart: a = 2.4e-13 and b = 5.3e-13, each the difference of
+# numbers near 1)
+POSITION = st.one_of(st.integers(0, 10).map(float), st.floats(0, 100).map(lambda v: round(v, 3)))
+
+
+@st.composite
+def eum_batches(draw, absent: bool = False):
+    """``(runs, actors)`` positions, capabilities, saliences in [0.01, 1] and participation."""
+    runs, actors = draw(st.integers(1, 4)), draw(st.integers(2, 8))
+
+    def grid(elements):
+        values = draw(st.lists(elements, min_size=runs * actors, max_size=runs * actors))
+        return np.array(values).reshape(runs, actors)
+
+    x, c = grid(POSITION), grid(st.floats(0.01, 1))
+    s = grid(st.one_of(st.just(1.0), st.floats(0.01, 1)))
+    active = grid(st.booleans()) if absent else np.ones((runs, actors), bool)
+    active[:, :2] = True
+    return x, c, s, active
+
+
+@settings(max_examples=150, deadline=None)
+@given(batch=eum_batches(), variant=st.sampled_from(["scholz-code", "paper"]))
+def test_eum_round_equals_the_per_run_reference(batch, variant):
+    """One round from the same positions, every run of the batch, generated scenarios."""
+    x, c, s, active = batch
+    new = eum_round(x, *_setup_round_args(x, c, s, active), EUMOptions.of(variant))
+    w, span, act = reference_eum.eum_setup(x, c, s, active)
+    old = reference_eum.eum_round(x, w, s, span, act, reference_eum.EUMOptions.of(variant))
+    np.testing.assert_allclose(new[0], old[0], rtol=0, atol=1e-12)  # positions
+    np.testing.assert_allclose(new[1], old[1], rtol=0, atol=1e-12)  # risk exponents
+
+
+def _setup_round_args(x, c, s, active):
+    w, span, act = eum_setup(x, c, s, active)
+    return w, s, span, act
+
+
+@settings(max_examples=80, deadline=None)
+@given(batch=eum_batches(absent=True), variant=st.sampled_from(["scholz-code", "paper"]))
+def test_eum_absent_actors_are_as_if_removed(batch, variant):
+    """An actor outside the issue changes nothing: each run equals the same run with its
+    absent actors deleted (3 rounds: positions of the present actors and the median; sums
+    with and without the absent actors' zeros may round differently)."""
+    x, c, s, active = batch
+    opts = EUMOptions.of(variant)
+    masked = eum_rounds(x, c, s, 3, opts, active)
+    for r in range(len(x)):
+        keep = active[r]
+        alone = eum_rounds(x[r : r + 1, keep], c[r : r + 1, keep], s[r : r + 1, keep], 3, opts)
+        close = {"rtol": 0, "atol": 1e-12}
+        np.testing.assert_allclose(masked.positions[:, r, keep], alone.positions[:, 0], **close)
+        np.testing.assert_array_equal(
+            masked.positions[:, r, ~keep], np.repeat(x[r : r + 1, ~keep], 4, 0)
+        )
+        np.testing.assert_allclose(masked.median[:, r], alone.median[:, 0], **close)
+
+
+def test_eum_protocol_equals_the_per_run_reference_protocol(package):
+    """The protocol on sampled runs of package_2007 (31 actors, 3 issues), 3 rounds."""
+    batch = ns.sample(package, 12, seed=5)
+    tables = [Table(batch, resolve_strategies(package), 3) for _ in range(2)]
+    run_eum(tables[0])
+    reference_eum.run_eum(tables[1])
+    new, old = tables[0].outputs(), tables[1].outputs()
+    np.testing.assert_allclose(new["outcome"], old["outcome"], rtol=0, atol=1e-9)
+    assert new["agreed"].all() and old["agreed"].all()
+
+
+@pytest.mark.parametrize(
+    ("protocol", "options", "batch_size"),
+    [
+        ("eum", {}, ("negosim.protocols.eum.SLICE_NUMBERS", 1)),  # one row per slice
+        ("exchange", {"ties": "random"}, ("negosim.protocols.exchange.BATCH_RUNS", 2)),
+    ],
+)
+def test_batched_models_do_not_depend_on_chunks_or_batches(
+    package, monkeypatch, protocol, options, batch_size
+):
+    """Runs are independent rows: any chunk size and any batch of runs give the same numbers
+    (random tie-breaks come from each run's own stream)."""
+    kwargs = {"seed": 2, "protocol": protocol, "rounds": 3, **options}
+    whole = ns.simulate(package, 9, chunk_size=9, **kwargs)
+    monkeypatch.setattr(*batch_size)
+    parts = ns.simulate(package, 9, chunk_size=4, **kwargs)
+    np.testing.assert_array_equal(whole.outcome, parts.outcome)
 
 
 # ----------------------------------------------------------------------------- baselines
