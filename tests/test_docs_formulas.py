@@ -585,6 +585,55 @@ def test_coalition_votes_by_its_rule(rule, threshold, yes_votes, members, consen
         assert res.rounds[0] == 0 and res.outcome[0, 0] == 50
 
 
+def test_a_coalition_is_not_asked_about_a_package_at_the_status_quo():
+    """Both negotiators want the status quo (0): the package leaves the ratified issue where
+    it is, so the coalition of ratifiers that would all say no is not asked."""
+    doc = bilateral([[0], [0]], [[1], [1]], (0.0, 0.0), rounds=3).to_dict()
+    doc["actors"].append(
+        {
+            "id": "R",
+            "role": "ratifier",
+            "power": 1.0,
+            "position": {"i0": 100.0},
+            "salience": {"i0": 1.0},
+            "reservation": 1.0,
+        }
+    )
+    doc["coalitions"] = [{"id": "C", "members": ["R"], "ratifies": ["i0"]}]
+    res = ns.simulate(ns.Scenario.from_dict(doc), 1, seed=0)
+    assert res.agreed[0] and res.rounds[0] == 0 and res.outcome[0, 0] == 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "texts", "agreed"), [("unanimity", [50, 60, 68], False), ("majority", [50], True)]
+)
+def test_mediated_ratifiers_object_only_when_their_coalition_withholds_consent(rule, texts, agreed):
+    """A (ideal 50) accepts; ratifiers R0 (ideal 100, reservation 1: no), R1 and R2 (ideal 0
+    and 50, reservation 0: yes). Opening text (50 + 100 + 0 + 50) / 4 = 50. Unanimity: C
+    withholds consent, R0 objects alone and pulls the text 0.2 of the way to 100 each round
+    (50, 60, 68), A accepting (targets 1, 0.5, 0); majority: C consents, agreed at round 0."""
+    doc = bilateral([[50], [50]], [[1], [1]], (0.0, 0.0), rounds=3).to_dict()
+    doc["actors"] = doc["actors"][:1]
+    for k, (p, r) in enumerate(((100.0, 1.0), (0.0, 0.0), (50.0, 0.0))):
+        doc["actors"].append(
+            {
+                "id": f"R{k}",
+                "role": "ratifier",
+                "power": 1.0,
+                "position": {"i0": p},
+                "salience": {"i0": 1.0},
+                "reservation": r,
+            }
+        )
+    doc["coalitions"] = [
+        {"id": "C", "members": ["R0", "R1", "R2"], "ratifies": ["i0"], "rule": rule}
+    ]
+    res = ns.simulate(ns.Scenario.from_dict(doc), 1, seed=0, protocol="mediated", trace=1)
+    played = len(texts)
+    np.testing.assert_allclose(res.trace["offer"][0, :played, 0], texts)
+    assert res.agreed[0] == agreed and res.rounds[0] == (0 if agreed else 3)
+
+
 # ----------------------------------------------------------------------------- moves
 
 
@@ -615,6 +664,11 @@ def test_consent_iff_no_worse_off(to, made):
     assert not res.agreed[0]
     assert res.outcome[0, 0] == (to if made else 40)
     assert (res.moved[0, 0] >= 0) == made
+    if made:
+        # E_A is -inf until B's round-1 offer (A's own round-0 offer does not count); B offers
+        # x = 50, worth 0.5 to A; the move is worth 0.4 + 0.2 = 0.6 > 0.5: made at the start
+        # of round 2, and with no issue left open the talks close in that round
+        assert res.moved[0, 0] == 2 and res.rounds[0] == 2
 
 
 @pytest.mark.parametrize(
