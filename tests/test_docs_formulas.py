@@ -353,6 +353,14 @@ def test_time_dependent_target_and_concession_line(data, e, loss):
             assert _u(sc, pos, sal, 0, offer) == pytest.approx(target, abs=1e-9)
 
 
+@pytest.mark.parametrize(("name", "e"), [("boulware", 0.2), ("linear", 1.0), ("conceder", 5.0)])
+def test_named_time_dependent_tactics_use_the_documented_exponents(name, e):
+    sc = bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2), rounds=15)
+    res = ns.simulate(sc, 1, seed=0, trace=1, strategies={"A": name, "B": "hardliner"})
+    tau = np.arange(15) / 14
+    np.testing.assert_allclose(res.trace["target"][0, :, 0], 0.3 + 0.7 * (1 - tau ** (1 / e)))
+
+
 def test_hardliner_offers_its_ideal_and_aims_at_one():
     sc = bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2), rounds=9)
     res = ns.simulate(sc, 1, seed=0, trace=1, strategies={"A": "hardliner", "B": "hardliner"})
