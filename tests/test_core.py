@@ -165,6 +165,18 @@ def test_an_exit_that_changes_nothing_is_never_taken(data_dir):
     assert not res.agreed.any() and np.all(res.outcome == sc.status_quo)
 
 
+@pytest.mark.parametrize("protocol", ["compromise", "median", "eum"])
+def test_forecast_models_say_that_moves_do_not_apply(package, protocol):
+    """docs/protocols.md: the forecast models predict in one shot; moves, exits and
+    ratification do not apply, and summary() says so."""
+    res = ns.simulate(package, 20, seed=1, protocol=protocol, rounds=3)
+    assert res.agreed.all()
+    assert protocol == "eum" or np.all(res.rounds == 0)  # compromise, median: round 0 (docs)
+    assert np.all(res.moved == -1) and np.all(res.exited == -1)
+    assert "do not apply" in str(res.summary())
+    assert "do not apply" not in str(ns.simulate(package, 20, seed=1).summary())
+
+
 def test_mediated_agrees_on_an_acceptable_compromise():
     """Symmetric parties: the opening text (the weighted mean, 50) is worth 0.5 to both, at
     least their reservation 0.4, so the conceders accept it at once when their targets drop."""

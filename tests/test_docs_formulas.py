@@ -246,6 +246,7 @@ def test_mediated_opening_text_weights_raw_salience_by_power(data):
     )
     sc = ns.Scenario.from_dict(doc)
     res = ns.simulate(sc, 1, seed=0, protocol="mediated", trace=1)
+    forecast = ns.simulate(sc, 1, seed=0, protocol="compromise")  # the same formula (docs)
     actors, (low, _) = raw(doc), spans(doc)
     for i in range(len(low)):
         parties = [a for a in actors if a["role"] != "mediator" and a["party"][i]]
@@ -256,6 +257,7 @@ def test_mediated_opening_text_weights_raw_salience_by_power(data):
             else low[i]  # the status quo of these scenarios
         )
         assert res.trace["offer"][0, 0, i] == pytest.approx(want, rel=1e-12, abs=1e-9)
+        assert forecast.outcome[0, i] == pytest.approx(want, rel=1e-12, abs=1e-9)
 
 
 def test_mediated_opening_text_on_package_2007_uses_raw_salience(package):
