@@ -70,10 +70,10 @@ def docs_utility(x, p, salience, party, low, high, loss) -> float:
     )
 
 
-def scenario_doc(
-    n_neg: int, n_rat: int, n_med: int, n_issues: int, data, *, loss: str = "linear"
-) -> dict:
-    """A random scenario document: who takes part in what, power per issue, positions."""
+def scenario_doc(data, neg=(1, 3), rat=(0, 2), med=(0, 0), n_issues=(1, 4), loss="linear") -> dict:
+    """A random scenario document: how many negotiators, ratifiers, mediators and issues
+    (each drawn in its range), who takes part in what, power per issue, positions."""
+    n_neg, n_rat, n_med, n_issues = (data.draw(st.integers(*r)) for r in (neg, rat, med, n_issues))
     issues = []
     for k in range(n_issues):
         low = data.draw(st.integers(-50, 50))
@@ -145,14 +145,7 @@ def spans(doc):
 @settings(max_examples=40, deadline=None)
 @given(st.data(), st.sampled_from(["linear", "quadratic"]))
 def test_utilities_and_weights_follow_the_docs(data, loss):
-    doc = scenario_doc(
-        data.draw(st.integers(1, 3)),
-        data.draw(st.integers(0, 2)),
-        0,
-        data.draw(st.integers(1, 4)),
-        data,
-        loss=loss,
-    )
+    doc = scenario_doc(data, loss=loss)
     sc = ns.Scenario.from_dict(doc)
     batch = ns.sample(sc, 4, seed=0)
     low, high = spans(doc)
@@ -212,13 +205,7 @@ def docs_counterpart(actors, me):
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_counterpart_follows_the_docs(data):
-    doc = scenario_doc(
-        data.draw(st.integers(1, 4)),
-        data.draw(st.integers(0, 2)),
-        data.draw(st.integers(0, 1)),
-        data.draw(st.integers(1, 4)),
-        data,
-    )
+    doc = scenario_doc(data, neg=(1, 4), med=(0, 1))
     sc = ns.Scenario.from_dict(doc)
     actors = raw(doc)
     negotiators = [a for a, x in enumerate(actors) if x["role"] == "negotiator"]
@@ -237,13 +224,7 @@ def test_counterpart_follows_the_docs(data):
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_mediated_opening_text_weights_raw_salience_by_power(data):
-    doc = scenario_doc(
-        data.draw(st.integers(1, 3)),
-        data.draw(st.integers(0, 2)),
-        data.draw(st.integers(0, 2)),
-        data.draw(st.integers(1, 4)),
-        data,
-    )
+    doc = scenario_doc(data, med=(0, 2))
     sc = ns.Scenario.from_dict(doc)
     res = ns.simulate(sc, 1, seed=0, protocol="mediated", trace=1)
     forecast = ns.simulate(sc, 1, seed=0, protocol="compromise")  # the same formula (docs)
@@ -279,7 +260,7 @@ def test_mediated_amendments_follow_the_docs(data):
     """Linear negotiators object while the text is worth less than their target; the text
     moves `step` of the way toward the power-weighted mean of the objectors party to each
     issue; ratifiers without a coalition never object; agreement when nobody objects."""
-    doc = scenario_doc(data.draw(st.integers(1, 3)), data.draw(st.integers(0, 2)), 0, 2, data)
+    doc = scenario_doc(data, n_issues=(2, 2))
     step = data.draw(st.floats(0.05, 1.0))
     sc = ns.Scenario.from_dict(doc)
     res = ns.simulate(sc, 1, seed=0, protocol="mediated", step=step, trace=1)
@@ -468,6 +449,15 @@ def _view(rng, n_issues, loss, settled):
     )
 
 
+def random_views(seed, loss, count=300):
+    """Hand-built views of 1..5 issues, settled issues in about half of them."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(1, 6))
+        settled = (rng.random((1, n)) < 0.4) if rng.random() < 0.5 else None
+        yield _view(rng, n, loss, settled)
+
+
 def docs_ends(view):
     """Ideal and counterpart at N_i on settled issues; sunk = sum_settled w_i loss(N_i - p_i)."""
     p, q = view.positions[0, 0].copy(), view.counterpart[0].copy()
@@ -483,12 +473,8 @@ def docs_ends(view):
 @pytest.mark.parametrize("loss", ["linear", "quadratic"])
 def test_concession_line_with_settled_issues(loss):
     """lam = f^-1((1 - sunk - u*) / D), D = sum_i w_i loss((q_i - p_i) / d_i) on open issues."""
-    rng = np.random.default_rng(7)
-    for _ in range(300):
-        n = int(rng.integers(1, 5))
-        settled = (rng.random((1, n)) < 0.4) if rng.random() < 0.7 else None
-        view = _view(rng, n, loss, settled)
-        strategy = Linear()
+    for view in random_views(7, loss):
+        n, strategy = view.span.size, Linear()
         p, q, sunk = docs_ends(view)
         ideal, goal, code_sunk = view.concession_ends()
         np.testing.assert_allclose(ideal[0], p)
@@ -530,10 +516,7 @@ def docs_logroll(view, target):
 @pytest.mark.parametrize("loss", ["linear", "quadratic"])
 def test_trade_off_greedy_logroll(loss):
     rng = np.random.default_rng(11)
-    for _ in range(300):
-        n = int(rng.integers(1, 6))
-        settled = (rng.random((1, n)) < 0.3) if rng.random() < 0.5 else None
-        view = _view(rng, n, loss, settled)
+    for view in random_views(12, loss):
         e = float(rng.uniform(0.1, 5))
         r = view.reservation[0, 0]
         target = r + (1 - r) * (1 - view.tau ** (1 / e))
