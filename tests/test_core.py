@@ -95,7 +95,65 @@ def test_zero_and_one_run(runs, package):
     assert res.agreed.shape == (runs,) and res.outcome.shape == (runs, 3)
     assert res.utility.shape == (runs, len(package.actors))
     assert len(res.to_frame()) == runs
-    str(res.summary())
+    many = ns.simulate(package, 40, seed=1)  # a batch of one is run 0 of a larger batch
+    for name in ("agreed", "outcome", "utility", "rounds", "exited"):
+        np.testing.assert_array_equal(getattr(res, name), getattr(many, name)[:runs])
+    if runs:
+        assert res.summary().agreement.loc[0, "rate"] == float(res.agreed[0])
+
+
+def test_estimate_spread_draws_the_documented_triangular():
+    """scenario-format.md: a number coded "E" gets triangular(v - s, v, v + s), s a share of
+    the range for positions, clipped to its bounds. Kolmogorov-Smirnov against scipy's
+    triangular; the same test rejects a uniform on the same support, so it has power."""
+    from scipy import stats
+
+    data = bilateral([[90, 5], [10, 80]], [[95, 40], [50, 50]], rounds=5).to_dict()
+    data["scenario"]["estimate_spread"] = 10.0
+    data["actors"][0]["confidence"] = "E"
+    batch = ns.sample(ns.Scenario.from_dict(data), 4000, seed=12)
+    cases = [  # (draws, low, mode, high)
+        (batch.positions[:, 0, 0], 80, 90, 100),
+        (batch.positions[:, 0, 1], 0, 5, 15),  # clipped at the scale's low end
+        (batch.salience[:, 0, 0], 85, 95, 100),  # clipped at salience 100
+        (batch.salience[:, 0, 1], 30, 40, 50),
+    ]
+    for draws, low, mode, high in cases:
+        law = stats.triang((mode - low) / (high - low), loc=low, scale=high - low)
+        assert stats.kstest(draws, law.cdf).pvalue > 1e-3
+        assert stats.kstest(draws, stats.uniform(low, high - low).cdf).pvalue < 1e-6
+    assert np.all(batch.positions[:, 1] == [10, 80])  # B's numbers are not estimates
+
+
+def test_random_ties_break_both_ways_in_the_exchange_model():
+    """Five actors whose first exchange round has equal gains: ties="first" realises the
+    earlier exchange in every run; ties="random" flips a seeded coin per run and so reaches
+    both outcomes over 16 runs (one of them the "first" outcome)."""
+    pos = [[100, 75, 75], [25, 100, 0], [50, 75, 100], [50, 25, 25], [50, 50, 75]]
+    sal = [[80, 20, 80], [60, 40, 60], [60, 40, 40], [60, 60, 60], [40, 80, 40]]
+    doc = {
+        "scenario": {"id": "ties", "title": "ties", "rounds": 5},
+        "issues": [{"id": f"i{k}", "label": "x", "status_quo": 50} for k in range(3)],
+        "actors": [
+            {
+                "id": f"a{j}",
+                "power": 1,
+                "position": {f"i{k}": float(v) for k, v in enumerate(p)},
+                "salience": {f"i{k}": float(v) for k, v in enumerate(s)},
+            }
+            for j, (p, s) in enumerate(zip(pos, sal, strict=True))
+        ],
+    }
+    sc = ns.Scenario.from_dict(doc)
+    options = {"protocol": "exchange", "rounds": 1, "arithmetic": "float"}
+    first = ns.simulate(sc, 16, seed=1, **options)
+    coin = ns.simulate(sc, 16, seed=1, ties="random", **options)
+    assert len(np.unique(first.outcome.round(9), axis=0)) == 1
+    outcomes = np.unique(coin.outcome.round(9), axis=0)
+    assert len(outcomes) == 2
+    assert any(np.allclose(o, first.outcome[0]) for o in outcomes)
+    again = ns.simulate(sc, 16, seed=1, ties="random", **options)
+    np.testing.assert_array_equal(again.outcome, coin.outcome)  # the coin is seeded
 
 
 def test_an_exit_that_changes_nothing_is_never_taken(data_dir):
@@ -105,6 +163,18 @@ def test_an_exit_that_changes_nothing_is_never_taken(data_dir):
     res = ns.simulate(sc, 5, seed=0, strategies={"US": "hardliner", "Russia": "hardliner"})
     assert np.all(res.exited == -1) and np.all(res.rounds == sc.rounds)
     assert not res.agreed.any() and np.all(res.outcome == sc.status_quo)
+
+
+@pytest.mark.parametrize("protocol", ["compromise", "median", "eum"])
+def test_forecast_models_say_that_moves_do_not_apply(package, protocol):
+    """docs/protocols.md: the forecast models predict in one shot; moves, exits and
+    ratification do not apply, and summary() says so."""
+    res = ns.simulate(package, 20, seed=1, protocol=protocol, rounds=3)
+    assert res.agreed.all()
+    assert protocol == "eum" or np.all(res.rounds == 0)  # compromise, median: round 0 (docs)
+    assert np.all(res.moved == -1) and np.all(res.exited == -1)
+    assert "do not apply" in str(res.summary())
+    assert "do not apply" not in str(ns.simulate(package, 20, seed=1).summary())
 
 
 def test_mediated_agrees_on_an_acceptable_compromise():

@@ -78,18 +78,47 @@ def test_acceptance_is_monotone_in_utility(name):
     assert np.all(np.diff(accepted.astype(int), axis=0) >= 0)  # once accepted, always accepted
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_deterministic_given_the_seed(name):
-    runs = [
-        ns.simulate(
-            bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2)),
-            50,
-            seed=9,
-            strategies={"A": name, "B": "linear"},
-        )
-        for _ in range(2)
+def _uncertain_bilateral() -> ns.Scenario:
+    data = bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2)).to_dict()
+    data["uncertainty"] = [
+        {"target": "A.position.i0", "dist": "uniform", "low": 60, "high": 100},
+        {"target": "B.position.i1", "dist": "uniform", "low": 50, "high": 100},
+        {"target": "B.reservation", "dist": "uniform", "low": 0.0, "high": 0.5},
     ]
-    np.testing.assert_array_equal(runs[0].outcome, runs[1].outcome)
+    return ns.Scenario.from_dict(data)
+
+
+FIELDS = ("agreed", "outcome", "utility", "rounds")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_seed_decides_the_runs(name):
+    """Same seed, same runs; another seed, other sampled numbers and so other results (a
+    seed that was ignored, or a draw outside the seeded streams, fails one of the two)."""
+    sc = _uncertain_bilateral()
+    a, b, c = (
+        ns.simulate(sc, 50, seed=seed, strategies={"A": name, "B": "linear"}) for seed in (9, 9, 10)
+    )
+    for f in FIELDS:
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert not np.array_equal(a.utility, c.utility)
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if get_strategy_class(n).classifier["stochastic"]]
+)
+def test_a_stochastic_strategy_draws_from_the_seeded_stream(name):
+    """With no sampled numbers at all, only the strategy's own stream can make runs differ:
+    they do, between runs and between seeds, and the same seed repeats them."""
+    sc = bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2), rounds=40)
+    a, b, c = (
+        ns.simulate(sc, 200, seed=seed, strategies={"A": name, "B": "linear"})
+        for seed in (9, 9, 10)
+    )
+    for f in FIELDS:
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert len(np.unique(a.rounds)) > 1
+    assert not np.array_equal(a.rounds, c.rounds)
 
 
 def test_time_dependent_family_orders_concession():
