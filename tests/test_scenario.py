@@ -206,6 +206,7 @@ def scenario_dicts(draw):
         if draw(st.booleans()):
             actor["reservation"] = draw(st.floats(0, 1))
         actors.append(actor)
+    actors[0]["role"] = "negotiator"  # the default protocol is played by negotiators
     return {"scenario": {"id": "gen", "title": "generated"}, "issues": issues, "actors": actors}
 
 

@@ -36,14 +36,48 @@ class Oracle:
         self.sc = sc
         self.positions = sc.positions if positions is None else positions
         self.salience = sc.salience if salience is None else salience
-        if reservation is None:  # declared, else the utility of the status quo
-            at_sq = self.utilities(sc.status_quo[None])[0]
-            reservation = np.where(np.isnan(sc.reservation), at_sq, sc.reservation)
+        if reservation is None:  # declared, else the utility of the no-agreement package
+            no_deal, paid = self.no_agreement()
+            at_no_deal = self.utilities(no_deal[None])[0] - paid
+            reservation = np.where(np.isnan(sc.reservation), at_no_deal, sc.reservation)
         self.reservation = np.asarray(reservation, float)
         names = parties or [
             a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"
         ]
         self.parties = [sc.actors.index(a) for a in names]
+
+    def no_agreement(self):
+        """docs/protocols.md "Moves", when talks fail at once: each move in file order, on an
+        issue not yet settled, is made iff it gains every mover more than its cost and every
+        actor it needs (or a coalition's members, by its rule) is no worse off."""
+        sc = self.sc
+        package, settled = sc.status_quo.astype(float).copy(), set()
+        paid = np.zeros(len(sc.actors))
+        rules = {c.id: c for c in sc.coalitions}
+        for move in sc.all_moves:
+            i = sc.issues.index(move.issue)
+            if i in settled:
+                continue
+            after = package.copy()
+            after[i] = move.to
+            delta = self.utilities(after[None])[0] - self.utilities(package[None])[0]
+            yes = delta >= -1e-9
+            movers = [sc.actors.index(a) for a in move.actors]
+            ok = all(delta[a] - move.cost > 1e-9 for a in movers)
+            for need in move.needs:
+                if need in rules:
+                    c = rules[need]
+                    votes = sum(yes[sc.actors.index(m)] for m in c.members)
+                    share, n = votes / len(c.members), len(c.members)
+                    ok &= {"unanimity": votes == n, "majority": share > 0.5}.get(
+                        c.rule, share >= (c.threshold or 0) - 1e-12
+                    )
+                else:
+                    ok &= bool(yes[sc.actors.index(need)])
+            if ok:
+                package, settled = after, settled | {i}
+                paid[movers] += move.cost
+        return package, paid
 
     def utilities(self, packages):
         sc = self.sc
@@ -84,9 +118,10 @@ class Oracle:
         return np.vstack([packages, sc.status_quo[None]])
 
     def best(self, value, step, fine):
-        """The best ratified package by ``value`` on a coarse grid, then on a fine grid
-        around the coarse winner: ``(best value, package)`` or ``(None, None)``."""
-        packages = self.grid(step)
+        """The best ratified package by ``value`` on a coarse grid (and the no-agreement
+        package, which a grid may miss), then on a fine grid around the coarse winner:
+        ``(best value, package)`` or ``(None, None)``."""
+        packages = np.vstack([self.grid(step), self.no_agreement()[0]])
         ok = self.ratified(packages)
         if not ok.any():
             return None, None
