@@ -137,9 +137,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--chunk-size",
         type=check.cli_type(check.chunk_size, "--chunk-size"),
-        default=16_384,
+        default=None,
         metavar="N",
-        help="runs computed at once; bounds memory, never changes results (default: %(default)s)",
+        help="runs computed at once; bounds memory, never changes results (default: 16384; "
+        "256 for eum, 128 for exchange and utilitarian, 64 for nash and kalai_smorodinsky)",
     )
     p.add_argument(
         "--workers",
@@ -564,9 +565,11 @@ def _print_table(frame, columns: Sequence[str] | None = None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negosim.engine import simulate
+    from negosim.engine import default_chunk, simulate
 
     sc, options = _setup(args, gathered=False)
+    if args.chunk_size is None:
+        args.chunk_size = default_chunk(options.get("protocol") or sc.protocol)
     collect = _check_run(args, sc)
     res = simulate(
         sc,

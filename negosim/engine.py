@@ -27,6 +27,22 @@ from negosim.store import ResultStore, result_columns
 from negosim.strategies import Linear, Strategy, make_strategy
 
 DEFAULT_CHUNK = 16_384
+PROTOCOL_CHUNK = {
+    "eum": 256,
+    "exchange": 128,
+    "nash": 64,
+    "kalai_smorodinsky": 64,
+    "utilitarian": 128,
+}
+"""Default chunks of the slow per-run models: small enough that a progress bar moves every
+couple of seconds (results never depend on the chunk size)."""
+
+
+def default_chunk(protocol: str) -> int:
+    """The default chunk size of a protocol."""
+    return PROTOCOL_CHUNK.get(protocol, DEFAULT_CHUNK)
+
+
 DEFAULT_STRATEGY = Linear
 
 
@@ -105,7 +121,7 @@ def iter_chunks(
     strategies: Mapping[str, Strategy | str] | None = None,
     rounds: int | None = None,
     trace: int = 0,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     order: tuple[str, ...] | None = None,
     **options: Any,
 ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
@@ -177,13 +193,13 @@ def _prepare(
 
     runs = check.runs(runs)
     seed = check.seed(seed)
-    chunk_size = check.chunk_size(chunk_size)
     check.workers(workers)
     if store is not None:
         check.store_folder(store)
     trace = check.whole_number(trace, "trace", 0)
     protocol = check.protocol(scenario.protocol if protocol is None else protocol)
     rounds = check.rounds(rounds) or scenario.rounds
+    chunk_size = default_chunk(protocol) if chunk_size is None else check.chunk_size(chunk_size)
     if protocol in NEEDS_NEGOTIATORS and "negotiator" not in scenario.roles:
         raise check.ArgumentError(
             "protocol", f"{protocol!r} needs a negotiator and {scenario.origin} has none"
@@ -295,7 +311,7 @@ def simulate(
     strategies: Mapping[str, Strategy | str] | None = None,
     rounds: int | None = None,
     trace: int = 0,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     order: tuple[str, ...] | None = None,
     progress: bool = False,
     store: str | Path | None = None,
@@ -325,7 +341,8 @@ def simulate(
     trace
         Keep per-round offers, utilities and responses of the first ``trace`` runs.
     chunk_size
-        Runs computed at once (bounds memory; does not change results).
+        Runs computed at once (bounds memory; does not change results); default
+        :data:`DEFAULT_CHUNK`, smaller for the slow per-run models (:data:`PROTOCOL_CHUNK`).
     order
         Proposing order of the negotiators (alternating protocol).
     progress
