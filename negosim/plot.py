@@ -677,7 +677,7 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     frontier = solutions.pareto_frontier(scenario, actors, run=run)
     cols = [c for c in frontier.columns if c.startswith("utility.")]
     a, b = (c.split(".", 1)[1] for c in cols)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 5.5))
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_43)
     ax.plot(
         frontier[cols[0]],
         frontier[cols[1]],

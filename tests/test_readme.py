@@ -50,3 +50,17 @@ def test_every_command_of_the_readme_parses(argv, capsys):
 def test_linked_files_exist():
     for target in re.findall(r"\]\(((?:docs|notebooks|benchmarks)/[^)#]+)\)", README):
         assert (ROOT / target).is_file(), target
+
+
+def test_the_gallery_script_draws_every_figure_it_shows(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "QUICK", True)
+    written = {p.name for p in module.main(tmp_path)}
+    shown = set(re.findall(r"docs/img/(gallery_\w+\.png)", README))
+    assert shown and shown == written
+    for name in written:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
