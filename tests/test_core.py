@@ -203,10 +203,15 @@ def test_summary_and_frame(package):
     assert list(frame.columns[:4]) == ["run", "agreed", "rounds", "exited"]
     assert f"utility.{package.actors[0]}" in frame and "outcome.cfe" in frame
     s = res.summary()
-    assert (
-        s.agreement.loc[0, "ci_low"] <= s.agreement.loc[0, "rate"] <= s.agreement.loc[0, "ci_high"]
-    )
-    assert isinstance(s.outcomes, pd.DataFrame) and "q50" in s.outcomes
+    # Wilson score interval, written out:
+    # (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
+    n, p, z = res.runs, res.agreed.mean(), 1.959963984540054
+    centre, half = p + z * z / (2 * n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    low, high = (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+    assert 0 < p < 1 and res.units == n  # sampled worlds: every run is its own unit
+    np.testing.assert_allclose(s.agreement.loc[0, ["ci_low", "ci_high"]], [low, high], rtol=1e-9)
+    k = package.issue_index("cfe")
+    assert s.outcomes.loc["cfe", "q50"] == pytest.approx(np.median(res.outcome[:, k]))
 
 
 def test_unknown_strategy_actor_or_protocol_in_python_api(package):
