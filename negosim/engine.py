@@ -14,10 +14,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from negosim.protocols import Table, get_protocol
 from negosim.results import SimulationResult
@@ -25,6 +24,9 @@ from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import NEEDS_NEGOTIATORS, Scenario
 from negosim.store import ResultStore, result_columns
 from negosim.strategies import Linear, Strategy, make_strategy
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 DEFAULT_CHUNK = 16_384
 DEFAULT_STRATEGY = Linear
@@ -431,6 +433,8 @@ class _Results:
 
 def _progress(show: bool, total: int, done: int, name: str) -> tqdm:
     """A progress bar over chunks (a silent one unless ``show``)."""
+    from tqdm.auto import tqdm  # loaded when a simulation runs, not with the package
+
     return tqdm(total=total, initial=done, unit="chunk", desc=name, leave=False, disable=not show)
 
 

@@ -59,7 +59,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, brentq, milp, minimize, minimize_scalar
 
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
@@ -354,6 +353,8 @@ class _Model:
         With ``pattern`` (a ratified package) the binaries are fixed to how that package is
         voted on, which leaves the convex piece of the bargaining set around it (an LP).
         """
+        from scipy.optimize import Bounds, LinearConstraint, milp  # scipy is slow to import
+
         matrix, rhs = self.matrix, self.rhs
         if rows:
             more, more_rhs = _dense(rows, self.size)
@@ -418,6 +419,8 @@ def _branch_and_bound(problem, lower, upper, binaries) -> tuple[np.ndarray | Non
     """Depth-first branch and bound over LPs for a few binaries (HiGHS's MIP solver spends
     10 to 30 ms of fixed effort even on a handful of them; an LP costs about 1.5 ms).
     Returns the minimiser (None if infeasible) and the minimum (``inf`` if infeasible)."""
+    from scipy.optimize import Bounds, milp
+
     c, rows = problem
     best, best_value = None, np.inf
     stack = [(lower, upper)]
@@ -655,6 +658,8 @@ def _hull_nash(alpha: np.ndarray, gains: np.ndarray) -> np.ndarray:
 
     def slope(lam):
         return -(gains @ (alpha / np.maximum(lam @ gains, 1e-300)))
+
+    from scipy.optimize import minimize
 
     start = np.zeros(k)
     start[-2] = 1.0  # the current point: every party gains there
@@ -982,6 +987,8 @@ def nash_on_curve(
         g = np.asarray(curve(t)) - d
         return np.inf if np.any(g <= 0) else -float(np.sum(alpha * np.log(g)))
 
+    from scipy.optimize import minimize_scalar
+
     res = minimize_scalar(neg_log, bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-12})
     return float(res.x), np.asarray(curve(res.x), float)
 
@@ -994,6 +1001,8 @@ def kalai_smorodinsky_on_curve(curve: Curve, disagreement=(0.0, 0.0)) -> tuple[f
     def gap(t):
         u = np.asarray(curve(t))
         return (u[0] - d[0]) / (m[0] - d[0]) - (u[1] - d[1]) / (m[1] - d[1])
+
+    from scipy.optimize import brentq
 
     t = brentq(gap, 0.0, 1.0, xtol=1e-14)
     return t, np.asarray(curve(t), float)
