@@ -101,7 +101,7 @@ def with_sampled_params(
 def iter_chunks(
     scenario: Scenario,
     runs: int,
-    seed: int | None = None,
+    seed: int | None = 0,
     *,
     protocol: str | None = None,
     strategies: Mapping[str, Strategy | str] | None = None,
@@ -291,7 +291,7 @@ def _identity(plan: _Plan) -> dict[str, Any]:
 def simulate(
     scenario: Scenario,
     runs: int,
-    seed: int | None = None,
+    seed: int | None = 0,
     *,
     protocol: str | None = None,
     strategies: Mapping[str, Strategy | str] | None = None,
@@ -316,7 +316,10 @@ def simulate(
         Number of runs (>= 0).
     seed
         Seed of the run streams: the same seed gives identical results for any ``chunk_size``,
-        any number of workers and resumed runs.
+        any number of workers and resumed runs. Default 0, as everywhere in negosim (the
+        what-if functions, tournaments and the command line): a repeated call gives the same
+        numbers. ``None`` draws fresh entropy (the result's ``seed`` is then None and the runs
+        cannot be reproduced).
     protocol
         A registered protocol (``negosim.protocols.PROTOCOLS``); default: the scenario's.
     strategies

@@ -54,7 +54,7 @@ def split_batch(batch: ScenarioBatch, issue: str) -> ScenarioBatch:
 def gain_from_linkage(
     scenario: Scenario,
     runs: int,
-    seed: int | None = None,
+    seed: int | None = 0,
     *,
     protocol: str | None = None,
     strategies: Mapping[str, Strategy | str] | None = None,

@@ -10,7 +10,16 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
-from negosim.strategies.base import ACCEPT_TOLERANCE, Strategy, View, classify, concession_line
+from negosim.strategies.base import (
+    ACCEPT_TOLERANCE,
+    Strategy,
+    View,
+    checked_propose,
+    checked_target,
+    classify,
+    concession_line,
+    snake_case,
+)
 from negosim.strategies.random_walk import RandomWalk
 from negosim.strategies.rubinstein import Rubinstein, rubinstein_share
 from negosim.strategies.time_dependent import (
@@ -91,12 +100,7 @@ def make_strategy(name: str | Strategy, **params: Any) -> Strategy:
 
 
 def _normalise(name: str) -> str:
-    out = []
-    for k, ch in enumerate(str(name).strip()):
-        if ch.isupper() and k and not name[k - 1].isupper() and name[k - 1] != "_":
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out).replace("-", "_").replace(" ", "_")
+    return snake_case(str(name).strip()).replace("-", "_").replace(" ", "_")
 
 
 __all__ = [
@@ -113,6 +117,8 @@ __all__ = [
     "TitForTat",
     "TradeOff",
     "View",
+    "checked_propose",
+    "checked_target",
     "classify",
     "concession_line",
     "get_strategy_class",
