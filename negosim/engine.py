@@ -114,6 +114,13 @@ def iter_chunks(
     """Yield ``(first run, result arrays)`` for each chunk of runs, in run order.
 
     Arguments are those of :func:`simulate`.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> chunks = ns.iter_chunks(ns.load_scenario("package_2007"), 10, seed=1, chunk_size=4)
+    >>> [(start, len(arrays["agreed"])) for start, arrays in chunks]
+    [(0, 4), (4, 4), (8, 2)]
     """
     plan = _prepare(
         scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
@@ -353,6 +360,17 @@ def simulate(
     Returns
     -------
     SimulationResult or None
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> sc = ns.load_scenario("package_2007")
+    >>> res = ns.simulate(sc, runs=100, seed=7)
+    >>> res.outcome.shape, res.utility.shape  # (runs, issues), (runs, actors)
+    ((100, 3), (100, 38))
+    >>> again = ns.simulate(sc, runs=100, seed=7, chunk_size=30)  # other chunks, same runs
+    >>> bool((again.outcome == res.outcome).all())
+    True
     """
     if not collect and store is None:
         raise ValueError("collect=False needs a store to write the results to")

@@ -70,6 +70,13 @@ def gain_from_linkage(
         columns ``agreement_rate`` (issue by issue: every issue agreed), ``joint_utility``
         (mean over runs of the negotiators' summed utilities) and one
         ``agreed.<issue>`` column per issue (share of runs in which that issue was settled).
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> table = ns.gain_from_linkage(ns.load_scenario("package_2007"), runs=20, seed=1)
+    >>> list(table.index)
+    ['package', 'issue_by_issue', 'gain']
     """
     batch = sample(scenario, runs, seed)
     kwargs = dict(protocol=protocol, strategies=strategies, rounds=rounds, **options)

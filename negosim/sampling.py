@@ -134,6 +134,13 @@ def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 
     Returns
     -------
     ScenarioBatch
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> batch = ns.sample(ns.load_scenario("package_2007"), 5, seed=1)
+    >>> batch.positions.shape  # runs x actors x issues
+    (5, 38, 3)
     """
     if runs < 0 or start < 0:
         raise ValueError(f"runs and start must be >= 0, got runs={runs}, start={start}")

@@ -1489,7 +1489,13 @@ def bundled_dir() -> Path:
 
 
 def list_scenarios() -> list[str]:
-    """Names of the bundled scenarios, loadable with :func:`load_scenario`."""
+    """Names of the bundled scenarios, loadable with :func:`load_scenario`.
+
+    Examples
+    --------
+    >>> "package_2007" in list_scenarios()
+    True
+    """
     return sorted(p.stem for p in bundled_dir().glob("*.toml"))
 
 
@@ -1508,6 +1514,14 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     ------
     ScenarioError
         If the file is missing, is not valid TOML, or fails validation.
+
+    Examples
+    --------
+    >>> sc = load_scenario("package_2007")
+    >>> len(sc.actors), sc.issues
+    (38, ('kosovo_status', 'missile_defense', 'cfe'))
+    >>> sc.positions.shape  # actors x issues
+    (38, 3)
     """
     path = Path(path_or_name)
     if not path.exists() and not path.is_symlink():

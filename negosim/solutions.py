@@ -778,6 +778,16 @@ def utilitarian(
         Which run of a batch (0 for a scenario).
     ratify
         Whether the scenario's coalitions must ratify the package (default True).
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> sc = ns.load_scenario("package_2007")
+    >>> best, nash_point = ns.solutions.utilitarian(sc), ns.solutions.nash(sc)
+    >>> best.actors, best.issues  # the parties (the negotiators) and the package's issues
+    (('US', 'Russia'), ('kosovo_status', 'missile_defense', 'cfe'))
+    >>> bool(best.utility.sum() >= nash_point.utility.sum() - 1e-9)  # the most joint utility
+    True
     """
     return _solve(source, "utilitarian", actors, run, ratify, {})
 
@@ -805,7 +815,15 @@ def nash(
 ) -> Solution | None:
     """The ratifiable package maximising ``prod_a (u_a - r_a)^alpha_a`` (``powers`` alpha,
     default equal: the symmetric Nash bargaining solution); None if no package is
-    ratifiable. Other parameters as :func:`utilitarian`."""
+    ratifiable. Other parameters as :func:`utilitarian`.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> ns.solutions.nash(ns.load_scenario("package_2007"))
+    Solution(package={'kosovo_status': 60, 'missile_defense': 77.5, 'cfe': 15},
+             utility={'US': 0.8921, 'Russia': 0.5966})
+    """
     return _solve(source, "nash", actors, run, ratify, {"powers": powers})
 
 

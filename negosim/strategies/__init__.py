@@ -83,7 +83,15 @@ def get_strategy_class(name: str) -> type[Strategy]:
 
 
 def make_strategy(name: str | Strategy, **params: Any) -> Strategy:
-    """Build a strategy from its registered name and parameters (or pass one through)."""
+    """Build a strategy from its registered name and parameters (or pass one through).
+
+    Examples
+    --------
+    >>> make_strategy("boulware", e=0.1)
+    Boulware(e=0.1)
+    >>> make_strategy("TitForTat").name  # CamelCase is forgiven
+    'tit_for_tat'
+    """
     if isinstance(name, Strategy):
         return name
     cls = get_strategy_class(name)

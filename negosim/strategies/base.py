@@ -250,7 +250,7 @@ def snake_case(name: str) -> str:
 
 def checked_target(strategy: Strategy, view: View) -> np.ndarray:
     """``strategy.target(view)``, refused with a clear message unless its shape is ``(R,)``."""
-    return _checked(strategy, "target", strategy.target(view), (view.runs,), "R")
+    return _checked(strategy, "target", strategy.target(view), (view.runs,), "R,")
 
 
 def checked_propose(strategy: Strategy, view: View) -> np.ndarray:
