@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 
 import negosim as ns
-from negosim.strategies import Linear, Strategy, View, checked_propose, checked_target
+from negosim.strategies import (
+    Linear,
+    Strategy,
+    View,
+    checked_propose,
+    checked_respond,
+    checked_target,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REPR_LIMIT = 1500
@@ -376,6 +383,21 @@ def test_a_flat_offer_is_refused_and_a_good_one_passes():
     offer = checked_propose(Linear(), view)
     assert offer.shape == (3, 2)
     np.testing.assert_array_equal(checked_target(Linear(), view), Linear().target(view))
+
+
+class _Agreeable(Linear):
+    name = "agreeable"
+
+    def respond(self, view, offer_utility):
+        return True  # one answer for every run: refused
+
+
+def test_a_single_answer_is_refused():
+    view = _view()
+    with pytest.raises(ValueError, match=r"'agreeable'.*respond\(\) returned shape \(\)"):
+        checked_respond(_Agreeable(), view, np.ones(3))
+    votes = checked_respond(Linear(), view, np.array([0.0, 1.0, 1.0]))
+    assert votes.dtype == bool and votes.tolist() == [False, True, True]  # target < 1 at t=1
 
 
 def test_the_view_fields_are_all_documented():

@@ -250,16 +250,22 @@ def snake_case(name: str) -> str:
 
 def checked_target(strategy: Strategy, view: View) -> np.ndarray:
     """``strategy.target(view)``, refused with a clear message unless its shape is ``(R,)``."""
-    return _checked(strategy, "target", strategy.target(view), (view.runs,), "R,")
+    return _checked(strategy, "target", strategy.target(view), (view.runs,), "R,", float)
 
 
 def checked_propose(strategy: Strategy, view: View) -> np.ndarray:
     """``strategy.propose(view)``, refused with a clear message unless its shape is ``(R, I)``."""
     shape = (view.runs, view.span.shape[0])
-    return _checked(strategy, "propose", strategy.propose(view), shape, "R, I")
+    return _checked(strategy, "propose", strategy.propose(view), shape, "R, I", float)
 
 
-def _checked(strategy: Strategy, method: str, value: Any, shape: tuple[int, ...], axes: str):
+def checked_respond(strategy: Strategy, view: View, offer_utility: np.ndarray) -> np.ndarray:
+    """``strategy.respond(view, offer_utility)``, refused unless its shape is ``(R,)``."""
+    votes = strategy.respond(view, offer_utility)
+    return _checked(strategy, "respond", votes, (view.runs,), "R,", bool)
+
+
+def _checked(strategy: Strategy, method: str, value: Any, shape: tuple, axes: str, dtype: type):
     got = np.shape(value)
     if got != shape:  # a scalar or a wrong axis would broadcast silently into every run
         raise ValueError(
@@ -267,4 +273,4 @@ def _checked(strategy: Strategy, method: str, value: Any, shape: tuple[int, ...]
             f"shape {got}, expected ({axes}) = {shape} (one row per run in view.runs; "
             "see docs/strategies.md)"
         )
-    return np.asarray(value, dtype=float)
+    return np.asarray(value, dtype=dtype)
