@@ -54,7 +54,7 @@ def split_batch(batch: ScenarioBatch, issue: str) -> ScenarioBatch:
 def gain_from_linkage(
     scenario: Scenario,
     runs: int,
-    seed: int | None = None,
+    seed: int | None = 0,
     *,
     protocol: str | None = None,
     strategies: Mapping[str, Strategy | str] | None = None,
@@ -70,6 +70,13 @@ def gain_from_linkage(
         columns ``agreement_rate`` (issue by issue: every issue agreed), ``joint_utility``
         (mean over runs of the negotiators' summed utilities) and one
         ``agreed.<issue>`` column per issue (share of runs in which that issue was settled).
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> table = ns.gain_from_linkage(ns.load_scenario("package_2007"), runs=20, seed=1)
+    >>> list(table.index)
+    ['package', 'issue_by_issue', 'gain']
     """
     batch = sample(scenario, runs, seed)
     kwargs = dict(protocol=protocol, strategies=strategies, rounds=rounds, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -143,11 +144,30 @@ class SimulationResult:
         """Share of runs that reached agreement (NaN for zero runs)."""
         return float(self.agreed.mean()) if self.runs else math.nan
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per run: ``run, agreed, rounds, exited``, ``outcome.<issue>`` (the agreed
-        package, or the no-agreement package after the moves made), ``utility.<actor>`` and
-        ``move.<id>`` (the round the move was made in; missing if it was not).
-        ``exited`` holds the id of the actor whose move ended the talks, else missing."""
+    def to_frame(self, *, long: bool = False) -> pd.DataFrame:
+        """The runs as a table.
+
+        Wide (default), one row per run: ``run, agreed, rounds, exited``, ``outcome.<issue>``
+        (the agreed package, or the no-agreement package after the moves made),
+        ``utility.<actor>`` and ``move.<id>`` (the round the move was made in; missing (NA)
+        if it was not). ``exited`` holds the id of the actor whose move ended the talks, else
+        missing (NA).
+
+        Long (``long=True``), tidy, one row per run and issue: ``run, issue, value, agreed``
+        (``value`` is the issue's column ``outcome.<issue>`` of the wide table), ready for
+        ``groupby("issue")`` or a faceted plot.
+
+        Examples
+        --------
+        >>> import negosim as ns
+        >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=4, seed=0)
+        >>> res.to_frame().shape[0], res.to_frame(long=True).shape
+        (4, (12, 4))
+        >>> list(res.to_frame(long=True).columns)
+        ['run', 'issue', 'value', 'agreed']
+        """
+        if long:
+            return self._long_frame()
         sc = self.scenario
         names = np.array([*sc.actors, None], dtype=object)
         frame = pd.DataFrame(
@@ -171,9 +191,53 @@ class SimulationResult:
         )
         return pd.concat([frame, outcome, utility, moves], axis=1)
 
+    def _long_frame(self) -> pd.DataFrame:
+        n_issues = len(self.scenario.issues)
+        return pd.DataFrame(
+            {
+                "run": np.repeat(np.arange(self.runs), n_issues),
+                "issue": np.tile(np.array(self.scenario.issues, dtype=object), self.runs),
+                "value": self.outcome.reshape(-1),
+                "agreed": np.repeat(self.agreed, n_issues),
+            }
+        )
+
     def summary(self) -> Summary:
-        """Agreement rate with a Wilson interval, outcome quantiles, mean utilities."""
+        """Agreement rate with a Wilson interval, outcome quantiles, mean utilities.
+
+        Examples
+        --------
+        >>> import negosim as ns
+        >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=50, seed=0)
+        >>> s = res.summary()
+        >>> int(s.agreement["runs"].iloc[0]), list(s.outcomes.index)
+        (50, ['kosovo_status', 'missile_defense', 'cfe'])
+        """
         return Summary.of(self)
+
+    def _title(self) -> str:
+        traced = len(self.trace["offer"]) if "offer" in self.trace else 0
+        return (
+            f"{self.runs:,} runs of {_clip(self.scenario.id, 40)!r}: protocol {self.protocol}, "
+            f"deadline {self.deadline}, seed {self.seed}"
+            + (f", first {traced} traced" if traced else "")
+        )
+
+    def __repr__(self) -> str:
+        """The key numbers of :meth:`summary` (the arrays are attributes).
+
+        Examples
+        --------
+        >>> import negosim as ns
+        >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=10, seed=3)
+        >>> print(repr(res).splitlines()[0])
+        SimulationResult: 10 runs of 'package_2007': protocol alternating, deadline 60, seed 3
+        """
+        return "\n".join([f"SimulationResult: {self._title()}", *self.summary().compact_lines()])
+
+    def _repr_html_(self) -> str:
+        title = f"<p><b>SimulationResult</b>: {escape(self._title())}</p>"
+        return title + self.summary().html_body()
 
 
 @dataclass(frozen=True)
@@ -240,9 +304,10 @@ class Summary:
             res.protocol,
         )
 
-    def __str__(self) -> str:
+    def _headline(self) -> list[str]:
+        """The agreement rate line (and how many agreed on the no-deal package)."""
         if not self.runs:
-            return "runs: 0   no runs, so no agreement rate, outcomes or utilities to report"
+            return ["runs: 0   no runs, so no agreement rate, outcomes or utilities to report"]
         a = self.agreement.iloc[0]
         unit_note = "" if self.units == self.runs else f" over {self.units} independent world(s)"
         lines = [
@@ -252,6 +317,71 @@ class Summary:
         ]
         if a["on_status_quo"]:
             lines.append(f"  of which {int(a['on_status_quo']):,} agreed on the no-deal package")
+        return lines
+
+    def _notes(self, most: int | None = None) -> list[str]:
+        """The verdict and the forecast note, each cut to ``most`` characters if given."""
+        notes = [self.verdict, FORECAST_PROTOCOLS.get(self.protocol, "")]
+        return [_clip(n, most) if most else n for n in notes if n]
+
+    def _display_tables(self, most: int) -> list[tuple[str, pd.DataFrame]]:
+        """Captions and formatted key columns of the tables, at most ``most`` rows each."""
+        out = self.outcomes[["status_quo", "q05", "q50", "q95", "by_agreement", "by_move"]]
+        out = _formatted(out, "{:.1f}", by_agreement="{:.0%}", by_move="{:.0%}")
+        util = self.utilities[self.utilities["role"] == "negotiator"]
+        util = _formatted(util[["mean", "ci_low", "ci_high"]], "{:.3f}")
+        tables = [
+            ("final package per issue (quantiles; share settled by agreement / by move)", out),
+            ("mean utility per negotiator (95% CI)", util),
+        ]
+        if len(self.moves):
+            moves = _formatted(self.moves[["by", "share", "mean_round"]], "{:.1f}", share="{:.0%}")
+            tables.append(("moves made (share of runs, mean round)", moves))
+        return [(caption, _head(table, most)) for caption, table in tables]
+
+    def compact_lines(self) -> list[str]:
+        """The key numbers in a few lines (the repr; ``print(summary)`` shows everything)."""
+        lines = self._headline()
+        if not self.runs:
+            return lines
+        lines += self._notes(300)
+        for caption, table in self._display_tables(6):
+            lines += [f"{caption}:", table.to_string()]
+        return [*lines, "tables: .agreement .outcomes .utilities .moves .exits"]
+
+    def html_body(self) -> str:
+        """The key numbers as HTML: the headline, notes and the tables' key columns."""
+        text = "".join(f"<p>{escape(line.strip())}</p>" for line in self._headline())
+        text += "".join(f"<p><small>{escape(n)}</small></p>" for n in self._notes())
+        if not self.runs:
+            return text
+        for caption, table in self._display_tables(20):
+            text += (
+                table.to_html(escape=True)
+                .replace("<table", "<table style='display:inline-table;margin-right:1em'", 1)
+                .replace(">", f"><caption>{escape(caption)}</caption>", 1)
+            )
+        return text + "<p><small>tables: .agreement .outcomes .utilities .moves .exits</small></p>"
+
+    def __repr__(self) -> str:
+        """The key numbers; ``print(summary)`` shows the full tables.
+
+        Examples
+        --------
+        >>> import negosim as ns
+        >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=10, seed=3)
+        >>> print(repr(res.summary()).splitlines()[1][:15])
+        runs: 10   agre
+        """
+        return "\n".join(["Summary", *self.compact_lines()])
+
+    def _repr_html_(self) -> str:
+        return "<p><b>Summary</b></p>" + self.html_body()
+
+    def __str__(self) -> str:
+        if not self.runs:
+            return self._headline()[0]
+        lines = self._headline()
         if self.verdict:
             lines += ["", self.verdict]
         if self.protocol in FORECAST_PROTOCOLS:
@@ -278,6 +408,30 @@ FORECAST_PROTOCOLS = {
     for name in ("eum", "exchange", "compromise", "median")
 }
 """Protocols that forecast an outcome rather than negotiate one."""
+
+
+def _clip(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def _formatted(table: pd.DataFrame, default: str, **formats: str) -> pd.DataFrame:
+    """A copy of ``table`` with its float columns as text (``default`` or ``formats[col]``)."""
+    out = table.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            fmt = formats.get(col, default)
+            out[col] = [("" if math.isnan(v) else fmt.format(v)) for v in out[col]]
+    return out
+
+
+def _head(table: pd.DataFrame, most: int) -> pd.DataFrame:
+    """The first ``most`` rows, and a last row saying how many were left out."""
+    if len(table) <= most:
+        return table
+    more = pd.DataFrame(
+        [[""] * table.shape[1]], columns=table.columns, index=[f"... {len(table) - most} more"]
+    )
+    return pd.concat([table.head(most), more])
 
 
 def _on_no_deal_package(res: SimulationResult) -> np.ndarray:

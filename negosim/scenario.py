@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,9 @@ class Move:
     source: str = ""
     confidence: Mapping[str, str] = field(default_factory=dict)
 
+
+ISSUE_TABLE_NOTE = "issue scales, status quo and the negotiators' ideal points"
+"""Caption of the issue table in a scenario's display."""
 
 MOVE_FIELDS = ("to", "cost", "earliest", "latest")
 """Numbers of a move that uncertainty entries and updates can target (``moves.ID.FIELD``)."""
@@ -377,6 +381,75 @@ class Scenario:
         """Position of a move in :attr:`all_moves`; ``KeyError`` with a suggestion if unknown."""
         return _index_of(move_id, [m.id for m in self.all_moves], "move")
 
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        """A short overview (the tables are attributes: ``positions``, ``salience``, ...).
+
+        Examples
+        --------
+        >>> sc = load_scenario("package_2007")
+        >>> print(repr(sc).splitlines()[0])
+        Scenario 'package_2007': The October 2007 package: missile defence, CFE and Kosovo status
+        """
+        header, rows, more = self._issue_table()
+        widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+
+        def line(row: list[str]) -> str:
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            return "    " + "  ".join(cells)
+
+        return "\n".join(
+            [
+                f"Scenario {_clip(self.id, 40)!r}: {_clip(self.title, 100)}",
+                *self._facts(),
+                f"  {ISSUE_TABLE_NOTE}:",
+                *map(line, [header, *rows]),
+                *([f"    ... {more} more issues"] if more else []),
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        header, rows, more = self._issue_table()
+        head = "".join(f"<th>{escape(c)}</th>" for c in header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+        )
+        facts = "<br>".join(escape(f.strip()) for f in self._facts())
+        rest = f"<p>... {more} more issues</p>" if more else ""
+        return (
+            f"<p><b>Scenario</b> <code>{escape(self.id)}</code>: {escape(self.title)}<br>"
+            f"{facts}</p><table><caption>{ISSUE_TABLE_NOTE}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{rest}"
+        )
+
+    def _facts(self) -> list[str]:
+        """Lines of counts: when, how, who, which moves and coalitions, what is uncertain."""
+        roles = [(r, self.roles.count(r)) for r in dict.fromkeys(self.roles)]
+        who = ", ".join(f"{n} {r}{'' if n == 1 else 's'}" for r, n in roles)
+        negotiators = [a for a, r in zip(self.actors, self.roles, strict=True) if r == "negotiator"]
+        when = f"as of {self.date}; " if self.date else ""
+        moves = [f"{m.id} ({', '.join(m.actors)})" for m in self.all_moves]
+        return [
+            f"  {when}{self.protocol} protocol, {self.rounds} rounds, {self.loss} loss",
+            f"  {len(self.actors)} actors: {who}; negotiators {_short_list(negotiators, 6)}",
+            f"  {len(moves)} moves: {_short_list(moves, 4)}" if moves else "  no moves",
+            f"  {len(self.coalitions)} coalitions, "
+            f"{len(self.effective_uncertainty)} uncertain numbers",
+        ]
+
+    def _issue_table(self, most: int = 8) -> tuple[list[str], list[list[str]], int]:
+        """Header and rows (issue, low, high, status quo, the first negotiators' ideal points)
+        of at most ``most`` issues, and how many issues were left out."""
+        seats = [k for k, r in enumerate(self.roles) if r == "negotiator"][:4]
+        header = ["issue", "low", "high", "status quo", *(_clip(self.actors[k], 12) for k in seats)]
+        rows = [
+            [_clip(issue.id, 24), *(f"{v:.4g}" for v in (issue.low, issue.high, issue.status_quo))]
+            + [f"{self.positions[k, i]:.4g}" for k in seats]
+            for i, issue in enumerate(self.issue_specs[:most])
+        ]
+        return header, rows, max(len(self.issue_specs) - most, 0)
+
     # ------------------------------------------------------------------ uncertainty
     def parse_target(self, target: str) -> Target:
         """Parse ``ACTOR.field[.ISSUE|.PARAM]`` into indices; ``KeyError`` if it names nothing."""
@@ -557,6 +630,17 @@ def _confidence_table(actor: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(conf, str):
         return dict.fromkeys(("power", "position", "salience", "exit"), conf)
     return dict(conf)
+
+
+def _clip(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, with an ellipsis when cut."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def _short_list(items: Sequence[str], most: int) -> str:
+    """The first ``most`` items joined, and how many more."""
+    head = ", ".join(_clip(x, 40) for x in items[:most])
+    return head + (f", ... {len(items) - most} more" if len(items) > most else "")
 
 
 def _frozen(values: Any, dtype: Any = float) -> np.ndarray:
@@ -1405,7 +1489,13 @@ def bundled_dir() -> Path:
 
 
 def list_scenarios() -> list[str]:
-    """Names of the bundled scenarios, loadable with :func:`load_scenario`."""
+    """Names of the bundled scenarios, loadable with :func:`load_scenario`.
+
+    Examples
+    --------
+    >>> "package_2007" in list_scenarios()
+    True
+    """
     return sorted(p.stem for p in bundled_dir().glob("*.toml"))
 
 
@@ -1424,6 +1514,14 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     ------
     ScenarioError
         If the file is missing, is not valid TOML, or fails validation.
+
+    Examples
+    --------
+    >>> sc = load_scenario("package_2007")
+    >>> len(sc.actors), sc.issues
+    (38, ('kosovo_status', 'missile_defense', 'cfe'))
+    >>> sc.positions.shape  # actors x issues
+    (38, 3)
     """
     path = Path(path_or_name)
     if not path.exists() and not path.is_symlink():

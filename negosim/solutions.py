@@ -59,7 +59,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, brentq, milp, minimize, minimize_scalar
 
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
@@ -354,6 +353,8 @@ class _Model:
         With ``pattern`` (a ratified package) the binaries are fixed to how that package is
         voted on, which leaves the convex piece of the bargaining set around it (an LP).
         """
+        from scipy.optimize import Bounds, LinearConstraint, milp  # scipy is slow to import
+
         matrix, rhs = self.matrix, self.rhs
         if rows:
             more, more_rhs = _dense(rows, self.size)
@@ -418,6 +419,8 @@ def _branch_and_bound(problem, lower, upper, binaries) -> tuple[np.ndarray | Non
     """Depth-first branch and bound over LPs for a few binaries (HiGHS's MIP solver spends
     10 to 30 ms of fixed effort even on a handful of them; an LP costs about 1.5 ms).
     Returns the minimiser (None if infeasible) and the minimum (``inf`` if infeasible)."""
+    from scipy.optimize import Bounds, milp
+
     c, rows = problem
     best, best_value = None, np.inf
     stack = [(lower, upper)]
@@ -656,6 +659,8 @@ def _hull_nash(alpha: np.ndarray, gains: np.ndarray) -> np.ndarray:
     def slope(lam):
         return -(gains @ (alpha / np.maximum(lam @ gains, 1e-300)))
 
+    from scipy.optimize import minimize
+
     start = np.zeros(k)
     start[-2] = 1.0  # the current point: every party gains there
     res = minimize(
@@ -773,6 +778,16 @@ def utilitarian(
         Which run of a batch (0 for a scenario).
     ratify
         Whether the scenario's coalitions must ratify the package (default True).
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> sc = ns.load_scenario("package_2007")
+    >>> best, nash_point = ns.solutions.utilitarian(sc), ns.solutions.nash(sc)
+    >>> best.actors, best.issues  # the parties (the negotiators) and the package's issues
+    (('US', 'Russia'), ('kosovo_status', 'missile_defense', 'cfe'))
+    >>> bool(best.utility.sum() >= nash_point.utility.sum() - 1e-9)  # the most joint utility
+    True
     """
     return _solve(source, "utilitarian", actors, run, ratify, {})
 
@@ -800,7 +815,15 @@ def nash(
 ) -> Solution | None:
     """The ratifiable package maximising ``prod_a (u_a - r_a)^alpha_a`` (``powers`` alpha,
     default equal: the symmetric Nash bargaining solution); None if no package is
-    ratifiable. Other parameters as :func:`utilitarian`."""
+    ratifiable. Other parameters as :func:`utilitarian`.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> ns.solutions.nash(ns.load_scenario("package_2007"))
+    Solution(package={'kosovo_status': 60, 'missile_defense': 77.5, 'cfe': 15},
+             utility={'US': 0.8921, 'Russia': 0.5966})
+    """
     return _solve(source, "nash", actors, run, ratify, {"powers": powers})
 
 
@@ -982,6 +1005,8 @@ def nash_on_curve(
         g = np.asarray(curve(t)) - d
         return np.inf if np.any(g <= 0) else -float(np.sum(alpha * np.log(g)))
 
+    from scipy.optimize import minimize_scalar
+
     res = minimize_scalar(neg_log, bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-12})
     return float(res.x), np.asarray(curve(res.x), float)
 
@@ -994,6 +1019,8 @@ def kalai_smorodinsky_on_curve(curve: Curve, disagreement=(0.0, 0.0)) -> tuple[f
     def gap(t):
         u = np.asarray(curve(t))
         return (u[0] - d[0]) / (m[0] - d[0]) - (u[1] - d[1]) / (m[1] - d[1])
+
+    from scipy.optimize import brentq
 
     t = brentq(gap, 0.0, 1.0, xtol=1e-14)
     return t, np.asarray(curve(t), float)

@@ -413,6 +413,17 @@ def load_results(path: str | Path) -> SimulationResult:
     StoreError
         If the store is unfinished (it names the missing chunks) or damaged
         (``"damaged store: <file>: <what>"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import negosim as ns
+    >>> sc = ns.load_scenario("package_2007")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     res = ns.simulate(sc, 8, seed=1, store=folder)
+    ...     back = ns.load_results(folder)
+    >>> back.runs, bool((back.outcome == res.outcome).all())
+    (8, True)
     """
     path = Path(path)
     manifest, scenario = read_manifest(path)

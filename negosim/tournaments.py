@@ -65,6 +65,15 @@ def generate(
         Range of the uniform reservation utilities (BATNAs).
     rounds
         Default deadline.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> sc = ns.generate(3, 4, seed=5)
+    >>> sc.actors, sc.issues
+    (('a0', 'a1', 'a2'), ('i0', 'i1', 'i2', 'i3'))
+    >>> ns.generate(3, 4, seed=5) == sc  # the same seed gives the same scenario
+    True
     """
     if salience not in ("independent", "identical", "opposed"):
         raise ValueError(f"salience must be independent, identical or opposed, got {salience!r}")

@@ -79,6 +79,16 @@ def sweep(
     -------
     pandas.DataFrame
         One row per point: the swept values, then the columns of :func:`result_row`.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> sc = ns.load_scenario("package_2007")
+    >>> table = ns.sweep(sc, {"Russia.salience.kosovo_status": [40, 80]}, runs=20, seed=1)
+    >>> table[["Russia.salience.kosovo_status", "runs"]].values.tolist()
+    [[40, 20], [80, 20]]
+    >>> bool(table["agreement"].between(0, 1).all())
+    True
     """
     targets = list(grid)
     for target in targets:
@@ -143,6 +153,15 @@ def sensitivity(
         One row per input, sorted by ``|swing|`` of the agreement rate, then ``|rho|``:
         ``low``, ``high``, ``agreement_at_low``, ``agreement_at_high``, ``swing``,
         ``swing.<issue>``, ``rho.agreement``, ``rho.<issue>``.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> table = ns.sensitivity(ns.load_scenario("cfe_2007"), runs=20, seed=1, top=2)
+    >>> list(table.columns[:5])
+    ['low', 'high', 'agreement_at_low', 'agreement_at_high', 'swing']
+    >>> bool((table["low"] <= table["high"]).all())  # the 5% and 95% quantiles of each input
+    True
     """
     base = simulate(scenario, runs, seed, **simulate_options)
     inputs = _sampled_inputs(scenario, runs, seed)
@@ -199,6 +218,13 @@ def timeline(
     pandas.DataFrame
         One row per date: ``date``, the update's ``note``, the columns of :func:`result_row`,
         and the 5%, 50% and 95% quantiles of each issue's outcome (``q05.<issue>`` ...).
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> table = ns.timeline(ns.load_scenario("package_2007"), runs=20, seed=1)
+    >>> list(table["date"].astype(str))  # the scenario's date, then its three updates
+    ['2007-10-19', '2007-11-21', '2007-12-03', '2007-12-12']
     """
     dates = [(scenario.date, "as loaded")] if scenario.date else []
     dates += [(u.date, u.note or u.source) for u in sorted(scenario.updates, key=lambda u: u.date)]

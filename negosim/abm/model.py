@@ -39,7 +39,7 @@ class DiplomacyModel(mesa.Model):
     scenario
         The scenario (default: the bundled ``package_2007``).
     seed
-        Seed of the run streams (as in :func:`negosim.simulate`) and of Mesa's ``rng``.
+        Seed of the run streams (as in :func:`negosim.simulate`, default 0) and of Mesa's ``rng``.
     run
         Which run of the seeded Monte Carlo to play: the model then gives the same result as
         run ``run`` of ``simulate(scenario, runs, seed)``.
@@ -62,7 +62,7 @@ class DiplomacyModel(mesa.Model):
         self,
         scenario: Scenario | None = None,
         *,
-        seed: int | None = None,
+        seed: int | None = 0,
         run: int = 0,
         batch: ScenarioBatch | None = None,
         protocol: str | None = None,

@@ -10,7 +10,17 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
-from negosim.strategies.base import ACCEPT_TOLERANCE, Strategy, View, classify, concession_line
+from negosim.strategies.base import (
+    ACCEPT_TOLERANCE,
+    Strategy,
+    View,
+    checked_propose,
+    checked_respond,
+    checked_target,
+    classify,
+    concession_line,
+    snake_case,
+)
 from negosim.strategies.random_walk import RandomWalk
 from negosim.strategies.rubinstein import Rubinstein, rubinstein_share
 from negosim.strategies.time_dependent import (
@@ -74,7 +84,15 @@ def get_strategy_class(name: str) -> type[Strategy]:
 
 
 def make_strategy(name: str | Strategy, **params: Any) -> Strategy:
-    """Build a strategy from its registered name and parameters (or pass one through)."""
+    """Build a strategy from its registered name and parameters (or pass one through).
+
+    Examples
+    --------
+    >>> make_strategy("boulware", e=0.1)
+    Boulware(e=0.1)
+    >>> make_strategy("TitForTat").name  # CamelCase is forgiven
+    'tit_for_tat'
+    """
     if isinstance(name, Strategy):
         return name
     cls = get_strategy_class(name)
@@ -91,12 +109,7 @@ def make_strategy(name: str | Strategy, **params: Any) -> Strategy:
 
 
 def _normalise(name: str) -> str:
-    out = []
-    for k, ch in enumerate(str(name).strip()):
-        if ch.isupper() and k and not name[k - 1].isupper() and name[k - 1] != "_":
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out).replace("-", "_").replace(" ", "_")
+    return snake_case(str(name).strip()).replace("-", "_").replace(" ", "_")
 
 
 __all__ = [
@@ -113,6 +126,9 @@ __all__ = [
     "TitForTat",
     "TradeOff",
     "View",
+    "checked_propose",
+    "checked_respond",
+    "checked_target",
     "classify",
     "concession_line",
     "get_strategy_class",

@@ -11,6 +11,8 @@ Each method receives a :class:`View`: read-only arrays of the runs still negotia
 the runs axis first, plus a ``state`` dict in which the strategy keeps per-run memory (arrays
 with the runs axis first, so the engine can drop finished runs from them). The same objects
 serve a batch of 10^6 runs and one Mesa agent (a batch of one run).
+
+The contract in full, with an example strategy: ``docs/strategies.md``.
 """
 
 from __future__ import annotations
@@ -159,7 +161,8 @@ def classify(
 class Strategy:
     """Base class of negotiation strategies.
 
-    Subclasses set ``name``, ``classifier`` and ``citation`` and override :meth:`target`;
+    Subclasses set ``name`` (default: the class name in snake case, ``MyStrategy`` ->
+    ``"my_strategy"``), ``classifier`` and ``citation`` and override :meth:`target`;
     the default :meth:`propose` concedes along the straight line from the actor's ideal point
     toward its counterpart until its utility equals the target, and the default
     :meth:`respond` accepts an offer worth at least the target.
@@ -167,11 +170,25 @@ class Strategy:
     The ``classifier`` dict follows the Axelrod library's idea: a few yes/no facts that let
     users filter strategies (``concedes_over_time``, ``reacts_to_opponent``, ``stochastic``,
     ``uses_linkage``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class HalfWay(Strategy):
+    ...     def target(self, view):
+    ...         return np.full(view.runs, 0.5)
+    >>> HalfWay.name
+    'half_way'
     """
 
     name: ClassVar[str] = "strategy"
     classifier: ClassVar[dict[str, bool]] = classify()
     citation: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in vars(cls):  # an unnamed subclass must not pass as its parent
+            cls.name = snake_case(cls.__name__)
 
     def target(self, view: View) -> np.ndarray:
         """Aspired utility at this round, shape ``(R,)``."""
@@ -179,11 +196,11 @@ class Strategy:
 
     def propose(self, view: View) -> np.ndarray:
         """The package offered, shape ``(R, I)``."""
-        return concession_line(view, self.target(view))
+        return concession_line(view, checked_target(self, view))
 
     def respond(self, view: View, offer_utility: np.ndarray) -> np.ndarray:
         """Accept (True) or reject each run's offer, given this actor's utility of it."""
-        return offer_utility >= self.target(view) - ACCEPT_TOLERANCE
+        return offer_utility >= checked_target(self, view) - ACCEPT_TOLERANCE
 
     def observe(self, view: View, proposer: int, offer: np.ndarray) -> None:
         """Remember an offer made by ``proposer`` (default: nothing to remember)."""
@@ -213,3 +230,47 @@ def concession_line(view: View, target: np.ndarray) -> np.ndarray:
     budget = np.divide(1.0 - sunk - target, full, out=np.ones_like(full), where=full > 0)
     lam = np.clip(inverse_loss(budget, view.loss), 0.0, 1.0)
     return ideal + lam[:, None] * (goal - ideal)
+
+
+def snake_case(name: str) -> str:
+    """``MyStrategy`` -> ``my_strategy`` (CamelCase to the registry's spelling).
+
+    Examples
+    --------
+    >>> snake_case("AbsoluteTitForTat")
+    'absolute_tit_for_tat'
+    """
+    out = []
+    for k, ch in enumerate(name):
+        if ch.isupper() and k and not name[k - 1].isupper() and name[k - 1] != "_":
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def checked_target(strategy: Strategy, view: View) -> np.ndarray:
+    """``strategy.target(view)``, refused with a clear message unless its shape is ``(R,)``."""
+    return _checked(strategy, "target", strategy.target(view), (view.runs,), "R,", float)
+
+
+def checked_propose(strategy: Strategy, view: View) -> np.ndarray:
+    """``strategy.propose(view)``, refused with a clear message unless its shape is ``(R, I)``."""
+    shape = (view.runs, view.span.shape[0])
+    return _checked(strategy, "propose", strategy.propose(view), shape, "R, I", float)
+
+
+def checked_respond(strategy: Strategy, view: View, offer_utility: np.ndarray) -> np.ndarray:
+    """``strategy.respond(view, offer_utility)``, refused unless its shape is ``(R,)``."""
+    votes = strategy.respond(view, offer_utility)
+    return _checked(strategy, "respond", votes, (view.runs,), "R,", bool)
+
+
+def _checked(strategy: Strategy, method: str, value: Any, shape: tuple, axes: str, dtype: type):
+    got = np.shape(value)
+    if got != shape:  # a scalar or a wrong axis would broadcast silently into every run
+        raise ValueError(
+            f"strategy {strategy.name!r} ({type(strategy).__name__}): {method}() returned "
+            f"shape {got}, expected ({axes}) = {shape} (one row per run in view.runs; "
+            "see docs/strategies.md)"
+        )
+    return np.asarray(value, dtype=dtype)
