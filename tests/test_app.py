@@ -396,10 +396,10 @@ class Server:
 class Page:
     """Small Selenium helpers for the Vuetify widgets of the page."""
 
-    def __init__(self, driver) -> None:
+    def __init__(self, driver, tmp: Path) -> None:
         from selenium.webdriver.common.by import By
 
-        self.d, self.By = driver, By
+        self.d, self.By, self.tmp = driver, By, tmp
 
     def wait(self, what, timeout: float = 60):
         end = time.monotonic() + timeout
@@ -451,9 +451,13 @@ class Page:
         box.send_keys(value, Keys.ENTER)
 
     def shot(self, name: str) -> None:
-        IMG.mkdir(parents=True, exist_ok=True)
+        """A screenshot of the page: into docs/img when NEGOSIM_SCREENSHOTS=1 (to refresh the
+        docs), else into a temporary folder (a test run writes nothing into the tree)."""
+        folder = IMG if os.environ.get("NEGOSIM_SCREENSHOTS") == "1" else self.tmp
+        folder.mkdir(parents=True, exist_ok=True)
         time.sleep(0.5)  # let the last redraw settle before the picture
-        self.d.save_screenshot(str(IMG / name))
+        self.d.save_screenshot(str(folder / name))
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _shown_equals_model(page: Page, model: DiplomacyModel) -> None:
@@ -481,7 +485,7 @@ def _shown_equals_model(page: Page, model: DiplomacyModel) -> None:
 
 
 @pytest.mark.slow
-def test_page_in_headless_chromium():
+def test_page_in_headless_chromium(tmp_path):
     browser, driver_path = _browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -502,7 +506,7 @@ def test_page_in_headless_chromium():
             options.add_argument(arg)
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
         driver.get(url)
-        page = Page(driver)
+        page = Page(driver, tmp_path)
         assert page.text("ns-steps") == "0"
 
         # One negotiation: Russia switches to Conceder, then five Steps.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
+from negosim.strategies import checked_propose, checked_respond
 
 
 class Alternating:
@@ -41,13 +42,13 @@ class Alternating:
 
     def round(self, table: Table, t: int) -> RoundRecord:
         proposer = self.order[t % len(self.order)]
-        offer = table.on_table(table.strategies[proposer].propose(table.view(proposer, t)))
+        offer = table.on_table(checked_propose(table.strategies[proposer], table.view(proposer, t)))
         utility = table.utilities(offer)
         target = table.targets(t) if table.want_targets else None
         votes = table.reservation_votes(utility)
         accepted = np.ones(len(offer), dtype=bool)
         for j in table.negotiators:  # the proposer too: its package as it goes on the table
-            votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
+            votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
             accepted &= votes[:, j]
         consent = table.coalition_consent(offer, votes)
         agreed = accepted & consent.all(axis=1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
+from negosim.strategies import checked_respond
 
 
 def compromise_text(table: Table) -> np.ndarray:
@@ -55,7 +56,7 @@ class Mediated:
         target = table.targets(t) if table.want_targets else None
         votes = table.reservation_votes(utility)
         for j in table.negotiators:
-            votes[:, j] = table.strategies[j].respond(table.view(j, t), utility[:, j])
+            votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
         consent = table.coalition_consent(text, votes)
         self.objects = objections(table, votes, consent)
         agreed = ~self.objects.any(axis=1) & consent.all(axis=1)

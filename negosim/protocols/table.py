@@ -34,7 +34,7 @@ from negosim.ratification import (
     meets_reservation,
 )
 from negosim.sampling import ScenarioBatch
-from negosim.strategies import Strategy, View
+from negosim.strategies import Strategy, View, checked_target
 
 COMPACT_WHEN_DEAD = 0.25
 """Drop finished runs from the working arrays once this share of them has finished."""
@@ -303,7 +303,7 @@ class Table:
         """The negotiators' targets at round ``t`` ``(R, A)`` (NaN for other actors)."""
         out = np.full(self.positions.shape[:2], np.nan)
         for j in self.negotiators:
-            out[:, j] = self.strategies[j].target(self.view(j, t))
+            out[:, j] = checked_target(self.strategies[j], self.view(j, t))
         return out
 
     # ------------------------------------------------------------------ the round
