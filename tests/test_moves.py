@@ -195,3 +195,19 @@ def test_strategy_parameter_under_uncertainty_survives_dropping_finished_runs():
     for other in runs[1:]:
         np.testing.assert_array_equal(other.rounds, runs[0].rounds)
         np.testing.assert_array_equal(other.outcome, runs[0].outcome)
+
+
+def test_a_window_that_closes_leaves_the_reservation_once():
+    # A's move (x to 100, cost 0.1) has the window [0, 0.05]: rounds 0 and 1. A proposes in
+    # round 0 and B only in round 1, after the moves of that round, so A has seen no offer to
+    # weigh the move against while the window is open: it is not made. A's BATNA counts it
+    # (1 - 0.1 = 0.9) until the window closes after round 1; from round 2 on it is the status
+    # quo (0.5), and at the deadline the move can no longer be made: x stays at 50.
+    sc = scenario([a_move(cost=0.1, latest=0.05)])
+    model = DiplomacyModel(sc, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert model.table.reservation[0, 0] == pytest.approx(0.9)
+    model.step()
+    model.step()  # round 1: the window closes before round 2
+    assert model.table.reservation[0, 0] == pytest.approx(0.5)
+    res = model.run()
+    assert res.moved[0, 0] == -1 and not res.agreed[0] and res.outcome[0, 0] == 50

@@ -338,7 +338,9 @@ class Table:
         self.best_seen[made] = -np.inf  # offers made before a move no longer stand
         if made.any():
             self._ends.clear()
-        closing = np.any((book.latest < self.tau(t + 1) - 1e-12) & (self.moves.moved < 0), 1)
+        # a window that closes before the next round: the move no longer counts in the BATNA
+        closes = (book.latest >= tau - 1e-12) & (book.latest < self.tau(t + 1) - 1e-12)
+        closing = np.any(closes & (self.moves.moved < 0), axis=1)
         if (made | closing).any():
             self._update_reservations(self.tau(t + 1), made | closing)
         ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
