@@ -139,10 +139,27 @@ def iter_chunks(
     [(0, 4), (4, 4), (8, 2)]
     """
     plan = _prepare(
-        scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
+        _Call(scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options)
     )
     for start in range(0, plan.runs, plan.chunk_size):
         yield start, compute_chunk(*plan.chunk(start))
+
+
+@dataclass(frozen=True)
+class _Call:
+    """The arguments of a :func:`simulate` or :func:`iter_chunks` call that define its runs,
+    as given (:func:`_prepare` checks them)."""
+
+    scenario: Scenario
+    runs: int
+    seed: int | None
+    chunk_size: int | None
+    protocol: str | None
+    strategies: Mapping[str, Strategy | str] | None
+    rounds: int | None
+    trace: int
+    order: tuple[str, ...] | None
+    options: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -177,21 +194,12 @@ class _Plan:
 
 
 def _prepare(
-    scenario,
-    runs,
-    seed,
-    chunk_size,
-    protocol,
-    strategies,
-    rounds,
-    trace,
-    order,
-    options,
+    call: _Call,
     *,
-    workers=None,
-    collect=False,
-    store=None,
-):
+    workers: int | None = None,
+    collect: bool = False,
+    store: str | Path | None = None,
+) -> _Plan:
     """Check a call's arguments before any work (one line naming the argument, see
     :mod:`negosim.validation`); resolve the protocol, deadline and strategies.
 
@@ -200,14 +208,15 @@ def _prepare(
     """
     from negosim import validation as check
 
-    runs = check.runs(runs)
-    seed = check.seed(seed)
+    scenario, chunk_size, options = call.scenario, call.chunk_size, call.options
+    runs = check.runs(call.runs)
+    seed = check.seed(call.seed)
     check.workers(workers)
     if store is not None:
         check.store_folder(store)
-    trace = check.whole_number(trace, "trace", 0)
-    protocol = check.protocol(scenario.protocol if protocol is None else protocol)
-    rounds = check.rounds(rounds) or scenario.rounds
+    trace = check.whole_number(call.trace, "trace", 0)
+    protocol = check.protocol(scenario.protocol if call.protocol is None else call.protocol)
+    rounds = check.rounds(call.rounds) or scenario.rounds
     chunk_size = default_chunk(protocol) if chunk_size is None else check.chunk_size(chunk_size)
     if protocol in NEEDS_NEGOTIATORS and "negotiator" not in scenario.roles:
         raise check.ArgumentError(
@@ -218,12 +227,12 @@ def _prepare(
     check.chunks(runs, chunk_size)
     check.chunk_fits(scenario, runs, chunk_size)
     try:
-        chosen, from_scenario = strategies_and_defaults(scenario, check.strategies(strategies))
+        chosen, from_scenario = strategies_and_defaults(scenario, check.strategies(call.strategies))
     except KeyError as exc:
         raise check.UnknownNameError("strategies", str(exc.args[0])) from None
     try:
-        if order is not None:
-            options["order"] = tuple(scenario.actor_index(a) for a in order)
+        if call.order is not None:
+            options["order"] = tuple(scenario.actor_index(a) for a in call.order)
     except KeyError as exc:
         raise check.UnknownNameError("order", str(exc.args[0])) from None
     return _Plan(
@@ -391,21 +400,10 @@ def simulate(
     """
     if not collect and store is None:
         raise ValueError("collect=False needs a store to write the results to")
-    plan = _prepare(
-        scenario,
-        runs,
-        seed,
-        chunk_size,
-        protocol,
-        strategies,
-        rounds,
-        trace,
-        order,
-        options,
-        workers=workers,
-        collect=collect,
-        store=store,
+    call = _Call(
+        scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
     )
+    plan = _prepare(call, workers=workers, collect=collect, store=store)
     protocol, rounds = plan.protocol, plan.rounds
     runs, seed, chunk_size = plan.runs, plan.seed, plan.chunk_size
     starts = list(range(0, runs, chunk_size))

@@ -52,18 +52,7 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
         edges = np.linspace(issue.low, issue.high, bins + 1)
         parts = [result.outcome[agreed, i], result.outcome[~agreed, i]]
         ax.hist(parts, bins=edges, stacked=True, color=[PALETTE[0], "0.72"], label=labels)
-        ax.axvline(issue.status_quo, color="black", linestyle="--", linewidth=1.2)
-        ax.annotate(
-            f"status quo {issue.status_quo:g}",
-            (issue.status_quo, 0.5),
-            xycoords=("data", "axes fraction"),
-            xytext=(-4, 0),
-            textcoords="offset points",
-            rotation=90,
-            ha="right",
-            va="center",
-            fontsize=7,
-        )
+        _mark(ax, issue.status_quo, f"status quo {issue.status_quo:g}", "black", linestyle="--")
         _issue_axis(ax, issue, fontsize=7)
         ax.set_ylabel("runs" if i % cols == 0 else "")
     handles, names = axes.flat[0].get_legend_handles_labels()
@@ -78,6 +67,34 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
     )
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def _mark(
+    ax,
+    x: float,
+    text: str,
+    color: str,
+    *,
+    height: float = 0.5,
+    va: str = "center",
+    gap: float = 4,
+    linestyle: str = "-",
+) -> None:
+    """A vertical line at ``x`` with ``text`` written upward ``gap`` points left of it, at
+    ``height`` (a fraction of the axes' height)."""
+    ax.axvline(x, color=color, linestyle=linestyle, linewidth=1.2)
+    ax.annotate(
+        text,
+        (x, height),
+        xycoords=("data", "axes fraction"),
+        xytext=(-gap, 0),
+        textcoords="offset points",
+        rotation=90,
+        ha="right",
+        va=va,
+        fontsize=7,
+        color=color,
+    )
 
 
 def _issue_axis(ax, issue, fontsize: float) -> None:
@@ -599,19 +616,7 @@ def concession_traces(result, run: int = 0, *, figsize=None):
             )
         for m, move in enumerate(sc.all_moves):
             if move.issue == issue.id and who_made.size and who_made[m] >= 0:
-                ax.axvline(who_made[m], color=PALETTE[4], linewidth=1.2)
-                ax.annotate(
-                    move.id,
-                    (who_made[m], 0.97),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(-3, 0),
-                    textcoords="offset points",
-                    rotation=90,
-                    ha="right",
-                    va="top",
-                    fontsize=7,
-                    color=PALETTE[4],
-                )
+                _mark(ax, who_made[m], move.id, PALETTE[4], height=0.97, va="top", gap=3)
         if result.agreed[run]:
             ax.plot(
                 [result.rounds[run]],

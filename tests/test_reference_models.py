@@ -219,7 +219,11 @@ def test_exchange_protocol_batches_equal_the_per_run_model(package):
         table, fresh = (Table(batch, resolve_strategies(package), 3) for _ in range(2))
         negosim_exchange.run_exchange(table, ties=ties)
         for r in range(batch.runs):
-            model = reference_exchange.exchange_model_for(fresh, r, ties=ties, arithmetic="float")
+            sc, rng = fresh.scenario, fresh.run_rng(r) if ties == "random" else None
+            x, s, c = fresh.positions[r], fresh.salience[r] / 100, fresh.issue_power[r]
+            model = reference_exchange.ExchangeModel(
+                x, s, c, fresh.party[r], sc.low, sc.high, arithmetic="float", rng=rng, ties=ties
+            )
             expected = [model.step_round() for _ in range(3)][-1].outcome_voting
             np.testing.assert_array_equal(table.result["outcome"][r], expected)
 
@@ -272,12 +276,23 @@ def test_eum_batch_equals_the_per_run_reference_on_the_oracle_data(variant):
     the 10 rounds of the emission-standards oracle: positions, risk exponents, medians, means.
     (The scholz-code model is chaotic: rounding differences of 1e-15, which the batched sums
     make in other places than the per-run ones, grow to 1e-6 by round 100.)"""
-    new = eum_rounds(*_emission(), rounds=10, options=EUMOptions.of(variant))
-    old = reference_eum.eum_rounds(
-        *_emission(), rounds=10, options=reference_eum.EUMOptions.of(variant)
-    )
-    for name in ("positions", "risk", "median", "mean"):
-        np.testing.assert_allclose(getattr(new, name), getattr(old, name), rtol=0, atol=1e-12)
+    opts = EUMOptions.of(variant)
+    new = eum_rounds(*_emission(), rounds=10, options=opts)
+    x, c, s = _emission()
+    w, span, active = reference_eum.eum_setup(x, c, s)
+    positions, risk = [x.astype(float)], []
+    for _ in range(10):
+        x, r = reference_eum.eum_round(positions[-1], w, s, span, active, opts)
+        positions.append(x)
+        risk.append(r)
+    old = {
+        "positions": np.stack(positions),
+        "risk": np.stack(risk),
+        "median": [reference_eum.weighted_median(p, w, active) for p in positions],
+        "mean": [(p * w).sum(axis=1) / w.sum(axis=1) for p in positions],  # sum c s x / sum c s
+    }
+    for name, expected in old.items():
+        np.testing.assert_allclose(getattr(new, name), expected, rtol=0, atol=1e-12)
 
 
 # integers give exact ties; other positions lie on a 0.001 grid: positions closer than that

@@ -221,7 +221,13 @@ def _moves(x, d, s, w, r, pair, voters, opts) -> np.ndarray:
     success, failure, status_quo = _utilities(d, r)
     a = _expected(s[:, None, :], p, success, failure, status_quo, opts.q)
     b = _expected(s[:, :, None], p.transpose(0, 2, 1), success, failure, status_quo, opts.q)
-    candidate = pair & (voters.lower | voters.upper)
+    return _choose(x, a, b, pair & (voters.lower | voters.upper), opts)
+
+
+def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
+    """Every actor's new position from the offers ``a[n, i, j] = E^i(U_ij)`` and
+    ``b[n, i, j] = E^i(U_ji)`` of the ``candidate`` pairs: confrontations first, then
+    compromises, then capitulations (if allowed); no offer: it stays."""
     xi, xj = x[:, :, None], x[:, None, :]
     confront = candidate & (b > a) & (a > 0)
     compromise = candidate & (b > 0) & (a < 0) & (b > np.abs(a))

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -403,6 +403,9 @@ class ExchangeModel:
         ``"random"``: a coin from ``rng`` decides.
     """
 
+    round_type: ClassVar[type[_Round]] = _Round
+    """What a round's positions and outcome sums are kept in (a subclass may sum otherwise)."""
+
     def __init__(
         self,
         x,
@@ -467,40 +470,11 @@ class ExchangeModel:
 
     def step_round(self) -> ExchangeRound:
         """Play one round from the current positions and move to the next start positions."""
-        rnd = _Round(self.x, self.s, self.c, self.party)
+        rnd = self.round_type(self.x, self.s, self.c, self.party)
         before = rnd.outcome()
-        exchanges: list[_Exchange] = []
-        for p, q in combinations(range(self.party.shape[1]), 2):
-            groups: dict[int, list[int]] = {0: [], 1: [], 2: [], 3: []}
-            for k in range(self.party.shape[0]):
-                if self.party[k, p] and self.party[k, q]:
-                    left = int(self.x[k][p] < before[p]) | int(self.x[k][q] < before[q]) * 2
-                    groups[left].append(k)
-            for first, second in ((0, 3), (1, 2)):
-                exchanges += [
-                    _Exchange(rnd, a, b, p, q, self.randomize)
-                    for a in groups[first]
-                    for b in groups[second]
-                ]
+        exchanges = self._candidates(rnd, before)
         candidate_list = [(*e.record(), e.valid) for e in exchanges]
-        realized: list[_Exchange] = []
-        affected: dict[tuple[str, int, int], list[_Exchange]] = {}
-        for ex in exchanges:
-            for key in ex.touches():
-                affected.setdefault(key, []).append(ex)
-        while exchanges:
-            self._order(exchanges)
-            best = self._pick(exchanges)
-            if not best.valid:
-                continue
-            # only exchanges sharing an actor's supply or demand issue with it can change;
-            # they are updated in list order (the randomized variant draws as it goes)
-            hit = _affected_by(best, affected)
-            for ex in exchanges:
-                if ex.valid and id(ex) in hit:
-                    ex.recalculate(best)
-            exchanges = [ex for ex in exchanges if ex.valid]
-            realized.append(best)
+        realized = self._realise(exchanges)
         voting = [list(row) for row in self.x]
         for ex in realized:
             for side in (ex.i, ex.j):
@@ -527,9 +501,49 @@ class ExchangeModel:
             candidate_list,
         )
 
+    def _candidates(self, rnd: _Round, before: list) -> list[_Exchange]:
+        """Rules 2-3: the round's candidate exchanges, in list order."""
+        exchanges: list[_Exchange] = []
+        for p, q in combinations(range(self.party.shape[1]), 2):
+            groups: dict[int, list[int]] = {0: [], 1: [], 2: [], 3: []}
+            for k in range(self.party.shape[0]):
+                if self.party[k, p] and self.party[k, q]:
+                    left = int(self.x[k][p] < before[p]) | int(self.x[k][q] < before[q]) * 2
+                    groups[left].append(k)
+            for first, second in ((0, 3), (1, 2)):
+                exchanges += [
+                    _Exchange(rnd, a, b, p, q, self.randomize)
+                    for a in groups[first]
+                    for b in groups[second]
+                ]
+        return exchanges
+
+    def _realise(self, exchanges: list[_Exchange]) -> list[_Exchange]:
+        """Rule 7: realise the first exchange of the list and update the others, until the
+        list is empty; the realised exchanges in order."""
+        realized: list[_Exchange] = []
+        affected: dict[tuple[str, int, int], list[_Exchange]] = {}
+        for ex in exchanges:
+            for key in ex.touches():
+                affected.setdefault(key, []).append(ex)
+        while exchanges:
+            self._order(exchanges)
+            best = self._pick(exchanges)
+            if not best.valid:
+                continue
+            # only exchanges sharing an actor's supply or demand issue with it can change;
+            # they are updated in list order (the randomized variant draws as it goes)
+            hit = _affected_by(best, affected)
+            for ex in exchanges:
+                if ex.valid and id(ex) in hit:
+                    ex.recalculate(best)
+            exchanges = [ex for ex in exchanges if ex.valid]
+            realized.append(best)
+        return realized
+
     def outcome(self) -> np.ndarray:
         """The current outcome on each issue's scale."""
-        return self._scale(_Round(self.x, self.s, self.c, self.party).outcome())
+        return self._scale(self.round_type(self.x, self.s, self.c, self.party).outcome())
 
 
 def exchange_rounds(x, s, c, party, low, high, rounds: int, **options: Any) -> list[ExchangeRound]:
