@@ -321,12 +321,17 @@ def eum_batches(draw, absent: bool = False):
 @settings(max_examples=150, deadline=None)
 @given(batch=eum_batches(), variant=st.sampled_from(["scholz-code", "paper"]))
 def test_eum_round_equals_the_per_run_reference(batch, variant):
-    """One round from the same positions, every run of the batch, generated scenarios."""
+    """One round from the same positions, every run of the batch, generated scenarios.
+
+    Positions agree to 1e-12 of the scale's width (100): the sums are ordered differently,
+    and a compromise move multiplies an expected utility that is a difference of two numbers
+    near 1 (relative rounding 1e-16) by up to the width, so absolute 1e-12 is not a bound
+    (a found case differed by 1.05e-12)."""
     x, c, s, active = batch
     new = eum_round(x, *_setup_round_args(x, c, s, active), EUMOptions.of(variant))
     w, span, act = reference_eum.eum_setup(x, c, s, active)
     old = reference_eum.eum_round(x, w, s, span, act, reference_eum.EUMOptions.of(variant))
-    np.testing.assert_allclose(new[0], old[0], rtol=0, atol=1e-12)  # positions
+    np.testing.assert_allclose(new[0], old[0], rtol=0, atol=1e-12 * 100)  # positions
     np.testing.assert_allclose(new[1], old[1], rtol=0, atol=1e-12)  # risk exponents
 
 
