@@ -211,3 +211,20 @@ def test_a_window_that_closes_leaves_the_reservation_once():
     assert model.table.reservation[0, 0] == pytest.approx(0.5)
     res = model.run()
     assert res.moved[0, 0] == -1 and not res.agreed[0] and res.outcome[0, 0] == 50
+
+
+def test_the_last_round_keeps_the_moves_still_open_in_the_batna():
+    # package_2007, seed 7, Russia conceding: Kosovo declares independence in the last round
+    # (t = 59, tau = 1). The US's own move (deploy, window [0, 1]) is still open then, so its
+    # BATNA, and with it its linear-tactic target at tau = 1, must keep counting it: the US
+    # may not accept a package worth less than what it gets alone.
+    sc = ns.load_scenario("package_2007")
+    model = DiplomacyModel(sc, seed=7, strategies={"Russia": "conceder:e=5"})
+    us = model.diplomats[sc.actor_index("US")]
+    start = us.reservation
+    while model.running:
+        model.step()
+        if model.round == 59:
+            assert model.moves_made == "kosovo_udi"
+            assert us.target >= start - 1e-9
+            assert us.accepted == 0.0 or us.utility >= start - 1e-9

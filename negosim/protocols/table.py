@@ -339,10 +339,12 @@ class Table:
         if made.any():
             self._ends.clear()
         # a window that closes before the next round: the move no longer counts in the BATNA
-        closes = (book.latest >= tau - 1e-12) & (book.latest < self.tau(t + 1) - 1e-12)
+        # (the clock stops at the deadline, tau = 1, where the end-of-talks moves are made)
+        after = self.tau(min(t + 1, self.rounds - 1))
+        closes = (book.latest >= tau - 1e-12) & (book.latest < after - 1e-12)
         closing = np.any(closes & (self.moves.moved < 0), axis=1)
         if (made | closing).any():
-            self._update_reservations(self.tau(t + 1), made | closing)
+            self._update_reservations(after, made | closing)
         ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)
