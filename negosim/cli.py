@@ -180,8 +180,8 @@ def _parser() -> argparse.ArgumentParser:
         type=check.cli_type(check.whole_number, "--top", 1),
         default=12,
         metavar="N",
-        help="swing this many inputs one at a time, those most correlated with the results "
-        "(default: %(default)s)",
+        help="swing this many inputs one at a time, those most correlated with the results, "
+        "plus every input of an explicit [[uncertainty]] entry (default: %(default)s)",
     )
     _verbose_option(p)
 
@@ -387,8 +387,8 @@ def _param(text: str) -> tuple[str, list[float]]:
 # ----------------------------------------------------------------------------- small commands
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+def _plural(n: int, word: str, many: str = "") -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -410,7 +410,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 _plural(len(sc.actors), "actor"),
                 _plural(len(sc.issues), "issue"),
                 _plural(len(sc.coalitions), "coalition"),
-                _plural(len(sc.uncertainty), "uncertain number"),
+                _plural(len(sc.uncertainty), "uncertainty entry", "uncertainty entries"),
+                f"{len(sc.effective_uncertainty):,} numbers sampled with the estimate spread",
             ]
         )
         print(f"{path}: ok ({counts})")

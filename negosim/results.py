@@ -274,6 +274,7 @@ class Summary:
     units: int = 0
     verdict: str = ""
     protocol: str = ""
+    deadline: int = 0
 
     @classmethod
     def of(cls, res: SimulationResult) -> Summary:
@@ -302,6 +303,7 @@ class Summary:
             units,
             _verdict(res),
             res.protocol,
+            res.deadline,
         )
 
     def _headline(self) -> list[str]:
@@ -313,7 +315,7 @@ class Summary:
         lines = [
             f"runs: {self.runs:,}   agreement: {a['rate']:.1%} "
             f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%}{unit_note})   "
-            f"mean rounds: {a['mean_rounds']:.1f}",
+            f"mean rounds: {a['mean_rounds']:.1f} of {self.deadline}",
         ]
         if a["on_status_quo"]:
             lines.append(f"  of which {int(a['on_status_quo']):,} agreed on the no-deal package")
@@ -389,7 +391,10 @@ class Summary:
         lines += [
             "",
             "final package per issue (agreed, or by moves without agreement):",
-            self.outcomes.to_string(float_format=lambda x: f"{x:.1f}"),
+            self.outcomes.to_string(
+                float_format=lambda x: f"{x:.1f}",
+                formatters=dict.fromkeys(SHARE_COLUMNS, "{:.1%}".format),
+            ),
             "",
             "mean utility per negotiator (95% CI):",
             self.utilities[self.utilities["role"] == "negotiator"].to_string(
@@ -398,8 +403,14 @@ class Summary:
         ]
         if len(self.moves):
             table = self.moves.drop(columns=["label"])
-            lines += ["", "moves made:", table.to_string(float_format=lambda x: f"{x:.3f}")]
+            shares = dict.fromkeys(("share", "ci_low", "ci_high"), "{:.1%}".format)
+            text = table.to_string(float_format=lambda x: f"{x:.1f}", formatters=shares)
+            lines += ["", "moves made (share of runs, 95% CI, mean round):", text]
         return "\n".join(lines)
+
+
+SHARE_COLUMNS = ("by_agreement", "by_move", "unchanged")
+"""Columns of the outcome table that are shares of runs (printed as percentages)."""
 
 
 FORECAST_PROTOCOLS = {

@@ -654,10 +654,10 @@ def test_teaching_observations():
     assert said["US"] and int(said[list(recognisers)].sum()) == 22 and len(recognisers) == 27
     # The Monte Carlo with the scenario's settings.
     plain = ns.simulate(sc, n, 7)
-    assert 0.21 <= plain.agreement_rate <= 0.25
+    assert 0.25 <= plain.agreement_rate <= 0.29
     made = shares(plain)
-    assert 0.93 <= made["russia_suspends_cfe"] <= 0.97
-    assert 0.85 <= made["kosovo_udi"] <= 0.89
+    assert 0.90 <= made["russia_suspends_cfe"] <= 0.94
+    assert 0.83 <= made["kosovo_udi"] <= 0.87
     assert 0.21 <= made["us_deploys"] <= 0.25
     assert np.all(plain.moved[plain.moved[:, 0] >= 0, 0] <= 2)  # the US deploys early or never
     # Kosovo cannot change its status alone (to = the status quo, 15).
@@ -669,20 +669,20 @@ def test_teaching_observations():
     model = model_of(**{"moves.russia_suspends_cfe.to": 50.0})
     assert [round(model.diplomats[a].reservation, 3) for a in (us, russia)] == [0.952, 0.483]
     half = ns.simulate(sc.fix("moves.russia_suspends_cfe.to", 50.0), n, 7)
-    assert 0.11 <= half.agreement_rate <= 0.15
+    assert 0.13 <= half.agreement_rate <= 0.17
     # The suspension's window opens at once: made in round 1 of every run; agreement barely
     # changes.
     early = ns.simulate(sc.fix("moves.russia_suspends_cfe.earliest", 0.0), n, 7)
     k = sc.move_index("russia_suspends_cfe")
     assert np.all(early.moved[:, k] == 1)
-    assert 0.24 <= early.agreement_rate <= 0.28
+    assert 0.22 <= early.agreement_rate <= 0.26
     # Sweeps with the scenario's settings (1,000 runs per point, as on the page).
     kosovo, cfe = (
         list(ns.sweep(sc, {f"Russia.salience.{i}": [20, 100]}, 1000, 7)["agreement"])
         for i in ("kosovo_status", "cfe")
     )
-    assert 0.18 <= kosovo[0] <= 0.24 and 0.50 <= kosovo[1] <= 0.56
-    assert 0.29 <= cfe[0] <= 0.35 and 0.19 <= cfe[1] <= 0.25
+    assert 0.31 <= kosovo[0] <= 0.37 and 0.41 <= kosovo[1] <= 0.47
+    assert 0.30 <= cfe[0] <= 0.36 and 0.24 <= cfe[1] <= 0.30
 
     # Exercise 3: veto players. Russia's first offer scales missile defence back to 32 and
     # the host nations veto it; only 2 packages of the page's grid pass every coalition (the
