@@ -411,7 +411,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 _plural(len(sc.issues), "issue"),
                 _plural(len(sc.coalitions), "coalition"),
                 _plural(len(sc.uncertainty), "uncertainty entry", "uncertainty entries"),
-                f"{len(sc.effective_uncertainty):,} numbers sampled with the estimate spread",
+                _plural(len(sc.effective_uncertainty), "number", "numbers") + " sampled in all",
             ]
         )
         print(f"{path}: ok ({counts})")
@@ -588,6 +588,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "(read them in parts with pyarrow or pandas)"
         )
         return 0
+    print(_settings_line(sc, res, args))
     print(res.summary())
     if args.store is not None:
         print(f"\nchunks stored in {args.store} (read them with negosim.load_results)")
@@ -596,6 +597,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         save_figure(_plotting().outcome_distributions(res), args.plot)
     return 0
+
+
+def _settings_line(sc: Scenario, res, args: argparse.Namespace) -> str:
+    """What was run: scenario, protocol, deadline, seed, and every setting given."""
+    given = [f"--strategy {a}={s}" for a, s in args.strategy]
+    given += [f"--set {path}={value:g}" for path, value in args.changes]
+    head = f"{sc.id}: protocol {res.protocol}, deadline {res.deadline} rounds, seed {args.seed}"
+    text = "; ".join([head, ", ".join(given)]) if given else head
+    return "\n".join(textwrap.wrap(text, WIDTH, subsequent_indent="  ")) + "\n"
 
 
 def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:

@@ -374,7 +374,7 @@ def test_top_help_lists_every_protocol_and_strategy(capsys):
 def test_validate_counts_use_singular_for_one(capsys):
     assert cli(["validate", MINIMAL]) == 0
     out = capsys.readouterr().out
-    assert "(3 actors, 2 issues, 1 coalition, 1 uncertain number)" in out
+    assert "(3 actors, 2 issues, 1 coalition, 1 uncertainty entry, 1 number sampled in all" in out
 
 
 @pytest.mark.parametrize("verbose", [[], ["--verbose"]])
