@@ -317,10 +317,11 @@ class Table:
         record = rules.round(self, t)
         if self.trace_runs:
             self._record(record)
-        seen = record.utility.copy()
-        if record.proposer >= 0:
-            seen[:, record.proposer] = -np.inf  # one's own offer is not an offer to oneself
-        np.maximum(self.best_seen, seen, out=self.best_seen)
+        if self.moves.book.size:  # what each has been offered: only moves weigh it
+            own = self.best_seen[:, record.proposer].copy() if record.proposer >= 0 else None
+            np.maximum(self.best_seen, record.utility, out=self.best_seen)
+            if own is not None:  # one's own offer is not an offer to oneself
+                self.best_seen[:, record.proposer] = own
         kept = self.finish(record.agreed, t, outcome=record.offer, utility=record.utility)
         rules.advance(self, record, kept)
         if t == self.rounds - 1:
