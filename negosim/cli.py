@@ -162,27 +162,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("sweep", "a Monte Carlo at each value of one or more parameters", cmd_sweep)
     _monte_carlo_options(p, runs=2_000)
-    p.add_argument(
-        "--param",
-        action="append",
-        required=True,
-        type=_param,
-        metavar="PATH=V1,V2,...",
-        help="a parameter and its values, e.g. Russia.salience.kosovo_status=40,60,80; "
-        "repeat for a grid of all combinations (required)",
-    )
+    grid = "a parameter and its values, e.g. Russia.salience.kosovo_status=40,60,80; repeat "
+    grid += "for a grid of all combinations (required)"
+    spec = {"metavar": "PATH=V1,V2,...", "help": grid}
+    p.add_argument("--param", action="append", required=True, type=_param, **spec)
     _verbose_option(p)
 
     p = command("sensitivity", "which uncertain inputs move the results most", cmd_sensitivity)
     _monte_carlo_options(p, runs=2_000)
-    p.add_argument(
-        "--top",
-        type=check.cli_type(check.whole_number, "--top", 1),
-        default=12,
-        metavar="N",
-        help="swing this many inputs one at a time, those most correlated with the results, "
-        "plus every input of an explicit [[uncertainty]] entry (default: %(default)s)",
-    )
+    top = "swing this many inputs one at a time, those most correlated with the results, plus "
+    top += "every input of an explicit [[uncertainty]] entry (default: %(default)s)"
+    whole = check.cli_type(check.whole_number, "--top", 1)
+    p.add_argument("--top", type=whole, default=12, metavar="N", help=top)
     _verbose_option(p)
 
     p = command("timeline", "a Monte Carlo as of each dated update of a scenario", cmd_timeline)

@@ -21,6 +21,11 @@ MOVE_COLORS = (PALETTE[1], PALETTE[4], "0.35", PALETTE[5])
 """Colours of the unilateral moves' shares (in file order)."""
 
 
+def _value_label(ax, text: str, xy, offset: tuple[float, float], **style) -> None:
+    """Write a value next to a point, ``offset`` points away from it."""
+    ax.annotate(text, xy, xytext=offset, textcoords="offset points", **style)
+
+
 def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=None):
     """Where each issue ends, run by run: agreed packages and, without agreement, the
     no-agreement package the moves made, stacked, with the status quo and anchors marked.
@@ -176,14 +181,7 @@ def sweep_agreement(frame, target: str, *, ax=None):
     )
     ax.plot(x, data["agreement"], marker="o", color=PALETTE[0], label="agreement")
     for xi, yi in zip(x, data["agreement"], strict=True):
-        ax.annotate(
-            f"{yi:.0%}",
-            (xi, yi),
-            xytext=(0, 7),
-            textcoords="offset points",
-            ha="center",
-            fontsize=8,
-        )
+        _value_label(ax, f"{yi:.0%}", (xi, yi), (0, 7), ha="center", fontsize=8)
     ax.set_xlabel(_target_label(target))
     ax.set_ylabel("probability of a package deal")
     ax.set_ylim(0, min(1.05, max(0.05, float(data["agreement_high"].max()) * 1.2)))
@@ -401,14 +399,7 @@ def leaderboard(board, *, metric: str = "utility", ax=None):
     size = 10 if n <= 12 else max(5.0, 120 / n)
     for k in range(n):
         right = high[k] if has[k] else mean[k]
-        ax.annotate(
-            f"{mean[k]:.3f}",
-            (right, k),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=size * 0.9,
-        )
+        _value_label(ax, f"{mean[k]:.3f}", (right, k), (6, 0), va="center", fontsize=size * 0.9)
     ranks = [f"{n - k}. {name}" for k, name in enumerate(data["strategy"])]
     ax.set_yticks(y, ranks, fontsize=size)
     ax.set_ylim(-0.6, n - 0.4)

@@ -10,6 +10,12 @@ from hypothesis import strategies as st
 import negosim as ns
 
 
+def one_issue_actor(ident: str, position: float, reservation: float, **more: Any) -> dict:
+    """An actor of a one-issue (``i0``) scenario dict, salience 1, power 1."""
+    actor = {"id": ident, "power": 1, "position": {"i0": position}, "salience": {"i0": 1}}
+    return {**actor, "reservation": reservation, **more}
+
+
 def bilateral(
     positions: list[list[float]],
     saliences: list[list[float]],

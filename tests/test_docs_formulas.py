@@ -31,7 +31,7 @@ from negosim.strategies import (
     View,
 )
 
-from helpers import bilateral
+from helpers import bilateral, one_issue_actor
 
 TOL = 1e-9  # ACCEPT_TOLERANCE, RESERVATION_TOLERANCE and the moves' gain tolerance (docs)
 BLOCK = 1024  # runs per block of the seeded streams (docs, Reproducibility)
@@ -582,16 +582,7 @@ def test_a_coalition_is_not_asked_about_a_package_at_the_status_quo():
     """Both negotiators want the status quo (0): the package leaves the ratified issue where
     it is, so the coalition of ratifiers that would all say no is not asked."""
     doc = bilateral([[0], [0]], [[1], [1]], (0.0, 0.0), rounds=3).to_dict()
-    doc["actors"].append(
-        {
-            "id": "R",
-            "role": "ratifier",
-            "power": 1.0,
-            "position": {"i0": 100.0},
-            "salience": {"i0": 1.0},
-            "reservation": 1.0,
-        }
-    )
+    doc["actors"].append(one_issue_actor("R", 100.0, 1.0, role="ratifier"))
     doc["coalitions"] = [{"id": "C", "members": ["R"], "ratifies": ["i0"]}]
     res = ns.simulate(ns.Scenario.from_dict(doc), 1, seed=0)
     assert res.agreed[0] and res.rounds[0] == 0 and res.outcome[0, 0] == 0

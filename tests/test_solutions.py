@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import negosim as ns
 from negosim import solutions as sol
 
-from helpers import bilateral
+from helpers import bilateral, one_issue_actor
 
 # ----------------------------------------------------------------------------- the oracle
 
@@ -358,28 +358,9 @@ def nothing_ratifiable() -> ns.Scenario:
         "scenario": {"id": "veto", "title": "a veto"},
         "issues": [{"id": "i0", "label": "x", "status_quo": 0}],
         "actors": [
-            {
-                "id": "A",
-                "power": 1,
-                "position": {"i0": 100},
-                "salience": {"i0": 1},
-                "reservation": 0.5,
-            },
-            {
-                "id": "B",
-                "power": 1,
-                "position": {"i0": 60},
-                "salience": {"i0": 1},
-                "reservation": 0.5,
-            },
-            {
-                "id": "R",
-                "role": "ratifier",
-                "power": 1,
-                "position": {"i0": 0},
-                "salience": {"i0": 1},
-                "reservation": 0.9,
-            },
+            one_issue_actor("A", 100, 0.5),
+            one_issue_actor("B", 60, 0.5),
+            one_issue_actor("R", 0, 0.9, role="ratifier"),
         ],
         "coalitions": [{"id": "c", "members": ["R"], "ratifies": ["i0"]}],
     }
