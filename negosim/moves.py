@@ -323,23 +323,26 @@ class MoveState:
             self.consented[np.ix_(made, columns)] = yes[:, voters]
 
     # ------------------------------------------------------------------ bookkeeping
+    _PER_RUN = ("package", "settled", "moved", "consented", "paid", "exited", "_stale")
+    """The state's arrays with one row per run."""
+
+    def _remade(self, rows, book: MoveBook) -> MoveState:
+        """A state with ``rows(array)`` of every per-run array (and the kept worth)."""
+        out = object.__new__(MoveState)
+        out.__dict__.update(vars(self))
+        for name in self._PER_RUN:
+            setattr(out, name, rows(getattr(self, name)))
+        out._worth = [rows(w) for w in self._worth]
+        out.book = book
+        return out
+
     def copy(self) -> MoveState:
         """An independent copy (to probe what settling would give)."""
-        out = object.__new__(MoveState)
-        out.__dict__.update({k: getattr(v, "copy", lambda v=v: v)() for k, v in vars(self).items()})
-        out.book = self.book
-        out._worth = [w.copy() for w in self._worth]
-        return out
+        return self._remade(np.copy, self.book)
 
     def take(self, keep: np.ndarray) -> MoveState:
         """The state restricted to the runs in ``keep``."""
-        out = object.__new__(MoveState)
-        out.__dict__.update(vars(self))
-        for name in ("package", "settled", "moved", "consented", "paid", "exited", "_stale"):
-            setattr(out, name, getattr(self, name)[keep])
-        out._worth = [w[keep] for w in self._worth]
-        out.book = self.book.take(keep)
-        return out
+        return self._remade(lambda array: array[keep], self.book.take(keep))
 
     def fix_settled(self, packages: np.ndarray) -> np.ndarray:
         """Packages ``(R, I)`` with every settled issue at its settled value."""

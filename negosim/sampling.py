@@ -99,11 +99,12 @@ class ScenarioBatch:
             moves=self.moves.take(index),
         )
 
-    def move_state(self) -> MoveState:
-        """The moves made before the talks start (the scenario's ``made``), as a state."""
+    def move_state(self, first_round: int = 0) -> MoveState:
+        """The moves made before the talks start (the scenario's ``made``, recorded at
+        ``first_round``), as a state."""
         sc = self.scenario
         made = tuple(sc.move_index(m) for m in sc.made)
-        return MoveState(self.moves, sc.status_quo, len(sc.actors), made)
+        return MoveState(self.moves, sc.status_quo, len(sc.actors), made, first_round)
 
     def uniforms(self, stream: int, per_run: int) -> np.ndarray:
         """``(R, per_run)`` uniform draws in [0, 1) from ``stream``, reproducible per run."""

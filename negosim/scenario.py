@@ -1545,6 +1545,7 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 
 MAX_NESTING = 16
 """Deepest nesting of tables and arrays in a scenario file (the format needs 4)."""
+TOO_DEEP = f"nested too deeply (at most {MAX_NESTING} levels)"
 
 
 def _read_toml(path: Path, source: str) -> dict[str, Any]:
@@ -1565,13 +1566,11 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
     except RecursionError:
-        raise ScenarioError(
-            f"nested too deeply (at most {MAX_NESTING} levels)", source=source
-        ) from None
+        raise ScenarioError(TOO_DEEP, source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read file: {exc}", source=source) from None
     if _depth(data) > MAX_NESTING:
-        raise ScenarioError(f"nested too deeply (at most {MAX_NESTING} levels)", source=source)
+        raise ScenarioError(TOO_DEEP, source=source)
     return data
 
 

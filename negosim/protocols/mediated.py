@@ -49,6 +49,7 @@ class Mediated:
             raise ValueError(f"mediated: step must be in (0, 1], got {step}")
         self.step = step
         self.text = compromise_text(table)
+        self._ids = table.ids  # the runs the text's rows belong to
 
     def round(self, table: Table, t: int) -> RoundRecord:
         text = table.on_table(self._open_rows(table))
@@ -78,13 +79,10 @@ class Mediated:
 
     def _open_rows(self, table: Table) -> np.ndarray:
         """The text of the runs still open (moves may have closed some since the last round)."""
-        ids = getattr(self, "_ids", None)
-        if ids is None or len(ids) == len(table.ids):
-            self._ids = table.ids
+        ids, self._ids = self._ids, table.ids
+        if len(ids) == len(table.ids):
             return self.text
-        rows = np.searchsorted(ids, table.ids)
-        self._ids = table.ids
-        return self.text[rows]
+        return self.text[np.searchsorted(ids, table.ids)]
 
 
 def run_mediated(table: Table, step: float = 0.2) -> None:

@@ -169,8 +169,7 @@ class Table:
             if s.classifier.get("stochastic")
         }
         self.coalitions = coalition_rules(sc)
-        self.moves = batch.move_state()
-        self.moves.moved[self.moves.moved >= 0] = self.first_round
+        self.moves = batch.move_state(self.first_round)
         # each actor's best utility of a package others put on the table since the last move
         self.best_seen = np.full(batch.reservation.shape, -np.inf)
         self._ends: dict[int, tuple] = {}  # View.concession_ends per actor, until the next move
