@@ -36,6 +36,9 @@ programmes to a few binaries, solved by a branch and bound over LPs (HiGHS's MIP
   one convex piece (LPs), a tangent test over every piece (one integer programme), and an
   outer approximation of ``log`` where the test keeps pointing to explored pieces.
 
+Two parties are first solved in closed form on their exact frontier, for every run at once
+(:mod:`negosim.frontier`); the integer programmes take the runs where coalitions bind.
+
 Every package returned is checked with the protocols' own ratification code.
 
 For two parties the Pareto frontier (without the coalitions) is exact and piecewise linear:
@@ -838,8 +841,12 @@ def solve_runs(
     """Solve the runs of a batch (default all): ``deal`` (R,), ``outcome`` (R, I) (the status
     quo where there is no deal), ``utility`` (R, parties) and ``actors``.
 
-    Identical runs are solved once. Every package found is checked with the protocols'
-    ratification code (:class:`negosim.protocols.Table`).
+    Two parties are solved on their exact frontier in closed form, every run at once
+    (:mod:`negosim.frontier`); the integer programmes solve, run by run, the runs where a
+    coalition rejects that package (or, for Kalai-Smorodinsky, an ideal package), where a
+    party cannot gain, and problems of three or more parties. Identical runs are solved once.
+    Every package found is checked with the protocols' ratification code
+    (:class:`negosim.protocols.Table`).
     """
     if kind not in SOLVERS:
         raise KeyError(f"unknown solution {kind!r}; known: {', '.join(SOLVERS)}")
