@@ -54,6 +54,19 @@ def test_models_on_package_2007(benchmark, package, protocol):
     _simulate(benchmark, package, runs, protocol, 10)
 
 
+@pytest.mark.parametrize("kind", ["nash", "kalai_smorodinsky", "utilitarian"])
+def test_solutions_without_coalitions_on_package_2007(benchmark, package, kind):
+    """US and Russia on their frontier, the coalitions dropped (``ratify=False``): every run
+    in closed form (docs/protocols.md). With the coalitions, see test_models_on_package_2007."""
+    runs = sizes([10_000], [10])[0]
+    batch = ns.sample(package, runs, seed=1)
+    benchmark.pedantic(
+        ns.solutions.solve_runs, args=(batch, kind), kwargs={"ratify": False}, rounds=3
+    )
+    rate = runs / best_seconds(benchmark)
+    record_rate(benchmark, runs, vs_alternating=rate / ALTERNATING.get("runs_per_s", math.nan))
+
+
 @pytest.mark.parametrize("arithmetic", ["decimal", "float"])
 def test_exchange_on_package_2007(benchmark, package, arithmetic):
     runs = sizes([200], [2])[0]

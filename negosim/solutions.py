@@ -36,6 +36,9 @@ programmes to a few binaries, solved by a branch and bound over LPs (HiGHS's MIP
   one convex piece (LPs), a tangent test over every piece (one integer programme), and an
   outer approximation of ``log`` where the test keeps pointing to explored pieces.
 
+Two parties are first solved in closed form on their exact frontier, for every run at once
+(:mod:`negosim.frontier`); the integer programmes take the runs where coalitions bind.
+
 Every package returned is checked with the protocols' own ratification code.
 
 For two parties the Pareto frontier (without the coalitions) is exact and piecewise linear:
@@ -572,9 +575,8 @@ def _nash(lazy: _Lazy, options: dict) -> np.ndarray | None:
     """
     cols, run = _u_cols(lazy), lazy.run
     powers = options.get("powers")
+    _check_powers(powers, len(cols))
     alpha = np.full(len(cols), 1 / len(cols)) if powers is None else np.asarray(powers, float)
-    if alpha.shape != (len(cols),) or np.any(alpha <= 0):
-        raise ValueError(f"powers: one positive number per party, got {powers}")
     r = run.reservation[run.parties]
     most = np.maximum(1 - r, 1e-6)  # no utility exceeds 1
     lam = cols[-1] + 1  # a first package: the largest equal share of the most each could gain
@@ -839,14 +841,85 @@ def solve_runs(
     """Solve the runs of a batch (default all): ``deal`` (R,), ``outcome`` (R, I) (the status
     quo where there is no deal), ``utility`` (R, parties) and ``actors``.
 
-    Identical runs are solved once. Every package found is checked with the protocols'
-    ratification code (:class:`negosim.protocols.Table`).
+    Two parties are solved on their exact frontier in closed form, every run at once
+    (:mod:`negosim.frontier`); the integer programmes solve, run by run, the runs where a
+    coalition rejects that package (or, for Kalai-Smorodinsky, an ideal package), where a
+    party cannot gain, and problems of three or more parties. Identical runs are solved once.
+    Every package found is checked with the protocols' ratification code
+    (:class:`negosim.protocols.Table`).
     """
     if kind not in SOLVERS:
         raise KeyError(f"unknown solution {kind!r}; known: {', '.join(SOLVERS)}")
     sc = batch.scenario
     parties = _parties(sc, actors)
+    if sc.loss != "linear":
+        raise ValueError(f"{sc.origin}: loss: the bargaining solutions are exact for linear loss")
+    if kind == "nash":
+        _check_powers(options.get("powers"), len(parties))
     runs = np.arange(batch.runs) if runs is None else np.asarray(runs, dtype=np.int64)
+    sub = batch.take(runs)
+    deal = np.zeros(len(runs), dtype=bool)
+    outcome = np.broadcast_to(sc.status_quo, (len(runs), len(sc.issues))).copy()
+    todo = np.ones(len(runs), dtype=bool)
+    if len(parties) == 2:  # the exact frontier in closed form, every run at once
+        closed = _two_parties(sub, parties, kind, ratify, options)
+        todo = ~closed.exact
+        deal[~todo], outcome[~todo] = closed.deal[~todo], closed.outcome[~todo]
+    if todo.any():
+        deal[todo], outcome[todo] = _solve_each(batch, runs[todo], kind, parties, ratify, options)
+    if np.any(deal & ~_passes(sub, parties, outcome, ratify)):
+        raise RuntimeError(f"{sc.origin}: a {kind} package failed ratification after a retry")
+    index = [sc.actor_index(a) for a in parties]
+    utility = _utilities(sub, outcome)[:, index]
+    return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
+
+
+def _check_powers(powers, parties: int) -> None:
+    alpha = np.full(parties, 1 / parties) if powers is None else np.asarray(powers, float)
+    if alpha.shape != (parties,) or np.any(alpha <= 0):
+        raise ValueError(f"powers: one positive number per party, got {powers}")
+
+
+def _two_parties(
+    batch: ScenarioBatch, parties: tuple[str, ...], kind: str, ratify: bool, options: dict
+):
+    """The closed-form solutions of :mod:`negosim.frontier`, with ``exact`` cleared where
+    the coalitions could change them: a package (or, for Kalai-Smorodinsky, an ideal
+    package) that a coalition does not ratify. Where all of them are ratified the answer
+    stands: the ratified packages are a subset of the packages solved over."""
+    from negosim.frontier import solve_two_parties
+
+    sc = batch.scenario
+    index = [sc.actor_index(a) for a in parties]
+    powers = options.get("powers")
+    closed = solve_two_parties(
+        kind,
+        batch.positions[:, index],
+        (batch.weights / batch.span)[:, index],
+        batch.reservation[:, index],
+        None if powers is None else np.asarray(powers, float),
+    )
+    exact = closed.exact & ~(closed.deal & ~_passes(batch, parties, closed.outcome, False))
+    if ratify and sc.coalitions:
+        checked = [closed.outcome]
+        if kind == "kalai_smorodinsky":
+            checked += [closed.ideal_a, closed.ideal_b]
+        for package in checked:
+            exact &= ~closed.deal | _passes(batch, parties, package, True)
+    return dataclasses.replace(closed, exact=exact)
+
+
+def _solve_each(
+    batch: ScenarioBatch,
+    runs: np.ndarray,
+    kind: str,
+    parties: tuple[str, ...],
+    ratify: bool,
+    options: dict,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact integer programmes, run by run (identical runs solved once): ``deal`` and
+    ``outcome`` of ``runs``."""
+    sc = batch.scenario
     deal = np.zeros(len(runs), dtype=bool)
     outcome = np.broadcast_to(sc.status_quo, (len(runs), len(sc.issues))).copy()
     seen: dict[bytes, int] = {}
@@ -860,19 +933,14 @@ def solve_runs(
         found = _solve_run(_run_of(batch, parties, int(r), ratify), kind, options, hint=hint)
         if found is not None:
             deal[k], outcome[k] = True, found
-    sub = batch.take(runs)
-    bad = deal & ~_passes(sub, parties, outcome, ratify)
+    bad = deal & ~_passes(batch.take(runs), parties, outcome, ratify)
     for k in np.flatnonzero(bad):  # solver round-off: solve again with a margin on each vote
         found = _solve_run(
             _run_of(batch, parties, int(runs[k]), ratify), kind, options, RETRY_MARGIN
         )
         deal[k] = found is not None
         outcome[k] = sc.status_quo if found is None else found
-    if np.any(deal & ~_passes(sub, parties, outcome, ratify)):
-        raise RuntimeError(f"{sc.origin}: a {kind} package failed ratification after a retry")
-    index = [sc.actor_index(a) for a in parties]
-    utility = _utilities(sub, outcome)[:, index]
-    return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
+    return deal, outcome
 
 
 def _run_key(batch: ScenarioBatch, run: int) -> bytes:
@@ -920,17 +988,12 @@ def pareto_frontier(
         raise ValueError(
             "actors: the exact frontier is for two parties; use nash/kalai_smorodinsky for more"
         )
+    from negosim.frontier import Frontier
+
     one = _run_of(batch, parties, run, ratify=False)
-    (ia, ib), cost = one.parties, one.cost
-    a, b = one.positions[ia], one.positions[ib]
-    ratio = np.divide(cost[ia], cost[ib], out=np.full(len(a), np.inf), where=cost[ib] > 0)
-    order = np.argsort(-ratio, kind="stable")  # A takes first the issues it values most, relatively
-    x = b.copy()
-    rows = [x.copy()]
-    for i in order:
-        x[i] = a[i]
-        rows.append(x.copy())
-    packages = np.array(rows)
+    frontier = Frontier.of(one.positions[None, one.parties], one.cost[None, one.parties])
+    vertices = np.arange(len(sc.issues) + 1, dtype=float)
+    packages = np.concatenate([frontier.package(np.array([tau])) for tau in vertices])
     util = np.array([one.utility(xx)[one.parties] for xx in packages])
     frame = pd.DataFrame(packages, columns=[f"outcome.{i}" for i in sc.issues])
     for j, actor in enumerate(parties):

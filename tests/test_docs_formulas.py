@@ -760,3 +760,70 @@ def test_agreed_utility_is_discounted_by_the_round(data, da, db):
             assert res.utility[0, a] == pytest.approx(want, abs=1e-12)
     else:
         np.testing.assert_allclose(res.utility[0], res_)
+
+
+# ----------------------------------------------------------------------------- two-party frontier
+
+
+def docs_frontier_nash(pa, pb, ca, cb, r, alpha):
+    """docs/protocols.md "Two parties: the frontier in closed form", Nash, written out with
+    loops: the best clipped ``s*`` over the segments of the Raiffa path (None: no deal)."""
+    ratio = [ca[i] / cb[i] if cb[i] > 0 else math.inf for i in range(len(pa))]
+    order = sorted(range(len(pa)), key=lambda i: -ratio[i])  # sorted() is stable
+    x = list(pb)
+    best, best_x = -math.inf, None
+    for i in order:
+        d = abs(pa[i] - pb[i])
+        da, db = ca[i] * d, cb[i] * d
+        u = [
+            1 - sum(c[j] * abs(x[j] - p[j]) for j in range(len(x))) for c, p in ((ca, pa), (cb, pb))
+        ]
+        g_a, g_b = u[0] - r[0], u[1] - r[1]
+        if db == 0:
+            s = 1.0
+        elif da == 0:
+            s = 0.0
+        else:
+            s = (alpha[0] * da * g_b - alpha[1] * db * g_a) / ((alpha[0] + alpha[1]) * da * db)
+        # the stretch on this segment: g_A + s dA >= 0 and g_B - s dB >= 0
+        low = max(0.0, -g_a / da) if da > 0 else (0.0 if g_a >= 0 else math.inf)
+        high = min(1.0, g_b / db) if db > 0 else (1.0 if g_b >= 0 else -math.inf)
+        if low <= high:
+            s = min(max(s, low), high)
+            ga, gb = g_a + s * da, g_b - s * db
+            if ga > 0 and gb > 0:
+                value = alpha[0] * math.log(ga) + alpha[1] * math.log(gb)
+                if best_x is None or value > best + 1e-12 * max(1.0, abs(best)):
+                    best, best_x = value, [*x]
+                    best_x[i] = pb[i] + s * (pa[i] - pb[i])
+        x[i] = pa[i]
+    return best_x
+
+
+QUARTERS = [0.0, 25.0, 50.0, 75.0, 100.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda n: st.tuples(
+            *[st.lists(st.sampled_from(QUARTERS), min_size=n, max_size=n)] * 2,
+            *[st.lists(st.sampled_from([0.0, 0.1, 0.3, 0.6]), min_size=n, max_size=n)] * 2,
+            st.tuples(st.floats(0, 0.9), st.floats(0, 0.9)),
+            st.tuples(st.floats(0.2, 1), st.floats(0.2, 1)),
+        )
+    )
+)
+def test_two_party_nash_follows_the_documented_closed_form(case):
+    from negosim.frontier import solve_two_parties
+
+    pa, pb, ca, cb, r, alpha = case
+    positions = np.array([[pa, pb]], float)
+    cost = np.array([[ca, cb]], float) / 100
+    expected = docs_frontier_nash(pa, pb, list(cost[0, 0]), list(cost[0, 1]), r, alpha)
+    got = solve_two_parties("nash", positions, cost, np.array([r]), np.array(alpha))
+    if expected is None:
+        assert not (got.deal[0] and got.exact[0])
+        return
+    assert got.deal[0] and got.exact[0]
+    np.testing.assert_allclose(got.outcome[0], expected, atol=1e-9)

@@ -595,3 +595,74 @@ def test_solutions_with_random_coalitions_beat_every_ratified_grid_package(sc):
     assert oracle.gains(util.package[None]).sum() >= g.sum(axis=1).max() - 1e-9
     best = np.prod(np.maximum(g, 0), axis=1).max()
     assert np.prod(np.maximum(oracle.gains(nash.package[None]), 0)) >= best - 1e-9
+
+
+# ----------------------------------------------------------------------------- closed forms
+
+
+@st.composite
+def bilateral_batches(draw):
+    """Two negotiators over one to four issues (positions on a coarse grid so that ties of
+    positions and of trade rates occur), sampled with uncertainty on every position."""
+    n_issues = draw(st.integers(1, 4))
+    coarse = list(np.linspace(0, 100, 5))
+    actors = [
+        {
+            "id": f"p{a}",
+            "power": 1.0,
+            "position": {f"i{k}": draw(st.sampled_from(coarse)) for k in range(n_issues)},
+            "salience": {f"i{k}": draw(st.sampled_from([10, 20, 40, 80])) for k in range(n_issues)},
+            "reservation": draw(st.sampled_from([0.0, 0.2, 0.4, 0.6, 0.8])),
+        }
+        for a in range(2)
+    ]
+    issues = [{"id": f"i{k}", "label": "x", "status_quo": 50} for k in range(n_issues)]
+    doc = {"scenario": {"id": "b", "title": "b"}, "issues": issues, "actors": actors}
+    runs = draw(st.integers(1, 6))
+    seed = draw(st.integers(0, 2**16))
+    jitter = draw(st.sampled_from([0.0, 10.0]))
+    if jitter:
+        doc["uncertainty"] = [
+            {
+                "target": f"p{a}.position.i{k}",
+                "dist": "uniform",
+                "low": max(0.0, actor["position"][f"i{k}"] - jitter),
+                "high": min(100.0, actor["position"][f"i{k}"] + jitter),
+            }
+            for a, actor in enumerate(actors)
+            for k in range(n_issues)
+        ]
+    return ns.sample(ns.Scenario.from_dict(doc), runs, seed=seed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bilateral_batches(), st.sampled_from(["nash", "kalai_smorodinsky", "utilitarian"]))
+def test_two_party_closed_forms_equal_the_integer_programmes_run_by_run(batch, kind):
+    """The closed forms on the frontier (every run at once) against the exact integer
+    programmes solved run by run: the same runs have a deal, with the same utilities."""
+    parties = ("p0", "p1")
+    closed = sol._two_parties(batch, parties, kind, True, {})
+    decided = closed.exact  # only a party that cannot gain at all is left to the programmes
+    deal, outcome = sol._solve_each(batch, np.arange(batch.runs), kind, parties, True, {})
+    assert np.array_equal(closed.deal[decided], deal[decided])
+    both = decided & deal
+    fast, slow = sol._utilities(batch, closed.outcome), sol._utilities(batch, outcome)
+    if kind == "utilitarian":  # unique in joint utility only (a trade at rate 1 is a tie)
+        fast, slow = fast.sum(axis=1), slow.sum(axis=1)
+    np.testing.assert_allclose(fast[both], slow[both], atol=1e-7)
+
+
+@pytest.mark.parametrize("kind", ["nash", "kalai_smorodinsky", "utilitarian"])
+def test_without_coalitions_package_2007_is_solved_in_closed_form(package, kind):
+    """US and Russia alone: every sampled run is decided on the frontier, and agrees with the
+    integer programmes (a few runs)."""
+    batch = ns.sample(package, 200, seed=3)
+    closed = sol._two_parties(batch, ("US", "Russia"), kind, False, {})
+    assert closed.exact.all() and closed.deal.all()
+    runs = np.arange(8)
+    deal, outcome = sol._solve_each(batch, runs, kind, ("US", "Russia"), False, {})
+    assert deal.all()
+    index = [package.actor_index(a) for a in ("US", "Russia")]
+    fast = sol._utilities(batch.take(runs), closed.outcome[runs])[:, index]
+    slow = sol._utilities(batch.take(runs), outcome)[:, index]
+    np.testing.assert_allclose(fast, slow, atol=1e-7)
