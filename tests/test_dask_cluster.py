@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import negosim as ns
+from negosim.protocols import PROTOCOLS
 
 from helpers import bilateral
 
@@ -39,7 +40,7 @@ def _dask_command() -> list[str]:
     return [found]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cluster_address():
     """A scheduler and two single-thread workers, each its own process; stopped afterwards."""
     dask, port = _dask_command(), _free_port()
@@ -108,3 +109,25 @@ def test_client_of_a_separate_cluster_gives_the_in_process_runs(cluster_address)
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(there, name), getattr(here, name))
     assert len(np.unique(here.rounds)) > 3  # the random walk and the sampled numbers matter
+
+
+@pytest.mark.parametrize("protocol", list(PROTOCOLS))
+def test_every_protocol_gives_the_same_runs_for_any_chunk_and_on_the_cluster(
+    cluster_address, package, protocol
+):
+    """Each registered protocol on package_2007: one chunk, chunks of one run, and chunks of
+    two spread over the two worker processes give the same numbers run by run."""
+    kwargs = {"seed": 3, "protocol": protocol, "rounds": 4 if protocol in SLOW else 100}
+    runs = 6
+    whole = ns.simulate(package, runs, chunk_size=runs, **kwargs)
+    single = ns.simulate(package, runs, chunk_size=1, **kwargs)
+    with distributed.Client(cluster_address, timeout="30s") as client:
+        client.wait_for_workers(2, timeout=30)
+        there = ns.simulate(package, runs, chunk_size=2, client=client, **kwargs)
+    for other in (single, there):
+        for name in FIELDS:
+            np.testing.assert_array_equal(getattr(other, name), getattr(whole, name))
+    assert len(np.unique(whole.outcome, axis=0)) > 1  # the sampled worlds differ
+
+
+SLOW = {"eum", "exchange"}  # rounds of the forecast models that loop over candidate moves
