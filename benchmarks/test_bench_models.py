@@ -48,9 +48,19 @@ def test_alternating_on_package_2007(benchmark, package):
     benchmark.extra_info["vs_alternating"] = 1.0
 
 
-@pytest.mark.parametrize("protocol", ["eum", "compromise", "median", "nash"])
+FULL_RUNS = {
+    "eum": 1_000,
+    "compromise": 10_000,
+    "median": 10_000,
+    "nash": 200,
+    "kalai_smorodinsky": 200,
+    "utilitarian": 200,
+}
+
+
+@pytest.mark.parametrize("protocol", list(FULL_RUNS))
 def test_models_on_package_2007(benchmark, package, protocol):
-    runs = sizes({"eum": 1_000, "compromise": 10_000, "median": 10_000, "nash": 200}[protocol], 10)
+    runs = sizes(FULL_RUNS[protocol], 10)
     _simulate(benchmark, package, runs, protocol, 10)
 
 
