@@ -20,6 +20,11 @@ $(VENV)/.dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# Benchmark install: the development install and the optional peers (NegMAS, numba).
+$(VENV)/.bench: $(VENV)/.dev pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
 demo: $(VENV)/.runtime
 	$(BIN)/negosim run package_2007 --runs $(RUNS) --seed 7 \
 		--out out/package_2007.parquet --plot out/package_2007.png
@@ -29,7 +34,7 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.bench
 	mkdir -p benchmarks/results
 	$(BIN)/python -m pytest benchmarks --benchmark-only \
 		--benchmark-json=benchmarks/results/latest.json -p no:cacheprovider

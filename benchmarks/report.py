@@ -22,6 +22,12 @@ RATIOS = [
     ),
 ]
 
+KERNEL = "test_simulate_vs_compiled_kernel"
+KERNEL_RATIOS = [  # evaluations/s of the core over the compiled kernel's (test_bench_kernel.py)
+    ("core vs compiled reference kernel, single thread", "kernel"),
+    ("core vs compiled reference kernel, parallel", "kernel_parallel"),
+]
+
 
 def main(path: str) -> None:
     with open(path) as fh:
@@ -49,6 +55,12 @@ def main(path: str) -> None:
                 for n in (slow, fast)
             ]
             print(f"| {label} | {per_run[0] / per_run[1]:,.1f}x |")
+    info = rows.get(KERNEL, {}).get("extra_info", {})
+    for label, name in KERNEL_RATIOS:
+        if f"simulate_vs_{name}" in info:
+            rate = f"{info[f'{name}_evals_per_s']:.3g} evaluations/s"
+            threads = f", {info['threads']} threads" if name.endswith("parallel") else ""
+            print(f"| {label} ({rate}{threads}) | {info[f'simulate_vs_{name}']:.3f}x |")
 
 
 def _seconds(row: dict) -> float:
