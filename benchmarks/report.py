@@ -61,6 +61,69 @@ def main(path: str) -> None:
             rate = f"{info[f'{name}_evals_per_s']:.3g} evaluations/s"
             threads = f", {info['threads']} threads" if name.endswith("parallel") else ""
             print(f"| {label} ({rate}{threads}) | {info[f'simulate_vs_{name}']:.3f}x |")
+    print_targets(rows)
+
+
+TARGETS = [  # issue 12: (label, how it is read from the JSON, target, at least or at most)
+    ("alternating evaluations/s vs compiled kernel, 1 thread", ("kernel", "kernel"), 0.3, ">="),
+    (
+        "alternating evaluations/s vs compiled kernel, parallel",
+        ("kernel", "kernel_parallel"),
+        0.3,
+        ">=",
+    ),
+    ("mediated vs alternating runs/s", ("runs", "test_protocols_10k[mediated]"), 0.7, ">="),
+    ("eum vs alternating runs/s", ("vs", "test_models_on_package_2007[eum]"), 0.2, ">="),
+    (
+        "exchange (float) vs alternating runs/s",
+        ("vs", "test_exchange_on_package_2007[float]"),
+        0.02,
+        ">=",
+    ),
+    *[
+        (f"{kind} vs alternating runs/s, with coalitions", ("vs", f"{test}[{kind}]"), 0.2, ">=")
+        for test in ["test_models_on_package_2007"]
+        for kind in ("nash", "kalai_smorodinsky", "utilitarian")
+    ],
+    *[
+        (f"{kind} vs alternating runs/s, without coalitions", ("vs", f"{test}[{kind}]"), 0.2, ">=")
+        for test in ["test_solutions_without_coalitions_on_package_2007"]
+        for kind in ("nash", "kalai_smorodinsky", "utilitarian")
+    ],
+    (
+        "10^7 runs into a store, peak memory (MiB)",
+        ("memory", "test_peak_memory_streamed"),
+        1536,
+        "<",
+    ),
+]
+
+
+def _target_value(rows: dict, how: tuple[str, str]) -> float | None:
+    kind, name = how
+    if kind == "kernel":
+        return rows.get(KERNEL, {}).get("extra_info", {}).get(f"simulate_vs_{name}")
+    info = rows.get(name, {}).get("extra_info", {})
+    if kind == "vs":
+        return info.get("vs_alternating")
+    if kind == "memory":
+        return info.get("peak_rss_mb")
+    alternating = rows.get("test_protocols_10k[alternating]", {}).get("extra_info", {})
+    if "runs_per_s" in info and "runs_per_s" in alternating:
+        return info["runs_per_s"] / alternating["runs_per_s"]
+    return None
+
+
+def print_targets(rows: dict) -> None:
+    """The targets of issue 12 with the values of this run and whether each is met."""
+    print("\n| target (issue 12) | this run | target | met |\n|---|---:|---:|---|")
+    for label, how, target, sense in TARGETS:
+        value = _target_value(rows, how)
+        if value is None or value != value:  # not measured in this run (or NaN)
+            continue
+        met = value >= target if sense == ">=" else value < target
+        shown = f"{value:,.0f}" if how[0] == "memory" else f"{value:.3g}x"
+        print(f"| {label} | {shown} | {sense} {target:g} | {'yes' if met else 'no'} |")
 
 
 def _seconds(row: dict) -> float:
