@@ -705,11 +705,15 @@ class _BatchRound:
         terms = np.where(party, x * s * c, 0.0)  # (R, A, I)
         self.total = _sequential_sum(np.where(party, s * c, 0.0).transpose(0, 2, 1))
         self.before = _divide(_sequential_sum(terms.transpose(0, 2, 1)), self.total)  # (R, I)
-        # table[:, (run, partner, issue)]: the terms x s c of the issue's outcome with the
-        # positions recorded for exchanges with that partner; recorded[..., actor]: the
-        # positions themselves (nan: none)
-        self.table = np.repeat(terms.transpose(1, 0, 2), actors, axis=1).reshape(actors, -1)
+        # table[(run, partner, issue)]: the terms x s c of the issue's outcome with the
+        # positions recorded for exchanges with that partner (start_terms: none recorded);
+        # recorded: the positions themselves (nan: none)
+        by_issue = terms.transpose(0, 2, 1)  # (R, I, A)
+        self.start_terms = np.ascontiguousarray(by_issue.reshape(-1, actors).T)  # (A, R * I)
+        shape = (runs, actors, issues, actors)
+        self.table = np.broadcast_to(by_issue[:, None], shape).reshape(-1, actors)
         self.recorded = np.full((runs * actors * issues, actors), np.nan)
+        self.changed = np.zeros(runs * actors * issues, bool)  # any position recorded
         self._candidates(s, c, party)
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
@@ -743,14 +747,15 @@ class _BatchRound:
         side[PF] = (side[SS] + side[SD, ::-1]) / (side[SD] + side[SS, ::-1])
         side[START] = side[XS]
         side[HMIN], side[HMAX] = np.inf, -np.inf
-        self.side = side
+        # stored row by row, (n, field, side): a step reads and writes whole rows
+        self.sides = np.ascontiguousarray(side.transpose(2, 0, 1))
         self.gain, self.key = np.zeros(n), np.zeros(n)
         self.valid, self.alive = np.ones(n, bool), np.ones(n, bool)
         # order among equal keys = the order in the per-run list (see _replace)
         self.place = np.arange(n, dtype=float)
         self.front, self.back = np.zeros(runs), np.full(runs, float(n))
         self._index()
-        self._calculate(np.arange(n), None)
+        self._calculate(np.arange(n), None, side)
         self.stale = not self.valid.all()  # invalid exchanges still open
 
     def _index(self) -> None:
@@ -758,6 +763,7 @@ class _BatchRound:
         actor of each run takes part in (``by_actor``, from ``actor_start``)."""
         runs, actors, issues = self.x.shape
         self.starts = np.searchsorted(self.run, np.arange(runs + 1))
+        self.column = self.run * issues + self.supply
         self.entry = (self.run * actors + self.actor[::-1]) * issues + self.supply
         key = (self.run * actors + self.actor).ravel()
         order = np.argsort(key, kind="stable")
@@ -765,13 +771,20 @@ class _BatchRound:
         self.actor_start = np.searchsorted(key[order], np.arange(runs * actors + 1))
 
     # ---------------------------------------------------------------- rules 4-6
+    def _gather(self, rows: np.ndarray) -> np.ndarray:
+        """The sides of ``rows`` as ``(field, side, n)``."""
+        return np.ascontiguousarray(self.sides[rows].transpose(1, 2, 0))
+
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
     def _limit_to_partner(self, side: np.ndarray, rows: np.ndarray, me: int) -> None:
         """Cut a move that would carry the outcome past the partner's position (rule 5);
         ``side``: the rows' sides, changed in place."""
         you = 1 - me
         entry = self.entry[me, rows]
-        terms = self.table[:, entry]  # (A, n)
+        terms = np.take(self.start_terms, self.column[me, rows], axis=1)  # (A, n)
+        some = np.flatnonzero(self.changed[entry])
+        if some.size:
+            terms[:, some] = self.table[entry[some]].T
         actor, line = self.actor[me, rows], np.arange(len(rows))
         mine = side[:, me]
         own = terms[actor, line]  # the actor's recorded position's term, or its start's
@@ -787,10 +800,10 @@ class _BatchRound:
             return
         # how far the actor must move for the outcome to land on x, recorded positions
         # taking precedence over its own
-        terms = terms[:, cut]
+        terms = np.take(terms, cut, axis=1)
         overridden = ~np.isnan(self.recorded[entry[cut], actor[cut]])
         terms[actor[cut], line[: cut.size]] = np.where(overridden, own[cut], start[cut])
-        part = side[:, :, cut]
+        part = np.take(side, cut, axis=2)
         mine, theirs_side, x, total = part[:, me], part[:, you], x[cut], total[cut]
         delta = np.abs((x * total - _column_sums(terms)) / mine[SC])
         shift = delta * mine[SS] * mine[CS] / total
@@ -803,11 +816,12 @@ class _BatchRound:
         self.gain[rows[cut]] = np.abs(theirs * theirs_side[SS] - shift * theirs_side[SD])
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
-    def _calculate(self, rows: np.ndarray, keep: np.ndarray | None) -> None:
+    def _calculate(self, rows: np.ndarray, keep: np.ndarray | None, side=None) -> None:
         """Rates, moves and gain from the current positions (rules 4-6); ``keep`` ``(2, n)``:
         sides whose last move stays in their list (their supply position moved, a new move
-        follows) instead of being replaced (None: none)."""
-        side = self.side[:, :, rows]
+        follows) instead of being replaced (None: none); ``side``: the rows' sides if at
+        hand."""
+        side = self._gather(rows) if side is None else side
         if keep is not None:
             last = side[MOVE]
             side[HSUM] = np.where(keep, side[HSUM] + last, side[HSUM])
@@ -830,13 +844,17 @@ class _BatchRound:
         self.gain[rows] = gain
         valid = _valid(side) & (gain >= VALID_MOVE)
         limited = np.flatnonzero(valid)
-        if limited.size:
-            part = side[:, :, limited]
+        if limited.size == len(rows):
+            self._limit_to_partner(side, rows, 0)
+            self._limit_to_partner(side, rows, 1)
+            valid = _valid(side)
+        elif limited.size:
+            part = np.take(side, limited, axis=2)
             self._limit_to_partner(part, rows[limited], 0)
             self._limit_to_partner(part, rows[limited], 1)
             valid[limited] = _valid(part)
             side[:, :, limited] = part
-        self.side[MUTABLE, :, rows] = side[MUTABLE]
+        self.sides[rows, MUTABLE] = side[MUTABLE].transpose(2, 0, 1)
         self.valid[rows] = valid
         self.key[rows] = -np.rint(self.gain[rows] / TIE)
 
@@ -909,8 +927,9 @@ class _BatchRound:
         start, end = self.actor_start[key], self.actor_start[key + 1]
         size = end - start
         at = np.arange(size.sum()) + np.repeat(start - (np.cumsum(size) - size), size)
-        rows = np.unique(self.by_actor[at])
-        return rows[self.alive[rows] & self.valid[rows]]
+        rows = np.zeros(len(self.run), bool)
+        rows[self.by_actor[at]] = True
+        return np.flatnonzero(rows & self.alive & self.valid)
 
     def _recalculate(self, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Update the open exchanges of each run after its realised exchange ``done[run]``
@@ -927,9 +946,9 @@ class _BatchRound:
         issue = self.supply[:, None, rows] == self.supply[None, :, d]
         # the side starts from where done's side ended and keeps its last move in its list
         supply = same & issue
-        y = self.side[Y][:, d]
-        xs = self.side[XS][:, rows]
-        self.side[XS][:, rows] = np.where(supply[:, 0], y[0], np.where(supply[:, 1], y[1], xs))
+        y, xs = self.sides[d, Y].T, self.sides[rows, XS].T
+        xs = np.where(supply[:, 0], y[0], np.where(supply[:, 1], y[1], xs))
+        self.sides[rows, XS] = xs.T
         keep = supply.any(axis=1)
         # the row's partner on side k's supply issue is done's partner on it: a position
         # recorded (_record_movers)
@@ -948,7 +967,7 @@ class _BatchRound:
             entry = self.entry[t, done]
             actor = self.actor[t, done]
             previous = self.recorded[entry, actor]
-            start, moved = self.side[START, t, done], self.side[Y, t, done]
+            start, moved = self.sides[done, START, t], self.sides[done, Y, t]
             bounded = np.where(
                 start <= previous,
                 np.where(previous < moved, previous, moved),
@@ -956,7 +975,8 @@ class _BatchRound:
             )
             position = np.where(np.isnan(previous), moved, bounded)
             self.recorded[entry, actor] = position
-            self.table[actor, entry] = position * self.side[SS, t, done] * self.side[CS, t, done]
+            self.table[entry, actor] = position * self.sides[done, SS, t] * self.sides[done, CS, t]
+            self.changed[entry] = True
 
     def play(self) -> tuple[np.ndarray, np.ndarray]:
         """Realise exchanges until every run's list is empty; the voting and the next start
@@ -985,7 +1005,7 @@ class _BatchRound:
         exchange of the same actor and issue overwrites an earlier one): the voting position
         and the next start position ``x + (0.1 + 0.4 (1 - s)) (y - x)``, term by term."""
         run, actor, supply = self.run[rows], self.actor[:, rows], self.supply[:, rows]
-        y, x0, s_ = self.side[Y][:, rows], self.side[START][:, rows], self.side[SS][:, rows]
+        y, x0, s_ = (self.sides[rows, field].T for field in (Y, START, SS))
         voting[run, actor, supply] = y
         shift = (1 - s_) * 0.4
         nxt[run, actor, supply] = shift * y + 0.1 * y + (1 - shift - 0.1) * x0
@@ -996,7 +1016,7 @@ class _BatchRound:
         for name in ("run", "gain", "key", "valid", "alive", "place"):
             setattr(self, name, getattr(self, name)[keep])
         self.actor, self.supply = self.actor[:, keep], self.supply[:, keep]
-        self.side = self.side[:, :, keep]
+        self.sides = self.sides[keep]
         self._index()
 
 
