@@ -634,6 +634,8 @@ XD, SS, SD, CS, TOT, SC, PF, START = range(8)
 # it ends
 XS, MOVE, Y, HSUM, HMIN, HMAX = range(8, 14)
 MUTABLE = slice(XS, HMAX + 1)
+SUM_BLOCK = 4096
+"""Rows whose outcome sums are taken at once: their ``(A, rows)`` terms stay in the cache."""
 
 
 def _column_sums(terms: np.ndarray) -> np.ndarray:
@@ -704,16 +706,18 @@ class _BatchRound:
         runs, actors, issues = x.shape
         terms = np.where(party, x * s * c, 0.0)  # (R, A, I)
         self.total = _sequential_sum(np.where(party, s * c, 0.0).transpose(0, 2, 1))
-        self.before = _divide(_sequential_sum(terms.transpose(0, 2, 1)), self.total)  # (R, I)
+        numerator = _sequential_sum(terms.transpose(0, 2, 1))
+        self.before = _divide(numerator, self.total)  # (R, I)
+        self.numerator = numerator.ravel()
         # table[(run, partner, issue)]: the terms x s c of the issue's outcome with the
         # positions recorded for exchanges with that partner (start_terms: none recorded);
         # recorded: the positions themselves (nan: none)
         by_issue = terms.transpose(0, 2, 1)  # (R, I, A)
         self.start_terms = np.ascontiguousarray(by_issue.reshape(-1, actors).T)  # (A, R * I)
-        shape = (runs, actors, issues, actors)
-        self.table = np.broadcast_to(by_issue[:, None], shape).reshape(-1, actors)
-        self.recorded = np.full((runs * actors * issues, actors), np.nan)
-        self.changed = np.zeros(runs * actors * issues, bool)  # any position recorded
+        # filled on an entry's first recorded position
+        self.table = np.empty((runs * actors * issues, actors))
+        self.recorded = np.empty_like(self.table)
+        self.changed = np.zeros(runs * actors * issues, bool)
         self._candidates(s, c, party)
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
@@ -773,39 +777,61 @@ class _BatchRound:
     # ---------------------------------------------------------------- rules 4-6
     def _gather(self, rows: np.ndarray) -> np.ndarray:
         """The sides of ``rows`` as ``(field, side, n)``."""
-        return np.ascontiguousarray(self.sides[rows].transpose(1, 2, 0))
+        return np.ascontiguousarray(np.take(self.sides, rows, axis=0).transpose(1, 2, 0))
+
+    def _sums(self, me: int, rows: np.ndarray, own: list[np.ndarray]) -> list[np.ndarray]:
+        """``sum_k x_k s_k c_k`` on side ``me``'s supply issue in actor order, with the
+        positions recorded for its partner and the side's own term set to each of ``own``;
+        in blocks of rows whose ``(A, block)`` terms stay in the cache."""
+        out = [np.empty(len(rows)) for _ in own]
+        for lo in range(0, len(rows), SUM_BLOCK):
+            part = slice(lo, lo + SUM_BLOCK)
+            at = rows[part]
+            terms = np.take(self.start_terms, np.take(self.column[me], at), axis=1)
+            entry = np.take(self.entry[me], at)
+            some = np.flatnonzero(self.changed[entry])
+            if some.size:
+                terms[:, some] = self.table[entry[some]].T
+            actor, line = np.take(self.actor[me], at), np.arange(len(at))
+            for total, term in zip(out, own, strict=True):
+                terms[actor, line] = term[part]
+                total[part] = _column_sums(terms)
+        return out
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
-    def _limit_to_partner(self, side: np.ndarray, rows: np.ndarray, me: int) -> None:
+    def _limit_to_partner(self, side: np.ndarray, rows: np.ndarray, me: int, fresh: bool) -> None:
         """Cut a move that would carry the outcome past the partner's position (rule 5);
-        ``side``: the rows' sides, changed in place."""
+        ``side``: the rows' sides, changed in place; ``fresh``: no position recorded and
+        every supply position at the round's start (the sum before is the round's)."""
         you = 1 - me
-        entry = self.entry[me, rows]
-        terms = np.take(self.start_terms, self.column[me, rows], axis=1)  # (A, n)
-        some = np.flatnonzero(self.changed[entry])
-        if some.size:
-            terms[:, some] = self.table[entry[some]].T
-        actor, line = self.actor[me, rows], np.arange(len(rows))
         mine = side[:, me]
-        own = terms[actor, line]  # the actor's recorded position's term, or its start's
         total = mine[TOT]
-        terms[actor, line] = start = mine[XS] * mine[SS] * mine[CS]
-        before = _divide(_column_sums(terms), total)
-        terms[actor, line] = mine[Y] * mine[SS] * mine[CS]
-        after = _divide(_column_sums(terms), total)
+        start = mine[XS] * mine[SS] * mine[CS]
+        end = mine[Y] * mine[SS] * mine[CS]
+        if fresh:
+            (after,) = self._sums(me, rows, [end])
+            weighted = self.numerator[self.column[me, rows]]
+        else:
+            weighted, after = self._sums(me, rows, [start, end])
+        before, after = _divide(weighted, total), _divide(after, total)
         x = side[XD, you]
         stays = ((x - before >= 0) & (x - after >= 0)) | ((x - before <= 0) & (x - after <= 0))
         cut = np.flatnonzero(~stays)
         if not cut.size:
             return
-        # how far the actor must move for the outcome to land on x, recorded positions
-        # taking precedence over its own
-        terms = np.take(terms, cut, axis=1)
-        overridden = ~np.isnan(self.recorded[entry[cut], actor[cut]])
-        terms[actor[cut], line[: cut.size]] = np.where(overridden, own[cut], start[cut])
+        # how far the actor must move for the outcome to land on x, a recorded position of
+        # its own taking precedence
+        weighted = weighted[cut]
+        if not fresh:
+            at = rows[cut]
+            entry, actor = self.entry[me, at], self.actor[me, at]
+            own = self.changed[entry] & ~np.isnan(self.recorded[entry, actor])
+            if own.any():
+                term = np.where(own, self.table[entry, actor], start[cut])
+                (weighted,) = self._sums(me, at, [term])
         part = np.take(side, cut, axis=2)
         mine, theirs_side, x, total = part[:, me], part[:, you], x[cut], total[cut]
-        delta = np.abs((x * total - _column_sums(terms)) / mine[SC])
+        delta = np.abs((x * total - weighted) / mine[SC])
         shift = delta * mine[SS] * mine[CS] / total
         theirs = mine[PF] * shift
         move = np.empty((2, cut.size))
@@ -819,8 +845,9 @@ class _BatchRound:
     def _calculate(self, rows: np.ndarray, keep: np.ndarray | None, side=None) -> None:
         """Rates, moves and gain from the current positions (rules 4-6); ``keep`` ``(2, n)``:
         sides whose last move stays in their list (their supply position moved, a new move
-        follows) instead of being replaced (None: none); ``side``: the rows' sides if at
-        hand."""
+        follows) instead of being replaced; ``keep=None``: the round's first calculation,
+        with the sides at hand in ``side``."""
+        fresh = keep is None
         side = self._gather(rows) if side is None else side
         if keep is not None:
             last = side[MOVE]
@@ -845,13 +872,13 @@ class _BatchRound:
         valid = _valid(side) & (gain >= VALID_MOVE)
         limited = np.flatnonzero(valid)
         if limited.size == len(rows):
-            self._limit_to_partner(side, rows, 0)
-            self._limit_to_partner(side, rows, 1)
+            self._limit_to_partner(side, rows, 0, fresh)
+            self._limit_to_partner(side, rows, 1, fresh)
             valid = _valid(side)
         elif limited.size:
             part = np.take(side, limited, axis=2)
-            self._limit_to_partner(part, rows[limited], 0)
-            self._limit_to_partner(part, rows[limited], 1)
+            self._limit_to_partner(part, rows[limited], 0, fresh)
+            self._limit_to_partner(part, rows[limited], 1, fresh)
             valid[limited] = _valid(part)
             side[:, :, limited] = part
         self.sides[rows, MUTABLE] = side[MUTABLE].transpose(2, 0, 1)
@@ -863,10 +890,10 @@ class _BatchRound:
         """Per run, the row the per-run list puts first among ``alive`` (-1: none)."""
         key = np.where(alive, self.key, np.inf)
         low = _segments(key, self.starts, np.minimum)
-        top = alive & (key == low[self.run])
+        top = alive & (key == np.take(low, self.run))
         place = np.where(top, self.place, np.inf)
         first = _segments(place, self.starts, np.minimum)
-        rows = np.flatnonzero(top & (place == first[self.run]))
+        rows = np.flatnonzero(top & (place == np.take(first, self.run)))
         out = np.full(len(self.starts) - 1, -1)
         out[self.run[rows]] = rows
         return out
@@ -942,11 +969,12 @@ class _BatchRound:
         d[runs] = done
         d = d[self.run[rows]]
         # side k of the row and side t of done: same actor, same supply issue
-        same = self.actor[:, None, rows] == self.actor[None, :, d]
-        issue = self.supply[:, None, rows] == self.supply[None, :, d]
+        actor, supply = (np.take(a, rows, axis=1)[:, None] for a in (self.actor, self.supply))
+        same = actor == np.take(self.actor, d, axis=1)
+        issue = supply == np.take(self.supply, d, axis=1)
         # the side starts from where done's side ended and keeps its last move in its list
         supply = same & issue
-        y, xs = self.sides[d, Y].T, self.sides[rows, XS].T
+        y, xs = np.take(self.sides, d, axis=0)[:, Y].T, np.take(self.sides, rows, axis=0)[:, XS].T
         xs = np.where(supply[:, 0], y[0], np.where(supply[:, 1], y[1], xs))
         self.sides[rows, XS] = xs.T
         keep = supply.any(axis=1)
@@ -966,6 +994,9 @@ class _BatchRound:
         for t in (0, 1):
             entry = self.entry[t, done]
             actor = self.actor[t, done]
+            new = ~self.changed[entry]
+            self.table[entry[new]] = self.start_terms[:, self.column[t, done[new]]].T
+            self.recorded[entry[new]] = np.nan
             previous = self.recorded[entry, actor]
             start, moved = self.sides[done, START, t], self.sides[done, Y, t]
             bounded = np.where(
