@@ -671,10 +671,11 @@ def _valid(side: np.ndarray) -> np.ndarray:
     side's moves and one direction for all of them."""
     move, y = side[MOVE], side[Y]
     size = np.abs(move)
+    # a move that is not a number fails the first test, so the sum test may read "<="
     ok = (size <= 100) & (size > VALID_MOVE) & (y >= 0) & (y <= 100)
-    ok &= ~(side[HSUM] + move > 100)
-    low, high = np.minimum(side[HMIN], move), np.maximum(side[HMAX], move)
-    ok &= ((low < 0) & (high < 0)) | ((low > 0) & (high > 0))
+    ok &= side[HSUM] + move <= 100
+    # all of the side's moves negative, or all positive (low <= high)
+    ok &= (np.maximum(side[HMAX], move) < 0) | (np.minimum(side[HMIN], move) > 0)
     return ok[0] & ok[1]
 
 
@@ -758,21 +759,27 @@ class _BatchRound:
         # order among equal keys = the order in the per-run list (see _replace)
         self.place = np.arange(n, dtype=float)
         self.front, self.back = np.zeros(runs), np.full(runs, float(n))
-        self._index()
+        self._index(first=True)
         self._calculate(np.arange(n), None, side)
         self.stale = not self.valid.all()  # invalid exchanges still open
 
-    def _index(self) -> None:
-        """Where each run's rows start, each side's entry of ``table`` and the rows each
-        actor of each run takes part in (``by_actor``, from ``actor_start``)."""
+    def _index(self, first: bool = False) -> None:
+        """Where each run's rows start, each side's column of ``start_terms`` and entry of
+        ``table``; on the ``first`` rows, the rows each actor of each run takes part in
+        (``by_actor``, from ``actor_start``; ``now``: a first row's row now, -1: dropped)."""
         runs, actors, issues = self.x.shape
         self.starts = np.searchsorted(self.run, np.arange(runs + 1))
         self.column = self.run * issues + self.supply
         self.entry = (self.run * actors + self.actor[::-1]) * issues + self.supply
+        if not first:
+            return
         key = (self.run * actors + self.actor).ravel()
-        order = np.argsort(key, kind="stable")
+        # numpy sorts 16-bit keys stably by radix
+        small = runs * actors <= np.iinfo(np.uint16).max
+        order = np.argsort(key.astype(np.uint16) if small else key, kind="stable")
         self.by_actor = np.tile(np.arange(len(self.run)), 2)[order]
         self.actor_start = np.searchsorted(key[order], np.arange(runs * actors + 1))
+        self.now = np.arange(len(self.run))
 
     # ---------------------------------------------------------------- rules 4-6
     def _gather(self, rows: np.ndarray) -> np.ndarray:
@@ -954,8 +961,9 @@ class _BatchRound:
         start, end = self.actor_start[key], self.actor_start[key + 1]
         size = end - start
         at = np.arange(size.sum()) + np.repeat(start - (np.cumsum(size) - size), size)
+        now = np.take(self.now, np.take(self.by_actor, at))
         rows = np.zeros(len(self.run), bool)
-        rows[self.by_actor[at]] = True
+        rows[now[now >= 0]] = True
         return np.flatnonzero(rows & self.alive & self.valid)
 
     def _recalculate(self, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1044,6 +1052,9 @@ class _BatchRound:
     def _compact(self) -> None:
         """Drop the rows of exchanges no longer open."""
         keep = np.flatnonzero(self.alive)
+        moved = np.full(len(self.alive) + 1, -1)  # [-1]: rows already dropped stay dropped
+        moved[keep] = np.arange(len(keep))
+        self.now = np.take(moved, self.now)
         for name in ("run", "gain", "key", "valid", "alive", "place"):
             setattr(self, name, getattr(self, name)[keep])
         self.actor, self.supply = self.actor[:, keep], self.supply[:, keep]
