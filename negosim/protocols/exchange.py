@@ -31,10 +31,10 @@ Per round, with outcome ``O_d = sum_k c_kd s_kd x_kd / sum_k c_kd s_kd``:
 ``arithmetic="float"`` (the default) computes in binary floating point. ``"decimal"`` computes
 in 28-digit decimals with decide's order of operations and reproduces its trajectories exactly:
 whether an outcome that sits exactly on a partner's position counts as passing it (rule 5)
-depends on the last digit of such sums; it is the exact reference, about 2.3 times slower.
-Once a last digit flips such a decision the trajectories part: on 200 sampled runs of
-package_2007 (10 rounds) the final outcomes differ by up to 2.4 on the 0..100 scale, mean 0.15
-(docs/protocols.md).
+depends on the last digit of such sums; it is the exact reference, run by run, about 2.5 times
+slower than float run by run and 25 times slower than the batched float path. Once a last digit
+flips such a decision the trajectories part: on 200 sampled runs of package_2007 (10 rounds) the
+final outcomes differ by up to 4.3 on the 0..100 scale, mean 0.20 (docs/protocols.md).
 
 Each realised exchange is followed by recalculating only the exchanges that share an actor's
 supply or demand issue with it (the others cannot change), in list order.
@@ -573,9 +573,10 @@ def exchange_model_for(
     )
 
 
-BATCH_RUNS = 256
+BATCH_RUNS = 128
 """Runs per batch of the float path: enough to spread numpy's per-call cost of the (serial)
-realisation loop, few enough that a batch's candidate arrays stay within tens of MB."""
+realisation loop (more runs per batch are no faster), few enough that a batch's arrays stay
+within tens of MB."""
 
 
 def run_exchange(
