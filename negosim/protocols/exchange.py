@@ -1000,23 +1000,23 @@ class _BatchRound:
         """Rule 7 for the partner positions: each side of ``done`` moved on the issue its
         partner demands; every open exchange with that partner and issue now computes that
         issue's outcome with the mover there (bounded by decide's rule if already there)."""
-        for t in (0, 1):
-            entry = self.entry[t, done]
-            actor = self.actor[t, done]
-            new = ~self.changed[entry]
-            self.table[entry[new]] = self.start_terms[:, self.column[t, done[new]]].T
-            self.recorded[entry[new]] = np.nan
-            previous = self.recorded[entry, actor]
-            start, moved = self.sides[done, START, t], self.sides[done, Y, t]
-            bounded = np.where(
-                start <= previous,
-                np.where(previous < moved, previous, moved),
-                np.where(previous > moved, previous, moved),
-            )
-            position = np.where(np.isnan(previous), moved, bounded)
-            self.recorded[entry, actor] = position
-            self.table[entry, actor] = position * self.sides[done, SS, t] * self.sides[done, CS, t]
-            self.changed[entry] = True
+        # both sides at once: their entries differ (each side supplies another issue)
+        entry, actor = self.entry[:, done].ravel(), self.actor[:, done].ravel()
+        new = ~self.changed[entry]
+        self.table[entry[new]] = self.start_terms[:, self.column[:, done].ravel()[new]].T
+        self.recorded[entry[new]] = np.nan
+        self.changed[entry] = True
+        previous = self.recorded[entry, actor]
+        mover = np.take(self.sides, done, axis=0)  # (D, field, side)
+        start, moved = mover[:, START].T.ravel(), mover[:, Y].T.ravel()
+        bounded = np.where(
+            start <= previous,
+            np.where(previous < moved, previous, moved),
+            np.where(previous > moved, previous, moved),
+        )
+        position = np.where(np.isnan(previous), moved, bounded)
+        self.recorded[entry, actor] = position
+        self.table[entry, actor] = position * mover[:, SS].T.ravel() * mover[:, CS].T.ravel()
 
     def play(self) -> tuple[np.ndarray, np.ndarray]:
         """Realise exchanges until every run's list is empty; the voting and the next start
@@ -1045,7 +1045,7 @@ class _BatchRound:
         exchange of the same actor and issue overwrites an earlier one): the voting position
         and the next start position ``x + (0.1 + 0.4 (1 - s)) (y - x)``, term by term."""
         run, actor, supply = self.run[rows], self.actor[:, rows], self.supply[:, rows]
-        y, x0, s_ = (self.sides[rows, field].T for field in (Y, START, SS))
+        y, x0, s_ = np.take(self.sides, rows, axis=0)[:, [Y, START, SS]].transpose(1, 2, 0)
         voting[run, actor, supply] = y
         shift = (1 - s_) * 0.4
         nxt[run, actor, supply] = shift * y + 0.1 * y + (1 - shift - 0.1) * x0
