@@ -621,14 +621,14 @@ def run_exchange(
 # ----------------------------------------------------------------------------- batched float path
 # The same rules over many runs at once in float arithmetic, operation for operation as the
 # per-run float path above, so every comparison and every tie comes out the same: each run's
-# candidate exchanges are columns of flat arrays, and each step of the realisation loop picks,
+# candidate exchanges are rows of flat arrays, and each step of the realisation loop picks,
 # in every run at once, the exchange the per-run list would put first. A step changes a few
 # exchanges per run, so its cost is the number of numpy calls and of the rows they read: the
 # two sides of an exchange are stacked (axis 0: i, j; the partner of a side is the flipped
 # axis), every float of a side lives in one array a step gathers and scatters once, and the
 # exchanges an actor takes part in are found through an index instead of a scan.
 
-# rows of _BatchRound.side: constant through the round ...
+# fields of _BatchRound.sides: constant through the round ...
 XD, SS, SD, CS, TOT, SC, PF, START = range(8)
 # ... and changed by the realisation loop: the supply position, the side's moves (the last
 # one and the sequential sum, minimum and maximum of the earlier ones in its list) and where
@@ -680,13 +680,13 @@ def _valid(side: np.ndarray) -> np.ndarray:
     return ok[0] & ok[1]
 
 
-def _segments(values: np.ndarray, starts: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
-    """``ufunc`` reduced over each run's rows (rows sorted by run, ``starts`` ``(R + 1,)``);
-    the identity where a run has none."""
-    out = np.full(len(starts) - 1, np.inf if ufunc is np.minimum else 0.0)
+def _run_minimum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The minimum over each run's rows (rows sorted by run, ``starts`` ``(R + 1,)``), inf
+    where a run has none."""
+    out = np.full(len(starts) - 1, np.inf)
     some = starts[:-1] < starts[1:]
     if values.size:
-        out[some] = ufunc.reduceat(values, starts[:-1][some])
+        out[some] = np.minimum.reduceat(values, starts[:-1][some])
     return out
 
 
@@ -761,7 +761,7 @@ class _BatchRound:
         self.place = np.arange(n, dtype=float)
         self.front, self.back = np.zeros(runs), np.full(runs, float(n))
         self._index(first=True)
-        self._calculate(np.arange(n), None, side)
+        self._calculate(np.arange(n), None, side=side)
         self.stale = not self.valid.all()  # invalid exchanges still open
 
     def _index(self, first: bool = False) -> None:
@@ -850,14 +850,15 @@ class _BatchRound:
         self.gain[rows[cut]] = np.abs(theirs * theirs_side[SS] - shift * theirs_side[SD])
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
-    def _calculate(self, rows: np.ndarray, keep: np.ndarray | None, side=None) -> None:
+    def _calculate(self, rows: np.ndarray, keep: np.ndarray | None, start=None, side=None) -> None:
         """Rates, moves and gain from the current positions (rules 4-6); ``keep`` ``(2, n)``:
-        sides whose last move stays in their list (their supply position moved, a new move
-        follows) instead of being replaced; ``keep=None``: the round's first calculation,
-        with the sides at hand in ``side``."""
+        sides whose supply position moved to ``start`` and whose last move stays in their
+        list (a new move follows) instead of being replaced; ``keep=None``: the round's first
+        calculation, with the sides at hand in ``side``."""
         fresh = keep is None
         side = self._gather(rows) if side is None else side
         if keep is not None:
+            side[XS] = np.where(keep, start, side[XS])
             last = side[MOVE]
             side[HSUM] = np.where(keep, side[HSUM] + last, side[HSUM])
             side[HMIN] = np.where(keep, np.minimum(side[HMIN], last), side[HMIN])
@@ -897,10 +898,10 @@ class _BatchRound:
     def _first(self, alive: np.ndarray) -> np.ndarray:
         """Per run, the row the per-run list puts first among ``alive`` (-1: none)."""
         key = np.where(alive, self.key, np.inf)
-        low = _segments(key, self.starts, np.minimum)
+        low = _run_minimum(key, self.starts)
         top = alive & (key == np.take(low, self.run))
         place = np.where(top, self.place, np.inf)
-        first = _segments(place, self.starts, np.minimum)
+        first = _run_minimum(place, self.starts)
         rows = np.flatnonzero(top & (place == np.take(first, self.run)))
         out = np.full(len(self.starts) - 1, -1)
         out[self.run[rows]] = rows
@@ -974,6 +975,9 @@ class _BatchRound:
         done = done[runs]
         self._record_movers(done, runs)
         rows = self._sharing(done, runs)
+        # done of each run, as (run, field, side), and the row's done
+        realised = np.zeros((len(self.x), *self.sides.shape[1:]))
+        realised[runs] = np.take(self.sides, done, axis=0)
         d = np.full(len(self.x), -1)
         d[runs] = done
         d = d[self.run[rows]]
@@ -981,19 +985,18 @@ class _BatchRound:
         actor, supply = (np.take(a, rows, axis=1)[:, None] for a in (self.actor, self.supply))
         same = actor == np.take(self.actor, d, axis=1)
         issue = supply == np.take(self.supply, d, axis=1)
-        # the side starts from where done's side ended and keeps its last move in its list
         supply = same & issue
-        y, xs = np.take(self.sides, d, axis=0)[:, Y].T, np.take(self.sides, rows, axis=0)[:, XS].T
-        xs = np.where(supply[:, 0], y[0], np.where(supply[:, 1], y[1], xs))
-        self.sides[rows, XS] = xs.T
-        keep = supply.any(axis=1)
         # the row's partner on side k's supply issue is done's partner on it: a position
         # recorded (_record_movers)
         demand = same[::-1, ::-1] & issue
-        touched = np.flatnonzero(keep.any(axis=0) | demand.any(axis=(0, 1)))
-        rows = rows[touched]
+        touched = np.flatnonzero(supply.any(axis=(0, 1)) | demand.any(axis=(0, 1)))
+        rows, supply = rows[touched], supply[:, :, touched]
+        # a side with done's actor and supply issue starts from where done's side ended and
+        # keeps its last move in its list
+        y = np.take(realised[:, Y], self.run[rows], axis=0).T  # [t]: done's side t
+        start = np.where(supply[:, 0], y[0], y[1])
         old_key = self.key[rows]
-        self._calculate(rows, keep[:, touched])
+        self._calculate(rows, supply.any(axis=1), start)
         return rows, old_key
 
     def _record_movers(self, done: np.ndarray, runs: np.ndarray) -> None:
