@@ -31,10 +31,10 @@ Per round, with outcome ``O_d = sum_k c_kd s_kd x_kd / sum_k c_kd s_kd``:
 ``arithmetic="float"`` (the default) computes in binary floating point. ``"decimal"`` computes
 in 28-digit decimals with decide's order of operations and reproduces its trajectories exactly:
 whether an outcome that sits exactly on a partner's position counts as passing it (rule 5)
-depends on the last digit of such sums; it is the exact reference, about 2.3 times slower.
-Once a last digit flips such a decision the trajectories part: on 200 sampled runs of
-package_2007 (10 rounds) the final outcomes differ by up to 2.4 on the 0..100 scale, mean 0.15
-(docs/protocols.md).
+depends on the last digit of such sums; it is the exact reference, run by run, about 2.5 times
+slower than float run by run and 25 times slower than the batched float path. Once a last digit
+flips such a decision the trajectories part: on 200 sampled runs of package_2007 (10 rounds) the
+final outcomes differ by up to 4.3 on the 0..100 scale, mean 0.20 (docs/protocols.md).
 
 Each realised exchange is followed by recalculating only the exchanges that share an actor's
 supply or demand issue with it (the others cannot change), in list order.
@@ -573,9 +573,10 @@ def exchange_model_for(
     )
 
 
-BATCH_RUNS = 256
+BATCH_RUNS = 128
 """Runs per batch of the float path: enough to spread numpy's per-call cost of the (serial)
-realisation loop, few enough that a batch's candidate arrays stay within tens of MB."""
+realisation loop (more runs per batch are no faster), few enough that a batch's arrays stay
+within tens of MB."""
 
 
 def run_exchange(
@@ -620,56 +621,31 @@ def run_exchange(
 # ----------------------------------------------------------------------------- batched float path
 # The same rules over many runs at once in float arithmetic, operation for operation as the
 # per-run float path above, so every comparison and every tie comes out the same: each run's
-# candidate exchanges are rows of flat arrays, and each step of the realisation loop picks, in
-# every run at once, the exchange the per-run list would put first.
+# candidate exchanges are rows of flat arrays, and each step of the realisation loop picks,
+# in every run at once, the exchange the per-run list would put first. A step changes a few
+# exchanges per run, so its cost is the number of numpy calls and of the rows they read: the
+# two sides of an exchange are stacked (axis 0: i, j; the partner of a side is the flipped
+# axis), every float of a side lives in one array a step gathers and scatters once, and the
+# exchanges an actor takes part in are found through an index instead of a scan.
+
+# fields of _BatchRound.sides: constant through the round ...
+XD, SS, SD, CS, TOT, SC, PF, START = range(8)
+# ... and changed by the realisation loop: the supply position, the side's moves (the last
+# one and the sequential sum, minimum and maximum of the earlier ones in its list) and where
+# it ends
+XS, MOVE, Y, HSUM, HMIN, HMAX = range(8, 14)
+MUTABLE = slice(XS, HMAX + 1)
+SUM_BLOCK = 4096
+"""Rows whose outcome sums are taken at once: their ``(A, rows)`` terms stay in the cache."""
 
 
-class _Sides:
-    """One side of every candidate exchange: ``i`` supplies (moves on) q, ``j`` supplies p."""
-
-    def __init__(self, actor, supply, demand, x, s, c, run) -> None:
-        self.actor, self.supply, self.demand = actor, supply, demand
-        self.x_supply = x[run, actor, supply]
-        self.x_demand = x[run, actor, demand]
-        self.s_supply, self.s_demand = s[run, actor, supply], s[run, actor, demand]
-        self.c_supply = c[run, actor, supply]
-        self.start = self.x_supply.copy()
-        self.y = np.zeros_like(self.start)
-        self.move = np.zeros_like(self.start)  # also the last entry of the side's list of moves
-        # the other entries of that list: their sequential sum, minimum and maximum
-        self.hist_sum = np.zeros_like(self.start)
-        self.hist_min = np.full_like(self.start, np.inf)
-        self.hist_max = np.full_like(self.start, -np.inf)
-        # positions of other actors on the supply issue recorded from realised exchanges
-        self.override = np.full((len(run), x.shape[1]), np.nan)
-        self.recorded = np.zeros(len(run), bool)  # any override
-
-    def take(self, rows: np.ndarray) -> None:
-        for name, value in vars(self).items():
-            setattr(self, name, value[rows])
-
-    def keep_last(self, rows: np.ndarray) -> None:
-        """The last move stays in the list (a new one follows) instead of being replaced."""
-        last = self.move[rows]
-        self.hist_sum[rows] = self.hist_sum[rows] + last
-        self.hist_min[rows] = np.minimum(self.hist_min[rows], last)
-        self.hist_max[rows] = np.maximum(self.hist_max[rows], last)
-
-    def valid(self, rows: np.ndarray) -> np.ndarray:
-        move = self.move[rows]
-        size = np.abs(move)
-        ok = (size <= 100) & (size > VALID_MOVE)
-        moved = self.x_supply[rows] + move
-        ok &= (moved >= 0) & (moved <= 100) & ~(self.hist_sum[rows] + move > 100)
-        low, high = np.minimum(self.hist_min[rows], move), np.maximum(self.hist_max[rows], move)
-        return ok & (((low < 0) & (high < 0)) | ((low > 0) & (high > 0)))
-
-    def orient(self, partner: _Sides, rows: np.ndarray) -> None:
-        """Moves point toward the partner's position; ``y`` is where the side ends."""
-        move = self.move[rows]
-        move = np.where(self.x_supply[rows] > partner.x_demand[rows], -move, move)
-        self.move[rows] = move
-        self.y[rows] = self.x_supply[rows] + move
+def _column_sums(terms: np.ndarray) -> np.ndarray:
+    """Sum ``(A, n)`` terms down each column top to bottom, as Python's ``sum`` adds (numpy
+    reduces a non-contiguous axis element by element in order; a single column is contiguous
+    and would be summed pairwise, so it takes the cumulative sum)."""
+    if terms.shape[1] < 2:
+        return np.cumsum(terms, axis=0)[-1]
+    return np.add.reduce(np.ascontiguousarray(terms), axis=0)
 
 
 def _sequential_sum(values: np.ndarray) -> np.ndarray:
@@ -684,10 +660,34 @@ def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros_like(num), where=den != 0)
 
 
-def _paired(side: _Sides, partner: _Sides, rows: np.ndarray, ratio: np.ndarray) -> np.ndarray:
-    """The partner's outcome shift that equalises the two gains."""
-    top = side.s_supply[rows] + partner.s_demand[rows]
-    return top / (side.s_demand[rows] + partner.s_supply[rows]) * ratio
+def _orient(side: np.ndarray, move: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Moves pointing toward the partner's position, and where the sides end."""
+    xs = side[XS]
+    move = np.where(xs > side[XD, ::-1], -move, move)
+    return move, xs + move
+
+
+def _valid(side: np.ndarray) -> np.ndarray:
+    """Rule 6 for both sides of each exchange: the move's size, the range, the sum of the
+    side's moves and one direction for all of them."""
+    move, y = side[MOVE], side[Y]
+    size = np.abs(move)
+    # a move that is not a number fails the first test, so the sum test may read "<="
+    ok = (size <= 100) & (size > VALID_MOVE) & (y >= 0) & (y <= 100)
+    ok &= side[HSUM] + move <= 100
+    # all of the side's moves negative, or all positive (low <= high)
+    ok &= (np.maximum(side[HMAX], move) < 0) | (np.minimum(side[HMIN], move) > 0)
+    return ok[0] & ok[1]
+
+
+def _run_minimum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The minimum over each run's rows (rows sorted by run, ``starts`` ``(R + 1,)``), inf
+    where a run has none."""
+    out = np.full(len(starts) - 1, np.inf)
+    some = starts[:-1] < starts[1:]
+    if values.size:
+        out[some] = np.minimum.reduceat(values, starts[:-1][some])
+    return out
 
 
 class _BatchRound:
@@ -696,20 +696,36 @@ class _BatchRound:
     ``x`` ``(R, A, I)`` positions normalised to 0..100, ``s`` saliences in [0, 1], ``c``
     power, ``party`` the actor-issue pairs that exist; ``rngs`` the runs' generators for
     random tie-breaks (None: the earlier exchange).
+
+    The positions an exchange's supply-issue outcome is computed with depend, besides the
+    round's start, only on the run, the partner and the issue (rule 7 records a mover's
+    position in every open exchange whose partner demands what it supplied), so they are
+    kept per run, partner and issue (``table``), as outcome terms.
     """
 
     def __init__(self, x, s, c, party, rngs=None) -> None:
-        self.x, self.s, self.c, self.party, self.rngs = x, s, c, party, rngs
+        self.x, self.rngs = x, rngs
+        runs, actors, issues = x.shape
+        terms = np.where(party, x * s * c, 0.0)  # (R, A, I)
         self.total = _sequential_sum(np.where(party, s * c, 0.0).transpose(0, 2, 1))
-        self.terms = np.ascontiguousarray(np.where(party, x * s * c, 0.0).transpose(0, 2, 1))
-        self.s_issue = np.ascontiguousarray(s.transpose(0, 2, 1))  # (R, I, A)
-        self.c_issue = np.ascontiguousarray(c.transpose(0, 2, 1))
-        self.before = _divide(_sequential_sum(self.terms), self.total)  # (R, I)
-        self._candidates()
+        numerator = _sequential_sum(terms.transpose(0, 2, 1))
+        self.before = _divide(numerator, self.total)  # (R, I)
+        self.numerator = numerator.ravel()
+        # table[(run, partner, issue)]: the terms x s c of the issue's outcome with the
+        # positions recorded for exchanges with that partner (start_terms: none recorded);
+        # recorded: the positions themselves (nan: none)
+        by_issue = terms.transpose(0, 2, 1)  # (R, I, A)
+        self.start_terms = np.ascontiguousarray(by_issue.reshape(-1, actors).T)  # (A, R * I)
+        # filled on an entry's first recorded position
+        self.table = np.empty((runs * actors * issues, actors))
+        self.recorded = np.empty_like(self.table)
+        self.changed = np.zeros(runs * actors * issues, bool)
+        self._candidates(s, c, party)
 
-    def _candidates(self) -> None:
+    @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
+    def _candidates(self, s, c, party) -> None:
         """Rules 2-3 for every run: candidate exchanges in the per-run list order."""
-        x, s, party = self.x, self.s, self.party
+        x = self.x
         runs, actors, issues = x.shape
         pairs = np.array(list(combinations(range(issues), 2)), np.intp).reshape(-1, 2)
         left = (x < self.before[:, None, :]).astype(np.intp)
@@ -720,114 +736,174 @@ class _BatchRound:
                 present[:, n, block] = (group[:, :, None] == f) & (group[:, None, :] == g)
         run, pair, _, a, b = np.nonzero(present)
         p, q = pairs[pair, 0], pairs[pair, 1]
-        ratio_a = _ratio(s[run, a, p], s[run, a, q])
-        ratio_b = _ratio(s[run, b, p], s[run, b, q])
-        a_supplies_p = ratio_a < ratio_b
-        self.run, self.p, self.q = run, p, q
-        self.i = _Sides(np.where(a_supplies_p, b, a), q, p, x, s, self.c, run)
-        self.j = _Sides(np.where(a_supplies_p, a, b), p, q, x, s, self.c, run)
-        n, runs = len(run), len(x)
+        a_supplies_p = _ratio(s[run, a, p], s[run, a, q]) < _ratio(s[run, b, p], s[run, b, q])
+        # side i supplies q, side j supplies p (and demands the other)
+        actor = np.stack([np.where(a_supplies_p, b, a), np.where(a_supplies_p, a, b)])
+        supply = np.stack([q, p])
+        self.run, self.actor, self.supply = run, actor, supply
+        n = len(run)
+        side = np.zeros((HMAX + 1, 2, n))
+        side[XS] = x[run, actor, supply]
+        side[XD] = x[run, actor, supply[::-1]]
+        side[SS], side[SD] = s[run, actor, supply], s[run, actor, supply[::-1]]
+        side[CS] = c[run, actor, supply]
+        side[TOT] = self.total[run, supply]
+        side[SC] = side[SS] * side[CS]
+        # the factor that turns a side's outcome shift into its partner's at equal gains
+        side[PF] = (side[SS] + side[SD, ::-1]) / (side[SD] + side[SS, ::-1])
+        side[START] = side[XS]
+        side[HMIN], side[HMAX] = np.inf, -np.inf
+        # stored row by row, (n, field, side): a step reads and writes whole rows
+        self.sides = np.ascontiguousarray(side.transpose(2, 0, 1))
         self.gain, self.key = np.zeros(n), np.zeros(n)
         self.valid, self.alive = np.ones(n, bool), np.ones(n, bool)
         # order among equal keys = the order in the per-run list (see _replace)
         self.place = np.arange(n, dtype=float)
         self.front, self.back = np.zeros(runs), np.full(runs, float(n))
-        self._calculate(np.arange(n), np.zeros(n, bool), np.zeros(n, bool))
+        self._index(first=True)
+        self._calculate(np.arange(n), None, side=side)
+        self.stale = not self.valid.all()  # invalid exchanges still open
+
+    def _index(self, first: bool = False) -> None:
+        """Where each run's rows start, each side's column of ``start_terms`` and entry of
+        ``table``; on the ``first`` rows, the rows each actor of each run takes part in
+        (``by_actor``, from ``actor_start``; ``now``: a first row's row now, -1: dropped)."""
+        runs, actors, issues = self.x.shape
+        self.starts = np.searchsorted(self.run, np.arange(runs + 1))
+        self.column = self.run * issues + self.supply
+        self.entry = (self.run * actors + self.actor[::-1]) * issues + self.supply
+        if not first:
+            return
+        key = (self.run * actors + self.actor).ravel()
+        # numpy sorts 16-bit keys stably by radix
+        small = runs * actors <= np.iinfo(np.uint16).max
+        order = np.argsort(key.astype(np.uint16) if small else key, kind="stable")
+        self.by_actor = np.tile(np.arange(len(self.run)), 2)[order]
+        self.actor_start = np.searchsorted(key[order], np.arange(runs * actors + 1))
+        self.now = np.arange(len(self.run))
 
     # ---------------------------------------------------------------- rules 4-6
-    def _weighted(self, rows, side: _Sides, position, actor_first: bool) -> np.ndarray:
-        """``sum_k x_k s_k c_k`` on the side's supply issue with its recorded positions and its
-        own actor at ``position`` (set first, so recorded positions win, if ``actor_first``)."""
-        terms = self.terms[self.run[rows], side.supply[rows]]  # (n, A), a copy
-        line = np.arange(len(rows))
-        own = position * side.s_supply[rows] * side.c_supply[rows]
-        if not actor_first:
-            self._recorded(rows, side, terms)
-        terms[line, side.actor[rows]] = own
-        if actor_first:
-            self._recorded(rows, side, terms)
-        return _sequential_sum(terms)
+    def _gather(self, rows: np.ndarray) -> np.ndarray:
+        """The sides of ``rows`` as ``(field, side, n)``."""
+        return np.ascontiguousarray(np.take(self.sides, rows, axis=0).transpose(1, 2, 0))
 
-    def _recorded(self, rows, side: _Sides, terms: np.ndarray) -> None:
-        """Put the positions recorded from realised exchanges into ``terms`` (rows that have
-        any; the movers recorded supply the issue, so they are party to it)."""
-        some = np.flatnonzero(side.recorded[rows])
-        if not some.size:
-            return
-        at = rows[some]
-        run, issue = self.run[at], side.supply[at]
-        override = side.override[at]
-        value = override * self.s_issue[run, issue] * self.c_issue[run, issue]
-        terms[some] = np.where(np.isnan(override), terms[some], value)
+    def _sums(self, me: int, rows: np.ndarray, own: list[np.ndarray]) -> list[np.ndarray]:
+        """``sum_k x_k s_k c_k`` on side ``me``'s supply issue in actor order, with the
+        positions recorded for its partner and the side's own term set to each of ``own``;
+        in blocks of rows whose ``(A, block)`` terms stay in the cache."""
+        out = [np.empty(len(rows)) for _ in own]
+        for lo in range(0, len(rows), SUM_BLOCK):
+            part = slice(lo, lo + SUM_BLOCK)
+            at = rows[part]
+            terms = np.take(self.start_terms, np.take(self.column[me], at), axis=1)
+            entry = np.take(self.entry[me], at)
+            some = np.flatnonzero(self.changed[entry])
+            if some.size:
+                terms[:, some] = self.table[entry[some]].T
+            actor, line = np.take(self.actor[me], at), np.arange(len(at))
+            for total, term in zip(out, own, strict=True):
+                terms[actor, line] = term[part]
+                total[part] = _column_sums(terms)
+        return out
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
-    def _limit_to_partner(self, rows, me: _Sides, you: _Sides) -> None:
-        """Cut a move that would carry the outcome past the partner's position (rule 5)."""
-        total = self.total[self.run[rows], me.supply[rows]]
-        before = _divide(self._weighted(rows, me, me.x_supply[rows], False), total)
-        after = _divide(self._weighted(rows, me, me.y[rows], False), total)
-        x = you.x_demand[rows]
+    def _limit_to_partner(self, side: np.ndarray, rows: np.ndarray, me: int, fresh: bool) -> None:
+        """Cut a move that would carry the outcome past the partner's position (rule 5);
+        ``side``: the rows' sides, changed in place; ``fresh``: no position recorded and
+        every supply position at the round's start (the sum before is the round's)."""
+        you = 1 - me
+        mine = side[:, me]
+        total = mine[TOT]
+        start = mine[XS] * mine[SS] * mine[CS]
+        end = mine[Y] * mine[SS] * mine[CS]
+        if fresh:
+            (after,) = self._sums(me, rows, [end])
+            weighted = self.numerator[self.column[me, rows]]
+        else:
+            weighted, after = self._sums(me, rows, [start, end])
+        before, after = _divide(weighted, total), _divide(after, total)
+        x = side[XD, you]
         stays = ((x - before >= 0) & (x - after >= 0)) | ((x - before <= 0) & (x - after <= 0))
-        rows, total, x = rows[~stays], total[~stays], x[~stays]
-        if not rows.size:
+        cut = np.flatnonzero(~stays)
+        if not cut.size:
             return
-        weighted = self._weighted(rows, me, me.x_supply[rows], True)
-        ss, cs = me.s_supply[rows], me.c_supply[rows]
-        delta = np.abs((x * total - weighted) / (ss * cs))
-        mine = delta * ss * cs / total
-        theirs = _paired(me, you, rows, mine)
-        you_total = self.total[self.run[rows], you.supply[rows]]
-        you.move[rows] = np.abs(theirs * you_total / (you.c_supply[rows] * you.s_supply[rows]))
-        me.move[rows] = delta
-        you.orient(me, rows)
-        me.orient(you, rows)
-        self.gain[rows] = np.abs(theirs * you.s_supply[rows] - mine * you.s_demand[rows])
+        # how far the actor must move for the outcome to land on x, a recorded position of
+        # its own taking precedence
+        weighted = weighted[cut]
+        if not fresh:
+            at = rows[cut]
+            entry, actor = self.entry[me, at], self.actor[me, at]
+            own = self.changed[entry] & ~np.isnan(self.recorded[entry, actor])
+            if own.any():
+                term = np.where(own, self.table[entry, actor], start[cut])
+                (weighted,) = self._sums(me, at, [term])
+        part = np.take(side, cut, axis=2)
+        mine, theirs_side, x, total = part[:, me], part[:, you], x[cut], total[cut]
+        delta = np.abs((x * total - weighted) / mine[SC])
+        shift = delta * mine[SS] * mine[CS] / total
+        theirs = mine[PF] * shift
+        move = np.empty((2, cut.size))
+        move[me] = delta
+        move[you] = np.abs(theirs * theirs_side[TOT] / theirs_side[SC])
+        part[MOVE], part[Y] = _orient(part, move)
+        side[:, :, cut] = part
+        self.gain[rows[cut]] = np.abs(theirs * theirs_side[SS] - shift * theirs_side[SD])
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
-    def _calculate(self, rows, keep_i, keep_j) -> None:
-        """Rates, moves and gain from the current positions (rules 4-6); ``keep_*``: rows
-        whose side keeps its last move in its list (its supply position moved)."""
-        i, j = self.i, self.j
-        i.keep_last(rows[keep_i])
-        j.keep_last(rows[keep_j])
-        run = self.run[rows]
-        total_p, total_q = self.total[run, self.p[rows]], self.total[run, self.q[rows]]
-        gap_j = np.abs(i.x_demand[rows] - j.x_supply[rows])
-        dp = gap_j * j.s_supply[rows] * j.c_supply[rows] / total_p
-        dq = _paired(j, i, rows, dp)
-        move_i = dq * total_q / (i.c_supply[rows] * i.s_supply[rows])
-        gap_i = np.abs(j.x_demand[rows] - i.x_supply[rows])
-        over = np.abs(move_i) > gap_i
-        dq_over = gap_i * i.s_supply[rows] * i.c_supply[rows] / total_q
-        dp_over = _paired(i, j, rows, dq_over)
-        move_j = dp_over * total_p / (j.c_supply[rows] * j.s_supply[rows])
-        dq, dp = np.where(over, dq_over, dq), np.where(over, dp_over, dp)
-        i.move[rows] = np.where(over, gap_i, move_i)
-        j.move[rows] = np.where(over, move_j, gap_j)
-        i.orient(j, rows)
-        j.orient(i, rows)
-        self.gain[rows] = np.abs(dq * i.s_supply[rows] - dp * i.s_demand[rows])
-        valid = i.valid(rows) & j.valid(rows) & (self.gain[rows] >= VALID_MOVE)
-        limited = rows[valid]
-        self._limit_to_partner(limited, i, j)
-        self._limit_to_partner(limited, j, i)
-        valid[valid] = i.valid(limited) & j.valid(limited)
+    def _calculate(self, rows: np.ndarray, keep: np.ndarray | None, start=None, side=None) -> None:
+        """Rates, moves and gain from the current positions (rules 4-6); ``keep`` ``(2, n)``:
+        sides whose supply position moved to ``start`` and whose last move stays in their
+        list (a new move follows) instead of being replaced; ``keep=None``: the round's first
+        calculation, with the sides at hand in ``side``."""
+        fresh = keep is None
+        side = self._gather(rows) if side is None else side
+        if keep is not None:
+            side[XS] = np.where(keep, start, side[XS])
+            last = side[MOVE]
+            side[HSUM] = np.where(keep, side[HSUM] + last, side[HSUM])
+            side[HMIN] = np.where(keep, np.minimum(side[HMIN], last), side[HMIN])
+            side[HMAX] = np.where(keep, np.maximum(side[HMAX], last), side[HMAX])
+        # [i, j]: moving all the way to the partner, its outcome shift, the partner's shift
+        # at equal gains and the partner's move for it
+        gap = np.abs(side[XD, ::-1] - side[XS])
+        full = gap * side[SS] * side[CS] / side[TOT]
+        paired = side[PF] * full
+        move = paired[::-1] * side[TOT] / side[SC]
+        # j moves all the way, unless i would then overshoot j's position
+        over = np.abs(move[0]) > gap[0]
+        move[0] = np.where(over, gap[0], move[0])
+        move[1] = np.where(over, move[1], gap[1])
+        dq = np.where(over, full[0], paired[1])
+        dp = np.where(over, paired[0], full[1])
+        side[MOVE], side[Y] = _orient(side, move)
+        gain = np.abs(dq * side[SS, 0] - dp * side[SD, 0])
+        self.gain[rows] = gain
+        valid = _valid(side) & (gain >= VALID_MOVE)
+        limited = np.flatnonzero(valid)
+        if limited.size == len(rows):
+            self._limit_to_partner(side, rows, 0, fresh)
+            self._limit_to_partner(side, rows, 1, fresh)
+            valid = _valid(side)
+        elif limited.size:
+            part = np.take(side, limited, axis=2)
+            self._limit_to_partner(part, rows[limited], 0, fresh)
+            self._limit_to_partner(part, rows[limited], 1, fresh)
+            valid[limited] = _valid(part)
+            side[:, :, limited] = part
+        self.sides[rows, MUTABLE] = side[MUTABLE].transpose(2, 0, 1)
         self.valid[rows] = valid
         self.key[rows] = -np.rint(self.gain[rows] / TIE)
 
     # ---------------------------------------------------------------- rule 7
     def _first(self, alive: np.ndarray) -> np.ndarray:
         """Per run, the row the per-run list puts first among ``alive`` (-1: none)."""
-        runs = len(self.x)
         key = np.where(alive, self.key, np.inf)
-        low = np.full(runs, np.inf)
-        np.minimum.at(low, self.run, key)
-        top = alive & (key == low[self.run])
+        low = _run_minimum(key, self.starts)
+        top = alive & (key == np.take(low, self.run))
         place = np.where(top, self.place, np.inf)
-        first = np.full(runs, np.inf)
-        np.minimum.at(first, self.run, place)
-        rows = np.flatnonzero(top & (place == first[self.run]))
-        out = np.full(runs, -1)
+        first = _run_minimum(place, self.starts)
+        rows = np.flatnonzero(top & (place == np.take(first, self.run)))
+        out = np.full(len(self.starts) - 1, -1)
         out[self.run[rows]] = rows
         return out
 
@@ -859,78 +935,99 @@ class _BatchRound:
         changing together keep their old order among themselves; a row a random tie-break
         moved to the end of the list goes behind all (until the next sort).
         """
-        changed = rows[self.key[rows] != old_key[rows]]
+        differs = self.key[rows] != old_key
+        changed, old_key = rows[differs], old_key[differs]
         for ahead in (True, False):
-            part = changed[(old_key[changed] < self.key[changed]) == ahead]
+            select = (old_key < self.key[changed]) == ahead
+            part = changed[select]
             if not part.size:
                 continue
-            order = part[np.lexsort((self.place[part], old_key[part], self.run[part]))]
-            run = self.run[order]
+            order = np.lexsort((self.place[part], old_key[select], self.run[part]))
+            part = part[order]
+            run = self.run[part]
             count = np.bincount(run, minlength=len(self.x)).astype(float)
-            rank = np.arange(len(order)) - np.searchsorted(run, run)
+            rank = np.arange(len(part)) - np.searchsorted(run, run)
             if ahead:
                 self.front -= count
-                self.place[order] = self.front[run] + rank
+                self.place[part] = self.front[run] + rank
             else:
-                self.place[order] = self.back[run] + rank
+                self.place[part] = self.back[run] + rank
                 self.back += count
         last = moved[moved >= 0]
         self.place[last] = self.back[self.run[last]]
         self.back[self.run[last]] += 1
 
+    def _sharing(self, done: np.ndarray, runs: np.ndarray) -> np.ndarray:
+        """The open, valid rows with an actor of ``done`` (realised in ``runs``), in order."""
+        key = (runs * self.x.shape[1] + self.actor[:, done]).ravel()
+        start, end = self.actor_start[key], self.actor_start[key + 1]
+        size = end - start
+        at = np.arange(size.sum()) + np.repeat(start - (np.cumsum(size) - size), size)
+        now = np.take(self.now, np.take(self.by_actor, at))
+        rows = np.zeros(len(self.run), bool)
+        rows[now[now >= 0]] = True
+        return np.flatnonzero(rows & self.alive & self.valid)
+
     def _recalculate(self, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Update the open exchanges of each run after its realised exchange ``done[run]``
-        (-1: none); the rows recalculated and the keys before."""
-        i, j = self.i, self.j
-        d = done[self.run]
-        rows = np.flatnonzero((d >= 0) & self.alive & self.valid)
-        d = d[rows]
-        # every rule below needs an actor in common with done
-        mine_i, mine_j, done_i, done_j = i.actor[rows], j.actor[rows], i.actor[d], j.actor[d]
-        common = (mine_i == done_i) | (mine_i == done_j) | (mine_j == done_i) | (mine_j == done_j)
-        rows, d = rows[common], d[common]
-        # supply side: a side that supplies what a side of done supplies starts from there
-        keep = {}
-        for mine in (i, j):
-            hit_i = (mine.actor[rows] == i.actor[d]) & (mine.supply[rows] == i.supply[d])
-            hit_j = (mine.actor[rows] == j.actor[d]) & (mine.supply[rows] == j.supply[d])
-            mine.x_supply[rows] = np.where(
-                hit_i, i.y[d], np.where(hit_j, j.y[d], mine.x_supply[rows])
-            )
-            keep[mine is i] = hit_i | hit_j
-        touched = keep[True] | keep[False]
-        # demand side: the mover's new position is recorded on the issue it supplied
-        for mover, partner in ((i, j), (j, i)):
-            for side in (i, j):  # the candidate side whose supply is partner's demand
-                other = j if side is i else i
-                hit = (partner.actor[d] == other.actor[rows]) & (
-                    partner.demand[d] == other.demand[rows]
-                )
-                hit &= side.supply[rows] == partner.demand[d]
-                if not hit.any():
-                    continue
-                at, by = rows[hit], d[hit]
-                actor = mover.actor[by]
-                previous = side.override[at, actor]
-                start, y = mover.start[by], mover.y[by]
-                bounded = np.where(
-                    start <= previous,
-                    np.where(previous < y, previous, y),
-                    np.where(previous > y, previous, y),
-                )
-                side.override[at, actor] = np.where(np.isnan(previous), y, bounded)
-                side.recorded[at] = True
-                touched |= hit
-        rows, keep_i, keep_j = rows[touched], keep[True][touched], keep[False][touched]
-        old_key = self.key.copy()
-        self._calculate(rows, keep_i, keep_j)
+        (-1: none); the rows recalculated and their keys before."""
+        runs = np.flatnonzero(done >= 0)
+        done = done[runs]
+        self._record_movers(done, runs)
+        rows = self._sharing(done, runs)
+        # done of each run, as (run, field, side), and the row's done
+        realised = np.zeros((len(self.x), *self.sides.shape[1:]))
+        realised[runs] = np.take(self.sides, done, axis=0)
+        d = np.full(len(self.x), -1)
+        d[runs] = done
+        d = d[self.run[rows]]
+        # side k of the row and side t of done: same actor, same supply issue
+        actor, supply = (np.take(a, rows, axis=1)[:, None] for a in (self.actor, self.supply))
+        same = actor == np.take(self.actor, d, axis=1)
+        issue = supply == np.take(self.supply, d, axis=1)
+        supply = same & issue
+        # the row's partner on side k's supply issue is done's partner on it: a position
+        # recorded (_record_movers)
+        demand = same[::-1, ::-1] & issue
+        touched = np.flatnonzero(supply.any(axis=(0, 1)) | demand.any(axis=(0, 1)))
+        rows, supply = rows[touched], supply[:, :, touched]
+        # a side with done's actor and supply issue starts from where done's side ended and
+        # keeps its last move in its list
+        y = np.take(realised[:, Y], self.run[rows], axis=0).T  # [t]: done's side t
+        start = np.where(supply[:, 0], y[0], y[1])
+        old_key = self.key[rows]
+        self._calculate(rows, supply.any(axis=1), start)
         return rows, old_key
+
+    def _record_movers(self, done: np.ndarray, runs: np.ndarray) -> None:
+        """Rule 7 for the partner positions: each side of ``done`` moved on the issue its
+        partner demands; every open exchange with that partner and issue now computes that
+        issue's outcome with the mover there (bounded by decide's rule if already there)."""
+        # both sides at once: their entries differ (each side supplies another issue)
+        entry, actor = self.entry[:, done].ravel(), self.actor[:, done].ravel()
+        new = ~self.changed[entry]
+        self.table[entry[new]] = self.start_terms[:, self.column[:, done].ravel()[new]].T
+        self.recorded[entry[new]] = np.nan
+        self.changed[entry] = True
+        previous = self.recorded[entry, actor]
+        mover = np.take(self.sides, done, axis=0)  # (D, field, side)
+        start, moved = mover[:, START].T.ravel(), mover[:, Y].T.ravel()
+        bounded = np.where(
+            start <= previous,
+            np.where(previous < moved, previous, moved),
+            np.where(previous > moved, previous, moved),
+        )
+        position = np.where(np.isnan(previous), moved, bounded)
+        self.recorded[entry, actor] = position
+        self.table[entry, actor] = position * mover[:, SS].T.ravel() * mover[:, CS].T.ravel()
 
     def play(self) -> tuple[np.ndarray, np.ndarray]:
         """Realise exchanges until every run's list is empty; the voting and the next start
         positions ``(R, A, I)``."""
-        realized = []
-        while self.alive.any():
+        voting, nxt = self.x.copy(), self.x.copy()
+        while (open_ := np.count_nonzero(self.alive)) > 0:
+            if open_ < 0.5 * len(self.alive):
+                self._compact()
             best, moved = self._pick()
             picked = best >= 0
             self.alive[best[picked]] = False
@@ -939,36 +1036,34 @@ class _BatchRound:
             rows, old_key = self._recalculate(done)
             self._replace(rows, old_key, moved)
             # runs that realised one drop every exchange no longer valid
-            self.alive &= ~((done[self.run] >= 0) & ~self.valid)
-            realized.append(self._sides_of(done[done >= 0]))
-            if self.alive.mean() < 0.5:
-                self._compact()
-        voting = self.x.copy()
-        for sides in realized:
-            for run, actor, supply, y, _, _ in sides:
-                voting[run, actor, supply] = y
-        nxt = voting.copy()
-        for sides in realized:
-            for run, actor, supply, y, x0, s_ in sides:
-                shift = (1 - s_) * 0.4
-                nxt[run, actor, supply] = shift * y + 0.1 * y + (1 - shift - 0.1) * x0
+            self.alive[rows[~self.valid[rows]]] = False
+            if self.stale:
+                self.alive &= ~((done[self.run] >= 0) & ~self.valid)
+                self.stale = bool((self.alive & ~self.valid).any())
+            self._record(done[done >= 0], voting, nxt)
         return voting, nxt
 
-    def _sides_of(self, rows: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-        """What the end of the round needs of realised exchanges, per side."""
-        fields = ("actor", "supply", "y", "start", "s_supply")
-        return [
-            (self.run[rows], *(getattr(side, name)[rows] for name in fields))
-            for side in (self.i, self.j)
-        ]
+    def _record(self, rows: np.ndarray, voting: np.ndarray, nxt: np.ndarray) -> None:
+        """End of round for the realised exchanges ``rows``, in realisation order (a later
+        exchange of the same actor and issue overwrites an earlier one): the voting position
+        and the next start position ``x + (0.1 + 0.4 (1 - s)) (y - x)``, term by term."""
+        run, actor, supply = self.run[rows], self.actor[:, rows], self.supply[:, rows]
+        y, x0, s_ = np.take(self.sides, rows, axis=0)[:, [Y, START, SS]].transpose(1, 2, 0)
+        voting[run, actor, supply] = y
+        shift = (1 - s_) * 0.4
+        nxt[run, actor, supply] = shift * y + 0.1 * y + (1 - shift - 0.1) * x0
 
     def _compact(self) -> None:
         """Drop the rows of exchanges no longer open."""
         keep = np.flatnonzero(self.alive)
-        for name in ("run", "p", "q", "gain", "key", "valid", "alive", "place"):
+        moved = np.full(len(self.alive) + 1, -1)  # [-1]: rows already dropped stay dropped
+        moved[keep] = np.arange(len(keep))
+        self.now = np.take(moved, self.now)
+        for name in ("run", "gain", "key", "valid", "alive", "place"):
             setattr(self, name, getattr(self, name)[keep])
-        self.i.take(keep)
-        self.j.take(keep)
+        self.actor, self.supply = self.actor[:, keep], self.supply[:, keep]
+        self.sides = self.sides[keep]
+        self._index()
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
