@@ -42,7 +42,8 @@ def into_store(runs: int) -> dict:
         shutil.rmtree(folder.parent)
     if code != 0:
         raise SystemExit(f"negosim {' '.join(argv)} exited with {code}")
-    return {"command": "negosim " + " ".join(argv), "summary": printed.getvalue()}
+    shown = " ".join(argv).replace(str(folder), "DIR")
+    return {"command": f"negosim {shown}", "summary": printed.getvalue()}
 
 
 def streamed(runs: int) -> dict:

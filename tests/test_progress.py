@@ -135,6 +135,14 @@ def test_restored_chunks_count_as_done(tmp_path, package, bars):
     assert bar.total == 40 and bar.n == 40 and bar.counts == []  # nothing left to compute
 
 
+def test_dask_workers_move_the_bar_once_per_chunk(package, bars):
+    shown = ns.simulate(package, 50, seed=3, chunk_size=20, workers=1, progress=True)
+    (bar,) = bars
+    steps = np.diff([0, *bar.counts])  # one per chunk, in the order they finished
+    assert sorted(steps) == [10, 20, 20] and bar.total == 50
+    assert_same_runs(shown, ns.simulate(package, 50, seed=3))
+
+
 # ---------------------------------------------------------------------- what-ifs and tournaments
 
 
