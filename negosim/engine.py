@@ -187,8 +187,10 @@ class _Plan:
     trace: int
     options: dict[str, Any]
 
-    def chunk(self, start: int) -> tuple:
-        size = min(self.chunk_size, self.runs - start)
+    def chunk(self, start: int, size: int | None = None) -> tuple:
+        """The arguments of :func:`compute_chunk` for the chunk that begins at run ``start``
+        (or for its first ``size`` runs)."""
+        size = min(self.chunk_size, self.runs - start) if size is None else size
         return (
             self.scenario,
             start,
@@ -426,14 +428,14 @@ def simulate(
     with opened as writer:
         results = _Results(writer, collect)
         todo = [k for k in range(len(starts)) if not results.restore(k)]
-        args = [plan.chunk(starts[k]) for k in todo]
-        restored = runs - sum(a[2] for a in args)
-        with progress_bar(progress, runs, scenario.id, initial=restored) as pace:
+        left = sum(min(chunk_size, runs - starts[k]) for k in todo)
+        with progress_bar(progress, runs, scenario.id, initial=runs - left) as pace:
             if client is not None or workers:
+                args = [plan.chunk(starts[k]) for k in todo]
                 _run_dask(args, todo, results, pace, client, workers)
             else:
-                for k, a in zip(todo, args, strict=True):
-                    results.add(k, pace.run(a))
+                for k in todo:
+                    results.add(k, pace.run(plan, starts[k]))
     if not collect:
         return None
     return SimulationResult.from_chunks(
@@ -524,17 +526,18 @@ class Progress:
             self.rate, self.largest = runs / seconds, max(self.largest, runs)
         self.bar.update(runs)
 
-    def run(self, args: tuple) -> dict[str, np.ndarray]:
-        """:func:`compute_chunk` of ``args`` in steps, advancing the bar after each."""
-        scenario, start, size, rest, trace = args[0], args[1], args[2], args[3:], args[8]
-        parts, done = [], 0
-        while done < size:
-            traced = trace - start - done  # the traced runs are one step, so one part holds
-            n = min(size - done, traced) if traced > 0 else self.step(size - done)  # the trace
+    def run(self, plan: _Plan, start: int) -> dict[str, np.ndarray]:
+        """:func:`compute_chunk` of the chunk of ``plan`` that begins at run ``start``, in
+        steps, advancing the bar after each."""
+        end = min(start + plan.chunk_size, plan.runs)
+        parts, at = [], start
+        while at < end:
+            traced = plan.trace - at  # traced runs are one step: one part holds the trace
+            n = min(end - at, traced) if traced > 0 else self.step(end - at)
             began = time.perf_counter()
-            parts.append(compute_chunk(scenario, start + done, n, *rest))
+            parts.append(compute_chunk(*plan.chunk(at, n)))
             self.advance(n, time.perf_counter() - began)
-            done += n
+            at += n
         return parts[0] if len(parts) == 1 else _joined(parts)
 
 
@@ -561,10 +564,9 @@ def progress_bar(
 
     Examples
     --------
-    >>> with progress_bar(False, 10, "demo") as pace:
-    ...     pace.advance(10)
-    >>> pace.bar.n
-    10
+    >>> with progress_bar(False, 100_000, "demo") as pace:  # shown: progress_bar(True, ...)
+    ...     pace.step(16_384)  # nothing shown, so a chunk is computed in one step
+    16384
     """
     if isinstance(show, Progress):
         if initial:
