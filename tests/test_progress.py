@@ -100,9 +100,9 @@ def test_a_hidden_bar_computes_each_chunk_in_one_step():
 # ---------------------------------------------------------------------- simulate
 
 
-@pytest.mark.parametrize("protocol", ["alternating", "mediated", "nash", "eum"])
+@pytest.mark.parametrize("protocol", ["alternating", "mediated", "nash", "eum", "exchange"])
 def test_steps_move_the_bar_and_never_change_results(package, protocol):
-    runs = 300 if protocol in ("alternating", "mediated") else 40
+    runs = {"alternating": 300, "mediated": 300, "exchange": 5}.get(protocol, 12)
     bar = Silent()
     shown = ns.simulate(package, runs, seed=4, protocol=protocol, progress=Progress(bar), trace=3)
     plain = ns.simulate(package, runs, seed=4, protocol=protocol, trace=3)
