@@ -26,6 +26,7 @@ from hypothesis.extra import numpy as hnp
 import negosim as ns
 import negosim.engine as engine
 import negosim.store as stores
+import negosim.validation as validation
 from negosim.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -500,12 +501,16 @@ def _run_args(tmp_path, runs: int):
 
 def test_a_large_store_is_not_gathered_for_the_summary(tmp_path, package):
     cli, args = _run_args(tmp_path, 10_000_000)
-    # package_2007 keeps 368 bytes per gathered run (docs/scaling.md): 2 x 10^7 x 368 B is
-    # 7.4 GB, far above the 1 GiB the summary may gather
+    # 2 x 10^7 runs x 387 bytes each is 7.7 GB, far above the 1 GiB the summary may take
     assert cli.SUMMARY_BYTES == 2**30
     assert cli._check_run(args, package) is False
-    _, args = _run_args(tmp_path, 100_000)  # 74 MB: gathered for the full summary
+    assert validation.result_bytes_per_run(package) == 387  # as docs/scaling.md says
+    most = 2**30 // (2 * 387)  # the most runs gathered for the full summary
+    assert most == 1_387_263  # as docs/scaling.md says
+    _, args = _run_args(tmp_path, most)
     assert cli._check_run(args, package) is True
+    _, args = _run_args(tmp_path, most + 1)
+    assert cli._check_run(args, package) is False
 
 
 def test_the_summary_of_a_large_store_is_read_back_in_parts(tmp_path, monkeypatch, capsys):
