@@ -24,6 +24,10 @@ from negosim import validation as check
 from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 
 BAD_INPUT = 2
+SUMMARY_BYTES = 1 << 30
+"""``run --store``: the most memory gathered runs may take for the full summary (the runs
+and their concatenation); beyond it the summary is read back one chunk at a time, so memory
+stays bounded by the chunk size however many runs are stored."""
 WIDTH = 100  # every table and help text fits this many columns
 DESCRIPTION = (
     "negosim: simulate multi-party negotiations over linked issues. List, check and show "
@@ -139,8 +143,8 @@ def _parser() -> argparse.ArgumentParser:
         type=check.cli_type(check.chunk_size, "--chunk-size"),
         default=None,
         metavar="N",
-        help="runs computed at once; bounds memory, never changes results (default: 16384; "
-        "256 for eum, 128 for exchange and utilitarian, 64 for nash and kalai_smorodinsky)",
+        help="runs computed (and stored) at once; bounds memory, never changes results "
+        f"(default: {_chunk_defaults()})",
     )
     p.add_argument(
         "--workers",
@@ -191,6 +195,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     app_command.add_arguments(p)
     return parser
+
+
+def _chunk_defaults() -> str:
+    """The default chunk sizes, as in :mod:`negosim.engine` (e.g. "16384; 256 for eum")."""
+    from negosim.engine import DEFAULT_CHUNK, PROTOCOL_CHUNK
+
+    by_size: dict[int, list[str]] = {}
+    for protocol, size in PROTOCOL_CHUNK.items():
+        by_size.setdefault(size, []).append(protocol)
+    return "; ".join(
+        [str(DEFAULT_CHUNK)]
+        + [f"{size} for {' and '.join(names)}" for size, names in sorted(by_size.items())]
+    )
 
 
 def _scenario_argument(p: argparse.ArgumentParser) -> None:
@@ -571,15 +588,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         store=args.store,
         workers=args.workers,
         collect=collect,
-        **{**options, "progress": options["progress"] and args.runs > args.chunk_size},
+        **options,
     )
     if res is None:
-        print(
-            f"{args.runs:,} runs stored in {args.store}; too many to gather for a summary here "
-            "(read them in parts with pyarrow or pandas)"
-        )
+        print(_stored_summary(sc, args))
         return 0
-    print(_settings_line(sc, res, args))
+    print(_settings_line(sc, res.protocol, res.deadline, args))
     print(res.summary())
     if args.store is not None:
         print(f"\nchunks stored in {args.store} (read them with negosim.load_results)")
@@ -590,11 +604,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings_line(sc: Scenario, res, args: argparse.Namespace) -> str:
+def _stored_summary(sc: Scenario, args: argparse.Namespace) -> str:
+    """The headline of a store too large to gather here, read one chunk at a time: agreement
+    with its 95% Wilson interval, mean rounds and the mean final package."""
+    from negosim.results import wilson_interval
+
+    manifest, _ = _store.read_manifest(args.store)
+    runs, units = manifest["runs"], manifest["units"]
+    agreed, rounds, outcome = 0, 0, 0.0
+    for part in _store.iter_parts(args.store):
+        agreed += int(part["agreed"].sum())
+        rounds += int(part["rounds"].sum(dtype="int64"))
+        outcome = outcome + part["outcome"].sum(axis=0)
+    low, high = wilson_interval(round(agreed / runs * units), units)
+    package = ", ".join(f"{i} {v / runs:.1f}" for i, v in zip(sc.issues, outcome, strict=True))
+    lines = [
+        _settings_line(sc, manifest["protocol"], manifest["rounds"], args),
+        f"runs: {runs:,}   agreement: {agreed / runs:.1%} (95% CI {low:.1%}..{high:.1%})   "
+        f"mean rounds: {rounds / runs:.1f} of {manifest['rounds']}",
+        _wrap(f"mean final package: {package}"),
+        "",
+        _wrap(
+            f"chunks stored in {args.store}; too many runs to gather for the full summary "
+            "here: read them one chunk at a time with negosim.store.iter_parts"
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _settings_line(sc: Scenario, protocol: str, deadline: int, args: argparse.Namespace) -> str:
     """What was run: scenario, protocol, deadline, seed, and every setting given."""
     given = [f"--strategy {a}={s}" for a, s in args.strategy]
     given += [f"--set {path}={value:g}" for path, value in args.changes]
-    head = f"{sc.id}: protocol {res.protocol}, deadline {res.deadline} rounds, seed {args.seed}"
+    head = f"{sc.id}: protocol {protocol}, deadline {deadline} rounds, seed {args.seed}"
     text = "; ".join([head, ", ".join(given)]) if given else head
     return "\n".join(textwrap.wrap(text, WIDTH, subsequent_indent="  ")) + "\n"
 
@@ -611,6 +653,9 @@ def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:
         if args.store is None or args.out is not None or args.plot is not None:
             raise
         gather = False  # the store keeps them; nothing here needs them all at once
+    if args.store is not None and args.out is None and args.plot is None:
+        # only the summary needs them: gather it when small, else read the store back in parts
+        gather = gather and 2 * args.runs * check.result_bytes_per_run(sc) <= SUMMARY_BYTES
     check.chunks(args.runs, args.chunk_size, "--chunk-size")
     check.chunk_fits(sc, args.runs, args.chunk_size, "--chunk-size")
     return gather

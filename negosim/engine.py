@@ -8,8 +8,10 @@ streams of :mod:`negosim.sampling`, so results do not depend on ``chunk_size``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ import numpy as np
 
 from negosim.protocols import Table, get_protocol
 from negosim.results import SimulationResult
-from negosim.sampling import ScenarioBatch, sample
+from negosim.sampling import BLOCK, ScenarioBatch, sample
 from negosim.scenario import NEEDS_NEGOTIATORS, Scenario
 from negosim.store import ResultStore, result_columns
 from negosim.strategies import Linear, Strategy, make_strategy
@@ -36,8 +38,17 @@ PROTOCOL_CHUNK = {
     "kalai_smorodinsky": 64,
     "utilitarian": 128,
 }
-"""Default chunks of the slow per-run models: small enough that a progress bar moves every
-couple of seconds (results never depend on the chunk size)."""
+"""Default chunks of the slow per-run models: a killed run loses at most one chunk, and a
+Dask worker returns one every few seconds (results never depend on the chunk size; the
+progress bar does not need small chunks, see :class:`Progress`)."""
+
+TICK_SECONDS = 1.0
+"""Seconds of work between two moves of a progress bar (the target of :class:`Progress`)."""
+FIRST_STEP = 2
+"""Runs of the first step, before any speed is measured (the slowest model, exchange with
+decimal arithmetic, does about 3 runs/s)."""
+BAR_DELAY = 1.0
+"""A bar appears only once its call has run this many seconds (short calls print nothing)."""
 
 
 def default_chunk(protocol: str) -> int:
@@ -177,8 +188,10 @@ class _Plan:
     trace: int
     options: dict[str, Any]
 
-    def chunk(self, start: int) -> tuple:
-        size = min(self.chunk_size, self.runs - start)
+    def chunk(self, start: int, size: int | None = None) -> tuple:
+        """The arguments of :func:`compute_chunk` for the chunk that begins at run ``start``
+        (or for its first ``size`` runs)."""
+        size = min(self.chunk_size, self.runs - start) if size is None else size
         return (
             self.scenario,
             start,
@@ -331,7 +344,7 @@ def simulate(
     trace: int = 0,
     chunk_size: int | None = None,
     order: tuple[str, ...] | None = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
     store: str | Path | None = None,
     workers: int | None = None,
     client: Any = None,
@@ -367,7 +380,9 @@ def simulate(
     order
         Proposing order of the negotiators (alternating protocol).
     progress
-        Show a progress bar over chunks.
+        Show a progress bar of the runs done with the time left (``tqdm.auto``: a widget in
+        notebooks); it moves about every second (:class:`Progress`). A :class:`Progress`
+        already open (:func:`progress_bar`) is advanced instead, so a larger job has one bar.
     store
         A folder: each finished chunk is written there (Parquet, atomically) with a manifest;
         calling again with the same arguments resumes, reading finished chunks instead of
@@ -414,14 +429,14 @@ def simulate(
     with opened as writer:
         results = _Results(writer, collect)
         todo = [k for k in range(len(starts)) if not results.restore(k)]
-        args = [plan.chunk(starts[k]) for k in todo]
-        with _progress(progress, len(starts), len(starts) - len(todo), scenario.id) as bar:
+        left = sum(min(chunk_size, runs - starts[k]) for k in todo)
+        with progress_bar(progress, runs, scenario.id, initial=runs - left) as pace:
             if client is not None or workers:
-                _run_dask(args, todo, results, bar, client, workers)
+                args = [plan.chunk(starts[k]) for k in todo]
+                _run_dask(args, todo, results, pace, client, workers)
             else:
-                for k, a in zip(todo, args, strict=True):
-                    results.add(k, compute_chunk(*a))
-                    bar.update()
+                for k in todo:
+                    results.add(k, pace.run(plan, starts[k]))
     if not collect:
         return None
     return SimulationResult.from_chunks(
@@ -467,14 +482,109 @@ class _Results:
         return [self.parts[k] for k in sorted(self.parts)]
 
 
-def _progress(show: bool, total: int, done: int, name: str) -> tqdm:
-    """A progress bar over chunks (a silent one unless ``show``)."""
+class Progress:
+    """A progress bar over runs, and the pace that sizes the steps runs are computed in.
+
+    With a bar shown, :func:`simulate` computes each chunk in steps of about
+    :data:`TICK_SECONDS` each, sized from the speed of the steps before (at most four times
+    the largest step yet, so one fast step cannot make the next one long; whole
+    :data:`~negosim.sampling.BLOCK` s of runs once that large), and moves the bar after
+    every step: it moves about every second for the fastest and the slowest protocols alike,
+    and its total gives the estimate of the time left. Results never depend on how runs are
+    grouped. Without a bar each chunk is one step.
+
+    Parameters
+    ----------
+    bar
+        A ``tqdm`` bar counting runs (a disabled one when nothing is shown).
+    """
+
+    def __init__(self, bar: tqdm) -> None:
+        self.bar = bar
+        self.rate: float | None = None  # runs per second of the last step
+        self.largest = 0
+
+    @property
+    def shown(self) -> bool:
+        """Whether the bar is shown (else work is not cut into steps)."""
+        return not self.bar.disable
+
+    def step(self, remaining: int) -> int:
+        """Runs to compute next, of ``remaining`` (>= 1)."""
+        if not self.shown:
+            return remaining
+        if self.rate is None:
+            size = FIRST_STEP
+        else:
+            size = min(int(self.rate * TICK_SECONDS), 4 * self.largest)
+        if size >= BLOCK:  # whole sampling blocks: no block is drawn twice
+            size -= size % BLOCK
+        return max(1, min(remaining, size))
+
+    def advance(self, runs: int, seconds: float | None = None) -> None:
+        """Count ``runs`` done (in ``seconds``, which then update the speed)."""
+        if seconds is not None and seconds > 0:
+            self.rate, self.largest = runs / seconds, max(self.largest, runs)
+        self.bar.update(runs)
+
+    def run(self, plan: _Plan, start: int) -> dict[str, np.ndarray]:
+        """:func:`compute_chunk` of the chunk of ``plan`` that begins at run ``start``, in
+        steps, advancing the bar after each."""
+        end = min(start + plan.chunk_size, plan.runs)
+        parts, at = [], start
+        while at < end:
+            traced = plan.trace - at  # traced runs are one step: one part holds the trace
+            n = min(end - at, traced) if traced > 0 else self.step(end - at)
+            began = time.perf_counter()
+            parts.append(compute_chunk(*plan.chunk(at, n)))
+            self.advance(n, time.perf_counter() - began)
+            at += n
+        return parts[0] if len(parts) == 1 else _joined(parts)
+
+
+def _joined(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The outputs of consecutive steps as one chunk's (a trace comes from the first only)."""
+    out: dict[str, Any] = {
+        k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "trace"
+    }
+    if "trace" in parts[0]:
+        out["trace"] = parts[0]["trace"]
+    return out
+
+
+@contextlib.contextmanager
+def progress_bar(
+    show: bool | Progress, total: int, desc: str, *, initial: int = 0, unit: str = "run"
+) -> Iterator[Progress]:
+    """A :class:`Progress` over ``total`` runs (a silent one unless ``show``), closed at the end.
+
+    ``show`` may be a :class:`Progress` already open (of a sweep, a tournament ...): it is
+    advanced by ``initial`` and left open, so a call inside a larger one moves its bar.
+    Notebooks get a widget (``tqdm.auto``), terminals a text bar on stderr that appears only
+    after :data:`BAR_DELAY` seconds and is removed when done.
+
+    Examples
+    --------
+    >>> with progress_bar(False, 100_000, "demo") as pace:  # shown: progress_bar(True, ...)
+    ...     pace.step(16_384)  # nothing shown, so a chunk is computed in one step
+    16384
+    """
+    if isinstance(show, Progress):
+        if initial:
+            show.advance(initial)
+        yield show
+        return
     from tqdm.auto import tqdm  # loaded when a simulation runs, not with the package
 
-    return tqdm(total=total, initial=done, unit="chunk", desc=name, leave=False, disable=not show)
+    scaled = total >= 10_000  # 12.3k/40.0k; small counts stay whole numbers
+    options = {"unit_scale": scaled, "leave": False, "delay": BAR_DELAY, "dynamic_ncols": True}
+    with tqdm(
+        total=total, initial=initial, desc=desc, unit=unit, disable=not show, **options
+    ) as bar:
+        yield Progress(bar)
 
 
-def _run_dask(args, todo, results: _Results, bar, client, workers) -> None:
+def _run_dask(args, todo, results: _Results, pace: Progress, client, workers) -> None:
     """Map the chunks over a Dask cluster, storing each as soon as it arrives."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -491,9 +601,10 @@ def _run_dask(args, todo, results: _Results, bar, client, workers) -> None:
             client.submit(compute_chunk, *a, pure=False): k for k, a in zip(todo, args, strict=True)
         }
         for future in as_completed(futures):
-            results.add(futures[future], future.result())
+            out = future.result()
+            results.add(futures[future], out)
             future.release()
-            bar.update()
+            pace.advance(len(out["agreed"]))  # a whole chunk: workers compute them at once
     finally:
         if own is not None:
             cluster = own.cluster

@@ -403,10 +403,58 @@ class ResultStore:
             ) from None
 
 
+def iter_parts(path: str | Path) -> Iterator[dict[str, np.ndarray]]:
+    """The result arrays of a finished store, chunk by chunk in run order: memory holds one
+    chunk at a time, however many runs the store holds (reading never writes).
+
+    Raises
+    ------
+    StoreError
+        As :func:`load_results`, before the first chunk (unfinished, damaged manifest) or
+        at the damaged chunk.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import negosim as ns
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = ns.simulate(ns.load_scenario("package_2007"), 8, chunk_size=5, store=folder)
+    ...     print([len(part["agreed"]) for part in iter_parts(folder)])
+    [5, 3]
+    """
+    store, n_chunks, _ = _finished_store(Path(path))
+    return _read_parts(store, n_chunks)
+
+
+def _finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
+    """A store for reading, its number of chunks and its scenario; refused if a chunk is
+    missing."""
+    manifest, scenario = read_manifest(path)
+    n_chunks = -(-manifest["runs"] // manifest["chunk_size"])
+    missing = [k for k in range(n_chunks) if str(k) not in manifest["chunks"]]
+    if missing:
+        raise StoreError(
+            f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
+        )
+    return ResultStore(path, manifest, result_columns(scenario)), n_chunks, scenario
+
+
+def _read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
+    for k in range(n_chunks):
+        data, problem = store._check(k)
+        if problem:
+            raise StoreError(
+                f"damaged store: {store.chunk_file(k)}: {problem}; "
+                "rerun the same call to recompute it"
+            )
+        yield store.read(k, data)
+
+
 def load_results(path: str | Path) -> SimulationResult:
     """The :class:`~negosim.SimulationResult` of a finished store (reading never writes).
 
-    A store written by another negosim version is read as it is.
+    A store written by another negosim version is read as it is. It holds every run in
+    memory; :func:`iter_parts` reads a store of any size one chunk at a time.
 
     Raises
     ------
@@ -425,27 +473,11 @@ def load_results(path: str | Path) -> SimulationResult:
     >>> back.runs, bool((back.outcome == res.outcome).all())
     (8, True)
     """
-    path = Path(path)
-    manifest, scenario = read_manifest(path)
-    n_chunks = -(-manifest["runs"] // manifest["chunk_size"])
-    missing = [k for k in range(n_chunks) if str(k) not in manifest["chunks"]]
-    if missing:
-        raise StoreError(
-            f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
-        )
-    store = ResultStore(path, manifest, result_columns(scenario))
-    parts = []
-    for k in range(n_chunks):
-        data, problem = store._check(k)
-        if problem:
-            raise StoreError(
-                f"damaged store: {store.chunk_file(k)}: {problem}; "
-                "rerun the same call to recompute it"
-            )
-        parts.append(store.read(k, data))
+    store, n_chunks, scenario = _finished_store(Path(path))
+    manifest = store.manifest
     return SimulationResult.from_chunks(
         scenario,
-        parts,
+        list(_read_parts(store, n_chunks)),
         seed=manifest["seed"],
         protocol=manifest["protocol"],
         rounds=manifest["rounds"],

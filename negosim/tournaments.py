@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from negosim.engine import parse_strategy, simulate
+from negosim.engine import parse_strategy, progress_bar, simulate
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
 from negosim.strategies import Strategy
@@ -145,18 +145,27 @@ class _Worlds:
     nash: np.ndarray
 
 
-def _worlds(scenario: Scenario, runs: int, seed, seats: list[str]) -> _Worlds:
-    """Group the runs of a scenario into distinct worlds and solve each world once."""
+def _worlds(
+    scenarios: list[Scenario], seated: list[list[str]], runs: int, seed, progress: bool
+) -> list[_Worlds]:
+    """Group the runs of each scenario into distinct worlds and solve each world once (with a
+    bar over the worlds solved: each is a bargaining problem of its own)."""
     from negosim.solutions import nash
 
-    batch = sample(scenario, runs, seed)
-    first, index = _distinct_runs(batch)
-    solved = np.full((len(first), len(seats)), np.nan)
-    for world, run in enumerate(first):
-        found = nash(batch, seats, run=int(run))
-        if found is not None:
-            solved[world] = found.utility
-    return _Worlds(index, len(first), solved[index])
+    batches = [sample(sc, runs, seed) for sc in scenarios]
+    distinct = [_distinct_runs(batch) for batch in batches]
+    total = sum(len(first) for first, _ in distinct)
+    out = []
+    with progress_bar(progress, total, "tournament: Nash points", unit="world") as pace:
+        for batch, seats, (first, index) in zip(batches, seated, distinct, strict=True):
+            solved = np.full((len(first), len(seats)), np.nan)
+            for world, run in enumerate(first):
+                found = nash(batch, seats, run=int(run))
+                if found is not None:
+                    solved[world] = found.utility
+                pace.advance(1)
+            out.append(_Worlds(index, len(first), solved[index]))
+    return out
 
 
 def _distinct_runs(batch: ScenarioBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -369,6 +378,9 @@ def tournament(
         The focal strategy takes one seat, its opponent every other negotiating seat.
     self_play
         Whether a strategy also meets itself.
+    progress
+        Show a bar over the worlds' Nash points, then one over the runs of all pairings, each
+        with the time left.
 
     Returns
     -------
@@ -419,58 +431,60 @@ def tournament(
         for a, b in itertools.product(labels, repeat=2):
             if a != b or self_play:
                 jobs += [(k, seat, a, b) for seat in seats]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), unit="pairing", desc="tournament", leave=False)
-    worlds = [
-        _worlds(sc, runs, seed, negotiators)
-        for sc, negotiators in zip(scenarios, seated, strict=True)
-    ]
+    worlds = _worlds(scenarios, seated, runs, seed, progress)
     offset = np.cumsum([0] + [w.count for w in worlds])
     totals = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
     counts = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
     plays = dict.fromkeys(labels, 0)
     rows = []
-    for k, seat, focal, opponent in jobs:
-        sc, negotiators, world = scenarios[k], seated[k], worlds[k]
-        assignment = dict.fromkeys(negotiators, objects[opponent])
-        assignment[seat] = objects[focal]
-        res = simulate(sc, runs, seed, protocol=protocol, strategies=assignment, **simulate_options)
-        idx = [sc.actor_index(a) for a in negotiators]
-        values = {
-            "utility": res.utility[:, sc.actor_index(seat)],
-            "agreed": res.agreed.astype(float),
-            "rounds": res.rounds.astype(float),
-            "joint_utility": res.utility[:, idx].sum(axis=1),
-            "nash_distance": np.linalg.norm(res.utility[:, idx] - world.nash, axis=1),
-        }
-        plays[focal] += runs
-        span = slice(offset[k], offset[k + 1])
-        for metric, v in values.items():
-            finite = np.isfinite(v)
-            totals[focal][metric][span] += np.bincount(
-                world.index, np.where(finite, v, 0.0), world.count
+    with progress_bar(progress, len(jobs) * runs, "tournament") as pace:
+        for k, seat, focal, opponent in jobs:
+            assignment = dict.fromkeys(seated[k], objects[opponent])
+            assignment[seat] = objects[focal]
+            res = simulate(
+                scenarios[k],
+                runs,
+                seed,
+                protocol=protocol,
+                strategies=assignment,
+                progress=pace,
+                **simulate_options,
             )
-            counts[focal][metric][span] += np.bincount(world.index, finite, world.count)
-        rows.append(
-            {
-                "strategy": focal,
-                "opponent": opponent,
-                "scenario": sc.id,
-                "seat": seat,
-                "runs": runs,
-                **{
-                    m: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
-                    for m, v in values.items()
-                },
-            }
-        )
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+            span = slice(offset[k], offset[k + 1])
+            means = _play(
+                res,
+                seat,
+                seated[k],
+                worlds[k],
+                {m: totals[focal][m][span] for m in METRICS},
+                {m: counts[focal][m][span] for m in METRICS},
+            )
+            row = {"strategy": focal, "opponent": opponent, "scenario": scenarios[k].id}
+            rows.append({**row, "seat": seat, "runs": runs, **means})
+            plays[focal] += runs
     return TournamentResult(
         pd.DataFrame(rows), _summarise(totals, counts, plays, labels), runs, seed
     )
+
+
+def _play(
+    res, seat: str, negotiators: list[str], world: _Worlds, totals: dict, counts: dict
+) -> dict[str, float]:
+    """Add one pairing's Monte Carlo to the focal strategy's ``totals`` and ``counts`` per
+    world (the scenario's slice of them); its mean of every metric."""
+    sc = res.scenario
+    idx = [sc.actor_index(a) for a in negotiators]
+    values = {
+        "utility": res.utility[:, sc.actor_index(seat)],
+        "agreed": res.agreed.astype(float),
+        "rounds": res.rounds.astype(float),
+        "joint_utility": res.utility[:, idx].sum(axis=1),
+        "nash_distance": np.linalg.norm(res.utility[:, idx] - world.nash, axis=1),
+    }
+    for metric, v in values.items():
+        finite = np.isfinite(v)
+        totals[metric] += np.bincount(world.index, np.where(finite, v, 0.0), world.count)
+        counts[metric] += np.bincount(world.index, finite, world.count)
+    return {
+        m: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for m, v in values.items()
+    }

@@ -2,7 +2,9 @@
 
 Every point of a sweep, every swing of a sensitivity analysis and every date of a timeline is a
 Monte Carlo with the same seed (common random numbers), so differences between points come
-from the change, not from sampling noise.
+from the change, not from sampling noise. With ``progress=True`` each function shows one bar
+over all its runs, with the time left, that moves about every second
+(:class:`negosim.engine.Progress`).
 """
 
 from __future__ import annotations
@@ -14,18 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from negosim.engine import simulate
+from negosim.engine import Progress, progress_bar, simulate
 from negosim.results import SimulationResult, share_interval
 from negosim.sampling import sample
 from negosim.scenario import Scenario
-
-
-def _progress(items: list, show: bool, desc: str):
-    if not show:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, unit="point", leave=False)
 
 
 def result_row(res: SimulationResult) -> dict[str, float]:
@@ -57,7 +51,7 @@ def sweep(
     runs: int,
     seed: int | None = 0,
     *,
-    progress: bool = False,
+    progress: bool | Progress = False,
     **simulate_options: Any,
 ) -> pd.DataFrame:
     """A Monte Carlo at every point of a grid of fixed values.
@@ -72,6 +66,9 @@ def sweep(
         (its uncertainty is removed); everything else stays uncertain.
     runs, seed
         Runs per point and the seed shared by all points.
+    progress
+        Show one bar over the runs of all points (or advance an open
+        :class:`~negosim.engine.Progress`).
     **simulate_options
         Passed to :func:`negosim.simulate` (protocol, strategies, rounds, ...).
 
@@ -95,12 +92,13 @@ def sweep(
         scenario.parse_target(target)  # KeyError with a suggestion, before any work
     points = list(itertools.product(*(list(grid[t]) for t in targets)))
     rows = []
-    for values in _progress(points, progress, f"sweep {scenario.id}"):
-        sc = scenario
-        for target, value in zip(targets, values, strict=True):
-            sc = sc.fix(target, value)
-        res = simulate(sc, runs, seed, **simulate_options)
-        rows.append({**dict(zip(targets, values, strict=True)), **result_row(res)})
+    with progress_bar(progress, len(points) * runs, f"sweep {scenario.id}") as pace:
+        for values in points:
+            sc = scenario
+            for target, value in zip(targets, values, strict=True):
+                sc = sc.fix(target, value)
+            res = simulate(sc, runs, seed, progress=pace, **simulate_options)
+            rows.append({**dict(zip(targets, values, strict=True)), **result_row(res)})
     return pd.DataFrame(rows)
 
 
@@ -135,7 +133,7 @@ def sensitivity(
     *,
     top: int = 12,
     quantiles: tuple[float, float] = (0.05, 0.95),
-    progress: bool = False,
+    progress: bool | Progress = False,
     **simulate_options: Any,
 ) -> pd.DataFrame:
     """Which uncertain inputs move the agreement probability and the outcomes most.
@@ -163,7 +161,24 @@ def sensitivity(
     >>> bool((table["low"] <= table["high"]).all())  # the 5% and 95% quantiles of each input
     True
     """
-    base = simulate(scenario, runs, seed, **simulate_options)
+    own = not isinstance(progress, Progress)  # a caller's bar keeps the caller's total
+    with progress_bar(progress, runs, f"sensitivity {scenario.id}") as pace:
+        return _sensitivity(scenario, runs, seed, top, quantiles, pace, own, simulate_options)
+
+
+def _sensitivity(
+    scenario: Scenario,
+    runs: int,
+    seed: int | None,
+    top: int,
+    quantiles: tuple[float, float],
+    pace: Progress,
+    own: bool,
+    simulate_options: dict[str, Any],
+) -> pd.DataFrame:
+    """:func:`sensitivity`, advancing ``pace`` (whose total, if ``own``, grows to cover the
+    swings once they are chosen)."""
+    base = simulate(scenario, runs, seed, progress=pace, **simulate_options)
     inputs = _sampled_inputs(scenario, runs, seed)
     outputs = pd.DataFrame(
         {
@@ -179,14 +194,16 @@ def sensitivity(
     strength = rho.abs().max(axis=1).fillna(0.0)
     explicit = [u.target for u in scenario.uncertainty]
     chosen = list(dict.fromkeys(explicit + list(strength.sort_values(ascending=False).index[:top])))
+    if own:
+        pace.bar.total = runs * (1 + 2 * len(chosen))
+        pace.bar.refresh()
     rows = []
-    for target in _progress(chosen, progress, f"sensitivity {scenario.id}"):
+    for target in chosen:
         low, high = np.quantile(inputs[target], quantiles)
         at = {}
         for name, value in (("low", low), ("high", high)):
-            at[name] = result_row(
-                simulate(scenario.fix(target, float(value)), runs, seed, **simulate_options)
-            )
+            fixed = scenario.fix(target, float(value))
+            at[name] = result_row(simulate(fixed, runs, seed, progress=pace, **simulate_options))
         row = {
             "input": target,
             "low": low,
@@ -208,7 +225,7 @@ def timeline(
     runs: int,
     seed: int | None = 0,
     *,
-    progress: bool = False,
+    progress: bool | Progress = False,
     **simulate_options: Any,
 ) -> pd.DataFrame:
     """A Monte Carlo as of the scenario's date and as of each of its dated updates.
@@ -231,11 +248,12 @@ def timeline(
     if not dates:
         raise ValueError(f"{scenario.origin}: no date and no [[updates]] to make a timeline of")
     rows = []
-    for when, note in _progress(dates, progress, f"timeline {scenario.id}"):
-        res = simulate(scenario.as_of(when), runs, seed, **simulate_options)
-        row = {"date": pd.Timestamp(when), "note": note, **result_row(res)}
-        for k, issue in enumerate(scenario.issues):
-            for q in (0.05, 0.5, 0.95):
-                row[f"q{int(q * 100):02d}.{issue}"] = float(np.quantile(res.outcome[:, k], q))
-        rows.append(row)
+    with progress_bar(progress, len(dates) * runs, f"timeline {scenario.id}") as pace:
+        for when, note in dates:
+            res = simulate(scenario.as_of(when), runs, seed, progress=pace, **simulate_options)
+            row = {"date": pd.Timestamp(when), "note": note, **result_row(res)}
+            for k, issue in enumerate(scenario.issues):
+                for q in (0.05, 0.5, 0.95):
+                    row[f"q{int(q * 100):02d}.{issue}"] = float(np.quantile(res.outcome[:, k], q))
+            rows.append(row)
     return pd.DataFrame(rows)

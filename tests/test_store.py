@@ -26,6 +26,7 @@ from hypothesis.extra import numpy as hnp
 import negosim as ns
 import negosim.engine as engine
 import negosim.store as stores
+import negosim.validation as validation
 from negosim.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -453,15 +454,6 @@ def test_cli_resume_continues_an_interrupted_store(tmp_path, minimal, counting, 
     assert_identical(ns.load_results(folder), ns.simulate(minimal, 50, seed=4))
 
 
-def test_progress_bar_counts_chunks_only_when_asked(tmp_path, minimal, capsys):
-    ns.simulate(minimal, 30, seed=1, chunk_size=10, progress=False)
-    assert capsys.readouterr().err == ""
-    folder = tmp_path / "p"
-    ns.simulate(minimal, 20, seed=1, chunk_size=10, store=folder)
-    ns.simulate(minimal, 20, seed=1, chunk_size=10, store=folder, progress=True)
-    assert "2/2" in capsys.readouterr().err  # restored chunks count as done
-
-
 def test_a_numpy_seed_resumes_its_own_store(tmp_path, minimal, counting):
     folder = tmp_path / "np"
     first = ns.simulate(minimal, 20, seed=np.int64(3), chunk_size=10, store=folder)
@@ -479,3 +471,69 @@ def test_a_traced_call_stores_the_result_arrays_without_the_trace(tmp_path, mini
     back = ns.load_results(folder)
     assert back.trace == {}
     assert_identical(back, traced)
+
+
+def test_iter_parts_reads_a_store_one_chunk_at_a_time(tmp_path, minimal):
+    folder = tmp_path / "parts"
+    ns.simulate(minimal, 50, seed=6, chunk_size=20, store=folder, collect=False)
+    parts = list(stores.iter_parts(folder))
+    assert [len(p["agreed"]) for p in parts] == [20, 20, 10]
+    whole = ns.simulate(minimal, 50, seed=6)  # no store: computed again in one chunk
+    for name in (*FIELDS, "moved", "consented"):
+        joined = np.concatenate([p[name] for p in parts])
+        np.testing.assert_array_equal(joined, getattr(whole, name))
+    data = json.loads((folder / "manifest.json").read_text())
+    del data["chunks"]["1"]
+    (folder / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(stores.StoreError, match=r"unfinished, chunks \[1\] are missing"):
+        stores.iter_parts(folder)  # refused before any chunk is read
+
+
+def _run_args(tmp_path, runs: int):
+    import negosim.cli as cli
+
+    args = cli._parser().parse_args(
+        ["run", "package_2007", "--runs", str(runs), "--store", str(tmp_path / "s")]
+    )
+    args.chunk_size = engine.default_chunk("alternating")
+    return cli, args
+
+
+def test_a_large_store_is_not_gathered_for_the_summary(tmp_path, package):
+    cli, args = _run_args(tmp_path, 10_000_000)
+    # 2 x 10^7 runs x 387 bytes each is 7.7 GB, far above the 1 GiB the summary may take
+    assert cli.SUMMARY_BYTES == 2**30
+    assert cli._check_run(args, package) is False
+    assert validation.result_bytes_per_run(package) == 387  # as docs/scaling.md says
+    most = 2**30 // (2 * 387)  # the most runs gathered for the full summary
+    assert most == 1_387_263  # as docs/scaling.md says
+    _, args = _run_args(tmp_path, most)
+    assert cli._check_run(args, package) is True
+    _, args = _run_args(tmp_path, most + 1)
+    assert cli._check_run(args, package) is False
+
+
+def test_the_summary_of_a_large_store_is_read_back_in_parts(tmp_path, monkeypatch, capsys):
+    import negosim.cli as cli
+
+    monkeypatch.setattr(cli, "SUMMARY_BYTES", 1)  # as if the runs were too many to gather
+    calls = []
+    real = engine.simulate
+    monkeypatch.setattr(engine, "simulate", lambda *a, **k: calls.append(k) or real(*a, **k))
+    folder = tmp_path / "s"
+    argv = ["run", "package_2007", "--runs", "3000", "--seed", "2", "--chunk-size", "700"]
+    assert main([*argv, "--store", str(folder), "--no-progress"]) == 0
+    assert calls[0]["collect"] is False
+    out = capsys.readouterr().out
+    res = ns.simulate(ns.load_scenario("package_2007"), 3000, seed=2)  # gathered, no store
+    a = res.summary().agreement.iloc[0]
+    assert (
+        f"runs: 3,000   agreement: {res.agreed.mean():.1%} "
+        f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%})   "
+        f"mean rounds: {res.rounds.mean():.1f} of {res.deadline}"
+    ) in out
+    means = res.outcome.mean(axis=0)
+    assert f"kosovo_status {means[0]:.1f}, missile_defense {means[1]:.1f}, cfe {means[2]:.1f}" in (
+        " ".join(out.split())
+    )
+    assert "negosim.store.iter_parts" in out
