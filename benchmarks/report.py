@@ -92,7 +92,7 @@ TARGETS = [  # issue 12: (label, how it is read from the JSON, target, at least 
     ],
     (
         "10^7 runs into a store, peak memory (MiB)",
-        ("memory", "test_peak_memory_streamed"),
+        ("memory", "test_peak_memory_into_store"),
         1536,
         "<",
     ),
