@@ -93,23 +93,52 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
 def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:
     """Who objects to the text ``(R, A)``: negotiators that reject it, and ratifiers that
     vote no in a coalition that withholds consent."""
-    ratifier = table.ratifiers
-    negotiators = list(table.negotiators)
     objects = np.zeros_like(votes)
+    negotiators = list(table.negotiators)
     objects[:, negotiators] = ~votes[:, negotiators]
     for c, rule in enumerate(table.coalitions):
-        members = rule.members[ratifier[rule.members]]
+        members = rule.members[table.ratifiers[rule.members]]
         objects[:, members] |= (~consent[:, c])[:, None] & ~votes[:, members]
     return objects
 
 
 def amend_text(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
     """Move the text ``step`` of the way toward the objectors' power-weighted positions."""
-    part = table.scenario.participation
-    w = table.issue_power * part[None, :, :] * objects[:, :, None]
-    total = w.sum(axis=1)
-    pull = np.einsum("rji,rji->ri", w, table.positions)
+    total, pull = objector_sums(table, objects)
     target = np.where(
         total > 0, np.divide(pull, total, out=np.zeros_like(pull), where=total > 0), text
     )
     return text + step * (target - text)
+
+
+def objector_sums(table: Table, objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run and issue, the objectors' summed power on the issue (where they are party to
+    it), and their summed power x position, ``(R, I)`` each.
+
+    The sums add actor by actor in index order, as numpy's reduction over the actor axis of
+    an ``(R, A, I)`` array does when ``I > 1``; so only actors who object somewhere are
+    visited (adding zero changes no bit), over actor-major copies made once per set of runs.
+    With one issue numpy reduces the contiguous actor axis pairwise; that case keeps its
+    reduction.
+    """
+    n_issues = table.positions.shape[2]
+    if n_issues == 1:
+        w = table.issue_power * table.scenario.participation * objects[:, :, None]
+        return w.sum(axis=1), np.einsum("rji,rji->ri", w, table.positions)
+    both = table.cached("objector_sums", lambda: _actor_major(table))
+    acc, term = np.zeros(both.shape[1:]), np.empty(both.shape[1:])
+    by_actor = objects.T.astype(float)  # x 1.0 or x 0.0: exact, and faster than a mask
+    for j in np.flatnonzero(by_actor.any(axis=1)):
+        acc += np.multiply(both[j], by_actor[j], out=term)
+    return acc[:n_issues].T, acc[n_issues:].T
+
+
+def _actor_major(table: Table) -> np.ndarray:
+    """``(A, 2I, R)``: per actor, its power on each issue it is party to, then its power x
+    position on each issue."""
+    power = table.issue_power * table.scenario.participation
+    n_runs, n_actors, n_issues = power.shape
+    out = np.empty((n_actors, 2 * n_issues, n_runs))
+    out[:, :n_issues] = power.transpose(1, 2, 0)
+    out[:, n_issues:] = (power * table.positions).transpose(1, 2, 0)
+    return out

@@ -174,6 +174,7 @@ class Table:
         self.best_seen = np.full(batch.reservation.shape, -np.inf)
         self._ends: dict[int, tuple] = {}  # View.concession_ends per actor, until the next move
         self.want_targets = bool(trace) or targets
+        self._cache: dict[str, np.ndarray] = {}  # derived per-run arrays, until runs are dropped
         n_actors, n_issues = len(sc.actors), len(sc.issues)
         self.result = {
             "agreed": np.zeros(n, dtype=bool),
@@ -263,6 +264,13 @@ class Table:
     def valuation(self) -> Valuation:
         """Ideal points, weights, ranges and loss of the open runs (what moves are valued by)."""
         return Valuation(self.positions, self.weights, self.span, self.loss)
+
+    def cached(self, key: str, build) -> np.ndarray:
+        """A per-run array derived from the table's, built once until finished runs are
+        dropped (``build()`` makes it)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     @property
     def open_runs(self) -> int:
@@ -424,6 +432,7 @@ class Table:
         self.moves = self.moves.take(keep)
         self.best_seen = self.best_seen[keep]
         self._ends.clear()
+        self._cache.clear()
         for state in self.states.values():
             _take_rows(state, keep)
         for a, strategy in self.strategies.items():
