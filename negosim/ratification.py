@@ -34,13 +34,9 @@ class CoalitionRule:
 
     def consents(self, votes: np.ndarray) -> np.ndarray:
         """Consent per run given the members' yes votes ``(R, M)``."""
-        return self.decides(np.count_nonzero(votes, axis=1))
-
-    def decides(self, yes: np.ndarray) -> np.ndarray:
-        """Consent per run given the number of members voting yes ``(R,)``."""
         if self.rule == "unanimity":
-            return yes == len(self.members)
-        share = yes / len(self.members)  # the share of yes votes, as a mean of them is
+            return votes.all(axis=1)
+        share = votes.mean(axis=1)
         if self.rule == "majority":
             return share > 0.5
         return share >= self.threshold - 1e-12

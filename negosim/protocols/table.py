@@ -160,8 +160,12 @@ class Table:
         self.status_quo = sc.status_quo
         self.evaluate = batch.evaluator
         self.counterpart, self.counterpart_weights = {}, {}
+        terms = _group_terms(batch) if self.negotiators and len(sc.issues) > 1 else None
         for a in self.negotiators:
-            self.counterpart[a], self.counterpart_weights[a] = self._counterpart(batch, a)
+            self.counterpart[a], self.counterpart_weights[a] = _counterpart(
+                batch, a, self.negotiators, terms
+            )
+        del terms
         self.states: dict[int, dict] = {a: {} for a in self.negotiators}
         self.noise = {
             a: batch.uniforms(1 + a, rounds + 1)
@@ -172,7 +176,8 @@ class Table:
         self.moves = batch.move_state(self.first_round)
         # each actor's best utility of a package others put on the table since the last move
         self.best_seen = np.full(batch.reservation.shape, -np.inf)
-        self._ends: dict[int, tuple] = {}  # View.concession_ends per actor, until the next move
+        # View.memo per actor: what its view gives until the next move or dropped runs
+        self._memo: dict[int, dict] = {}
         self.want_targets = bool(trace) or targets
         self._cache: dict[str, np.ndarray] = {}  # derived per-run arrays, until runs are dropped
         n_actors, n_issues = len(sc.actors), len(sc.issues)
@@ -198,32 +203,6 @@ class Table:
             }
 
     # ------------------------------------------------------------------ views
-    def _counterpart(self, batch: ScenarioBatch, me: int) -> tuple[np.ndarray, np.ndarray]:
-        """Power-weighted position and salience of the other negotiators (else of all others)."""
-        sc = batch.scenario
-        part = sc.participation
-        others = [j for j in self.negotiators if j != me]
-        fallback = [j for j in range(len(sc.actors)) if j != me and sc.roles[j] != "mediator"]
-        position = batch.positions[:, me, :].copy()
-        weights = np.zeros_like(position)
-        for group in (fallback, others):  # the negotiators win where they take part
-            if not group:
-                continue
-            p = batch.issue_power[:, group, :] * part[group, :]
-            total = p.sum(axis=1)
-            mean = np.einsum("rji,rji->ri", p, batch.positions[:, group, :])
-            ok = total > 0
-            position = np.where(
-                ok, np.divide(mean, total, out=np.zeros_like(mean), where=ok), position
-            )
-            power = batch.power[:, group]
-            w = (
-                np.einsum("rj,rji->ri", power, batch.weights[:, group, :])
-                / power.sum(axis=1)[:, None]
-            )
-            weights = np.where(ok, w, weights)
-        return position, weights
-
     def view(self, actor: int, t: int) -> View:
         """What ``actor`` sees at round ``t`` in the open runs."""
         noise = None
@@ -247,12 +226,8 @@ class Table:
             loss=self.loss,
             settled=self.moves.settled if self.moves.book.size else None,
             fixed=self.moves.package if self.moves.book.size else None,
+            memo=self._memo.setdefault(actor, {}),
         )
-        if self.moves.book.size and self.moves.settled.any():
-            # where concessions start and end changes only with a move or dropped runs
-            if actor not in self._ends:
-                self._ends[actor] = view.concession_ends()
-            view.ends = self._ends[actor]
         return view
 
     def run_rng(self, row: int) -> np.random.Generator:
@@ -295,11 +270,11 @@ class Table:
         """Per coalition, whether it consents ``(R, C)``; coalitions whose ratified issues
         the package leaves at the status quo are not asked and consent."""
         out = np.ones((len(offer), len(self.coalitions)), dtype=bool)
+        if not self.coalitions:
+            return out
+        moved = np.abs(offer - self.status_quo) > 1e-12  # per issue, once for all coalitions
         for c, rule in enumerate(self.coalitions):
-            moved = np.any(
-                np.abs(offer[:, rule.ratifies] - self.status_quo[rule.ratifies]) > 1e-12, axis=1
-            )
-            out[:, c] = ~moved | rule.consents(votes[:, rule.members])
+            out[:, c] = ~moved[:, rule.ratifies].any(axis=1) | rule.consents(votes[:, rule.members])
         return out
 
     def reservation_votes(self, utility: np.ndarray) -> np.ndarray:
@@ -343,16 +318,17 @@ class Table:
             return
         ended = self.moves.decide(t, tau, self.valuation, self.best_seen, self.live)
         made = np.any(self.moves.moved == t, axis=1)
-        self.best_seen[made] = -np.inf  # offers made before a move no longer stand
         if made.any():
-            self._ends.clear()
+            self.best_seen[made] = -np.inf  # offers made before a move no longer stand
+            self._memo.clear()
         # a window that closes before the next round: the move no longer counts in the BATNA
         # (the clock stops at the deadline, tau = 1, where the end-of-talks moves are made)
         after = self.tau(min(t + 1, self.rounds - 1))
         closes = (book.latest >= tau - 1e-12) & (book.latest < after - 1e-12)
-        closing = np.any(closes & (self.moves.moved < 0), axis=1)
-        if (made | closing).any():
-            self._update_reservations(after, made | closing)
+        if closes.any():  # most rounds close no window
+            made = made | np.any(closes & (self.moves.moved < 0), axis=1)
+        if made.any():
+            self._update_reservations(after, made)
         ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)
@@ -431,7 +407,7 @@ class Table:
         self.noise = {a: v[keep] for a, v in self.noise.items()}
         self.moves = self.moves.take(keep)
         self.best_seen = self.best_seen[keep]
-        self._ends.clear()
+        self._memo.clear()
         self._cache.clear()
         for state in self.states.values():
             _take_rows(state, keep)
@@ -450,6 +426,57 @@ class Table:
         if self.trace_runs:
             out["trace"] = self.trace
         return out
+
+
+def _counterpart(
+    batch: ScenarioBatch, me: int, negotiators: tuple[int, ...], terms: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Power-weighted position and salience of the other ``negotiators`` (else of all others);
+    ``terms`` as :func:`_group_sums` takes them."""
+    sc = batch.scenario
+    others = [j for j in negotiators if j != me]
+    fallback = [j for j in range(len(sc.actors)) if j != me and sc.roles[j] != "mediator"]
+    position = batch.positions[:, me, :].copy()
+    weights = np.zeros_like(position)
+    for group in (fallback, others):  # the negotiators win where they take part
+        if not group:
+            continue
+        total, mean, w = _group_sums(batch, group, terms)
+        ok = total > 0
+        position = np.where(ok, np.divide(mean, total, out=np.zeros_like(mean), where=ok), position)
+        weights = np.where(ok, w / batch.power[:, group].sum(axis=1)[:, None], weights)
+    return position, weights
+
+
+def _group_sums(
+    batch: ScenarioBatch, group: list[int], terms: np.ndarray | None
+) -> tuple[np.ndarray, ...]:
+    """Over the actors in ``group``, ``(R, I)`` sums of their power on each issue they are
+    party to, of that power x position, and of their power x salience weight.
+
+    With more than one issue numpy sums the actor axis of ``(R, A, I)`` arrays actor by
+    actor, so the sums add the actor-major ``terms`` (:func:`_group_terms`) in that order;
+    with one issue (``terms`` None) it sums pairwise, and that case keeps numpy's reduction.
+    """
+    if terms is None:
+        p = batch.issue_power[:, group, :] * batch.scenario.participation[group, :]
+        w = np.einsum("rj,rji->ri", batch.power[:, group], batch.weights[:, group, :])
+        return p.sum(axis=1), np.einsum("rji,rji->ri", p, batch.positions[:, group, :]), w
+    sums = np.zeros(terms.shape[1:])
+    for j in group:
+        sums += terms[j]
+    return tuple(sums)
+
+
+def _group_terms(batch: ScenarioBatch) -> np.ndarray:
+    """``(A, 3, R, I)``: per actor, its power on each issue it is party to, that power x its
+    position, and its power x its salience weight."""
+    power = batch.issue_power * batch.scenario.participation
+    terms = np.empty((power.shape[1], 3, *batch.positions.shape[::2]))
+    terms[:, 0] = power.transpose(1, 0, 2)
+    terms[:, 1] = (power * batch.positions).transpose(1, 0, 2)
+    terms[:, 2] = (batch.power[:, :, None] * batch.weights).transpose(1, 0, 2)
+    return terms
 
 
 def _take_rows(values: dict, keep: np.ndarray) -> bool:
