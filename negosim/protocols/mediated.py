@@ -93,13 +93,21 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
 def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:
     """Who objects to the text ``(R, A)``: negotiators that reject it, and ratifiers that
     vote no in a coalition that withholds consent."""
-    objects = np.zeros_like(votes)
-    negotiators = list(table.negotiators)
-    objects[:, negotiators] = ~votes[:, negotiators]
+    asked = np.zeros_like(votes)  # whose no is an objection
+    asked[:, list(table.negotiators)] = True
+    for c, withheld in enumerate((~consent).T):
+        if withheld.any():
+            asked |= withheld[:, None] & table.cached("blockers", lambda: _blockers(table))[c]
+    asked &= ~votes
+    return asked
+
+
+def _blockers(table: Table) -> np.ndarray:
+    """``(C, A)``: the ratifiers in each coalition."""
+    out = np.zeros((len(table.coalitions), len(table.ratifiers)), dtype=bool)
     for c, rule in enumerate(table.coalitions):
-        members = rule.members[table.ratifiers[rule.members]]
-        objects[:, members] |= (~consent[:, c])[:, None] & ~votes[:, members]
-    return objects
+        out[c, rule.members] = table.ratifiers[rule.members]
+    return out
 
 
 def amend_text(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
