@@ -22,6 +22,10 @@ import numpy as np
 from negosim.protocols.table import RoundRecord, Table, play
 from negosim.strategies import checked_respond
 
+SPARSE_OBJECTORS = 8
+"""An actor who objects in fewer than 1 / this share of the runs is added in those runs only
+(indexing costs about this many times a whole-row pass per element)."""
+
 
 def compromise_text(table: Table) -> np.ndarray:
     """The compromise model: per issue, the mean position of the parties (not mediators)
@@ -136,8 +140,13 @@ def objector_sums(table: Table, objects: np.ndarray) -> tuple[np.ndarray, np.nda
     both = table.cached("objector_sums", lambda: _actor_major(table))
     acc, term = np.zeros(both.shape[1:]), np.empty(both.shape[1:])
     by_actor = objects.T.astype(float)  # x 1.0 or x 0.0: exact, and faster than a mask
-    for j in np.flatnonzero(by_actor.any(axis=1)):
-        acc += np.multiply(both[j], by_actor[j], out=term)
+    counts = np.count_nonzero(objects, axis=0)
+    for j in np.flatnonzero(counts):
+        if counts[j] * SPARSE_OBJECTORS < len(objects):  # few runs: add in those only
+            rows = np.flatnonzero(by_actor[j])
+            acc[:, rows] += both[j][:, rows]
+        else:
+            acc += np.multiply(both[j], by_actor[j], out=term)
     return acc[:n_issues].T, acc[n_issues:].T
 
 
