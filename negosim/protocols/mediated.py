@@ -96,22 +96,28 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
 
 def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:
     """Who objects to the text ``(R, A)``: negotiators that reject it, and ratifiers that
-    vote no in a coalition that withholds consent."""
-    asked = np.zeros_like(votes)  # whose no is an objection
-    asked[:, list(table.negotiators)] = True
-    for c, withheld in enumerate((~consent).T):
-        if withheld.any():
-            asked |= withheld[:, None] & table.cached("blockers", lambda: _blockers(table))[c]
-    asked &= ~votes
-    return asked
+    vote no in a coalition that withholds consent.
+
+    The result is the transpose of a C-ordered ``(A, R)`` array, as :func:`objector_sums`
+    reads it, actor by actor."""
+    kind, kinds = table.cached("blockers", lambda: _blockers(table))
+    withheld = np.ascontiguousarray(~consent.T)  # (C, R)
+    # per set of coalitions a ratifier sits in: does any of them withhold consent, (S, R)
+    blocked = np.array([np.logical_or.reduce(withheld[k], axis=0) for k in kinds])
+    asked = blocked[kind]  # whose no is an objection, (A, R)
+    asked[list(table.negotiators)] = True
+    asked &= ~np.ascontiguousarray(votes.T)  # one transposing copy, then row operations
+    return asked.T
 
 
-def _blockers(table: Table) -> np.ndarray:
-    """``(C, A)``: the ratifiers in each coalition."""
-    out = np.zeros((len(table.coalitions), len(table.ratifiers)), dtype=bool)
+def _blockers(table: Table) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sets of coalitions ratifiers sit in (the empty set for everyone else), and the
+    index of each actor's set."""
+    member = np.zeros((len(table.ratifiers), len(table.coalitions)), dtype=bool)
     for c, rule in enumerate(table.coalitions):
-        out[c, rule.members] = table.ratifiers[rule.members]
-    return out
+        member[rule.members, c] = table.ratifiers[rule.members]
+    sets, kind = np.unique(member, axis=0, return_inverse=True)
+    return kind.ravel(), [np.flatnonzero(k) for k in sets]
 
 
 def amend_text(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
@@ -135,15 +141,17 @@ def objector_sums(table: Table, objects: np.ndarray) -> tuple[np.ndarray, np.nda
     """
     n_issues = table.positions.shape[2]
     if n_issues == 1:
+        objects = np.ascontiguousarray(objects)  # numpy's reduction order follows the layout
         w = table.issue_power * table.scenario.participation * objects[:, :, None]
         return w.sum(axis=1), np.einsum("rji,rji->ri", w, table.positions)
     both = table.cached("objector_sums", lambda: _actor_major(table))
     acc, term = np.zeros(both.shape[1:]), np.empty(both.shape[1:])
-    by_actor = objects.T.astype(float)  # x 1.0 or x 0.0: exact, and faster than a mask
-    counts = np.count_nonzero(objects, axis=0)
+    flags = np.ascontiguousarray(objects.T)  # actor rows (no copy for objections' result)
+    by_actor = flags.astype(float)  # x 1.0 or x 0.0: exact, and faster than a mask
+    counts = np.count_nonzero(flags, axis=1)
     for j in np.flatnonzero(counts):
         if counts[j] * SPARSE_OBJECTORS < len(objects):  # few runs: add in those only
-            rows = np.flatnonzero(by_actor[j])
+            rows = np.flatnonzero(flags[j])
             acc[:, rows] += both[j][:, rows]
         else:
             acc += np.multiply(both[j], by_actor[j], out=term)
