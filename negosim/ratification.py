@@ -36,7 +36,10 @@ class CoalitionRule:
         """Consent per run given the members' yes votes ``(R, M)``."""
         if self.rule == "unanimity":
             return votes.all(axis=1)
-        share = votes.mean(axis=1)
+        # the share of yes votes: an exact count (in the narrowest type that holds it) over
+        # the members, as their mean is
+        count = votes.sum(axis=1, dtype=np.min_scalar_type(votes.shape[1]))
+        share = count / votes.shape[1]
         if self.rule == "majority":
             return share > 0.5
         return share >= self.threshold - 1e-12

@@ -272,9 +272,12 @@ class Table:
         out = np.ones((len(offer), len(self.coalitions)), dtype=bool)
         if not self.coalitions:
             return out
-        moved = np.abs(offer - self.status_quo) > 1e-12  # per issue, once for all coalitions
+        # issue- and actor-major copies: a coalition's issues and members are then rows
+        moved = np.ascontiguousarray((np.abs(offer - self.status_quo) > 1e-12).T)
+        by_actor = np.ascontiguousarray(votes.T)
         for c, rule in enumerate(self.coalitions):
-            out[:, c] = ~moved[:, rule.ratifies].any(axis=1) | rule.consents(votes[:, rule.members])
+            asked = np.logical_or.reduce(moved[rule.ratifies], axis=0)
+            out[:, c] = ~asked | rule.consents(by_actor[rule.members].T)
         return out
 
     def reservation_votes(self, utility: np.ndarray) -> np.ndarray:
