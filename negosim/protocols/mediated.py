@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
+from negosim.ratification import every
 from negosim.strategies import checked_respond
 
 SPARSE_OBJECTORS = 8
@@ -64,7 +65,7 @@ class Mediated:
             votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
         consent = table.coalition_consent(text, votes)
         self.objects = objections(table, votes, consent)
-        agreed = ~self.objects.any(axis=1) & consent.all(axis=1)
+        agreed = ~self.objects.any(axis=1) & every(consent)
         self.text = text
         return RoundRecord(t, table.ids, text, -1, utility, ~self.objects, consent, agreed, target)
 

@@ -31,7 +31,9 @@ from negosim.ratification import (
     RESERVATION_TOLERANCE,
     CoalitionRule,
     coalition_rules,
+    every,
     meets_reservation,
+    some,
 )
 from negosim.sampling import ScenarioBatch
 from negosim.strategies import Strategy, View, checked_target
@@ -320,7 +322,7 @@ class Table:
         if not ((book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)).any():
             return
         ended = self.moves.decide(t, tau, self.valuation, self.best_seen, self.live)
-        made = np.any(self.moves.moved == t, axis=1)
+        made = some(self.moves.moved == t)
         if made.any():
             self.best_seen[made] = -np.inf  # offers made before a move no longer stand
             self._memo.clear()
@@ -329,10 +331,10 @@ class Table:
         after = self.tau(min(t + 1, self.rounds - 1))
         closes = (book.latest >= tau - 1e-12) & (book.latest < after - 1e-12)
         if closes.any():  # most rounds close no window
-            made = made | np.any(closes & (self.moves.moved < 0), axis=1)
+            made = made | some(closes & (self.moves.moved < 0))
         if made.any():
             self._update_reservations(after, made)
-        ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
+        ended |= self.live & every(self.moves.settled)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)
 
