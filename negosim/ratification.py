@@ -40,7 +40,13 @@ def some(rows: np.ndarray) -> np.ndarray:
 
 def meets_reservation(utility: np.ndarray | float, reservation: np.ndarray | float):
     """An actor's yes: the package is worth at least the alternative (``reservation``)."""
-    return utility >= reservation - RESERVATION_TOLERANCE
+    return utility >= reservation_floor(reservation)
+
+
+def reservation_floor(reservation: np.ndarray | float):
+    """The least utility :func:`meets_reservation` says yes to (a table keeps it while the
+    reservations hold)."""
+    return reservation - RESERVATION_TOLERANCE
 
 
 @dataclass(frozen=True)

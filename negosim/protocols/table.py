@@ -33,6 +33,7 @@ from negosim.ratification import (
     coalition_rules,
     every,
     meets_reservation,
+    reservation_floor,
     some,
 )
 from negosim.sampling import ScenarioBatch
@@ -176,8 +177,11 @@ class Table:
         }
         self.coalitions = coalition_rules(sc)
         self.moves = batch.move_state(self.first_round)
-        # each actor's best utility of a package others put on the table since the last move
+        # each actor's best utility of a package others put on the table since the last move,
+        # kept for the actors who can make a move (only they weigh it; -inf for the others)
         self.best_seen = np.full(batch.reservation.shape, -np.inf)
+        book = self.moves.book
+        self._movers = np.unique(np.concatenate(book.movers)) if book.size else np.arange(0)
         # View.memo per actor: what its view gives until the next move or dropped runs
         self._memo: dict[int, dict] = {}
         self.want_targets = bool(trace) or targets
@@ -284,7 +288,7 @@ class Table:
 
     def reservation_votes(self, utility: np.ndarray) -> np.ndarray:
         """Yes votes of actors that consent iff the package is worth their reservation."""
-        return meets_reservation(utility, self.reservation)
+        return utility >= self.cached("floor", lambda: reservation_floor(self.reservation))
 
     def targets(self, t: int) -> np.ndarray:
         """The negotiators' targets at round ``t`` ``(R, A)`` (NaN for other actors)."""
@@ -305,10 +309,10 @@ class Table:
         if self.trace_runs:
             self._record(record)
         if self.moves.book.size:  # what each has been offered: only moves weigh it
-            own = self.best_seen[:, record.proposer].copy() if record.proposer >= 0 else None
-            np.maximum(self.best_seen, record.utility, out=self.best_seen)
-            if own is not None:  # one's own offer is not an offer to oneself
-                self.best_seen[:, record.proposer] = own
+            # one's own offer is not an offer to oneself
+            offered = self._movers[self._movers != record.proposer]
+            seen = self.best_seen[:, offered]
+            self.best_seen[:, offered] = np.maximum(seen, record.utility[:, offered], out=seen)
         kept = self.finish(record.agreed, t, outcome=record.offer, utility=record.utility)
         rules.advance(self, record, kept)
         if t == self.rounds - 1:
@@ -346,6 +350,7 @@ class Table:
             tau, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
+        self._cache.pop("floor", None)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs."""
