@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from negosim.preferences import issue_loss, utility_of
-from negosim.ratification import CoalitionRule, coalition_rules, meets_reservation
+from negosim.ratification import CoalitionRule, coalition_rules, every, meets_reservation
 from negosim.scenario import Scenario
 
 GAIN_TOLERANCE = 1e-9
@@ -261,10 +261,10 @@ class MoveState:
             self._refresh(values)
         ok = candidates & ~self.settled[:, i]
         if expectation is None:
-            ok &= np.all(self._worth[m] > -np.inf, axis=1)
+            ok &= every(self._worth[m] > -np.inf)
         else:  # nothing offered yet (-inf): nothing to weigh the move against, no move
             seen = expectation[:, movers]
-            ok &= np.all((self._worth[m] > seen + GAIN_TOLERANCE) & (seen > -np.inf), axis=1)
+            ok &= every((self._worth[m] > seen + GAIN_TOLERANCE) & (seen > -np.inf))
         rows = np.flatnonzero(ok)
         if rows.size == 0:
             return ok

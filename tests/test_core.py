@@ -272,3 +272,25 @@ def test_run_writes_table_and_figure(tmp_path, capsys):
     assert len(frame) == 300 and "outcome.missile_defense" in frame
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob("*.part"))
+
+
+@given(st.data())
+def test_row_tests_match_numpy_reductions(data):
+    """every/some (column by column) answer as all/any over the last axis do, and a
+    coalition's majority or qualified share (an exact count) as the mean of the votes."""
+    from negosim.ratification import CoalitionRule, every, some
+
+    runs, width = data.draw(st.integers(0, 30)), data.draw(st.integers(0, 300))
+    flat = data.draw(st.lists(st.booleans(), min_size=runs * width, max_size=runs * width))
+    votes = np.array(flat, dtype=bool).reshape(runs, width)
+    assert np.array_equal(every(votes), votes.all(axis=1))
+    assert np.array_equal(some(votes), votes.any(axis=1))
+    if width:
+        share = votes.mean(axis=1)
+        for rule, threshold, expected in (
+            ("majority", 0.0, share > 0.5),
+            ("qualified", 0.75, share >= 0.75 - 1e-12),
+        ):
+            rule_ = CoalitionRule(np.arange(width), np.arange(0), rule, threshold)
+            assert np.array_equal(rule_.consents(votes), expected)
+            assert np.array_equal(rule_.consents(np.asfortranarray(votes)), expected)

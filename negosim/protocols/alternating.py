@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
+from negosim.ratification import every
 from negosim.strategies import checked_propose, checked_respond
 
 
@@ -51,7 +52,7 @@ class Alternating:
             votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
             accepted &= votes[:, j]
         consent = table.coalition_consent(offer, votes)
-        agreed = accepted & consent.all(axis=1)
+        agreed = accepted & every(consent)
         for j in table.negotiators:
             if j != proposer:
                 table.strategies[j].observe(table.view(j, t), proposer, offer)

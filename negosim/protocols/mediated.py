@@ -20,7 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
+from negosim.ratification import every
 from negosim.strategies import checked_respond
+
+SPARSE_OBJECTORS = 8
+"""An actor who objects in fewer than 1 / this share of the runs is added in those runs only
+(indexing costs about this many times a whole-row pass per element)."""
 
 
 def compromise_text(table: Table) -> np.ndarray:
@@ -60,7 +65,7 @@ class Mediated:
             votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
         consent = table.coalition_consent(text, votes)
         self.objects = objections(table, votes, consent)
-        agreed = ~self.objects.any(axis=1) & consent.all(axis=1)
+        agreed = ~self.objects.any(axis=1) & every(consent)
         self.text = text
         return RoundRecord(t, table.ids, text, -1, utility, ~self.objects, consent, agreed, target)
 
@@ -92,24 +97,74 @@ def run_mediated(table: Table, step: float = 0.2) -> None:
 
 def objections(table: Table, votes: np.ndarray, consent: np.ndarray) -> np.ndarray:
     """Who objects to the text ``(R, A)``: negotiators that reject it, and ratifiers that
-    vote no in a coalition that withholds consent."""
-    ratifier = table.ratifiers
-    negotiators = list(table.negotiators)
-    objects = np.zeros_like(votes)
-    objects[:, negotiators] = ~votes[:, negotiators]
+    vote no in a coalition that withholds consent.
+
+    The result is the transpose of a C-ordered ``(A, R)`` array, as :func:`objector_sums`
+    reads it, actor by actor."""
+    kind, kinds = table.cached("blockers", lambda: _blockers(table))
+    withheld = np.ascontiguousarray(~consent.T)  # (C, R)
+    # per set of coalitions a ratifier sits in: does any of them withhold consent, (S, R)
+    blocked = np.array([np.logical_or.reduce(withheld[k], axis=0) for k in kinds])
+    asked = blocked[kind]  # whose no is an objection, (A, R)
+    asked[list(table.negotiators)] = True
+    asked &= ~np.ascontiguousarray(votes.T)  # one transposing copy, then row operations
+    return asked.T
+
+
+def _blockers(table: Table) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sets of coalitions ratifiers sit in (the empty set for everyone else), and the
+    index of each actor's set."""
+    member = np.zeros((len(table.ratifiers), len(table.coalitions)), dtype=bool)
     for c, rule in enumerate(table.coalitions):
-        members = rule.members[ratifier[rule.members]]
-        objects[:, members] |= (~consent[:, c])[:, None] & ~votes[:, members]
-    return objects
+        member[rule.members, c] = table.ratifiers[rule.members]
+    sets, kind = np.unique(member, axis=0, return_inverse=True)
+    return kind.ravel(), [np.flatnonzero(k) for k in sets]
 
 
 def amend_text(table: Table, text: np.ndarray, objects: np.ndarray, step: float) -> np.ndarray:
     """Move the text ``step`` of the way toward the objectors' power-weighted positions."""
-    part = table.scenario.participation
-    w = table.issue_power * part[None, :, :] * objects[:, :, None]
-    total = w.sum(axis=1)
-    pull = np.einsum("rji,rji->ri", w, table.positions)
+    total, pull = objector_sums(table, objects)
     target = np.where(
         total > 0, np.divide(pull, total, out=np.zeros_like(pull), where=total > 0), text
     )
     return text + step * (target - text)
+
+
+def objector_sums(table: Table, objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run and issue, the objectors' summed power on the issue (where they are party to
+    it), and their summed power x position, ``(R, I)`` each.
+
+    The sums add actor by actor in index order, as numpy's reduction over the actor axis of
+    an ``(R, A, I)`` array does when ``I > 1``; so only actors who object somewhere are
+    visited (adding zero changes no bit), over actor-major copies made once per set of runs.
+    With one issue numpy reduces the contiguous actor axis pairwise; that case keeps its
+    reduction.
+    """
+    n_issues = table.positions.shape[2]
+    if n_issues == 1:
+        objects = np.ascontiguousarray(objects)  # numpy's reduction order follows the layout
+        w = table.issue_power * table.scenario.participation * objects[:, :, None]
+        return w.sum(axis=1), np.einsum("rji,rji->ri", w, table.positions)
+    both = table.cached("objector_sums", lambda: _actor_major(table))
+    acc, term = np.zeros(both.shape[1:]), np.empty(both.shape[1:])
+    flags = np.ascontiguousarray(objects.T)  # actor rows (no copy for objections' result)
+    by_actor = flags.astype(float)  # x 1.0 or x 0.0: exact, and faster than a mask
+    counts = np.count_nonzero(flags, axis=1)
+    for j in np.flatnonzero(counts):
+        if counts[j] * SPARSE_OBJECTORS < len(objects):  # few runs: add in those only
+            rows = np.flatnonzero(flags[j])
+            acc[:, rows] += both[j][:, rows]
+        else:
+            acc += np.multiply(both[j], by_actor[j], out=term)
+    return acc[:n_issues].T, acc[n_issues:].T
+
+
+def _actor_major(table: Table) -> np.ndarray:
+    """``(A, 2I, R)``: per actor, its power on each issue it is party to, then its power x
+    position on each issue."""
+    power = table.issue_power * table.scenario.participation
+    n_runs, n_actors, n_issues = power.shape
+    out = np.empty((n_actors, 2 * n_issues, n_runs))
+    out[:, :n_issues] = power.transpose(1, 2, 0)
+    out[:, n_issues:] = (power * table.positions).transpose(1, 2, 0)
+    return out

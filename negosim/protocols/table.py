@@ -31,7 +31,10 @@ from negosim.ratification import (
     RESERVATION_TOLERANCE,
     CoalitionRule,
     coalition_rules,
+    every,
     meets_reservation,
+    reservation_floor,
+    some,
 )
 from negosim.sampling import ScenarioBatch
 from negosim.strategies import Strategy, View, checked_target
@@ -160,8 +163,12 @@ class Table:
         self.status_quo = sc.status_quo
         self.evaluate = batch.evaluator
         self.counterpart, self.counterpart_weights = {}, {}
+        terms = _group_terms(batch) if self.negotiators and len(sc.issues) > 1 else None
         for a in self.negotiators:
-            self.counterpart[a], self.counterpart_weights[a] = self._counterpart(batch, a)
+            self.counterpart[a], self.counterpart_weights[a] = _counterpart(
+                batch, a, self.negotiators, terms
+            )
+        del terms
         self.states: dict[int, dict] = {a: {} for a in self.negotiators}
         self.noise = {
             a: batch.uniforms(1 + a, rounds + 1)
@@ -170,10 +177,15 @@ class Table:
         }
         self.coalitions = coalition_rules(sc)
         self.moves = batch.move_state(self.first_round)
-        # each actor's best utility of a package others put on the table since the last move
+        # each actor's best utility of a package others put on the table since the last move,
+        # kept for the actors who can make a move (only they weigh it; -inf for the others)
         self.best_seen = np.full(batch.reservation.shape, -np.inf)
-        self._ends: dict[int, tuple] = {}  # View.concession_ends per actor, until the next move
+        book = self.moves.book
+        self._movers = np.unique(np.concatenate(book.movers)) if book.size else np.arange(0)
+        # View.memo per actor: what its view gives until the next move or dropped runs
+        self._memo: dict[int, dict] = {}
         self.want_targets = bool(trace) or targets
+        self._cache: dict[str, np.ndarray] = {}  # derived per-run arrays, until runs are dropped
         n_actors, n_issues = len(sc.actors), len(sc.issues)
         self.result = {
             "agreed": np.zeros(n, dtype=bool),
@@ -197,32 +209,6 @@ class Table:
             }
 
     # ------------------------------------------------------------------ views
-    def _counterpart(self, batch: ScenarioBatch, me: int) -> tuple[np.ndarray, np.ndarray]:
-        """Power-weighted position and salience of the other negotiators (else of all others)."""
-        sc = batch.scenario
-        part = sc.participation
-        others = [j for j in self.negotiators if j != me]
-        fallback = [j for j in range(len(sc.actors)) if j != me and sc.roles[j] != "mediator"]
-        position = batch.positions[:, me, :].copy()
-        weights = np.zeros_like(position)
-        for group in (fallback, others):  # the negotiators win where they take part
-            if not group:
-                continue
-            p = batch.issue_power[:, group, :] * part[group, :]
-            total = p.sum(axis=1)
-            mean = np.einsum("rji,rji->ri", p, batch.positions[:, group, :])
-            ok = total > 0
-            position = np.where(
-                ok, np.divide(mean, total, out=np.zeros_like(mean), where=ok), position
-            )
-            power = batch.power[:, group]
-            w = (
-                np.einsum("rj,rji->ri", power, batch.weights[:, group, :])
-                / power.sum(axis=1)[:, None]
-            )
-            weights = np.where(ok, w, weights)
-        return position, weights
-
     def view(self, actor: int, t: int) -> View:
         """What ``actor`` sees at round ``t`` in the open runs."""
         noise = None
@@ -246,12 +232,8 @@ class Table:
             loss=self.loss,
             settled=self.moves.settled if self.moves.book.size else None,
             fixed=self.moves.package if self.moves.book.size else None,
+            memo=self._memo.setdefault(actor, {}),
         )
-        if self.moves.book.size and self.moves.settled.any():
-            # where concessions start and end changes only with a move or dropped runs
-            if actor not in self._ends:
-                self._ends[actor] = view.concession_ends()
-            view.ends = self._ends[actor]
         return view
 
     def run_rng(self, row: int) -> np.random.Generator:
@@ -263,6 +245,13 @@ class Table:
     def valuation(self) -> Valuation:
         """Ideal points, weights, ranges and loss of the open runs (what moves are valued by)."""
         return Valuation(self.positions, self.weights, self.span, self.loss)
+
+    def cached(self, key: str, build) -> np.ndarray:
+        """A per-run array derived from the table's, built once until finished runs are
+        dropped (``build()`` makes it)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     @property
     def open_runs(self) -> int:
@@ -287,16 +276,19 @@ class Table:
         """Per coalition, whether it consents ``(R, C)``; coalitions whose ratified issues
         the package leaves at the status quo are not asked and consent."""
         out = np.ones((len(offer), len(self.coalitions)), dtype=bool)
+        if not self.coalitions:
+            return out
+        # issue- and actor-major copies: a coalition's issues and members are then rows
+        moved = np.ascontiguousarray((np.abs(offer - self.status_quo) > 1e-12).T)
+        by_actor = np.ascontiguousarray(votes.T)
         for c, rule in enumerate(self.coalitions):
-            moved = np.any(
-                np.abs(offer[:, rule.ratifies] - self.status_quo[rule.ratifies]) > 1e-12, axis=1
-            )
-            out[:, c] = ~moved | rule.consents(votes[:, rule.members])
+            asked = np.logical_or.reduce(moved[rule.ratifies], axis=0)
+            out[:, c] = ~asked | rule.consents(by_actor[rule.members].T)
         return out
 
     def reservation_votes(self, utility: np.ndarray) -> np.ndarray:
         """Yes votes of actors that consent iff the package is worth their reservation."""
-        return meets_reservation(utility, self.reservation)
+        return utility >= self.cached("floor", lambda: reservation_floor(self.reservation))
 
     def targets(self, t: int) -> np.ndarray:
         """The negotiators' targets at round ``t`` ``(R, A)`` (NaN for other actors)."""
@@ -317,10 +309,10 @@ class Table:
         if self.trace_runs:
             self._record(record)
         if self.moves.book.size:  # what each has been offered: only moves weigh it
-            own = self.best_seen[:, record.proposer].copy() if record.proposer >= 0 else None
-            np.maximum(self.best_seen, record.utility, out=self.best_seen)
-            if own is not None:  # one's own offer is not an offer to oneself
-                self.best_seen[:, record.proposer] = own
+            # one's own offer is not an offer to oneself
+            offered = self._movers[self._movers != record.proposer]
+            seen = self.best_seen[:, offered]
+            self.best_seen[:, offered] = np.maximum(seen, record.utility[:, offered], out=seen)
         kept = self.finish(record.agreed, t, outcome=record.offer, utility=record.utility)
         rules.advance(self, record, kept)
         if t == self.rounds - 1:
@@ -334,18 +326,19 @@ class Table:
         if not ((book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)).any():
             return
         ended = self.moves.decide(t, tau, self.valuation, self.best_seen, self.live)
-        made = np.any(self.moves.moved == t, axis=1)
-        self.best_seen[made] = -np.inf  # offers made before a move no longer stand
+        made = some(self.moves.moved == t)
         if made.any():
-            self._ends.clear()
+            self.best_seen[made] = -np.inf  # offers made before a move no longer stand
+            self._memo.clear()
         # a window that closes before the next round: the move no longer counts in the BATNA
         # (the clock stops at the deadline, tau = 1, where the end-of-talks moves are made)
         after = self.tau(min(t + 1, self.rounds - 1))
         closes = (book.latest >= tau - 1e-12) & (book.latest < after - 1e-12)
-        closing = np.any(closes & (self.moves.moved < 0), axis=1)
-        if (made | closing).any():
-            self._update_reservations(after, made | closing)
-        ended |= self.live & self.moves.settled.all(axis=1)  # nothing left to negotiate
+        if closes.any():  # most rounds close no window
+            made = made | some(closes & (self.moves.moved < 0))
+        if made.any():
+            self._update_reservations(after, made)
+        ended |= self.live & every(self.moves.settled)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)
 
@@ -357,6 +350,7 @@ class Table:
             tau, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
+        self._cache.pop("floor", None)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs."""
@@ -423,7 +417,8 @@ class Table:
         self.noise = {a: v[keep] for a, v in self.noise.items()}
         self.moves = self.moves.take(keep)
         self.best_seen = self.best_seen[keep]
-        self._ends.clear()
+        self._memo.clear()
+        self._cache.clear()
         for state in self.states.values():
             _take_rows(state, keep)
         for a, strategy in self.strategies.items():
@@ -441,6 +436,57 @@ class Table:
         if self.trace_runs:
             out["trace"] = self.trace
         return out
+
+
+def _counterpart(
+    batch: ScenarioBatch, me: int, negotiators: tuple[int, ...], terms: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Power-weighted position and salience of the other ``negotiators`` (else of all others);
+    ``terms`` as :func:`_group_sums` takes them."""
+    sc = batch.scenario
+    others = [j for j in negotiators if j != me]
+    fallback = [j for j in range(len(sc.actors)) if j != me and sc.roles[j] != "mediator"]
+    position = batch.positions[:, me, :].copy()
+    weights = np.zeros_like(position)
+    for group in (fallback, others):  # the negotiators win where they take part
+        if not group:
+            continue
+        total, mean, w = _group_sums(batch, group, terms)
+        ok = total > 0
+        position = np.where(ok, np.divide(mean, total, out=np.zeros_like(mean), where=ok), position)
+        weights = np.where(ok, w / batch.power[:, group].sum(axis=1)[:, None], weights)
+    return position, weights
+
+
+def _group_sums(
+    batch: ScenarioBatch, group: list[int], terms: np.ndarray | None
+) -> tuple[np.ndarray, ...]:
+    """Over the actors in ``group``, ``(R, I)`` sums of their power on each issue they are
+    party to, of that power x position, and of their power x salience weight.
+
+    With more than one issue numpy sums the actor axis of ``(R, A, I)`` arrays actor by
+    actor, so the sums add the actor-major ``terms`` (:func:`_group_terms`) in that order;
+    with one issue (``terms`` None) it sums pairwise, and that case keeps numpy's reduction.
+    """
+    if terms is None:
+        p = batch.issue_power[:, group, :] * batch.scenario.participation[group, :]
+        w = np.einsum("rj,rji->ri", batch.power[:, group], batch.weights[:, group, :])
+        return p.sum(axis=1), np.einsum("rji,rji->ri", p, batch.positions[:, group, :]), w
+    sums = np.zeros(terms.shape[1:])
+    for j in group:
+        sums += terms[j]
+    return tuple(sums)
+
+
+def _group_terms(batch: ScenarioBatch) -> np.ndarray:
+    """``(A, 3, R, I)``: per actor, its power on each issue it is party to, that power x its
+    position, and its power x its salience weight."""
+    power = batch.issue_power * batch.scenario.participation
+    terms = np.empty((power.shape[1], 3, *batch.positions.shape[::2]))
+    terms[:, 0] = power.transpose(1, 0, 2)
+    terms[:, 1] = (power * batch.positions).transpose(1, 0, 2)
+    terms[:, 2] = (batch.power[:, :, None] * batch.weights).transpose(1, 0, 2)
+    return terms
 
 
 def _take_rows(values: dict, keep: np.ndarray) -> bool:

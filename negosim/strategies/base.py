@@ -66,6 +66,10 @@ class View:
         settled at (None when no move can be made): an offer carries those values.
     ends
         :meth:`concession_ends`, when the table has already computed it.
+    memo
+        Values derived from this actor's view that hold until the next move or until
+        finished runs are dropped (the table keeps them per actor; None: none are kept).
+        See :meth:`remember`.
     """
 
     me: int
@@ -85,6 +89,7 @@ class View:
     settled: np.ndarray | None = None
     fixed: np.ndarray | None = None
     ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    memo: dict[str, Any] | None = None
 
     @property
     def tau(self) -> float:
@@ -127,6 +132,18 @@ class View:
         """
         if self.ends is not None:
             return self.ends
+        return self.remember("concession_ends", self._concession_ends)
+
+    def remember(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, kept in :attr:`memo` under ``key`` while it holds (the same value
+        until the next move or until finished runs are dropped)."""
+        if self.memo is None:
+            return build()
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
+
+    def _concession_ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ideal, goal = self.my_position, self.counterpart
         if self.settled is None or not self.settled.any():
             return ideal, goal, np.zeros(self.runs)
@@ -226,10 +243,17 @@ def concession_line(view: View, target: np.ndarray) -> np.ndarray:
     :meth:`View.concession_ends`).
     """
     ideal, goal, sunk = view.concession_ends()
-    full = np.sum(view.my_weights * issue_loss((goal - ideal) / view.span, view.loss), axis=-1)
-    budget = np.divide(1.0 - sunk - target, full, out=np.ones_like(full), where=full > 0)
+    way, full, moving = view.remember("concession_line", lambda: _line(view, ideal, goal))
+    budget = np.divide(1.0 - sunk - target, full, out=np.ones_like(full), where=moving)
     lam = np.clip(inverse_loss(budget, view.loss), 0.0, 1.0)
-    return ideal + lam[:, None] * (goal - ideal)
+    return ideal + lam[:, None] * way
+
+
+def _line(view: View, ideal: np.ndarray, goal: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The way from ideal to goal, the loss of going all of it, and where that is > 0."""
+    way = goal - ideal
+    full = np.sum(view.my_weights * issue_loss(way / view.span, view.loss), axis=-1)
+    return way, full, full > 0
 
 
 def snake_case(name: str) -> str:

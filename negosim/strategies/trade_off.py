@@ -30,17 +30,27 @@ class TradeOff(TimeDependent):
     )
 
     def propose(self, view: View) -> np.ndarray:
-        ideal, goal, sunk = view.concession_ends()
-        mine, theirs = view.my_weights, view.counterpart_weights
-        cost = mine * issue_loss((goal - ideal) / view.span, view.loss)  # (R, I)
-        ratio = np.divide(mine, theirs, out=np.full_like(mine, np.inf), where=theirs > 0)
-        ratio = np.where(mine == 0, -1.0, ratio)  # free concessions first
-        order = np.argsort(ratio, axis=1, kind="stable")
-        sorted_cost = np.take_along_axis(cost, order, axis=1)
-        before = np.cumsum(sorted_cost, axis=1) - sorted_cost
+        ideal, _, sunk = view.concession_ends()
+        way, order, sorted_cost, before, costly = view.remember("logroll", lambda: _logroll(view))
         budget = (1.0 - sunk - self.target(view))[:, None] - before
-        share = np.divide(budget, sorted_cost, out=np.ones_like(budget), where=sorted_cost > 0)
+        share = np.divide(budget, sorted_cost, out=np.ones_like(budget), where=costly)
         share = np.clip(share, 0.0, 1.0)
         fraction = np.empty_like(share)
         np.put_along_axis(fraction, order, inverse_loss(share, view.loss), axis=1)
-        return ideal + fraction * (goal - ideal)
+        return ideal + fraction * way
+
+
+def _logroll(view: View) -> tuple[np.ndarray, ...]:
+    """The way from ideal to goal, the issues in the order they are conceded, the cost of
+    conceding each fully in that order, the cost of those before it, and where it costs
+    anything (all ``(R, I)``)."""
+    ideal, goal, _ = view.concession_ends()
+    way = goal - ideal
+    mine, theirs = view.my_weights, view.counterpart_weights
+    cost = mine * issue_loss(way / view.span, view.loss)  # (R, I)
+    ratio = np.divide(mine, theirs, out=np.full_like(mine, np.inf), where=theirs > 0)
+    ratio = np.where(mine == 0, -1.0, ratio)  # free concessions first
+    order = np.argsort(ratio, axis=1, kind="stable")
+    sorted_cost = np.take_along_axis(cost, order, axis=1)
+    before = np.cumsum(sorted_cost, axis=1) - sorted_cost
+    return way, order, sorted_cost, before, sorted_cost > 0
