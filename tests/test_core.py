@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import negosim as ns
 from negosim.cli import main as cli
@@ -281,8 +282,7 @@ def test_row_tests_match_numpy_reductions(data):
     from negosim.ratification import CoalitionRule, every, some
 
     runs, width = data.draw(st.integers(0, 30)), data.draw(st.integers(0, 300))
-    flat = data.draw(st.lists(st.booleans(), min_size=runs * width, max_size=runs * width))
-    votes = np.array(flat, dtype=bool).reshape(runs, width)
+    votes = data.draw(arrays(np.bool_, (runs, width)))
     assert np.array_equal(every(votes), votes.all(axis=1))
     assert np.array_equal(some(votes), votes.any(axis=1))
     if width:
