@@ -49,6 +49,10 @@ FIRST_STEP = 2
 decimal arithmetic, does about 3 runs/s)."""
 BAR_DELAY = 1.0
 """A bar appears only once its call has run this many seconds (short calls print nothing)."""
+LARGEST_STEP = 8 * BLOCK
+"""The most runs computed at once, within a chunk of any size: a round's arrays then stay in
+the processor's caches (measured on package_2007, CPU time: 8,192 runs at once are 15%
+faster than 16,384, and 2,048 no faster)."""
 
 
 def default_chunk(protocol: str) -> int:
@@ -491,7 +495,7 @@ class Progress:
     :data:`~negosim.sampling.BLOCK` s of runs once that large), and moves the bar after
     every step: it moves about every second for the fastest and the slowest protocols alike,
     and its total gives the estimate of the time left. Results never depend on how runs are
-    grouped. Without a bar each chunk is one step.
+    grouped. No step exceeds :data:`LARGEST_STEP` runs, bar or not.
 
     Parameters
     ----------
@@ -506,17 +510,17 @@ class Progress:
 
     @property
     def shown(self) -> bool:
-        """Whether the bar is shown (else work is not cut into steps)."""
+        """Whether the bar is shown (else steps are as large as allowed)."""
         return not self.bar.disable
 
     def step(self, remaining: int) -> int:
         """Runs to compute next, of ``remaining`` (>= 1)."""
         if not self.shown:
-            return remaining
-        if self.rate is None:
+            size = LARGEST_STEP
+        elif self.rate is None:
             size = FIRST_STEP
         else:
-            size = min(int(self.rate * TICK_SECONDS), 4 * self.largest)
+            size = min(int(self.rate * TICK_SECONDS), 4 * self.largest, LARGEST_STEP)
         if size >= BLOCK:  # whole sampling blocks: no block is drawn twice
             size -= size % BLOCK
         return max(1, min(remaining, size))
@@ -566,8 +570,8 @@ def progress_bar(
     Examples
     --------
     >>> with progress_bar(False, 100_000, "demo") as pace:  # shown: progress_bar(True, ...)
-    ...     pace.step(16_384)  # nothing shown, so a chunk is computed in one step
-    16384
+    ...     pace.step(16_384)  # nothing shown: steps of at most LARGEST_STEP runs
+    8192
     """
     if isinstance(show, Progress):
         if initial:

@@ -15,7 +15,7 @@ from tqdm.std import tqdm as text_tqdm
 import negosim as ns
 from negosim import engine
 from negosim.cli import main as cli
-from negosim.engine import BLOCK, FIRST_STEP, TICK_SECONDS, Progress, progress_bar
+from negosim.engine import BLOCK, FIRST_STEP, LARGEST_STEP, TICK_SECONDS, Progress, progress_bar
 from negosim.whatif import sensitivity, sweep, timeline
 
 ARRAYS = ("agreed", "outcome", "utility", "rounds", "exited", "moved", "consented")
@@ -85,16 +85,19 @@ def test_the_first_step_is_small_then_steps_last_about_a_tick():
 
 def test_large_steps_are_whole_sampling_blocks():
     pace = Progress(Silent())
-    pace.advance(100_000, seconds=10.0)  # 10,000 runs/s
-    expected = int(10_000 * TICK_SECONDS) // BLOCK * BLOCK
-    assert pace.step(10**6) == expected
-    assert expected % BLOCK == 0
+    pace.advance(50_000, seconds=10.0)  # 5,000 runs/s: one second is 4 blocks and 904 runs
+    assert pace.step(10**6) == 4 * BLOCK
 
 
-def test_a_hidden_bar_computes_each_chunk_in_one_step():
+def test_no_step_exceeds_the_largest_step_bar_or_not():
+    pace = Progress(Silent())
+    pace.advance(10**6, seconds=1.0)  # a second of work would be a million runs
+    assert pace.step(10**7) == LARGEST_STEP
     silent = Silent()
     silent.disable = True
-    assert Progress(silent).step(16_384) == 16_384
+    hidden = Progress(silent)
+    assert hidden.step(16_384) == LARGEST_STEP  # a large chunk, in cache-sized steps
+    assert hidden.step(5_000) == 5_000  # a small one, at once
 
 
 # ---------------------------------------------------------------------- simulate
