@@ -96,9 +96,52 @@ def weighted_median(x: np.ndarray, w: np.ndarray, active: np.ndarray | None = No
     return np.take_along_axis(x, np.argmin(key, axis=1)[:, None], axis=1)[:, 0]
 
 
-def _pair_gaps(x: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """``d[n, k, j] = |x_k - x_j| / R``."""
-    return np.abs(x[:, :, None] - x[:, None, :]) / span[:, None, None]
+# The rounds work in a runs-last layout: actor arrays are (A, n) and pair arrays (A, A, n),
+# indexed [i, j, run], so that every numpy loop runs along the contiguous runs axis (long
+# inner loops, whatever is broadcast) and swapping i and j keeps that axis contiguous.
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What stays fixed over the rounds of a batch of ``n`` rows (runs-last layout)."""
+
+    w: np.ndarray  # (A, n) vote weights c s, 0 when absent
+    s: np.ndarray  # (A, n) saliences
+    span: np.ndarray  # (n,) ranges of the initial positions
+    active: np.ndarray  # (A, n)
+    pair: np.ndarray | None  # (A, A, n) both active; None when every actor is
+
+    @classmethod
+    def of(cls, w, s, span, active) -> _Batch:
+        """From the ``(n, A)`` arrays of :func:`eum_setup`."""
+        act = np.ascontiguousarray(np.asarray(active, bool).T)
+        pair = None if act.all() else act[:, None, :] & act[None, :, :]
+        s = np.ascontiguousarray(np.broadcast_to(s, act.T.shape).T, float)
+        return cls(np.ascontiguousarray(w.T), s, np.asarray(span, float), act, pair)
+
+    def masked(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (A, A, n) with the pairs of an absent actor set to 0, in place."""
+        if self.pair is not None:
+            values *= self.pair
+        return values
+
+
+def _below_midpoint(x: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+    """``c[i, j, n]``: how many voters lie strictly below the midpoint of ``x_i`` and ``x_j``
+    (symmetric, so counted on the pairs ``i < j`` only)."""
+    a, n = x.shape
+    upper_i, upper_j = np.triu_indices(a, 1)
+    mid = (x[upper_i] + x[upper_j]) / 2  # (pairs, n)
+    below = np.zeros(mid.shape, np.min_scalar_type(a))
+    step = np.empty(mid.shape, bool)
+    count = step.view(np.uint8) if below.dtype == np.uint8 else step  # no casting on +=
+    for k in range(a):  # A passes over the pairs: cheaper than one (pairs, A, n) array
+        np.less(ranked[k], mid, out=step)
+        below += count
+    out = np.zeros((a, a, n), np.intp)
+    out[upper_i, upper_j] = below
+    out[upper_j, upper_i] = below
+    return out
 
 
 @dataclass(frozen=True)
@@ -112,58 +155,54 @@ class _Voters:
     of prefix sums over the sorted voters: ``O(A^2)`` per issue instead of ``O(A^3)``.
     """
 
-    order: np.ndarray  # (n, A) voters by position
-    at_j: np.ndarray  # (n, A, A) flat index of (pair's voters below the midpoint, column j)
-    at_i: np.ndarray  # (n, A, A) the same for column i
-    lower: np.ndarray  # (n, A, A) x_i < x_j
-    upper: np.ndarray  # (n, A, A) x_i > x_j
+    sort: np.ndarray  # (A, A, n) flat index of e[order[k], j, n]: the voters by position
+    w: np.ndarray  # (A, n) their weights in that order
+    at: np.ndarray  # (A, A, n) flat index of prefix[below[i, j, n], j, n]
+    lower: np.ndarray  # (A, A, n) x_i < x_j
 
     @classmethod
-    def of(cls, x: np.ndarray) -> _Voters:
-        n, a = x.shape
-        order = np.argsort(x, axis=1, kind="stable")
-        ranked = np.take_along_axis(x, order, axis=1)
-        mid = (x[:, :, None] + x[:, None, :]) / 2
-        below = np.zeros(mid.shape, np.min_scalar_type(a))
-        step = np.empty(mid.shape, bool)
-        for k in range(a):  # A passes over (n, A, A): cheaper than one (n, A, A, A)
-            below += np.less(ranked[:, k, None, None], mid, out=step)
-        # rows of the prefix sums (n, A + 1, A) below, flattened
-        start = below.astype(np.intp) * a + (np.arange(n) * (a + 1) * a)[:, None, None]
-        cols = np.arange(a)
+    def of(cls, x: np.ndarray, w: np.ndarray) -> _Voters:
+        a, n = x.shape
+        order = np.argsort(x, axis=0, kind="stable")
+        ranked = np.take_along_axis(x, order, axis=0)
+        cols = np.arange(a * n).reshape(a, n)  # j n + run
         return cls(
-            order,
-            start + cols,
-            start + cols[:, None],
-            x[:, :, None] < x[:, None, :],
-            x[:, :, None] > x[:, None, :],
+            (order * (a * n))[:, None, :] + cols,
+            np.take_along_axis(w, order, axis=0),
+            _below_midpoint(x, ranked) * (a * n) + cols,
+            x[:, None, :] < x[None, :, :],
         )
 
-    def favour(self, w: np.ndarray, e: np.ndarray) -> np.ndarray:
-        """``F[n, i, j] = sum_k w_k max(0, e_kj - e_ki)``, ``e`` increasing in ``|x_k - x_j|``."""
-        n, a = w.shape
-        prefix = np.zeros((n, a + 1, a))
-        weighted = np.take_along_axis(w[:, :, None] * e, self.order[:, :, None], axis=1)
-        np.cumsum(weighted, axis=1, out=prefix[:, 1:])
-        at_j, at_i = prefix.take(self.at_j), prefix.take(self.at_i)
-        total = prefix[:, a]
-        below = at_j - at_i  # supporters of i below the midpoint (x_i < x_j)
-        above = (total[:, None, :] - at_j) - (total[:, :, None] - at_i)  # above it (x_i > x_j)
-        out = np.where(self.lower, below, np.where(self.upper, above, 0.0))
-        return np.maximum(out, 0.0, out=out)  # rounding must not make a support negative
+    def favour(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``F[i, j, n] = sum_k w_k max(0, e_kj - e_ki)``, ``e`` increasing in ``|x_k - x_j|``,
+        and the column sums ``sum_k w_k e_kj`` (A, n)."""
+        a = e.shape[0]
+        prefix = np.empty((a + 1, *e.shape[1:]))
+        prefix[0] = 0.0
+        np.take(e.reshape(-1), self.sort, out=prefix[1:], mode="clip")
+        prefix[1:] *= self.w[:, None, :]
+        for k in range(1, a):  # a running sum over (A, n) blocks beats cumsum's scalar loop
+            np.add(prefix[k], prefix[k + 1], out=prefix[k + 1])
+        at = prefix.reshape(-1).take(self.at, mode="clip")  # supporters' votes below, column j
+        below = at - at.transpose(1, 0, 2)  # supporters of i below the midpoint (x_i < x_j)
+        total = prefix[a]
+        # above it (x_i > x_j): the column difference less the part below; 0 on a tie
+        out = total[None, :, :] - total[:, None, :]
+        out -= below
+        np.copyto(out, below, where=self.lower)
+        return np.maximum(out, 0.0, out=out), total  # rounding must not make a support negative
 
 
-def _probabilities(d, w, r, pair, voters: _Voters, opts: EUMOptions) -> np.ndarray:
-    """``P[n, i, j]``: probability that i prevails over j (among active actors); ``r`` None
-    means every risk exponent is 1."""
-    e = d ** r[:, :, None] if opts.votes == "risk" and r is not None else d
-    favour = np.where(pair, voters.favour(w, e), 0.0)
+def _probabilities(e, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.ndarray:
+    """``P[i, j, n]``: probability that i prevails over j (among active actors)."""
+    favour, column = voters.favour(e)
+    batch.masked(favour)
     # |v| = max(0, v) + max(0, -v) and max(0, -v_k(i, j)) = max(0, v_k(j, i))
     if opts.probability == "all-pairs":
-        total = 2 * favour.sum(axis=(1, 2))[:, None, None]
-    else:
-        total = favour + favour.transpose(0, 2, 1)
-        _exact_close_pairs(favour, total, w, e, pair)
+        total = 2 * favour.sum(axis=(0, 1))
+        return np.divide(favour, total, out=favour, where=total > 0)
+    total = favour + favour.transpose(1, 0, 2)
+    _exact_close_pairs(favour, total, column, batch, e)
     return np.divide(favour, total, out=np.zeros_like(favour), where=total > 0)
 
 
@@ -172,91 +211,114 @@ CLOSE = 0.05
 voter (a difference of prefix sums is only accurate relative to the whole column)."""
 
 
-def _exact_close_pairs(favour, total, w, e, pair) -> None:
+def _exact_close_pairs(favour, total, column, batch: _Batch, e) -> None:
     """Replace, in place, the supports and vote totals of nearly indifferent pairs by direct
     sums over the voters: ``P_ij = F_ij / (F_ij + F_ji)`` is a ratio of two small numbers."""
-    column = np.einsum("nk,nkj->nj", w, e)
-    close = pair & (total < CLOSE * (column[:, :, None] + column[:, None, :]))
-    n, i, j = np.nonzero(close)
+    close = total < CLOSE * (column[:, None, :] + column[None, :, :])
+    if batch.pair is not None:
+        close &= batch.pair
+    i, j, n = np.nonzero(close)
     if not n.size:
         return
-    votes = w[n] * (e[n, :, j] - e[n, :, i])  # (pairs, voters)
-    favour[n, i, j] = np.maximum(votes, 0.0).sum(axis=1)
-    total[n, i, j] = np.abs(votes).sum(axis=1)
+    votes = (batch.w[:, n] * (e[:, j, n] - e[:, i, n])).T  # (pairs, voters)
+    favour[i, j, n] = np.maximum(votes, 0.0).sum(axis=1)
+    total[i, j, n] = np.abs(votes).sum(axis=1)
 
 
-def _utilities(d, r):
-    """Success, failure and status quo utilities seen by the row actor (``r`` None: 1)."""
-    d = np.minimum(d, 1.0)  # 1: inactive
-    if r is None:
-        return 2 - 4 * (0.5 - 0.5 * d), 2 - 4 * (0.5 + 0.5 * d), np.zeros((d.shape[0], 1, 1))
-    rp = r[:, :, None]
-    return 2 - 4 * (0.5 - 0.5 * d) ** rp, 2 - 4 * (0.5 + 0.5 * d) ** rp, 2 - 4 * 0.5**rp
-
-
-def _expected(s, p, success, failure, status_quo, q):
-    """Expected utility of challenging with responder salience ``s`` and win probability
-    ``p``: ``s (p U_s + (1 - p) U_f) + (1 - s) U_s - Q U_sq``."""
-    return s * (p * success + (1 - p) * failure) + (1 - s) * success - q * status_quo
-
-
-def _risk_exponents(d, w, s, active, pair, voters, opts) -> np.ndarray:
-    p = _probabilities(d, w, None, pair, voters, opts)
-    success, failure, status_quo = _utilities(d, None)
-    challenged = _expected(
-        s[:, :, None], p.transpose(0, 2, 1), success, failure, status_quo, opts.q
-    )
-    security = np.where(pair & ~np.eye(d.shape[1], dtype=bool), challenged, 0.0).sum(axis=2)
-    hi = np.where(active, security, -np.inf).max(axis=1, keepdims=True)
-    lo = np.where(active, security, np.inf).min(axis=1, keepdims=True)
+def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.ndarray:
+    """Every actor's risk exponent from its security (all exponents 1, so the utilities of
+    success and failure are ``2 d`` and ``-2 d`` and the status quo's 0):
+    ``Sec_i = sum_j E(U_ji) = sum_j 2 d_ij (1 - 2 s_i (1 - P_ji))``."""
+    p = _probabilities(d, batch, voters, opts)
+    near = batch.masked(np.minimum(d, 1.0))  # 1: inactive
+    reach = near.sum(axis=0)  # sum_j d_ij (d is symmetric)
+    won = np.multiply(near, p, out=p).sum(axis=0)  # sum_j d_ji P_ji
+    security = 2 * reach - 4 * batch.s * (reach - won)
+    active = batch.active
+    hi = np.where(active, security, -np.inf).max(axis=0)
+    lo = np.where(active, security, np.inf).min(axis=0)
     spread = hi - lo
     big_r = np.divide(2 * security - hi - lo, spread, out=np.zeros_like(security), where=spread > 0)
     # an absent actor neither votes nor moves: exponent 1 keeps its (unused) terms finite
     return np.where(active, (1 - big_r / 3) / (1 + big_r / 3), 1.0)
 
 
-def _moves(x, d, s, w, r, pair, voters, opts) -> np.ndarray:
-    """Every actor's new position: its best offer (confrontation, compromise, capitulation)."""
-    p = _probabilities(d, w, r, pair, voters, opts)
-    success, failure, status_quo = _utilities(d, r)
-    a = _expected(s[:, None, :], p, success, failure, status_quo, opts.q)
-    b = _expected(s[:, :, None], p.transpose(0, 2, 1), success, failure, status_quo, opts.q)
-    return _choose(x, a, b, pair & (voters.lower | voters.upper), opts)
+def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
+    """``a[i, j, n] = E^i(U_ij)`` and ``b[i, j, n] = E^i(U_ji)``, from
+    ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq`` (utilities seen by i)."""
+    e = d ** r[:, None, :] if opts.votes == "risk" else d
+    p = _probabilities(e, batch, voters, opts)
+    near = np.minimum(d, 1.0)  # 1: inactive
+    rp = r[:, None, :]
+    success = 2 - 4 * (0.5 - 0.5 * near) ** rp
+    stake = success - (2 - 4 * (0.5 + 0.5 * near) ** rp)  # U_s - U_f
+    base = np.subtract(success, opts.q * (2 - 4 * 0.5**rp), out=success)
+    a = base - batch.s[None, :, :] * (1 - p) * stake
+    b = base - batch.s[:, None, :] * (1 - p.transpose(1, 0, 2)) * stake
+    return a, b
 
 
 def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
     """Every actor's new position from the offers ``a[n, i, j] = E^i(U_ij)`` and
     ``b[n, i, j] = E^i(U_ji)`` of the ``candidate`` pairs: confrontations first, then
     compromises, then capitulations (if allowed); no offer: it stays."""
-    xi, xj = x[:, :, None], x[:, None, :]
-    confront = candidate & (b > a) & (a > 0)
-    compromise = candidate & (b > 0) & (a < 0) & (b > np.abs(a))
-    capitulate = (
-        candidate & (b > 0) & (a < 0) & (np.abs(a) > np.abs(b)) if opts.capitulation else None
-    )
-    ratio = np.divide(np.abs(a), np.abs(b), out=np.zeros_like(a), where=b != 0)
-    compromise_to = xi + (xj - xi) * ratio
+    runs_last = (1, 2, 0)
+    return _choose_pairs(
+        x.T, a.transpose(runs_last), b.transpose(runs_last), candidate.transpose(runs_last), opts
+    ).T
+
+
+def _choose_pairs(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
+    """:func:`_choose` in the runs-last layout (``x`` (A, n), pairs (A, A, n)); ``candidate``
+    None: every pair (a pair at one position offers nothing: there ``a = b``)."""
+    xi, xj = x[:, None, :], x[None, :, :]
+    confront = (b > a) & (a > 0)
+    give = (b > 0) & (a < 0)
+    compromise = give & (b > np.abs(a))
+    capitulate = give & (np.abs(a) > np.abs(b)) if opts.capitulation else None
+    if candidate is not None:
+        confront &= candidate
+        compromise &= candidate
+        if capitulate is not None:
+            capitulate &= candidate
     move = np.abs(xj - xi)
     new = x.copy()
     chosen = np.zeros(x.shape, bool)
-    for mask, target, key in (
-        (confront, np.broadcast_to(xj, a.shape), move),
-        (compromise, compromise_to, _compromise_key(a, b, xi, xj, compromise_to, opts)),
-        (capitulate, np.broadcast_to(xj, a.shape), move),
+    for mask, key, target in (
+        (confront, move, _to_them),
+        (compromise, _compromise_key(a, b, xi, xj, opts), _to_compromise),
+        (capitulate, move, _to_them),
     ):
         if mask is None:
             continue
-        pick = np.argmin(np.where(mask, key, np.inf), axis=2)
-        has = mask.any(axis=2) & ~chosen
-        value = np.take_along_axis(target, pick[:, :, None], axis=2)[:, :, 0]
-        new = np.where(has, value, new)
+        pick = np.argmin(np.where(mask, key, np.inf), axis=1)[None]  # (1, A, n)
+        has = mask.any(axis=1) & ~chosen
+        new = np.where(has, target(x, a, b, pick), new)
         chosen |= has
     return new
 
 
-def _compromise_key(a, b, xi, xj, compromise_to, opts: EUMOptions) -> np.ndarray:
+def _to_them(x, a, b, pick) -> np.ndarray:
+    """The position of the actor each one picked."""
+    return np.take_along_axis(x, pick[0], axis=0)
+
+
+def _to_compromise(x, a, b, pick) -> np.ndarray:
+    """``x_i + (x_j - x_i) |a / b|`` for the picked ``j``: computed for the picks only."""
+    gain, loss = np.abs(_picked(a, pick)), np.abs(_picked(b, pick))
+    ratio = np.divide(gain, loss, out=np.zeros_like(gain), where=loss != 0)  # 0: not used
+    return x + (_to_them(x, a, b, pick) - x) * ratio
+
+
+def _picked(values: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(values, pick.transpose(1, 0, 2), axis=1)[:, 0]
+
+
+def _compromise_key(a, b, xi, xj, opts: EUMOptions) -> np.ndarray:
+    """Which compromise an actor prefers (the smallest key); only read where ``b > 0``."""
     if opts.compromise == "least-move":
-        return np.abs(compromise_to - xi)
+        ratio = np.divide(np.abs(a), np.abs(b), out=np.zeros_like(a), where=b != 0)
+        return np.abs(xi + (xj - xi) * ratio - xi)
     weight = np.abs(a) + np.abs(b)
     top = np.abs(a) * xi + np.abs(b) * xj
     return np.divide(top, weight, out=np.full_like(top, np.inf), where=weight > 0)
@@ -291,12 +353,17 @@ def eum_round(x, w, s, span, active, opts: EUMOptions) -> tuple[np.ndarray, np.n
     tuple of numpy.ndarray
         The new positions ``(R, A)`` and the risk exponents used ``(R, A)``.
     """
-    x = np.asarray(x, float)
-    d = _pair_gaps(x, span)
-    voters = _Voters.of(x)
-    pair = active[:, :, None] & active[:, None, :]
-    r = _risk_exponents(d, w, s, active, pair, voters, opts)
-    return np.where(active, _moves(x, d, s, w, r, pair, voters, opts), x), r
+    new, r = _round(np.array(np.asarray(x, float).T), _Batch.of(w, s, span, active), opts)
+    return new.T, r.T
+
+
+def _round(x: np.ndarray, batch: _Batch, opts: EUMOptions) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`eum_round` in the runs-last layout: ``x`` (A, n) -> new positions, exponents."""
+    d = np.abs(x[:, None, :] - x[None, :, :]) / batch.span  # d[k, j, n] = |x_k - x_j| / R
+    voters = _Voters.of(x, batch.w)
+    r = _risk_exponents(d, batch, voters, opts)
+    a, b = _offers(d, batch, r, voters, opts)
+    return np.where(batch.active, _choose_pairs(x, a, b, batch.pair, opts), x), r
 
 
 def eum_rounds(
@@ -322,42 +389,64 @@ def eum_rounds(
     """
     opts = options or EUMOptions()
     w, span, active = eum_setup(x, c, s, active)
-    x = np.array(x, float)
-    positions, risks = [x], []
+    batch = _Batch.of(w, s, span, active)
+    y = np.array(np.asarray(x, float).T)
+    positions, risks = [y], []
     for _ in range(rounds):
-        x, r = eum_round(x, w, s, span, active, opts)
-        positions.append(x)
+        y, r = _round(y, batch, opts)
+        positions.append(y)
         risks.append(r)
-    pos = np.stack(positions)
+    pos = np.stack(positions).transpose(0, 2, 1)
     median = np.stack([weighted_median(p, w, active) for p in pos])
     mean = np.einsum("tra,ra->tr", pos, w) / w.sum(axis=1)
-    return EUMTrace(pos, median, mean, np.stack(risks) if risks else np.zeros((0, *x.shape)))
+    risk = np.stack(risks).transpose(0, 2, 1) if risks else np.zeros((0, *pos.shape[1:]))
+    return EUMTrace(pos, median, mean, risk)
 
 
 SLICE_NUMBERS = 50_000
-"""Work on slices of runs whose ``(runs, A, A)`` arrays hold about this many numbers each:
+"""Work on slices of runs whose ``(A, A, runs)`` arrays hold about this many numbers each:
 small enough to stay in cache, large enough that numpy's per-call cost is amortised."""
 
 
 def eum_forecast(x, c, s, rounds: int, options: EUMOptions, active=None) -> np.ndarray:
     """The median of the positions after ``rounds`` rounds, ``(R,)``, without the trace.
 
-    Same parameters as :func:`eum_rounds`; rows are processed in slices of
-    :data:`SLICE_NUMBERS` so memory stays bounded for any number of runs.
+    Same parameters as :func:`eum_rounds`. Absent actors are left out of the arrays (they
+    change nothing): rows are ordered by how many actors take part and processed in slices
+    of :data:`SLICE_NUMBERS`, each only as wide as its widest row, so memory stays bounded
+    for any number of runs.
     """
     x = np.asarray(x, float)
+    s = np.broadcast_to(s, x.shape)
+    active = np.ones(x.shape, bool) if active is None else np.asarray(active, bool)
+    present = active.sum(axis=1)
+    # each row's present actors first, in their order
+    columns = np.argsort(~active, axis=1, kind="stable")
+    rows_by_width = np.argsort(present, kind="stable")
     out = np.empty(x.shape[0])
-    step = max(1, SLICE_NUMBERS // max(x.shape[1], 1) ** 2)
-    for lo in range(0, x.shape[0], step):
-        rows = slice(lo, lo + step)
-        w, span, act = eum_setup(
-            x[rows], c[rows], s[rows], None if active is None else active[rows]
-        )
-        y = x[rows]
-        for _ in range(rounds):
-            y, _ = eum_round(y, w, s[rows], span, act, options)
-        out[rows] = weighted_median(y, w, act)
+    lo = 0
+    while lo < len(rows_by_width):
+        width = max(int(present[rows_by_width[lo]]), 1)
+        step = max(1, SLICE_NUMBERS // width**2)
+        rows = rows_by_width[lo : lo + step]
+        rows = rows[present[rows] <= width]  # one width per slice: no padding
+        lo += len(rows)
+        keep = columns[rows, :width]
+
+        def part(values, rows=rows, keep=keep):
+            return np.take_along_axis(np.asarray(values)[rows], keep, axis=1)
+
+        out[rows] = _forecast_slice(part(x), part(c), part(s), part(active), rounds, options)
     return out
+
+
+def _forecast_slice(x, c, s, active, rounds: int, options: EUMOptions) -> np.ndarray:
+    w, span, act = eum_setup(x, c, s, active)
+    batch = _Batch.of(w, s, span, act)
+    y = np.array(x.T)
+    for _ in range(rounds):
+        y, _ = _round(y, batch, options)
+    return weighted_median(np.ascontiguousarray(y.T), w, act)
 
 
 def run_eum(table, variant: str = "scholz-code", **choices) -> None:
