@@ -199,7 +199,7 @@ def _probabilities(e, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.nd
     batch.masked(favour)
     # |v| = max(0, v) + max(0, -v) and max(0, -v_k(i, j)) = max(0, v_k(j, i))
     if opts.probability == "all-pairs":
-        total = 2 * favour.sum(axis=(0, 1))
+        total = 2 * favour.sum(axis=(0, 1))  # one by one over the pairs (runs axis kept)
         return np.divide(favour, total, out=favour, where=total > 0)
     total = favour + favour.transpose(1, 0, 2)
     _exact_close_pairs(favour, total, column, batch, e)
@@ -248,14 +248,26 @@ def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
     ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq`` (utilities seen by i)."""
     e = d ** r[:, None, :] if opts.votes == "risk" else d
     p = _probabilities(e, batch, voters, opts)
-    near = np.minimum(d, 1.0)  # 1: inactive
     rp = r[:, None, :]
-    success = 2 - 4 * (0.5 - 0.5 * near) ** rp
-    stake = success - (2 - 4 * (0.5 + 0.5 * near) ** rp)  # U_s - U_f
+    half = np.minimum(d, 1.0, out=e if e is not d else None)  # 1: inactive
+    half *= 0.5
+    success = _utility(np.subtract(0.5, half), rp)  # 2 - 4 (0.5 - 0.5 d)^r
+    stake = np.subtract(success, _utility(np.add(half, 0.5, out=half), rp), out=half)
     base = np.subtract(success, opts.q * (2 - 4 * 0.5**rp), out=success)
-    a = base - batch.s[None, :, :] * (1 - p) * stake
-    b = base - batch.s[:, None, :] * (1 - p.transpose(1, 0, 2)) * stake
+    a = np.subtract(1, p, out=p)
+    b = a.transpose(1, 0, 2) * batch.s[:, None, :]  # s_i (1 - P_ji)
+    a *= batch.s[None, :, :]  # s_j (1 - P_ij)
+    for offer in (a, b):
+        offer *= stake
+        np.subtract(base, offer, out=offer)
     return a, b
+
+
+def _utility(lever: np.ndarray, rp: np.ndarray) -> np.ndarray:
+    """``2 - 4 lever^r``, in place."""
+    np.power(lever, rp, out=lever)
+    lever *= 4
+    return np.subtract(2, lever, out=lever)
 
 
 def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
@@ -268,31 +280,34 @@ def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
     ).T
 
 
-def _choose_pairs(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
+def _choose_pairs(x, a, b, candidate, opts: EUMOptions, move=None) -> np.ndarray:
     """:func:`_choose` in the runs-last layout (``x`` (A, n), pairs (A, A, n)); ``candidate``
-    None: every pair (a pair at one position offers nothing: there ``a = b``)."""
+    None: every pair (a pair at one position offers nothing: there ``a = b``); ``move``:
+    ``|x_j - x_i|`` if already known."""
     xi, xj = x[:, None, :], x[None, :, :]
+    gain = np.abs(a)
     confront = (b > a) & (a > 0)
     give = (b > 0) & (a < 0)
-    compromise = give & (b > np.abs(a))
-    capitulate = give & (np.abs(a) > np.abs(b)) if opts.capitulation else None
+    compromise = give & (b > gain)
+    capitulate = give & (gain > np.abs(b)) if opts.capitulation else None
     if candidate is not None:
         confront &= candidate
         compromise &= candidate
         if capitulate is not None:
             capitulate &= candidate
-    move = np.abs(xj - xi)
+    move = np.abs(xj - xi) if move is None else move
     new = x.copy()
     chosen = np.zeros(x.shape, bool)
     for mask, key, target in (
         (confront, move, _to_them),
-        (compromise, _compromise_key(a, b, xi, xj, opts), _to_compromise),
+        (compromise, _compromise_key(gain, b, xi, xj, opts), _to_compromise),
         (capitulate, move, _to_them),
     ):
         if mask is None:
             continue
-        pick = np.argmin(np.where(mask, key, np.inf), axis=1)[None]  # (1, A, n)
-        has = mask.any(axis=1) & ~chosen
+        keyed = np.where(mask, key, np.inf)
+        pick = np.argmin(keyed, axis=1)[None]  # (1, A, n)
+        has = (_picked(keyed, pick) < np.inf) & ~chosen
         new = np.where(has, target(x, a, b, pick), new)
         chosen |= has
     return new
@@ -314,14 +329,15 @@ def _picked(values: np.ndarray, pick: np.ndarray) -> np.ndarray:
     return np.take_along_axis(values, pick.transpose(1, 0, 2), axis=1)[:, 0]
 
 
-def _compromise_key(a, b, xi, xj, opts: EUMOptions) -> np.ndarray:
-    """Which compromise an actor prefers (the smallest key); only read where ``b > 0``."""
-    if opts.compromise == "least-move":
-        ratio = np.divide(np.abs(a), np.abs(b), out=np.zeros_like(a), where=b != 0)
-        return np.abs(xi + (xj - xi) * ratio - xi)
-    weight = np.abs(a) + np.abs(b)
-    top = np.abs(a) * xi + np.abs(b) * xj
-    return np.divide(top, weight, out=np.full_like(top, np.inf), where=weight > 0)
+def _compromise_key(gain, b, xi, xj, opts: EUMOptions) -> np.ndarray:
+    """Which compromise an actor prefers (the smallest key), read only where ``b > 0``, so
+    ``|b| = b`` there; elsewhere the key may be anything (no warnings)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if opts.compromise == "least-move":
+            return np.abs(xi + (xj - xi) * (gain / b) - xi)
+        top = gain * xi
+        top += b * xj
+        return np.divide(top, np.add(gain, b), out=top)
 
 
 def eum_setup(x, c, s, active=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -359,11 +375,12 @@ def eum_round(x, w, s, span, active, opts: EUMOptions) -> tuple[np.ndarray, np.n
 
 def _round(x: np.ndarray, batch: _Batch, opts: EUMOptions) -> tuple[np.ndarray, np.ndarray]:
     """:func:`eum_round` in the runs-last layout: ``x`` (A, n) -> new positions, exponents."""
-    d = np.abs(x[:, None, :] - x[None, :, :]) / batch.span  # d[k, j, n] = |x_k - x_j| / R
+    move = np.abs(x[:, None, :] - x[None, :, :])
+    d = move / batch.span  # d[k, j, n] = |x_k - x_j| / R
     voters = _Voters.of(x, batch.w)
     r = _risk_exponents(d, batch, voters, opts)
     a, b = _offers(d, batch, r, voters, opts)
-    return np.where(batch.active, _choose_pairs(x, a, b, batch.pair, opts), x), r
+    return np.where(batch.active, _choose_pairs(x, a, b, batch.pair, opts, move), x), r
 
 
 def eum_rounds(
@@ -441,6 +458,12 @@ def eum_forecast(x, c, s, rounds: int, options: EUMOptions, active=None) -> np.n
 
 
 def _forecast_slice(x, c, s, active, rounds: int, options: EUMOptions) -> np.ndarray:
+    if x.shape[0] == 1:
+        # numpy sums a lone run's actors pairwise but a batch's one by one: a second copy
+        # gives every row the same rounding in any slice, hence in any chunk
+        return _forecast_slice(
+            *(np.repeat(v, 2, axis=0) for v in (x, c, s, active)), rounds, options
+        )[:1]
     w, span, act = eum_setup(x, c, s, active)
     batch = _Batch.of(w, s, span, act)
     y = np.array(x.T)
