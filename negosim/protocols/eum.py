@@ -238,9 +238,11 @@ def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.n
     hi = np.where(active, security, -np.inf).max(axis=0)
     lo = np.where(active, security, np.inf).min(axis=0)
     spread = hi - lo
-    big_r = np.divide(2 * security - hi - lo, spread, out=np.zeros_like(security), where=spread > 0)
-    # an absent actor neither votes nor moves: exponent 1 keeps its (unused) terms finite
-    return np.where(active, (1 - big_r / 3) / (1 + big_r / 3), 1.0)
+    # an absent actor neither votes nor moves: R = 0, exponent 1, keeps its terms finite
+    big_r = np.divide(
+        2 * security - hi - lo, spread, out=np.zeros_like(security), where=active & (spread > 0)
+    )
+    return (1 - big_r / 3) / (1 + big_r / 3)
 
 
 def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
