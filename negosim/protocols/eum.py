@@ -126,21 +126,22 @@ class _Batch:
         return values
 
 
-def _below_midpoint(x: np.ndarray, ranked: np.ndarray) -> np.ndarray:
-    """``c[i, j, n]``: how many voters lie strictly below the midpoint of ``x_i`` and ``x_j``
-    (symmetric, so counted on the pairs ``i < j`` only)."""
+def _prefix_index(x: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+    """``at[i, j, n]``: the flat index of ``prefix[c, j, n]`` in an (A + 1, A, n) array, ``c``
+    the number of voters strictly below the midpoint of ``x_i`` and ``x_j`` (symmetric, so
+    counted on the pairs ``i < j`` only)."""
     a, n = x.shape
     upper_i, upper_j = np.triu_indices(a, 1)
     mid = (x[upper_i] + x[upper_j]) / 2  # (pairs, n)
-    below = np.zeros(mid.shape, np.min_scalar_type(a))
-    step = np.empty(mid.shape, bool)
-    count = step.view(np.uint8) if below.dtype == np.uint8 else step  # no casting on +=
-    for k in range(a):  # A passes over the pairs: cheaper than one (pairs, A, n) array
-        np.less(ranked[k], mid, out=step)
-        below += count
-    out = np.zeros((a, a, n), np.intp)
-    out[upper_i, upper_j] = below
-    out[upper_j, upper_i] = below
+    # one (A, pairs, n) comparison of bytes, summed over the voters in the narrowest integers
+    voter_below = np.less(ranked[:, None, :], mid).view(np.uint8)
+    below = voter_below.sum(axis=0, dtype=np.min_scalar_type(a))
+    rows = np.multiply(below, a * n, dtype=np.intp)
+    cols = np.arange(a * n).reshape(a, n)  # j n + run
+    out = np.empty((a, a, n), np.intp)
+    out[upper_i, upper_j] = rows + cols[upper_j]
+    out[upper_j, upper_i] = rows + cols[upper_i]
+    out[np.arange(a), np.arange(a)] = cols  # a voter against itself: any row
     return out
 
 
@@ -169,7 +170,7 @@ class _Voters:
         return cls(
             (order * (a * n))[:, None, :] + cols,
             np.take_along_axis(w, order, axis=0),
-            _below_midpoint(x, ranked) * (a * n) + cols,
+            _prefix_index(x, ranked),
             x[:, None, :] < x[None, :, :],
         )
 
@@ -298,37 +299,53 @@ def _choose_pairs(x, a, b, candidate, opts: EUMOptions, move=None) -> np.ndarray
         if capitulate is not None:
             capitulate &= candidate
     move = np.abs(xj - xi) if move is None else move
+    picks = _Picks(x)
     new = x.copy()
     chosen = np.zeros(x.shape, bool)
-    for mask, key, target in (
-        (confront, move, _to_them),
-        (compromise, _compromise_key(gain, b, xi, xj, opts), _to_compromise),
-        (capitulate, move, _to_them),
+    for mask, key, compromising in (
+        (confront, move, False),
+        (compromise, _compromise_key(gain, b, xi, xj, opts), True),
+        (capitulate, move, False),
     ):
         if mask is None:
             continue
         keyed = np.where(mask, key, np.inf)
-        pick = np.argmin(keyed, axis=1)[None]  # (1, A, n)
-        has = (_picked(keyed, pick) < np.inf) & ~chosen
-        new = np.where(has, target(x, a, b, pick), new)
+        picks.pick(keyed)
+        has = (picks.of(keyed) < np.inf) & ~chosen
+        target = picks.compromise(a, b) if compromising else picks.them()
+        new = np.where(has, target, new)
         chosen |= has
     return new
 
 
-def _to_them(x, a, b, pick) -> np.ndarray:
-    """The position of the actor each one picked."""
-    return np.take_along_axis(x, pick[0], axis=0)
+class _Picks:
+    """Each actor's pick of a partner ``j`` in a pair array (A, A, n), as flat indices."""
 
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+        actors, runs = x.shape
+        self.runs = np.arange(runs)
+        self.rows = np.arange(actors)[:, None] * (actors * runs) + self.runs  # [i, 0, n]
+        self.j = self.at = self.runs
 
-def _to_compromise(x, a, b, pick) -> np.ndarray:
-    """``x_i + (x_j - x_i) |a / b|`` for the picked ``j``: computed for the picks only."""
-    gain, loss = np.abs(_picked(a, pick)), np.abs(_picked(b, pick))
-    ratio = np.divide(gain, loss, out=np.zeros_like(gain), where=loss != 0)  # 0: not used
-    return x + (_to_them(x, a, b, pick) - x) * ratio
+    def pick(self, keyed: np.ndarray) -> None:
+        """The smallest key of each row, the earliest on a tie."""
+        self.j = np.argmin(keyed, axis=1) * len(self.runs)  # [j, n] in (A, n), less n
+        self.at = self.j + self.rows
 
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """``values[i, pick_i, n]`` (A, n)."""
+        return values.reshape(-1).take(self.at)
 
-def _picked(values: np.ndarray, pick: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(values, pick.transpose(1, 0, 2), axis=1)[:, 0]
+    def them(self) -> np.ndarray:
+        """The position of the actor each one picked."""
+        return self.x.reshape(-1).take(self.j + self.runs)
+
+    def compromise(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``x_i + (x_j - x_i) |a / b|`` for the picked ``j``: computed for the picks only."""
+        gain, loss = np.abs(self.of(a)), np.abs(self.of(b))
+        ratio = np.divide(gain, loss, out=np.zeros_like(gain), where=loss != 0)  # 0: not used
+        return self.x + (self.them() - self.x) * ratio
 
 
 def _compromise_key(gain, b, xi, xj, opts: EUMOptions) -> np.ndarray:
@@ -422,7 +439,7 @@ def eum_rounds(
     return EUMTrace(pos, median, mean, risk)
 
 
-SLICE_NUMBERS = 50_000
+SLICE_NUMBERS = 40_000
 """Work on slices of runs whose ``(A, A, runs)`` arrays hold about this many numbers each:
 small enough to stay in cache, large enough that numpy's per-call cost is amortised."""
 
