@@ -133,9 +133,13 @@ def _prefix_index(x: np.ndarray, ranked: np.ndarray) -> np.ndarray:
     a, n = x.shape
     upper_i, upper_j = np.triu_indices(a, 1)
     mid = (x[upper_i] + x[upper_j]) / 2  # (pairs, n)
-    # one (A, pairs, n) comparison of bytes, summed over the voters in the narrowest integers
-    voter_below = np.less(ranked[:, None, :], mid).view(np.uint8)
-    below = voter_below.sum(axis=0, dtype=np.min_scalar_type(a))
+    # (voters, pairs, n) comparisons as bytes, summed over the voters in the narrowest
+    # integers; voters in blocks of about 32 SLICE_NUMBERS bytes, so memory stays bounded
+    below = np.zeros(mid.shape, np.min_scalar_type(a))
+    block = max(1, 32 * SLICE_NUMBERS // max(mid.size, 1))
+    for k in range(0, a, block):
+        voter_below = np.less(ranked[k : k + block, None, :], mid).view(np.uint8)
+        below += voter_below.sum(axis=0, dtype=below.dtype)
     rows = np.multiply(below, a * n, dtype=np.intp)
     cols = np.arange(a * n).reshape(a, n)  # j n + run
     out = np.empty((a, a, n), np.intp)
