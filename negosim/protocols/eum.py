@@ -160,32 +160,37 @@ class _Voters:
     of prefix sums over the sorted voters: ``O(A^2)`` per issue instead of ``O(A^3)``.
     """
 
-    sort: np.ndarray  # (A, A, n) flat index of e[order[k], j, n]: the voters by position
+    order: np.ndarray  # (A, n) the voters by position
     w: np.ndarray  # (A, n) their weights in that order
+    gap: np.ndarray  # (A, A, n) |x_k - x_j| / R, voters k in that order
     at: np.ndarray  # (A, A, n) flat index of prefix[below[i, j, n], j, n]
     lower: np.ndarray  # (A, A, n) x_i < x_j
 
     @classmethod
-    def of(cls, x: np.ndarray, w: np.ndarray) -> _Voters:
-        a, n = x.shape
+    def of(cls, x: np.ndarray, batch: _Batch) -> _Voters:
         order = np.argsort(x, axis=0, kind="stable")
         ranked = np.take_along_axis(x, order, axis=0)
-        cols = np.arange(a * n).reshape(a, n)  # j n + run
         return cls(
-            (order * (a * n))[:, None, :] + cols,
-            np.take_along_axis(w, order, axis=0),
+            order,
+            np.take_along_axis(batch.w, order, axis=0),
+            np.abs(ranked[:, None, :] - x[None, :, :]) / batch.span,
             _prefix_index(x, ranked),
             x[:, None, :] < x[None, :, :],
         )
 
+    def votes(self, r: np.ndarray | None) -> np.ndarray:
+        """``e[k, j, n] = (|x_k - x_j| / R)^r_k`` for the voters in order (``r`` None: 1)."""
+        if r is None:
+            return self.gap
+        return self.gap ** np.take_along_axis(r, self.order, axis=0)[:, None, :]
+
     def favour(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``F[i, j, n] = sum_k w_k max(0, e_kj - e_ki)``, ``e`` increasing in ``|x_k - x_j|``,
-        and the column sums ``sum_k w_k e_kj`` (A, n)."""
+        """``F[i, j, n] = sum_k w_k max(0, e_kj - e_ki)`` from :meth:`votes` ``e``, and the
+        column sums ``sum_k w_k e_kj`` (A, n)."""
         a = e.shape[0]
         prefix = np.empty((a + 1, *e.shape[1:]))
         prefix[0] = 0.0
-        np.take(e.reshape(-1), self.sort, out=prefix[1:], mode="clip")
-        prefix[1:] *= self.w[:, None, :]
+        np.multiply(e, self.w[:, None, :], out=prefix[1:])
         for k in range(1, a):  # a running sum over (A, n) blocks beats cumsum's scalar loop
             np.add(prefix[k], prefix[k + 1], out=prefix[k + 1])
         at = prefix.reshape(-1).take(self.at, mode="clip")  # supporters' votes below, column j
@@ -207,7 +212,7 @@ def _probabilities(e, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.nd
         total = 2 * favour.sum(axis=(0, 1))  # one by one over the pairs (runs axis kept)
         return np.divide(favour, total, out=favour, where=total > 0)
     total = favour + favour.transpose(1, 0, 2)
-    _exact_close_pairs(favour, total, column, batch, e)
+    _exact_close_pairs(favour, total, column, batch, voters, e)
     return np.divide(favour, total, out=np.zeros_like(favour), where=total > 0)
 
 
@@ -216,7 +221,7 @@ CLOSE = 0.05
 voter (a difference of prefix sums is only accurate relative to the whole column)."""
 
 
-def _exact_close_pairs(favour, total, column, batch: _Batch, e) -> None:
+def _exact_close_pairs(favour, total, column, batch: _Batch, voters: _Voters, e) -> None:
     """Replace, in place, the supports and vote totals of nearly indifferent pairs by direct
     sums over the voters: ``P_ij = F_ij / (F_ij + F_ji)`` is a ratio of two small numbers."""
     close = total < CLOSE * (column[:, None, :] + column[None, :, :])
@@ -225,7 +230,7 @@ def _exact_close_pairs(favour, total, column, batch: _Batch, e) -> None:
     i, j, n = np.nonzero(close)
     if not n.size:
         return
-    votes = (batch.w[:, n] * (e[:, j, n] - e[:, i, n])).T  # (pairs, voters)
+    votes = (voters.w[:, n] * (e[:, j, n] - e[:, i, n])).T  # (pairs, voters) in order
     favour[i, j, n] = np.maximum(votes, 0.0).sum(axis=1)
     total[i, j, n] = np.abs(votes).sum(axis=1)
 
@@ -234,7 +239,7 @@ def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.n
     """Every actor's risk exponent from its security (all exponents 1, so the utilities of
     success and failure are ``2 d`` and ``-2 d`` and the status quo's 0):
     ``Sec_i = sum_j E(U_ji) = sum_j 2 d_ij (1 - 2 s_i (1 - P_ji))``."""
-    p = _probabilities(d, batch, voters, opts)
+    p = _probabilities(voters.votes(None), batch, voters, opts)
     near = batch.masked(np.minimum(d, 1.0))  # 1: inactive
     reach = near.sum(axis=0)  # sum_j d_ij (d is symmetric)
     won = np.multiply(near, p, out=p).sum(axis=0)  # sum_j d_ji P_ji
@@ -253,10 +258,10 @@ def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.n
 def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
     """``a[i, j, n] = E^i(U_ij)`` and ``b[i, j, n] = E^i(U_ji)``, from
     ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq`` (utilities seen by i)."""
-    e = d ** r[:, None, :] if opts.votes == "risk" else d
+    e = voters.votes(r if opts.votes == "risk" else None)
     p = _probabilities(e, batch, voters, opts)
     rp = r[:, None, :]
-    half = np.minimum(d, 1.0, out=e if e is not d else None)  # 1: inactive
+    half = np.minimum(d, 1.0, out=e if e is not voters.gap else None)  # 1: inactive
     half *= 0.5
     success = _utility(np.subtract(0.5, half), rp)  # 2 - 4 (0.5 - 0.5 d)^r
     stake = np.subtract(success, _utility(np.add(half, 0.5, out=half), rp), out=half)
@@ -400,7 +405,7 @@ def _round(x: np.ndarray, batch: _Batch, opts: EUMOptions) -> tuple[np.ndarray, 
     """:func:`eum_round` in the runs-last layout: ``x`` (A, n) -> new positions, exponents."""
     move = np.abs(x[:, None, :] - x[None, :, :])
     d = move / batch.span  # d[k, j, n] = |x_k - x_j| / R
-    voters = _Voters.of(x, batch.w)
+    voters = _Voters.of(x, batch)
     r = _risk_exponents(d, batch, voters, opts)
     a, b = _offers(d, batch, r, voters, opts)
     return np.where(batch.active, _choose_pairs(x, a, b, batch.pair, opts, move), x), r
