@@ -256,30 +256,26 @@ def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.n
 
 
 def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
-    """``a[i, j, n] = E^i(U_ij)`` and ``b[i, j, n] = E^i(U_ji)``, from
-    ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq`` (utilities seen by i)."""
+    """``a[i, j, n] = E^i(U_ij)`` and ``b[i, j, n] = E^i(U_ji)`` from the utilities seen by i,
+    ``U_s = 2 - 4 (0.5 - 0.5 d)^r``, ``U_f = 2 - 4 (0.5 + 0.5 d)^r``, ``U_sq = 2 - 4 0.5^r``:
+    ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq``."""
     e = voters.votes(r if opts.votes == "risk" else None)
     p = _probabilities(e, batch, voters, opts)
     rp = r[:, None, :]
     half = np.minimum(d, 1.0, out=e if e is not voters.gap else None)  # 1: inactive
     half *= 0.5
-    success = _utility(np.subtract(0.5, half), rp)  # 2 - 4 (0.5 - 0.5 d)^r
-    stake = np.subtract(success, _utility(np.add(half, 0.5, out=half), rp), out=half)
-    base = np.subtract(success, opts.q * (2 - 4 * 0.5**rp), out=success)
+    near = np.power(np.subtract(0.5, half), rp)  # (0.5 - 0.5 d)^r
+    stake = np.power(np.add(half, 0.5, out=half), rp, out=half)
+    stake -= near  # (U_s - U_f) / 4
+    near *= -4
+    base = np.add(near, 2 - opts.q * (2 - 4 * 0.5**rp), out=near)  # U_s - Q U_sq
     a = np.subtract(1, p, out=p)
-    b = a.transpose(1, 0, 2) * batch.s[:, None, :]  # s_i (1 - P_ji)
-    a *= batch.s[None, :, :]  # s_j (1 - P_ij)
+    b = a.transpose(1, 0, 2) * (4 * batch.s[:, None, :])  # 4 s_i (1 - P_ji)
+    a *= 4 * batch.s[None, :, :]  # 4 s_j (1 - P_ij)
     for offer in (a, b):
         offer *= stake
         np.subtract(base, offer, out=offer)
     return a, b
-
-
-def _utility(lever: np.ndarray, rp: np.ndarray) -> np.ndarray:
-    """``2 - 4 lever^r``, in place."""
-    np.power(lever, rp, out=lever)
-    lever *= 4
-    return np.subtract(2, lever, out=lever)
 
 
 def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
