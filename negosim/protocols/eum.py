@@ -101,6 +101,25 @@ def weighted_median(x: np.ndarray, w: np.ndarray, active: np.ndarray | None = No
 # inner loops, whatever is broadcast) and swapping i and j keeps that axis contiguous.
 
 
+class _Buffers:
+    """Work arrays kept from round to round, one per name: every round of a batch makes the
+    same temporaries, and large blocks allocated afresh come from the system each time,
+    page by page, which costs more than the arithmetic on them."""
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
+        """An uninitialised ``shape`` array, the same one for the same name."""
+        out = self.arrays.get(name)
+        if out is None or out.shape != shape or out.dtype != dtype:
+            out = np.empty(shape, dtype)
+            if self.keep:
+                self.arrays[name] = out
+        return out
+
+
 @dataclass(frozen=True)
 class _Batch:
     """What stays fixed over the rounds of a batch of ``n`` rows (runs-last layout)."""
@@ -110,6 +129,7 @@ class _Batch:
     span: np.ndarray  # (n,) ranges of the initial positions
     active: np.ndarray  # (A, n)
     pair: np.ndarray | None  # (A, A, n) both active; None when every actor is
+    buffer: _Buffers  # the rounds' work arrays
 
     @classmethod
     def of(cls, w, s, span, active) -> _Batch:
@@ -117,7 +137,13 @@ class _Batch:
         act = np.ascontiguousarray(np.asarray(active, bool).T)
         pair = None if act.all() else act[:, None, :] & act[None, :, :]
         s = np.ascontiguousarray(np.broadcast_to(s, act.T.shape).T, float)
-        return cls(np.ascontiguousarray(w.T), s, np.asarray(span, float), act, pair)
+        return cls(np.ascontiguousarray(w.T), s, np.asarray(span, float), act, pair, _Buffers())
+
+    @property
+    def pairs(self) -> tuple[int, int, int]:
+        """The shape (A, A, n) of a pair array."""
+        a, n = self.w.shape
+        return a, a, n
 
     def masked(self, values: np.ndarray) -> np.ndarray:
         """``values`` (A, A, n) with the pairs of an absent actor set to 0, in place."""
@@ -126,23 +152,25 @@ class _Batch:
         return values
 
 
-def _prefix_index(x: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+def _prefix_index(x: np.ndarray, ranked: np.ndarray, buffer: _Buffers) -> np.ndarray:
     """``at[i, j, n]``: the flat index of ``prefix[c, j, n]`` in an (A + 1, A, n) array, ``c``
     the number of voters strictly below the midpoint of ``x_i`` and ``x_j`` (symmetric, so
     counted on the pairs ``i < j`` only)."""
     a, n = x.shape
     upper_i, upper_j = np.triu_indices(a, 1)
-    mid = (x[upper_i] + x[upper_j]) / 2  # (pairs, n)
+    mid = np.add(x[upper_i], x[upper_j], out=buffer("mid", (len(upper_i), n)))
+    mid /= 2  # (pairs, n)
     # (voters, pairs, n) comparisons as bytes, summed over the voters in the narrowest
     # integers; voters in blocks of about 32 SLICE_NUMBERS bytes, so memory stays bounded
+    block = min(a, max(1, 32 * SLICE_NUMBERS // max(mid.size, 1)))
     below = np.zeros(mid.shape, np.min_scalar_type(a))
-    block = max(1, 32 * SLICE_NUMBERS // max(mid.size, 1))
+    step = buffer("step", (block, *mid.shape), bool)
     for k in range(0, a, block):
-        voter_below = np.less(ranked[k : k + block, None, :], mid).view(np.uint8)
-        below += voter_below.sum(axis=0, dtype=below.dtype)
-    rows = np.multiply(below, a * n, dtype=np.intp)
+        voter_below = np.less(ranked[k : k + block, None, :], mid, out=step[: a - k])
+        below += voter_below.view(np.uint8).sum(axis=0, dtype=below.dtype)
+    rows = np.multiply(below, a * n, dtype=np.intp, out=buffer("rows", mid.shape, np.intp))
     cols = np.arange(a * n).reshape(a, n)  # j n + run
-    out = np.empty((a, a, n), np.intp)
+    out = buffer("at", (a, a, n), np.intp)
     out[upper_i, upper_j] = rows + cols[upper_j]
     out[upper_j, upper_i] = rows + cols[upper_i]
     out[np.arange(a), np.arange(a)] = cols  # a voter against itself: any row
@@ -165,39 +193,49 @@ class _Voters:
     gap: np.ndarray  # (A, A, n) |x_k - x_j| / R, voters k in that order
     at: np.ndarray  # (A, A, n) flat index of prefix[below[i, j, n], j, n]
     lower: np.ndarray  # (A, A, n) x_i < x_j
+    buffer: _Buffers
 
     @classmethod
     def of(cls, x: np.ndarray, batch: _Batch) -> _Voters:
         order = np.argsort(x, axis=0, kind="stable")
         ranked = np.take_along_axis(x, order, axis=0)
+        buffer = batch.buffer
+        gap = np.subtract(ranked[:, None, :], x[None, :, :], out=buffer("gap", batch.pairs))
+        np.abs(gap, out=gap)
+        gap /= batch.span
         return cls(
             order,
             np.take_along_axis(batch.w, order, axis=0),
-            np.abs(ranked[:, None, :] - x[None, :, :]) / batch.span,
-            _prefix_index(x, ranked),
-            x[:, None, :] < x[None, :, :],
+            gap,
+            _prefix_index(x, ranked, buffer),
+            np.less(x[:, None, :], x[None, :, :], out=buffer("lower", batch.pairs, bool)),
+            buffer,
         )
 
     def votes(self, r: np.ndarray | None) -> np.ndarray:
         """``e[k, j, n] = (|x_k - x_j| / R)^r_k`` for the voters in order (``r`` None: 1)."""
         if r is None:
             return self.gap
-        return self.gap ** np.take_along_axis(r, self.order, axis=0)[:, None, :]
+        exponent = np.take_along_axis(r, self.order, axis=0)[:, None, :]
+        return np.power(self.gap, exponent, out=self.buffer("votes", self.gap.shape))
 
     def favour(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``F[i, j, n] = sum_k w_k max(0, e_kj - e_ki)`` from :meth:`votes` ``e``, and the
         column sums ``sum_k w_k e_kj`` (A, n)."""
         a = e.shape[0]
-        prefix = np.empty((a + 1, *e.shape[1:]))
+        prefix = self.buffer("prefix", (a + 1, *e.shape[1:]))
         prefix[0] = 0.0
         np.multiply(e, self.w[:, None, :], out=prefix[1:])
         for k in range(1, a):  # a running sum over (A, n) blocks beats cumsum's scalar loop
             np.add(prefix[k], prefix[k + 1], out=prefix[k + 1])
-        at = prefix.reshape(-1).take(self.at, mode="clip")  # supporters' votes below, column j
-        below = at - at.transpose(1, 0, 2)  # supporters of i below the midpoint (x_i < x_j)
-        total = prefix[a]
+        # supporters' votes below the midpoint, column j
+        at = np.take(prefix.reshape(-1), self.at, out=self.buffer("up_to", e.shape), mode="clip")
+        # supporters of i below the midpoint (x_i < x_j)
+        below = np.subtract(at, at.transpose(1, 0, 2), out=self.buffer("below", e.shape))
+        total = prefix[a].copy()
         # above it (x_i > x_j): the column difference less the part below; 0 on a tie
-        out = total[None, :, :] - total[:, None, :]
+        out = self.buffer("favour", e.shape)
+        np.subtract(total[None, :, :], total[:, None, :], out=out)
         out -= below
         np.copyto(out, below, where=self.lower)
         return np.maximum(out, 0.0, out=out), total  # rounding must not make a support negative
@@ -240,7 +278,7 @@ def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.n
     success and failure are ``2 d`` and ``-2 d`` and the status quo's 0):
     ``Sec_i = sum_j E(U_ji) = sum_j 2 d_ij (1 - 2 s_i (1 - P_ji))``."""
     p = _probabilities(voters.votes(None), batch, voters, opts)
-    near = batch.masked(np.minimum(d, 1.0))  # 1: inactive
+    near = batch.masked(np.minimum(d, 1.0, out=batch.buffer("near", d.shape)))  # 1: inactive
     reach = near.sum(axis=0)  # sum_j d_ij (d is symmetric)
     won = np.multiply(near, p, out=p).sum(axis=0)  # sum_j d_ji P_ji
     security = 2 * reach - 4 * batch.s * (reach - won)
@@ -262,15 +300,17 @@ def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
     e = voters.votes(r if opts.votes == "risk" else None)
     p = _probabilities(e, batch, voters, opts)
     rp = r[:, None, :]
-    half = np.minimum(d, 1.0, out=e if e is not voters.gap else None)  # 1: inactive
-    half *= 0.5
-    near = np.power(np.subtract(0.5, half), rp)  # (0.5 - 0.5 d)^r
+    half = np.minimum(d, 1.0, out=e if e is not voters.gap else batch.buffer("votes", d.shape))
+    half *= 0.5  # 1: inactive
+    near = np.subtract(0.5, half, out=batch.buffer("near", d.shape))
+    np.power(near, rp, out=near)  # (0.5 - 0.5 d)^r
     stake = np.power(np.add(half, 0.5, out=half), rp, out=half)
     stake -= near  # (U_s - U_f) / 4
     near *= -4
     base = np.add(near, 2 - opts.q * (2 - 4 * 0.5**rp), out=near)  # U_s - Q U_sq
     a = np.subtract(1, p, out=p)
-    b = a.transpose(1, 0, 2) * (4 * batch.s[:, None, :])  # 4 s_i (1 - P_ji)
+    # 4 s_i (1 - P_ji)
+    b = np.multiply(a.transpose(1, 0, 2), 4 * batch.s[:, None, :], out=batch.buffer("b", d.shape))
     a *= 4 * batch.s[None, :, :]  # 4 s_j (1 - P_ij)
     for offer in (a, b):
         offer *= stake
@@ -283,17 +323,16 @@ def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
     ``b[n, i, j] = E^i(U_ji)`` of the ``candidate`` pairs: confrontations first, then
     compromises, then capitulations (if allowed); no offer: it stays."""
     runs_last = (1, 2, 0)
-    return _choose_pairs(
-        x.T, a.transpose(runs_last), b.transpose(runs_last), candidate.transpose(runs_last), opts
-    ).T
+    a, b, candidate = (v.transpose(runs_last) for v in (a, b, candidate))
+    return _choose_pairs(x.T, a, b, candidate, opts, _Buffers(keep=False)).T
 
 
-def _choose_pairs(x, a, b, candidate, opts: EUMOptions, move=None) -> np.ndarray:
+def _choose_pairs(x, a, b, candidate, opts: EUMOptions, buffer: _Buffers, move=None):
     """:func:`_choose` in the runs-last layout (``x`` (A, n), pairs (A, A, n)); ``candidate``
     None: every pair (a pair at one position offers nothing: there ``a = b``); ``move``:
     ``|x_j - x_i|`` if already known."""
     xi, xj = x[:, None, :], x[None, :, :]
-    gain = np.abs(a)
+    gain = np.abs(a, out=buffer("gain", a.shape))
     confront = (b > a) & (a > 0)
     give = (b > 0) & (a < 0)
     compromise = give & (b > gain)
@@ -309,12 +348,14 @@ def _choose_pairs(x, a, b, candidate, opts: EUMOptions, move=None) -> np.ndarray
     chosen = np.zeros(x.shape, bool)
     for mask, key, compromising in (
         (confront, move, False),
-        (compromise, _compromise_key(gain, b, xi, xj, opts), True),
+        (compromise, _compromise_key(gain, b, xi, xj, opts, buffer), True),
         (capitulate, move, False),
     ):
         if mask is None:
             continue
-        keyed = np.where(mask, key, np.inf)
+        keyed = buffer("keyed", a.shape)
+        keyed.fill(np.inf)
+        np.copyto(keyed, key, where=mask)
         picks.pick(keyed)
         has = (picks.of(keyed) < np.inf) & ~chosen
         target = picks.compromise(a, b) if compromising else picks.them()
@@ -353,15 +394,16 @@ class _Picks:
         return self.x + (self.them() - self.x) * ratio
 
 
-def _compromise_key(gain, b, xi, xj, opts: EUMOptions) -> np.ndarray:
+def _compromise_key(gain, b, xi, xj, opts: EUMOptions, buffer: _Buffers) -> np.ndarray:
     """Which compromise an actor prefers (the smallest key), read only where ``b > 0``, so
     ``|b| = b`` there; elsewhere the key may be anything (no warnings)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if opts.compromise == "least-move":
             return np.abs(xi + (xj - xi) * (gain / b) - xi)
-        top = gain * xi
-        top += b * xj
-        return np.divide(top, np.add(gain, b), out=top)
+        top = np.multiply(gain, xi, out=buffer("top", gain.shape))
+        weight = np.multiply(b, xj, out=buffer("weight", gain.shape))
+        top += weight
+        return np.divide(top, np.add(gain, b, out=weight), out=top)
 
 
 def eum_setup(x, c, s, active=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -399,12 +441,14 @@ def eum_round(x, w, s, span, active, opts: EUMOptions) -> tuple[np.ndarray, np.n
 
 def _round(x: np.ndarray, batch: _Batch, opts: EUMOptions) -> tuple[np.ndarray, np.ndarray]:
     """:func:`eum_round` in the runs-last layout: ``x`` (A, n) -> new positions, exponents."""
-    move = np.abs(x[:, None, :] - x[None, :, :])
-    d = move / batch.span  # d[k, j, n] = |x_k - x_j| / R
+    move = np.subtract(x[:, None, :], x[None, :, :], out=batch.buffer("move", batch.pairs))
+    np.abs(move, out=move)
+    d = np.divide(move, batch.span, out=batch.buffer("d", move.shape))  # |x_k - x_j| / R
     voters = _Voters.of(x, batch)
     r = _risk_exponents(d, batch, voters, opts)
     a, b = _offers(d, batch, r, voters, opts)
-    return np.where(batch.active, _choose_pairs(x, a, b, batch.pair, opts, move), x), r
+    new = _choose_pairs(x, a, b, batch.pair, opts, batch.buffer, move)
+    return np.where(batch.active, new, x), r
 
 
 def eum_rounds(
