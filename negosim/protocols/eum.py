@@ -119,6 +119,12 @@ class _Buffers:
                 self.arrays[name] = out
         return out
 
+    def once(self, name: str, make) -> np.ndarray:
+        """``make()``, computed the first time only: an array that depends on the shapes."""
+        if name not in self.arrays:
+            self.arrays[name] = make()
+        return self.arrays[name]
+
 
 @dataclass(frozen=True)
 class _Batch:
@@ -157,8 +163,10 @@ def _prefix_index(x: np.ndarray, ranked: np.ndarray, buffer: _Buffers) -> np.nda
     the number of voters strictly below the midpoint of ``x_i`` and ``x_j`` (symmetric, so
     counted on the pairs ``i < j`` only)."""
     a, n = x.shape
-    upper_i, upper_j = np.triu_indices(a, 1)
-    mid = np.add(x[upper_i], x[upper_j], out=buffer("mid", (len(upper_i), n)))
+    upper_i, upper_j = buffer.once("upper", lambda: np.triu_indices(a, 1))
+    shape = (len(upper_i), n)
+    mid = np.take(x, upper_i, axis=0, out=buffer("mid", shape))
+    mid += np.take(x, upper_j, axis=0, out=buffer("mid_j", shape))
     mid /= 2  # (pairs, n)
     # (voters, pairs, n) comparisons as bytes, summed over the voters in the narrowest
     # integers; voters in blocks of about 32 SLICE_NUMBERS bytes, so memory stays bounded
@@ -168,11 +176,13 @@ def _prefix_index(x: np.ndarray, ranked: np.ndarray, buffer: _Buffers) -> np.nda
     for k in range(0, a, block):
         voter_below = np.less(ranked[k : k + block, None, :], mid, out=step[: a - k])
         below += voter_below.view(np.uint8).sum(axis=0, dtype=below.dtype)
-    rows = np.multiply(below, a * n, dtype=np.intp, out=buffer("rows", mid.shape, np.intp))
-    cols = np.arange(a * n).reshape(a, n)  # j n + run
+    rows = np.multiply(below, a * n, dtype=np.intp, out=buffer("rows", shape, np.intp))
+    cols = buffer.once("cols", lambda: np.arange(a * n).reshape(a, n))  # j n + run
     out = buffer("at", (a, a, n), np.intp)
-    out[upper_i, upper_j] = rows + cols[upper_j]
-    out[upper_j, upper_i] = rows + cols[upper_i]
+    index = buffer("index", shape, np.intp)
+    col_j, col_i = buffer.once("pair_cols", lambda: (cols[upper_j], cols[upper_i]))
+    out[upper_i, upper_j] = np.add(rows, col_j, out=index)
+    out[upper_j, upper_i] = np.add(rows, col_i, out=index)
     out[np.arange(a), np.arange(a)] = cols  # a voter against itself: any row
     return out
 
