@@ -498,7 +498,7 @@ def eum_rounds(
     return EUMTrace(pos, median, mean, risk)
 
 
-SLICE_NUMBERS = 40_000
+SLICE_NUMBERS = 100_000
 """Work on slices of runs whose ``(A, A, runs)`` arrays hold about this many numbers each:
 small enough to stay in cache, large enough that numpy's per-call cost is amortised."""
 
