@@ -119,8 +119,9 @@ class _Buffers:
                 self.arrays[name] = out
         return out
 
-    def once(self, name: str, make) -> np.ndarray:
-        """``make()``, computed the first time only: an array that depends on the shapes."""
+    def once(self, name: str, make):
+        """``make()``, computed the first time only: arrays that depend only on the batch's
+        shapes (a batch keeps its shapes over the rounds)."""
         if name not in self.arrays:
             self.arrays[name] = make()
         return self.arrays[name]
