@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CHUNK = 16_384
 PROTOCOL_CHUNK = {
-    "eum": 256,
+    "eum": 512,
     "exchange": 128,
     "nash": 64,
     "kalai_smorodinsky": 64,

@@ -96,9 +96,96 @@ def weighted_median(x: np.ndarray, w: np.ndarray, active: np.ndarray | None = No
     return np.take_along_axis(x, np.argmin(key, axis=1)[:, None], axis=1)[:, 0]
 
 
-def _pair_gaps(x: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """``d[n, k, j] = |x_k - x_j| / R``."""
-    return np.abs(x[:, :, None] - x[:, None, :]) / span[:, None, None]
+# The rounds work in a runs-last layout: actor arrays are (A, n) and pair arrays (A, A, n),
+# indexed [i, j, run], so that every numpy loop runs along the contiguous runs axis (long
+# inner loops, whatever is broadcast) and swapping i and j keeps that axis contiguous.
+
+
+class _Buffers:
+    """Work arrays kept from round to round, one per name: every round of a batch makes the
+    same temporaries, and large blocks allocated afresh come from the system each time,
+    page by page, which costs more than the arithmetic on them."""
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
+        """An uninitialised ``shape`` array, the same one for the same name."""
+        out = self.arrays.get(name)
+        if out is None or out.shape != shape or out.dtype != dtype:
+            out = np.empty(shape, dtype)
+            if self.keep:
+                self.arrays[name] = out
+        return out
+
+    def once(self, name: str, make):
+        """``make()``, computed the first time only: arrays that depend only on the batch's
+        shapes (a batch keeps its shapes over the rounds)."""
+        if name not in self.arrays:
+            self.arrays[name] = make()
+        return self.arrays[name]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What stays fixed over the rounds of a batch of ``n`` rows (runs-last layout)."""
+
+    w: np.ndarray  # (A, n) vote weights c s, 0 when absent
+    s: np.ndarray  # (A, n) saliences
+    span: np.ndarray  # (n,) ranges of the initial positions
+    active: np.ndarray  # (A, n)
+    pair: np.ndarray | None  # (A, A, n) both active; None when every actor is
+    buffer: _Buffers  # the rounds' work arrays
+
+    @classmethod
+    def of(cls, w, s, span, active) -> _Batch:
+        """From the ``(n, A)`` arrays of :func:`eum_setup`."""
+        act = np.ascontiguousarray(np.asarray(active, bool).T)
+        pair = None if act.all() else act[:, None, :] & act[None, :, :]
+        s = np.ascontiguousarray(np.broadcast_to(s, act.T.shape).T, float)
+        return cls(np.ascontiguousarray(w.T), s, np.asarray(span, float), act, pair, _Buffers())
+
+    @property
+    def pairs(self) -> tuple[int, int, int]:
+        """The shape (A, A, n) of a pair array."""
+        a, n = self.w.shape
+        return a, a, n
+
+    def masked(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (A, A, n) with the pairs of an absent actor set to 0, in place."""
+        if self.pair is not None:
+            values *= self.pair
+        return values
+
+
+def _prefix_index(x: np.ndarray, ranked: np.ndarray, buffer: _Buffers) -> np.ndarray:
+    """``at[i, j, n]``: the flat index of ``prefix[c, j, n]`` in an (A + 1, A, n) array, ``c``
+    the number of voters strictly below the midpoint of ``x_i`` and ``x_j`` (symmetric, so
+    counted on the pairs ``i < j`` only)."""
+    a, n = x.shape
+    upper_i, upper_j = buffer.once("upper", lambda: np.triu_indices(a, 1))
+    shape = (len(upper_i), n)
+    mid = np.take(x, upper_i, axis=0, out=buffer("mid", shape))
+    mid += np.take(x, upper_j, axis=0, out=buffer("mid_j", shape))
+    mid /= 2  # (pairs, n)
+    # (voters, pairs, n) comparisons as bytes, summed over the voters in the narrowest
+    # integers; voters in blocks of about 32 SLICE_NUMBERS bytes, so memory stays bounded
+    block = min(a, max(1, 32 * SLICE_NUMBERS // max(mid.size, 1)))
+    below = np.zeros(mid.shape, np.min_scalar_type(a))
+    step = buffer("step", (block, *mid.shape), bool)
+    for k in range(0, a, block):
+        voter_below = np.less(ranked[k : k + block, None, :], mid, out=step[: a - k])
+        below += voter_below.view(np.uint8).sum(axis=0, dtype=below.dtype)
+    rows = np.multiply(below, a * n, dtype=np.intp, out=buffer("rows", shape, np.intp))
+    cols = buffer.once("cols", lambda: np.arange(a * n).reshape(a, n))  # j n + run
+    out = buffer("at", (a, a, n), np.intp)
+    index = buffer("index", shape, np.intp)
+    col_j, col_i = buffer.once("pair_cols", lambda: (cols[upper_j], cols[upper_i]))
+    out[upper_i, upper_j] = np.add(rows, col_j, out=index)
+    out[upper_j, upper_i] = np.add(rows, col_i, out=index)
+    out[np.arange(a), np.arange(a)] = cols  # a voter against itself: any row
+    return out
 
 
 @dataclass(frozen=True)
@@ -112,58 +199,69 @@ class _Voters:
     of prefix sums over the sorted voters: ``O(A^2)`` per issue instead of ``O(A^3)``.
     """
 
-    order: np.ndarray  # (n, A) voters by position
-    at_j: np.ndarray  # (n, A, A) flat index of (pair's voters below the midpoint, column j)
-    at_i: np.ndarray  # (n, A, A) the same for column i
-    lower: np.ndarray  # (n, A, A) x_i < x_j
-    upper: np.ndarray  # (n, A, A) x_i > x_j
+    order: np.ndarray  # (A, n) the voters by position
+    w: np.ndarray  # (A, n) their weights in that order
+    gap: np.ndarray  # (A, A, n) |x_k - x_j| / R, voters k in that order
+    at: np.ndarray  # (A, A, n) flat index of prefix[below[i, j, n], j, n]
+    lower: np.ndarray  # (A, A, n) x_i < x_j
+    buffer: _Buffers
 
     @classmethod
-    def of(cls, x: np.ndarray) -> _Voters:
-        n, a = x.shape
-        order = np.argsort(x, axis=1, kind="stable")
-        ranked = np.take_along_axis(x, order, axis=1)
-        mid = (x[:, :, None] + x[:, None, :]) / 2
-        below = np.zeros(mid.shape, np.min_scalar_type(a))
-        step = np.empty(mid.shape, bool)
-        for k in range(a):  # A passes over (n, A, A): cheaper than one (n, A, A, A)
-            below += np.less(ranked[:, k, None, None], mid, out=step)
-        # rows of the prefix sums (n, A + 1, A) below, flattened
-        start = below.astype(np.intp) * a + (np.arange(n) * (a + 1) * a)[:, None, None]
-        cols = np.arange(a)
+    def of(cls, x: np.ndarray, batch: _Batch) -> _Voters:
+        order = np.argsort(x, axis=0, kind="stable")
+        ranked = np.take_along_axis(x, order, axis=0)
+        buffer = batch.buffer
+        gap = np.subtract(ranked[:, None, :], x[None, :, :], out=buffer("gap", batch.pairs))
+        np.abs(gap, out=gap)
+        gap /= batch.span
         return cls(
             order,
-            start + cols,
-            start + cols[:, None],
-            x[:, :, None] < x[:, None, :],
-            x[:, :, None] > x[:, None, :],
+            np.take_along_axis(batch.w, order, axis=0),
+            gap,
+            _prefix_index(x, ranked, buffer),
+            np.less(x[:, None, :], x[None, :, :], out=buffer("lower", batch.pairs, bool)),
+            buffer,
         )
 
-    def favour(self, w: np.ndarray, e: np.ndarray) -> np.ndarray:
-        """``F[n, i, j] = sum_k w_k max(0, e_kj - e_ki)``, ``e`` increasing in ``|x_k - x_j|``."""
-        n, a = w.shape
-        prefix = np.zeros((n, a + 1, a))
-        weighted = np.take_along_axis(w[:, :, None] * e, self.order[:, :, None], axis=1)
-        np.cumsum(weighted, axis=1, out=prefix[:, 1:])
-        at_j, at_i = prefix.take(self.at_j), prefix.take(self.at_i)
-        total = prefix[:, a]
-        below = at_j - at_i  # supporters of i below the midpoint (x_i < x_j)
-        above = (total[:, None, :] - at_j) - (total[:, :, None] - at_i)  # above it (x_i > x_j)
-        out = np.where(self.lower, below, np.where(self.upper, above, 0.0))
-        return np.maximum(out, 0.0, out=out)  # rounding must not make a support negative
+    def votes(self, r: np.ndarray | None) -> np.ndarray:
+        """``e[k, j, n] = (|x_k - x_j| / R)^r_k`` for the voters in order (``r`` None: 1)."""
+        if r is None:
+            return self.gap
+        exponent = np.take_along_axis(r, self.order, axis=0)[:, None, :]
+        return np.power(self.gap, exponent, out=self.buffer("votes", self.gap.shape))
+
+    def favour(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``F[i, j, n] = sum_k w_k max(0, e_kj - e_ki)`` from :meth:`votes` ``e``, and the
+        column sums ``sum_k w_k e_kj`` (A, n)."""
+        a = e.shape[0]
+        prefix = self.buffer("prefix", (a + 1, *e.shape[1:]))
+        prefix[0] = 0.0
+        np.multiply(e, self.w[:, None, :], out=prefix[1:])
+        for k in range(1, a):  # a running sum over (A, n) blocks beats cumsum's scalar loop
+            np.add(prefix[k], prefix[k + 1], out=prefix[k + 1])
+        # supporters' votes below the midpoint, column j
+        at = np.take(prefix.reshape(-1), self.at, out=self.buffer("up_to", e.shape), mode="clip")
+        # supporters of i below the midpoint (x_i < x_j)
+        below = np.subtract(at, at.transpose(1, 0, 2), out=self.buffer("below", e.shape))
+        total = prefix[a].copy()
+        # above it (x_i > x_j): the column difference less the part below; 0 on a tie
+        out = self.buffer("favour", e.shape)
+        np.subtract(total[None, :, :], total[:, None, :], out=out)
+        out -= below
+        np.copyto(out, below, where=self.lower)
+        return np.maximum(out, 0.0, out=out), total  # rounding must not make a support negative
 
 
-def _probabilities(d, w, r, pair, voters: _Voters, opts: EUMOptions) -> np.ndarray:
-    """``P[n, i, j]``: probability that i prevails over j (among active actors); ``r`` None
-    means every risk exponent is 1."""
-    e = d ** r[:, :, None] if opts.votes == "risk" and r is not None else d
-    favour = np.where(pair, voters.favour(w, e), 0.0)
+def _probabilities(e, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.ndarray:
+    """``P[i, j, n]``: probability that i prevails over j (among active actors)."""
+    favour, column = voters.favour(e)
+    batch.masked(favour)
     # |v| = max(0, v) + max(0, -v) and max(0, -v_k(i, j)) = max(0, v_k(j, i))
     if opts.probability == "all-pairs":
-        total = 2 * favour.sum(axis=(1, 2))[:, None, None]
-    else:
-        total = favour + favour.transpose(0, 2, 1)
-        _exact_close_pairs(favour, total, w, e, pair)
+        total = 2 * favour.sum(axis=(0, 1))  # one by one over the pairs (runs axis kept)
+        return np.divide(favour, total, out=favour, where=total > 0)
+    total = favour + favour.transpose(1, 0, 2)
+    _exact_close_pairs(favour, total, column, batch, voters, e)
     return np.divide(favour, total, out=np.zeros_like(favour), where=total > 0)
 
 
@@ -172,94 +270,151 @@ CLOSE = 0.05
 voter (a difference of prefix sums is only accurate relative to the whole column)."""
 
 
-def _exact_close_pairs(favour, total, w, e, pair) -> None:
+def _exact_close_pairs(favour, total, column, batch: _Batch, voters: _Voters, e) -> None:
     """Replace, in place, the supports and vote totals of nearly indifferent pairs by direct
     sums over the voters: ``P_ij = F_ij / (F_ij + F_ji)`` is a ratio of two small numbers."""
-    column = np.einsum("nk,nkj->nj", w, e)
-    close = pair & (total < CLOSE * (column[:, :, None] + column[:, None, :]))
-    n, i, j = np.nonzero(close)
+    close = total < CLOSE * (column[:, None, :] + column[None, :, :])
+    if batch.pair is not None:
+        close &= batch.pair
+    i, j, n = np.nonzero(close)
     if not n.size:
         return
-    votes = w[n] * (e[n, :, j] - e[n, :, i])  # (pairs, voters)
-    favour[n, i, j] = np.maximum(votes, 0.0).sum(axis=1)
-    total[n, i, j] = np.abs(votes).sum(axis=1)
+    votes = (voters.w[:, n] * (e[:, j, n] - e[:, i, n])).T  # (pairs, voters) in order
+    favour[i, j, n] = np.maximum(votes, 0.0).sum(axis=1)
+    total[i, j, n] = np.abs(votes).sum(axis=1)
 
 
-def _utilities(d, r):
-    """Success, failure and status quo utilities seen by the row actor (``r`` None: 1)."""
-    d = np.minimum(d, 1.0)  # 1: inactive
-    if r is None:
-        return 2 - 4 * (0.5 - 0.5 * d), 2 - 4 * (0.5 + 0.5 * d), np.zeros((d.shape[0], 1, 1))
-    rp = r[:, :, None]
-    return 2 - 4 * (0.5 - 0.5 * d) ** rp, 2 - 4 * (0.5 + 0.5 * d) ** rp, 2 - 4 * 0.5**rp
-
-
-def _expected(s, p, success, failure, status_quo, q):
-    """Expected utility of challenging with responder salience ``s`` and win probability
-    ``p``: ``s (p U_s + (1 - p) U_f) + (1 - s) U_s - Q U_sq``."""
-    return s * (p * success + (1 - p) * failure) + (1 - s) * success - q * status_quo
-
-
-def _risk_exponents(d, w, s, active, pair, voters, opts) -> np.ndarray:
-    p = _probabilities(d, w, None, pair, voters, opts)
-    success, failure, status_quo = _utilities(d, None)
-    challenged = _expected(
-        s[:, :, None], p.transpose(0, 2, 1), success, failure, status_quo, opts.q
-    )
-    security = np.where(pair & ~np.eye(d.shape[1], dtype=bool), challenged, 0.0).sum(axis=2)
-    hi = np.where(active, security, -np.inf).max(axis=1, keepdims=True)
-    lo = np.where(active, security, np.inf).min(axis=1, keepdims=True)
+def _risk_exponents(d, batch: _Batch, voters: _Voters, opts: EUMOptions) -> np.ndarray:
+    """Every actor's risk exponent from its security (all exponents 1, so the utilities of
+    success and failure are ``2 d`` and ``-2 d`` and the status quo's 0):
+    ``Sec_i = sum_j E(U_ji) = sum_j 2 d_ij (1 - 2 s_i (1 - P_ji))``."""
+    p = _probabilities(voters.votes(None), batch, voters, opts)
+    near = batch.masked(np.minimum(d, 1.0, out=batch.buffer("near", d.shape)))  # 1: inactive
+    reach = near.sum(axis=0)  # sum_j d_ij (d is symmetric)
+    won = np.multiply(near, p, out=p).sum(axis=0)  # sum_j d_ji P_ji
+    security = 2 * reach - 4 * batch.s * (reach - won)
+    active = batch.active
+    hi = np.where(active, security, -np.inf).max(axis=0)
+    lo = np.where(active, security, np.inf).min(axis=0)
     spread = hi - lo
-    big_r = np.divide(2 * security - hi - lo, spread, out=np.zeros_like(security), where=spread > 0)
-    # an absent actor neither votes nor moves: exponent 1 keeps its (unused) terms finite
-    return np.where(active, (1 - big_r / 3) / (1 + big_r / 3), 1.0)
+    # an absent actor neither votes nor moves: R = 0, exponent 1, keeps its terms finite
+    big_r = np.divide(
+        2 * security - hi - lo, spread, out=np.zeros_like(security), where=active & (spread > 0)
+    )
+    return (1 - big_r / 3) / (1 + big_r / 3)
 
 
-def _moves(x, d, s, w, r, pair, voters, opts) -> np.ndarray:
-    """Every actor's new position: its best offer (confrontation, compromise, capitulation)."""
-    p = _probabilities(d, w, r, pair, voters, opts)
-    success, failure, status_quo = _utilities(d, r)
-    a = _expected(s[:, None, :], p, success, failure, status_quo, opts.q)
-    b = _expected(s[:, :, None], p.transpose(0, 2, 1), success, failure, status_quo, opts.q)
-    return _choose(x, a, b, pair & (voters.lower | voters.upper), opts)
+def _offers(d, batch: _Batch, r, voters: _Voters, opts: EUMOptions):
+    """``a[i, j, n] = E^i(U_ij)`` and ``b[i, j, n] = E^i(U_ji)`` from the utilities seen by i,
+    ``U_s = 2 - 4 (0.5 - 0.5 d)^r``, ``U_f = 2 - 4 (0.5 + 0.5 d)^r``, ``U_sq = 2 - 4 0.5^r``:
+    ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq``."""
+    e = voters.votes(r if opts.votes == "risk" else None)
+    p = _probabilities(e, batch, voters, opts)
+    rp = r[:, None, :]
+    half = np.minimum(d, 1.0, out=e if e is not voters.gap else batch.buffer("votes", d.shape))
+    half *= 0.5  # 1: inactive
+    near = np.subtract(0.5, half, out=batch.buffer("near", d.shape))
+    np.power(near, rp, out=near)  # (0.5 - 0.5 d)^r
+    stake = np.power(np.add(half, 0.5, out=half), rp, out=half)
+    stake -= near  # (U_s - U_f) / 4
+    near *= -4
+    base = np.add(near, 2 - opts.q * (2 - 4 * 0.5**rp), out=near)  # U_s - Q U_sq
+    a = np.subtract(1, p, out=p)
+    # 4 s_i (1 - P_ji)
+    b = np.multiply(a.transpose(1, 0, 2), 4 * batch.s[:, None, :], out=batch.buffer("b", d.shape))
+    a *= 4 * batch.s[None, :, :]  # 4 s_j (1 - P_ij)
+    for offer in (a, b):
+        offer *= stake
+        np.subtract(base, offer, out=offer)
+    return a, b
 
 
 def _choose(x, a, b, candidate, opts: EUMOptions) -> np.ndarray:
     """Every actor's new position from the offers ``a[n, i, j] = E^i(U_ij)`` and
     ``b[n, i, j] = E^i(U_ji)`` of the ``candidate`` pairs: confrontations first, then
     compromises, then capitulations (if allowed); no offer: it stays."""
-    xi, xj = x[:, :, None], x[:, None, :]
-    confront = candidate & (b > a) & (a > 0)
-    compromise = candidate & (b > 0) & (a < 0) & (b > np.abs(a))
-    capitulate = (
-        candidate & (b > 0) & (a < 0) & (np.abs(a) > np.abs(b)) if opts.capitulation else None
-    )
-    ratio = np.divide(np.abs(a), np.abs(b), out=np.zeros_like(a), where=b != 0)
-    compromise_to = xi + (xj - xi) * ratio
-    move = np.abs(xj - xi)
+    runs_last = (1, 2, 0)
+    a, b, candidate = (v.transpose(runs_last) for v in (a, b, candidate))
+    return _choose_pairs(x.T, a, b, candidate, opts, _Buffers(keep=False)).T
+
+
+def _choose_pairs(x, a, b, candidate, opts: EUMOptions, buffer: _Buffers, move=None):
+    """:func:`_choose` in the runs-last layout (``x`` (A, n), pairs (A, A, n)); ``candidate``
+    None: every pair (a pair at one position offers nothing: there ``a = b``); ``move``:
+    ``|x_j - x_i|`` if already known."""
+    xi, xj = x[:, None, :], x[None, :, :]
+    gain = np.abs(a, out=buffer("gain", a.shape))
+    confront = (b > a) & (a > 0)
+    give = (b > 0) & (a < 0)
+    compromise = give & (b > gain)
+    capitulate = give & (gain > np.abs(b)) if opts.capitulation else None
+    if candidate is not None:
+        confront &= candidate
+        compromise &= candidate
+        if capitulate is not None:
+            capitulate &= candidate
+    move = np.abs(xj - xi) if move is None else move
+    picks = _Picks(x)
     new = x.copy()
     chosen = np.zeros(x.shape, bool)
-    for mask, target, key in (
-        (confront, np.broadcast_to(xj, a.shape), move),
-        (compromise, compromise_to, _compromise_key(a, b, xi, xj, compromise_to, opts)),
-        (capitulate, np.broadcast_to(xj, a.shape), move),
+    for mask, key, compromising in (
+        (confront, move, False),
+        (compromise, _compromise_key(gain, b, xi, xj, opts, buffer), True),
+        (capitulate, move, False),
     ):
         if mask is None:
             continue
-        pick = np.argmin(np.where(mask, key, np.inf), axis=2)
-        has = mask.any(axis=2) & ~chosen
-        value = np.take_along_axis(target, pick[:, :, None], axis=2)[:, :, 0]
-        new = np.where(has, value, new)
+        keyed = buffer("keyed", a.shape)
+        keyed.fill(np.inf)
+        np.copyto(keyed, key, where=mask)
+        picks.pick(keyed)
+        has = (picks.of(keyed) < np.inf) & ~chosen
+        target = picks.compromise(a, b) if compromising else picks.them()
+        new = np.where(has, target, new)
         chosen |= has
     return new
 
 
-def _compromise_key(a, b, xi, xj, compromise_to, opts: EUMOptions) -> np.ndarray:
-    if opts.compromise == "least-move":
-        return np.abs(compromise_to - xi)
-    weight = np.abs(a) + np.abs(b)
-    top = np.abs(a) * xi + np.abs(b) * xj
-    return np.divide(top, weight, out=np.full_like(top, np.inf), where=weight > 0)
+class _Picks:
+    """Each actor's pick of a partner ``j`` in a pair array (A, A, n), as flat indices."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+        actors, runs = x.shape
+        self.runs = np.arange(runs)
+        self.rows = np.arange(actors)[:, None] * (actors * runs) + self.runs  # [i, 0, n]
+        self.j = self.at = self.runs
+
+    def pick(self, keyed: np.ndarray) -> None:
+        """The smallest key of each row, the earliest on a tie."""
+        self.j = np.argmin(keyed, axis=1) * len(self.runs)  # [j, n] in (A, n), less n
+        self.at = self.j + self.rows
+
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """``values[i, pick_i, n]`` (A, n)."""
+        return values.reshape(-1).take(self.at)
+
+    def them(self) -> np.ndarray:
+        """The position of the actor each one picked."""
+        return self.x.reshape(-1).take(self.j + self.runs)
+
+    def compromise(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``x_i + (x_j - x_i) |a / b|`` for the picked ``j``: computed for the picks only."""
+        gain, loss = np.abs(self.of(a)), np.abs(self.of(b))
+        ratio = np.divide(gain, loss, out=np.zeros_like(gain), where=loss != 0)  # 0: not used
+        return self.x + (self.them() - self.x) * ratio
+
+
+def _compromise_key(gain, b, xi, xj, opts: EUMOptions, buffer: _Buffers) -> np.ndarray:
+    """Which compromise an actor prefers (the smallest key), read only where ``b > 0``, so
+    ``|b| = b`` there; elsewhere the key may be anything (no warnings)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if opts.compromise == "least-move":
+            return np.abs(xi + (xj - xi) * (gain / b) - xi)
+        top = np.multiply(gain, xi, out=buffer("top", gain.shape))
+        weight = np.multiply(b, xj, out=buffer("weight", gain.shape))
+        top += weight
+        return np.divide(top, np.add(gain, b, out=weight), out=top)
 
 
 def eum_setup(x, c, s, active=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -291,12 +446,20 @@ def eum_round(x, w, s, span, active, opts: EUMOptions) -> tuple[np.ndarray, np.n
     tuple of numpy.ndarray
         The new positions ``(R, A)`` and the risk exponents used ``(R, A)``.
     """
-    x = np.asarray(x, float)
-    d = _pair_gaps(x, span)
-    voters = _Voters.of(x)
-    pair = active[:, :, None] & active[:, None, :]
-    r = _risk_exponents(d, w, s, active, pair, voters, opts)
-    return np.where(active, _moves(x, d, s, w, r, pair, voters, opts), x), r
+    new, r = _round(np.array(np.asarray(x, float).T), _Batch.of(w, s, span, active), opts)
+    return new.T, r.T
+
+
+def _round(x: np.ndarray, batch: _Batch, opts: EUMOptions) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`eum_round` in the runs-last layout: ``x`` (A, n) -> new positions, exponents."""
+    move = np.subtract(x[:, None, :], x[None, :, :], out=batch.buffer("move", batch.pairs))
+    np.abs(move, out=move)
+    d = np.divide(move, batch.span, out=batch.buffer("d", move.shape))  # |x_k - x_j| / R
+    voters = _Voters.of(x, batch)
+    r = _risk_exponents(d, batch, voters, opts)
+    a, b = _offers(d, batch, r, voters, opts)
+    new = _choose_pairs(x, a, b, batch.pair, opts, batch.buffer, move)
+    return np.where(batch.active, new, x), r
 
 
 def eum_rounds(
@@ -322,42 +485,70 @@ def eum_rounds(
     """
     opts = options or EUMOptions()
     w, span, active = eum_setup(x, c, s, active)
-    x = np.array(x, float)
-    positions, risks = [x], []
+    batch = _Batch.of(w, s, span, active)
+    y = np.array(np.asarray(x, float).T)
+    positions, risks = [y], []
     for _ in range(rounds):
-        x, r = eum_round(x, w, s, span, active, opts)
-        positions.append(x)
+        y, r = _round(y, batch, opts)
+        positions.append(y)
         risks.append(r)
-    pos = np.stack(positions)
+    pos = np.stack(positions).transpose(0, 2, 1)
     median = np.stack([weighted_median(p, w, active) for p in pos])
     mean = np.einsum("tra,ra->tr", pos, w) / w.sum(axis=1)
-    return EUMTrace(pos, median, mean, np.stack(risks) if risks else np.zeros((0, *x.shape)))
+    risk = np.stack(risks).transpose(0, 2, 1) if risks else np.zeros((0, *pos.shape[1:]))
+    return EUMTrace(pos, median, mean, risk)
 
 
-SLICE_NUMBERS = 50_000
-"""Work on slices of runs whose ``(runs, A, A)`` arrays hold about this many numbers each:
+SLICE_NUMBERS = 100_000
+"""Work on slices of runs whose ``(A, A, runs)`` arrays hold about this many numbers each:
 small enough to stay in cache, large enough that numpy's per-call cost is amortised."""
 
 
 def eum_forecast(x, c, s, rounds: int, options: EUMOptions, active=None) -> np.ndarray:
     """The median of the positions after ``rounds`` rounds, ``(R,)``, without the trace.
 
-    Same parameters as :func:`eum_rounds`; rows are processed in slices of
-    :data:`SLICE_NUMBERS` so memory stays bounded for any number of runs.
+    Same parameters as :func:`eum_rounds`. Absent actors are left out of the arrays (they
+    change nothing): rows are ordered by how many actors take part and processed in slices
+    of :data:`SLICE_NUMBERS`, each only as wide as its widest row, so memory stays bounded
+    for any number of runs.
     """
     x = np.asarray(x, float)
+    s = np.broadcast_to(s, x.shape)
+    active = np.ones(x.shape, bool) if active is None else np.asarray(active, bool)
+    present = active.sum(axis=1)
+    # each row's present actors first, in their order
+    columns = np.argsort(~active, axis=1, kind="stable")
+    rows_by_width = np.argsort(present, kind="stable")
     out = np.empty(x.shape[0])
-    step = max(1, SLICE_NUMBERS // max(x.shape[1], 1) ** 2)
-    for lo in range(0, x.shape[0], step):
-        rows = slice(lo, lo + step)
-        w, span, act = eum_setup(
-            x[rows], c[rows], s[rows], None if active is None else active[rows]
-        )
-        y = x[rows]
-        for _ in range(rounds):
-            y, _ = eum_round(y, w, s[rows], span, act, options)
-        out[rows] = weighted_median(y, w, act)
+    lo = 0
+    while lo < len(rows_by_width):
+        width = max(int(present[rows_by_width[lo]]), 1)
+        step = max(1, SLICE_NUMBERS // width**2)
+        rows = rows_by_width[lo : lo + step]
+        rows = rows[present[rows] <= width]  # one width per slice: no padding
+        lo += len(rows)
+        keep = columns[rows, :width]
+
+        def part(values, rows=rows, keep=keep):
+            return np.take_along_axis(np.asarray(values)[rows], keep, axis=1)
+
+        out[rows] = _forecast_slice(part(x), part(c), part(s), part(active), rounds, options)
     return out
+
+
+def _forecast_slice(x, c, s, active, rounds: int, options: EUMOptions) -> np.ndarray:
+    if x.shape[0] == 1:
+        # numpy sums a lone run's actors pairwise but a batch's one by one: a second copy
+        # gives every row the same rounding in any slice, hence in any chunk
+        return _forecast_slice(
+            *(np.repeat(v, 2, axis=0) for v in (x, c, s, active)), rounds, options
+        )[:1]
+    w, span, act = eum_setup(x, c, s, active)
+    batch = _Batch.of(w, s, span, act)
+    y = np.array(x.T)
+    for _ in range(rounds):
+        y, _ = _round(y, batch, options)
+    return weighted_median(np.ascontiguousarray(y.T), w, act)
 
 
 def run_eum(table, variant: str = "scholz-code", **choices) -> None:
