@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import reference_eum
 from hypothesis import strategies as st
 
 import negosim as ns
@@ -153,3 +154,31 @@ def time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds):
     mine, other, u = (a, b, ua[t]) if t % 2 == 0 else (b, a, ub[t])
     step = min((1 - u) * 100, abs(other - mine))
     return t, mine + np.sign(other - mine) * step, gap
+
+
+def eum_comparable_rounds(trace, x, c, s, opts) -> int:
+    """How many rounds of one run (present actors only) the two implementations can be held
+    to 1e-12 on: up to the first round that starts with two actors closer than 1e-9 of the
+    range without standing together, or with an offer on a knife edge (``b - a``, ``a``,
+    ``b`` or ``|b| - |a|`` within 1e-12 of 0 for two actors apart), which rounding decides.
+
+    Near positions: every expected utility is then a difference of numbers near 1 that cancel
+    to rounding noise, which either implementation turns into its own risk exponents (a found
+    case: a compromise left an actor 1.9e-15 from another; exponents 1.55 against 1.56).
+    Knife edges: with exact ties both ways the offers can tie exactly (found: positions 1, 4,
+    2, capabilities 0.5, 1, 0.5, saliences 0.5, paper variant: ``a = b`` for actors 2 and 3,
+    which the reference's sums order into ``b > a`` by one unit in the last place)."""
+    w, span, everyone = reference_eum.eum_setup(x[None], c[None], s[None])
+    for t, start in enumerate(trace):
+        gaps = np.diff(np.unique(start))
+        if np.any(gaps < 1e-9 * span[0]):
+            return t
+        y = start[None]
+        r = reference_eum._risk_exponents(y, w, s[None], span, everyone, opts)
+        p = reference_eum._probabilities(y, w, span, r, everyone, opts)
+        a, b = reference_eum._challenge_utilities(y, s[None], span, r, p, opts.q)
+        apart = y[:, :, None] != y[:, None, :]
+        for margin in (b - a, a, b, np.abs(b) - np.abs(a)):
+            if np.any(apart & (np.abs(margin) < 1e-12)):
+                return t
+    return len(trace)

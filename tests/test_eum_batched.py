@@ -17,6 +17,8 @@ import negosim as ns
 from negosim.protocols import eum
 from negosim.protocols.eum import EUMOptions, eum_forecast, eum_rounds
 
+from helpers import eum_comparable_rounds
+
 VARIANTS = st.sampled_from(["scholz-code", "paper"])
 # integers give exact ties and exact midpoints; other positions lie on a 0.001 grid (closer
 # positions make the utilities cancel to rounding noise, see test_reference_models.py)
@@ -54,34 +56,6 @@ def _rows(values: np.ndarray) -> np.ndarray:
     return values.transpose(0, 2, 1).reshape(runs * issues, actors)
 
 
-def _comparable_rounds(trace, x, c, s, opts: EUMOptions) -> int:
-    """How many rounds of one run (present actors only) the two implementations can be held
-    to 1e-12 on: up to the first round that starts with two actors closer than 1e-9 of the
-    range without standing together, or with an offer on a knife edge (``b - a``, ``a``,
-    ``b`` or ``|b| - |a|`` within 1e-12 of 0 for two actors apart), which rounding decides.
-
-    Near positions: every expected utility is then a difference of numbers near 1 that cancel
-    to rounding noise, which either implementation turns into its own risk exponents (a found
-    case: a compromise left an actor 1.9e-15 from another; exponents 1.55 against 1.56).
-    Knife edges: with exact ties both ways the offers can tie exactly (found: positions 1, 4,
-    2, capabilities 0.5, 1, 0.5, saliences 0.5, paper variant: ``a = b`` for actors 2 and 3,
-    which the reference's sums order into ``b > a`` by one unit in the last place)."""
-    w, span, everyone = reference_eum.eum_setup(x[None], c[None], s[None])
-    for t, start in enumerate(trace):
-        gaps = np.diff(np.unique(start))
-        if np.any(gaps < 1e-9 * span[0]):
-            return t
-        y = start[None]
-        r = reference_eum._risk_exponents(y, w, s[None], span, everyone, opts)
-        p = reference_eum._probabilities(y, w, span, r, everyone, opts)
-        a, b = reference_eum._challenge_utilities(y, s[None], span, r, p, opts.q)
-        apart = y[:, :, None] != y[:, None, :]
-        for margin in (b - a, a, b, np.abs(b) - np.abs(a)):
-            if np.any(apart & (np.abs(margin) < 1e-12)):
-                return t
-    return len(trace)
-
-
 @settings(max_examples=120, deadline=None)
 @given(scenario=scenarios(), rounds=st.integers(1, 4), variant=VARIANTS)
 def test_batched_rounds_equal_the_per_run_reference_run_by_run(scenario, rounds, variant):
@@ -93,7 +67,7 @@ def test_batched_rounds_equal_the_per_run_reference_run_by_run(scenario, rounds,
     Each round starts from the batch's own positions: over several rounds the rounding
     differences of the two implementations grow (the model is chaotic), so free-running
     trajectories are not comparable to 1e-12 (a found case: risk exponents 1.1e-12 apart
-    after 3 rounds). A run is followed while :func:`_comparable_rounds` allows."""
+    after 3 rounds). A run is followed while :func:`helpers.eum_comparable_rounds` allows."""
     x, c, s, active = (_rows(v) for v in scenario)
     opts = EUMOptions.of(variant)
     trace = eum_rounds(x, c, s, rounds, opts, active)
@@ -101,7 +75,7 @@ def test_batched_rounds_equal_the_per_run_reference_run_by_run(scenario, rounds,
         here = active[row]
         xr, cr, sr = x[row, here], c[row, here], s[row, here]
         w, span, everyone = reference_eum.eum_setup(xr[None], cr[None], sr[None])
-        followed = _comparable_rounds(trace.positions[:-1, row, here], xr, cr, sr, opts)
+        followed = eum_comparable_rounds(trace.positions[:-1, row, here], xr, cr, sr, opts)
         for t in range(followed):
             start = trace.positions[t, row, here][None]
             new, risk = reference_eum.eum_round(start, w, sr[None], span, everyone, opts)
@@ -126,7 +100,7 @@ def test_forecast_equals_the_median_of_the_traced_rounds(scenario, rounds, varia
     for row in range(len(x)):
         here = active[row]
         path = trace.positions[:-1, row, here]
-        if _comparable_rounds(path, x[row, here], c[row, here], s[row, here], opts) == rounds:
+        if eum_comparable_rounds(path, x[row, here], c[row, here], s[row, here], opts) == rounds:
             assert forecast[row] == pytest.approx(trace.median[-1, row], abs=CLOSE["atol"])
 
 
