@@ -50,9 +50,9 @@ decimal arithmetic, does about 3 runs/s)."""
 BAR_DELAY = 1.0
 """A bar appears only once its call has run this many seconds (short calls print nothing)."""
 LARGEST_STEP = 8 * BLOCK
-"""The most runs computed at once, within a chunk of any size: a round's arrays then stay in
-the processor's caches (measured on package_2007, CPU time: 8,192 runs at once are 15%
-faster than 16,384, and 2,048 no faster)."""
+"""The most runs computed at once in this process, within a chunk of any size (Dask workers
+compute a chunk at once): a round's arrays then stay in the processor's caches (measured on
+package_2007, CPU time: 8,192 runs at once are 15% faster than 16,384, 2,048 no faster)."""
 
 
 def default_chunk(protocol: str) -> int:
@@ -495,7 +495,8 @@ class Progress:
     :data:`~negosim.sampling.BLOCK` s of runs once that large), and moves the bar after
     every step: it moves about every second for the fastest and the slowest protocols alike,
     and its total gives the estimate of the time left. Results never depend on how runs are
-    grouped. No step exceeds :data:`LARGEST_STEP` runs, bar or not.
+    grouped. In this process no step exceeds :data:`LARGEST_STEP` runs, bar or not (a Dask
+    worker computes its chunk at once).
 
     Parameters
     ----------

@@ -457,10 +457,10 @@ class _Lazy:
 
     def __init__(self, run: _Run, margin: float = 0.0, hint=None) -> None:
         self.run, self.margin = run, margin
-        hint = hint or [frozenset()] * len(run.votes)
-        self.chosen = [
-            frozenset(v.members.tolist()) & h for v, h in zip(run.votes, hint, strict=True)
-        ]
+        # the hint is a set of actors: which coalitions a run still has to decide depends on
+        # its numbers (members who always say yes are folded away), so it cannot be by position
+        hint = hint or frozenset()
+        self.chosen = [frozenset(v.members.tolist()) & hint for v in run.votes]
         self._models: dict[tuple, _Model] = {}
 
     @property
@@ -728,7 +728,7 @@ def _solve_run(
     return SOLVERS[kind](_Lazy(run, margin, hint), options)
 
 
-_HINTS: dict[tuple, tuple[frozenset[int], ...]] = {}
+_HINTS: dict[tuple, frozenset[int]] = {}
 
 
 def _hint(sc: Scenario, parties: tuple[str, ...], kind: str, ratify: bool, options: dict):
@@ -740,7 +740,7 @@ def _hint(sc: Scenario, parties: tuple[str, ...], kind: str, ratify: bool, optio
         SOLVERS[kind](lazy, options)
         if len(_HINTS) > 64:  # a cache, not a store
             _HINTS.clear()
-        _HINTS[key] = lazy.state
+        _HINTS[key] = frozenset().union(*lazy.state)
     return _HINTS[key]
 
 

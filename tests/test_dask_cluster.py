@@ -21,7 +21,7 @@ from helpers import bilateral
 distributed = pytest.importorskip("dask.distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
-FIELDS = ("agreed", "outcome", "utility", "rounds", "exited")
+FIELDS = ("agreed", "outcome", "utility", "rounds", "exited", "moved", "consented")
 
 
 def _free_port() -> int:

@@ -118,6 +118,21 @@ def test_steps_move_the_bar_and_never_change_results(package, protocol):
     assert bar.updates[0] == 3  # the traced runs are one step of their own
 
 
+def test_steps_capped_below_the_chunk_never_change_results(package, monkeypatch):
+    """Without a bar a chunk larger than LARGEST_STEP is computed in several steps (here 7
+    runs each): the same runs as chunks of one run."""
+    import negosim.engine as engine
+
+    whole = ns.simulate(package, 50, seed=6, chunk_size=1)
+    monkeypatch.setattr(engine, "LARGEST_STEP", 7)
+    calls = []
+    real = engine.compute_chunk
+    monkeypatch.setattr(engine, "compute_chunk", lambda *a: calls.append(a[2]) or real(*a))
+    stepped = ns.simulate(package, 50, seed=6, chunk_size=50)
+    assert calls == [7] * 7 + [1]
+    assert_same_runs(stepped, whole)
+
+
 def test_simulate_draws_a_bar_with_the_time_left(package, bars, capsys):
     ns.simulate(package, 500, seed=1, progress=True)
     (bar,) = bars

@@ -601,9 +601,10 @@ def test_solutions_with_random_coalitions_beat_every_ratified_grid_package(sc):
 
 
 @st.composite
-def bilateral_batches(draw):
+def bilateral_batches(draw, coalitions: bool = False):
     """Two negotiators over one to four issues (positions on a coarse grid so that ties of
-    positions and of trade rates occur), sampled with uncertainty on every position."""
+    positions and of trade rates occur), sampled with uncertainty on every position; with
+    ``coalitions``, two ratifiers and one or two coalitions of random rules over the issues."""
     n_issues = draw(st.integers(1, 4))
     coarse = list(np.linspace(0, 100, 5))
     actors = [
@@ -616,40 +617,89 @@ def bilateral_batches(draw):
         }
         for a in range(2)
     ]
+    if coalitions:
+        actors += [
+            {
+                "id": f"v{a}",
+                "role": "ratifier",
+                "power": 1.0,
+                "position": {f"i{k}": draw(st.sampled_from(coarse)) for k in range(n_issues)},
+                "salience": {f"i{k}": draw(st.sampled_from([10, 40])) for k in range(n_issues)},
+                "reservation": draw(st.sampled_from([0.5, 0.7, 0.9])),
+            }
+            for a in range(2)
+        ]
     issues = [{"id": f"i{k}", "label": "x", "status_quo": 50} for k in range(n_issues)]
     doc = {"scenario": {"id": "b", "title": "b"}, "issues": issues, "actors": actors}
+    if coalitions:
+        doc["coalitions"] = [
+            {
+                "id": f"c{c}",
+                "members": draw(
+                    st.lists(st.sampled_from(["p0", "p1", "v0", "v1"]), min_size=2, unique=True)
+                ),
+                "ratifies": [f"i{draw(st.integers(0, n_issues - 1))}"],
+                "rule": draw(st.sampled_from(["unanimity", "majority"])),
+            }
+            for c in range(draw(st.integers(1, 2)))
+        ]
     runs = draw(st.integers(1, 6))
     seed = draw(st.integers(0, 2**16))
     jitter = draw(st.sampled_from([0.0, 10.0]))
     if jitter:
         doc["uncertainty"] = [
             {
-                "target": f"p{a}.position.i{k}",
+                "target": f"{actor['id']}.position.i{k}",
                 "dist": "uniform",
                 "low": max(0.0, actor["position"][f"i{k}"] - jitter),
                 "high": min(100.0, actor["position"][f"i{k}"] + jitter),
             }
-            for a, actor in enumerate(actors)
+            for actor in actors
             for k in range(n_issues)
         ]
     return ns.sample(ns.Scenario.from_dict(doc), runs, seed=seed)
 
 
-@settings(max_examples=60, deadline=None)
-@given(bilateral_batches(), st.sampled_from(["nash", "kalai_smorodinsky", "utilitarian"]))
-def test_two_party_closed_forms_equal_the_integer_programmes_run_by_run(batch, kind):
-    """The closed forms on the frontier (every run at once) against the exact integer
-    programmes solved run by run: the same runs have a deal, with the same utilities."""
-    parties = ("p0", "p1")
-    closed = sol._two_parties(batch, parties, kind, True, {})
-    decided = closed.exact  # only a party that cannot gain at all is left to the programmes
-    deal, outcome = sol._solve_each(batch, np.arange(batch.runs), kind, parties, True, {})
-    assert np.array_equal(closed.deal[decided], deal[decided])
-    both = decided & deal
-    fast, slow = sol._utilities(batch, closed.outcome), sol._utilities(batch, outcome)
-    if kind == "utilitarian":  # unique in joint utility only (a trade at rate 1 is a tie)
+KINDS = st.sampled_from(["nash", "kalai_smorodinsky", "utilitarian"])
+
+
+def _compare_with_the_programmes(batch, kind, fast_outcome, fast_deal, runs=None):
+    """Deals and utilities (joint utility for utilitarian: a trade at rate 1 is a tie) of
+    ``fast_*`` against the exact integer programmes solved run by run, on the runs selected
+    by the mask ``runs`` (default all); the programmes' deals and outcomes."""
+    deal, outcome = sol._solve_each(batch, np.arange(batch.runs), kind, ("p0", "p1"), True, {})
+    runs = np.ones(batch.runs, bool) if runs is None else runs
+    assert np.array_equal(fast_deal[runs], deal[runs])
+    fast, slow = (sol._utilities(batch, x)[:, :2] for x in (fast_outcome, outcome))
+    if kind == "utilitarian":
         fast, slow = fast.sum(axis=1), slow.sum(axis=1)
-    np.testing.assert_allclose(fast[both], slow[both], atol=1e-7)
+    np.testing.assert_allclose(fast[runs & deal], slow[runs & deal], atol=1e-7)
+    return deal, outcome
+
+
+@settings(max_examples=150, deadline=None)
+@given(bilateral_batches(), KINDS)
+def test_two_party_closed_forms_equal_the_integer_programmes_run_by_run(batch, kind):
+    """Without coalitions, the closed forms on the frontier (every run at once) against the
+    exact integer programmes run by run: the same runs have a deal, with the same utilities;
+    the closed form leaves a run to the programmes only where a party cannot gain at all
+    (at the programmes' answer some party is at its reservation)."""
+    closed = sol._two_parties(batch, ("p0", "p1"), kind, True, {})
+    decided = closed.exact
+    deal, outcome = _compare_with_the_programmes(batch, kind, closed.outcome, closed.deal, decided)
+    gains = sol._utilities(batch, outcome)[:, :2] - batch.reservation[:, :2]
+    assert kind != "utilitarian" or decided.all()
+    assert np.all(gains[~decided & deal].min(axis=1, initial=np.inf) <= 1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(bilateral_batches(coalitions=True), KINDS)
+def test_two_party_solutions_with_coalitions_equal_the_integer_programmes(batch, kind):
+    """With random coalitions, every run (closed form where every coalition ratifies its
+    package, and for Kalai-Smorodinsky its ideal packages; the programmes elsewhere) against
+    the integer programmes run by run."""
+    fast = sol.solve_runs(batch, kind)
+    _compare_with_the_programmes(batch, kind, fast["outcome"], fast["deal"])
 
 
 @pytest.mark.parametrize("kind", ["nash", "kalai_smorodinsky", "utilitarian"])
