@@ -81,13 +81,11 @@ TARGETS = [  # issue 12: (label, how it is read from the JSON, target, at least 
         ">=",
     ),
     *[
-        (f"{kind} vs alternating runs/s, with coalitions", ("vs", f"{test}[{kind}]"), 0.2, ">=")
-        for test in ["test_models_on_package_2007"]
-        for kind in ("nash", "kalai_smorodinsky", "utilitarian")
-    ],
-    *[
-        (f"{kind} vs alternating runs/s, without coalitions", ("vs", f"{test}[{kind}]"), 0.2, ">=")
-        for test in ["test_solutions_without_coalitions_on_package_2007"]
+        (f"{kind} vs alternating runs/s, {label}", ("vs", f"{test}[{kind}]"), 0.2, ">=")
+        for label, test in [
+            ("with coalitions", "test_models_on_package_2007"),
+            ("without coalitions", "test_solutions_without_coalitions_on_package_2007"),
+        ]
         for kind in ("nash", "kalai_smorodinsky", "utilitarian")
     ],
     (

@@ -35,6 +35,11 @@ def _simulate(benchmark, package, runs: int, protocol: str, rounds: int, **optio
         iterations=1,
         kwargs={"seed": 1, "protocol": protocol, "rounds": rounds, **options},
     )
+    return _record_vs_alternating(benchmark, runs)
+
+
+def _record_vs_alternating(benchmark, runs: int) -> float:
+    """Record the runs/s of a measured benchmark and its ratio to alternating; the runs/s."""
     rate = runs / best_seconds(benchmark)
     record_rate(benchmark, runs, vs_alternating=rate / ALTERNATING.get("runs_per_s", math.nan))
     return rate
@@ -73,8 +78,7 @@ def test_solutions_without_coalitions_on_package_2007(benchmark, package, kind):
     benchmark.pedantic(
         ns.solutions.solve_runs, args=(batch, kind), kwargs={"ratify": False}, rounds=3
     )
-    rate = runs / best_seconds(benchmark)
-    record_rate(benchmark, runs, vs_alternating=rate / ALTERNATING.get("runs_per_s", math.nan))
+    _record_vs_alternating(benchmark, runs)
 
 
 @pytest.mark.parametrize("arithmetic", ["decimal", "float"])

@@ -111,11 +111,13 @@ class Frontier:
 
     def first_reaching_a(self, level: np.ndarray) -> np.ndarray:
         """The smallest ``tau`` with ``u_A(tau) >= level`` (NaN where none)."""
-        return _crossing(self.u_a, self.gain_a, level, rising=True)
+        return _first_reaching(self.u_a, self.gain_a, level)
 
     def last_keeping_b(self, level: np.ndarray) -> np.ndarray:
-        """The largest ``tau`` with ``u_B(tau) >= level`` (NaN where none)."""
-        return _crossing(self.u_b, self.loss_b, level, rising=False)
+        """The largest ``tau`` with ``u_B(tau) >= level`` (NaN where none): ``u_B`` read
+        from the path's end rises, so it is the first reaching, mirrored."""
+        issues = self.start.shape[1]
+        return issues - _first_reaching(self.u_b[:, ::-1], self.loss_b[:, ::-1], level)
 
 
 def _at(per_segment: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -125,30 +127,19 @@ def _at(per_segment: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.where(k < issues, value, 0.0)
 
 
-def _crossing(vertex: np.ndarray, slope: np.ndarray, level: np.ndarray, rising: bool):
-    """Where a monotone piecewise-linear path (values ``vertex`` at ``tau = 0..I``, change
-    ``slope`` per segment) first reaches (``rising``) or last keeps (falling) ``level``."""
+def _first_reaching(vertex: np.ndarray, slope: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Where a non-decreasing piecewise-linear path (values ``vertex`` at ``tau = 0..I``,
+    change ``slope`` per segment) first reaches ``level`` (NaN where it never does)."""
     issues = slope.shape[1]
-    if rising:
-        reached = vertex >= level[:, None]
-        k = np.argmax(reached, axis=1)  # the first vertex at or above the level
-        ok = reached.any(axis=1)
-        before = np.maximum(k - 1, 0)
-        rows = np.arange(len(level))
-        step = slope[rows, np.minimum(before, issues - 1)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = before + (level - vertex[rows, before]) / step
-        tau = np.where(k == 0, 0.0, np.clip(inside, before, k))
-        return np.where(ok, tau, np.nan)
-    kept = vertex >= level[:, None]
-    k = issues - np.argmax(kept[:, ::-1], axis=1)  # the last vertex at or above the level
-    ok = kept.any(axis=1)
+    reached = vertex >= level[:, None]
+    k = np.argmax(reached, axis=1)  # the first vertex at or above the level
+    before = np.maximum(k - 1, 0)
     rows = np.arange(len(level))
-    step = slope[rows, np.minimum(k, issues - 1)]
+    step = slope[rows, np.minimum(before, issues - 1)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        inside = k + (vertex[rows, k] - level) / step
-    tau = np.where(k == issues, float(issues), np.clip(inside, k, k + 1))
-    return np.where(ok, tau, np.nan)
+        inside = before + (level - vertex[rows, before]) / step
+    tau = np.where(k == 0, 0.0, np.clip(inside, before, k))
+    return np.where(reached.any(axis=1), tau, np.nan)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class CoalitionRule:
     def consents(self, votes: np.ndarray) -> np.ndarray:
         """Consent per run given the members' yes votes ``(R, M)``."""
         if self.rule == "unanimity":
-            return votes.all(axis=1)
+            return every(votes)
         # the share of yes votes: an exact count (in the narrowest type that holds it) over
         # the members, as their mean is
         count = votes.sum(axis=1, dtype=np.min_scalar_type(votes.shape[1]))

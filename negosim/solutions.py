@@ -574,9 +574,7 @@ def _nash(lazy: _Lazy, options: dict) -> np.ndarray | None:
     approximation of ``log`` by tangents (a MILP) bounds every piece at once.
     """
     cols, run = _u_cols(lazy), lazy.run
-    powers = options.get("powers")
-    _check_powers(powers, len(cols))
-    alpha = np.full(len(cols), 1 / len(cols)) if powers is None else np.asarray(powers, float)
+    alpha = _powers(options.get("powers"), len(cols))
     r = run.reservation[run.parties]
     most = np.maximum(1 - r, 1e-6)  # no utility exceeds 1
     lam = cols[-1] + 1  # a first package: the largest equal share of the most each could gain
@@ -855,7 +853,7 @@ def solve_runs(
     if sc.loss != "linear":
         raise ValueError(f"{sc.origin}: loss: the bargaining solutions are exact for linear loss")
     if kind == "nash":
-        _check_powers(options.get("powers"), len(parties))
+        _powers(options.get("powers"), len(parties))  # refused before any work
     runs = np.arange(batch.runs) if runs is None else np.asarray(runs, dtype=np.int64)
     sub = batch.take(runs)
     deal = np.zeros(len(runs), dtype=bool)
@@ -867,17 +865,17 @@ def solve_runs(
         deal[~todo], outcome[~todo] = closed.deal[~todo], closed.outcome[~todo]
     if todo.any():
         deal[todo], outcome[todo] = _solve_each(batch, runs[todo], kind, parties, ratify, options)
-    if np.any(deal & ~_passes(sub, parties, outcome, ratify)):
-        raise RuntimeError(f"{sc.origin}: a {kind} package failed ratification after a retry")
     index = [sc.actor_index(a) for a in parties]
     utility = _utilities(sub, outcome)[:, index]
     return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
 
 
-def _check_powers(powers, parties: int) -> None:
+def _powers(powers, parties: int) -> np.ndarray:
+    """The Nash bargaining powers ``alpha`` (default equal), checked."""
     alpha = np.full(parties, 1 / parties) if powers is None else np.asarray(powers, float)
     if alpha.shape != (parties,) or np.any(alpha <= 0):
         raise ValueError(f"powers: one positive number per party, got {powers}")
+    return alpha
 
 
 def _two_parties(
@@ -891,21 +889,21 @@ def _two_parties(
 
     sc = batch.scenario
     index = [sc.actor_index(a) for a in parties]
-    powers = options.get("powers")
     closed = solve_two_parties(
         kind,
         batch.positions[:, index],
         (batch.weights / batch.span)[:, index],
         batch.reservation[:, index],
-        None if powers is None else np.asarray(powers, float),
+        _powers(options.get("powers"), 2) if kind == "nash" else None,
     )
-    exact = closed.exact & ~(closed.deal & ~_passes(batch, parties, closed.outcome, False))
-    if ratify and sc.coalitions:
-        checked = [closed.outcome]
-        if kind == "kalai_smorodinsky":
-            checked += [closed.ideal_a, closed.ideal_b]
-        for package in checked:
-            exact &= ~closed.deal | _passes(batch, parties, package, True)
+    # the reservations are checked too: a guard against round-off at the stretch's ends
+    passes = _ratification(batch, parties, ratify)
+    checked = [closed.outcome]
+    if ratify and sc.coalitions and kind == "kalai_smorodinsky":
+        checked += [closed.ideal_a, closed.ideal_b]
+    exact = closed.exact
+    for package in checked:
+        exact = exact & (~closed.deal | passes(package))
     return dataclasses.replace(closed, exact=exact)
 
 
@@ -918,7 +916,26 @@ def _solve_each(
     options: dict,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The exact integer programmes, run by run (identical runs solved once): ``deal`` and
-    ``outcome`` of ``runs``."""
+    ``outcome`` of ``runs``.
+
+    BLAS runs on one thread here: with several, the Nash point's small dense products round
+    differently (found: 1.7e-8 apart on package_2007), so a Dask worker (one thread) and this
+    process would disagree."""
+    import scipy.optimize  # noqa: F401 (its BLAS must be loaded for the limit to reach it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _solve_each_run(batch, runs, kind, parties, ratify, options)
+
+
+def _solve_each_run(
+    batch: ScenarioBatch,
+    runs: np.ndarray,
+    kind: str,
+    parties: tuple[str, ...],
+    ratify: bool,
+    options: dict,
+) -> tuple[np.ndarray, np.ndarray]:
     sc = batch.scenario
     deal = np.zeros(len(runs), dtype=bool)
     outcome = np.broadcast_to(sc.status_quo, (len(runs), len(sc.issues))).copy()
@@ -933,13 +950,16 @@ def _solve_each(
         found = _solve_run(_run_of(batch, parties, int(r), ratify), kind, options, hint=hint)
         if found is not None:
             deal[k], outcome[k] = True, found
-    bad = deal & ~_passes(batch.take(runs), parties, outcome, ratify)
+    passes = _ratification(batch.take(runs), parties, ratify)
+    bad = deal & ~passes(outcome)
     for k in np.flatnonzero(bad):  # solver round-off: solve again with a margin on each vote
         found = _solve_run(
             _run_of(batch, parties, int(runs[k]), ratify), kind, options, RETRY_MARGIN
         )
         deal[k] = found is not None
         outcome[k] = sc.status_quo if found is None else found
+    if np.any(bad & deal & ~passes(outcome)):
+        raise RuntimeError(f"{sc.origin}: a {kind} package failed ratification after a retry")
     return deal, outcome
 
 
@@ -954,21 +974,25 @@ def _utilities(batch: ScenarioBatch, packages: np.ndarray) -> np.ndarray:
     return utilities(packages, batch.positions, batch.weights, batch.span, batch.scenario.loss)
 
 
-def _passes(
-    batch: ScenarioBatch, parties: tuple[str, ...], packages: np.ndarray, ratify: bool
-) -> np.ndarray:
-    """Whether each run's package gives every party its reservation and (if ``ratify``)
-    passes every coalition, by the protocols' own rule."""
+def _ratification(
+    batch: ScenarioBatch, parties: tuple[str, ...], ratify: bool
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A test of one package per run ``(R, I)``: whether it gives every party its
+    reservation and (if ``ratify``) passes every coalition, by the protocols' own rule. The
+    protocols' table is set up once, however many packages are tested."""
     from negosim.protocols.table import Table  # the protocols import this module
 
     table = Table(batch, {}, rounds=1)
-    utility = table.utilities(packages)
-    votes = table.reservation_votes(utility)
     index = [batch.scenario.actor_index(a) for a in parties]
-    ok = votes[:, index].all(axis=1)
-    if ratify and table.coalitions:
-        ok &= table.coalition_consent(packages, votes).all(axis=1)
-    return ok
+
+    def passes(packages: np.ndarray) -> np.ndarray:
+        votes = table.reservation_votes(table.utilities(packages))
+        ok = votes[:, index].all(axis=1)
+        if ratify and table.coalitions:
+            ok &= table.coalition_consent(packages, votes).all(axis=1)
+        return ok
+
+    return passes
 
 
 def pareto_frontier(
@@ -998,8 +1022,9 @@ def pareto_frontier(
     frame = pd.DataFrame(packages, columns=[f"outcome.{i}" for i in sc.issues])
     for j, actor in enumerate(parties):
         frame[f"utility.{actor}"] = util[:, j]
-    frame["feasible"] = _passes(batch.take([run] * len(packages)), parties, packages, False)
-    frame["ratified"] = _passes(batch.take([run] * len(packages)), parties, packages, True)
+    copies = batch.take([run] * len(packages))
+    frame["feasible"] = _ratification(copies, parties, False)(packages)
+    frame["ratified"] = _ratification(copies, parties, True)(packages)
     return frame
 
 

@@ -111,6 +111,9 @@ def test_client_of_a_separate_cluster_gives_the_in_process_runs(cluster_address)
     assert len(np.unique(here.rounds)) > 3  # the random walk and the sampled numbers matter
 
 
+SLOW = {"eum", "exchange"}  # rounds of the forecast models that loop over candidate moves
+
+
 @pytest.mark.parametrize("protocol", list(PROTOCOLS))
 def test_every_protocol_gives_the_same_runs_for_any_chunk_and_on_the_cluster(
     cluster_address, package, protocol
@@ -128,6 +131,3 @@ def test_every_protocol_gives_the_same_runs_for_any_chunk_and_on_the_cluster(
         for name in FIELDS:
             np.testing.assert_array_equal(getattr(other, name), getattr(whole, name))
     assert len(np.unique(whole.outcome, axis=0)) > 1  # the sampled worlds differ
-
-
-SLOW = {"eum", "exchange"}  # rounds of the forecast models that loop over candidate moves
