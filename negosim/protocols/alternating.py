@@ -22,7 +22,7 @@ import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
 from negosim.ratification import every
-from negosim.strategies import checked_propose, checked_respond
+from negosim.strategies import checked_propose
 
 
 class Alternating:
@@ -46,16 +46,10 @@ class Alternating:
         offer = table.on_table(checked_propose(table.strategies[proposer], table.view(proposer, t)))
         utility = table.utilities(offer)
         target = table.targets(t) if table.want_targets else None
-        votes = table.reservation_votes(utility)
-        accepted = np.ones(len(offer), dtype=bool)
-        for j in table.negotiators:  # the proposer too: its package as it goes on the table
-            votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
-            accepted &= votes[:, j]
+        votes = table.votes(utility, t)  # the proposer's too: its package as it went on the table
         consent = table.coalition_consent(offer, votes)
-        agreed = accepted & every(consent)
-        for j in table.negotiators:
-            if j != proposer:
-                table.strategies[j].observe(table.view(j, t), proposer, offer)
+        agreed = every(votes[:, table.negotiators]) & every(consent)
+        table.observe(t, proposer, offer)
         return RoundRecord(t, table.ids, offer, proposer, utility, votes, consent, agreed, target)
 
     def advance(self, table: Table, record: RoundRecord, kept: np.ndarray | None) -> None:

@@ -21,7 +21,6 @@ import numpy as np
 
 from negosim.protocols.table import RoundRecord, Table, play
 from negosim.ratification import every
-from negosim.strategies import checked_respond
 
 SPARSE_OBJECTORS = 8
 """An actor who objects in fewer than 1 / this share of the runs is added in those runs only
@@ -60,9 +59,7 @@ class Mediated:
         text = table.on_table(self._open_rows(table))
         utility = table.utilities(text)
         target = table.targets(t) if table.want_targets else None
-        votes = table.reservation_votes(utility)
-        for j in table.negotiators:
-            votes[:, j] = checked_respond(table.strategies[j], table.view(j, t), utility[:, j])
+        votes = table.votes(utility, t)
         consent = table.coalition_consent(text, votes)
         self.objects = objections(table, votes, consent)
         agreed = ~self.objects.any(axis=1) & every(consent)

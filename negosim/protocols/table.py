@@ -37,7 +37,14 @@ from negosim.ratification import (
     some,
 )
 from negosim.sampling import ScenarioBatch
-from negosim.strategies import Strategy, View, checked_target
+from negosim.strategies import (
+    ACCEPT_TOLERANCE,
+    Strategy,
+    View,
+    checked_respond,
+    checked_target,
+)
+from negosim.strategies.time_dependent import answers_by_time, aspiration
 
 COMPACT_WHEN_DEAD = 0.25
 """Drop finished runs from the working arrays once this share of them has finished."""
@@ -144,6 +151,10 @@ class Table:
         self.batch = batch  # as sampled: one-shot protocols read it before any run is dropped
         self.scenario, self.rounds, self.strategies = sc, rounds, dict(strategies)
         self.negotiators = tuple(sorted(strategies))
+        # negotiators answered together (:meth:`respond`); dropping runs keeps them so
+        self.by_time = tuple(j for j in self.negotiators if answers_by_time(strategies[j]))
+        others = tuple(j for j in range(len(sc.actors)) if j not in strategies)
+        self.others = _as_index(others) if others else None  # actors voting by reservation
         self.loss, self.span = sc.loss, sc.high - sc.low
         n = batch.runs
         self.seed, self.start = batch.seed, batch.start
@@ -288,7 +299,46 @@ class Table:
 
     def reservation_votes(self, utility: np.ndarray) -> np.ndarray:
         """Yes votes of actors that consent iff the package is worth their reservation."""
-        return utility >= self.cached("floor", lambda: reservation_floor(self.reservation))
+        return utility >= self.reservation_floor()
+
+    def reservation_floor(self) -> np.ndarray:
+        """The least utility each actor says yes to ``(R, A)`` (:func:`reservation_floor`)."""
+        return self.cached("floor", lambda: reservation_floor(self.reservation))
+
+    def votes(self, utility: np.ndarray, t: int) -> np.ndarray:
+        """Every actor's yes to a package worth ``utility`` ``(R, A)`` at round ``t``: the
+        negotiators answer by their strategies (:meth:`respond`), every other actor by its
+        reservation (:meth:`reservation_votes`)."""
+        votes = np.empty(utility.shape, dtype=bool)
+        others = self.others
+        if others is not None:
+            floor = self.cached("others_floor", lambda: self.reservation_floor()[:, others])
+            votes[:, others] = utility[:, others] >= floor
+        self.respond(utility, t, votes)
+        return votes
+
+    def respond(self, utility: np.ndarray, t: int, votes: np.ndarray) -> None:
+        """Every negotiator's answer at round ``t`` to a package worth ``utility`` ``(R, A)``
+        to each actor, into the columns of ``votes``: by its strategy's ``respond``. The
+        negotiators whose strategies answer by time alone (:func:`answers_by_time`) are
+        answered together, by the same arithmetic, in one pass over them."""
+        by_time = self.by_time
+        if by_time:
+            cols = _as_index(by_time)
+            conceded = np.array([self.strategies[j].conceded(self.tau(t)) for j in by_time])
+            target = aspiration(self.reservation[:, cols], conceded)
+            votes[:, cols] = utility[:, cols] >= target - ACCEPT_TOLERANCE
+        for j in self.negotiators:
+            if j not in by_time:
+                votes[:, j] = checked_respond(self.strategies[j], self.view(j, t), utility[:, j])
+
+    def observe(self, t: int, proposer: int, offer: np.ndarray) -> None:
+        """Every negotiator but the proposer observes the offer (those whose strategies
+        observe nothing are skipped: no view is built for them)."""
+        for j in self.negotiators:
+            strategy = self.strategies[j]
+            if j != proposer and type(strategy).observe is not Strategy.observe:
+                strategy.observe(self.view(j, t), proposer, offer)
 
     def targets(self, t: int) -> np.ndarray:
         """The negotiators' targets at round ``t`` ``(R, A)`` (NaN for other actors)."""
@@ -351,6 +401,7 @@ class Table:
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
         self._cache.pop("floor", None)
+        self._cache.pop("others_floor", None)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs."""
@@ -449,7 +500,7 @@ def _counterpart(
     position = batch.positions[:, me, :].copy()
     weights = np.zeros_like(position)
     for group in (fallback, others):  # the negotiators win where they take part
-        if not group:
+        if not group or (group is others and others == fallback):
             continue
         total, mean, w = _group_sums(batch, group, terms)
         ok = total > 0
@@ -487,6 +538,13 @@ def _group_terms(batch: ScenarioBatch) -> np.ndarray:
     terms[:, 1] = (power * batch.positions).transpose(1, 0, 2)
     terms[:, 2] = (batch.power[:, :, None] * batch.weights).transpose(1, 0, 2)
     return terms
+
+
+def _as_index(columns: tuple[int, ...]) -> slice | list[int]:
+    """Columns as a slice when they are consecutive (a view, not a copy), else a list."""
+    if columns == tuple(range(columns[0], columns[-1] + 1)):
+        return slice(columns[0], columns[-1] + 1)
+    return list(columns)
 
 
 def _take_rows(values: dict, keep: np.ndarray) -> bool:

@@ -41,8 +41,33 @@ class TimeDependent(Strategy):
         self.e = e
 
     def target(self, view: View) -> np.ndarray:
-        r = view.my_reservation
-        return r + (1.0 - r) * (1.0 - view.tau ** (1.0 / np.asarray(self.e)))
+        return aspiration(view.my_reservation, self.conceded(view.tau))
+
+    def conceded(self, tau: float) -> np.ndarray:
+        """The share of the way from 1 down to the reservation conceded at relative time
+        ``tau``: ``1 - tau^(1/e)`` (a number, or one per run)."""
+        return 1.0 - tau ** (1.0 / np.asarray(self.e))
+
+
+def aspiration(reservation: np.ndarray, conceded: np.ndarray) -> np.ndarray:
+    """The target ``r + (1 - r) c`` after conceding the share ``c`` of the way from 1 (the
+    ideal package) down to the reservation ``r`` (any broadcastable shapes)."""
+    return reservation + (1.0 - reservation) * conceded
+
+
+def answers_by_time(strategy: Strategy) -> bool:
+    """Whether ``strategy`` accepts exactly when an offer is worth its time-dependent target
+    (:class:`TimeDependent`'s own target and :class:`Strategy`'s own response, one ``e`` for
+    all runs): its answer then depends only on its reservation and the round, so a table can
+    answer for all such negotiators at once (:meth:`~negosim.protocols.table.Table.respond`)."""
+    cls = type(strategy)
+    return (
+        isinstance(strategy, TimeDependent)
+        and cls.target is TimeDependent.target
+        and cls.conceded is TimeDependent.conceded
+        and cls.respond is Strategy.respond
+        and np.ndim(strategy.e) == 0
+    )
 
 
 class Boulware(TimeDependent):

@@ -1,0 +1,127 @@
+"""The table's votes on a package (``Table.votes``): the negotiators whose strategies answer by
+time alone are answered together, and every vote must equal what each actor's own rule says
+(its strategy's ``respond`` through its view, or its reservation), actor by actor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import negosim as ns
+from negosim.protocols import Table
+from negosim.ratification import meets_reservation, reservation_floor
+from negosim.strategies import (
+    ACCEPT_TOLERANCE,
+    Boulware,
+    Conceder,
+    Hardliner,
+    Linear,
+    Rubinstein,
+    TimeDependent,
+    TitForTat,
+    TradeOff,
+    checked_respond,
+)
+from negosim.strategies.time_dependent import answers_by_time
+
+
+class Stubborn(Linear):
+    """A time-dependent target, but its own answer: never yes."""
+
+    def respond(self, view, offer_utility):
+        return np.zeros(view.runs, dtype=bool)
+
+
+class Halved(Linear):
+    """Its own target."""
+
+    def target(self, view):
+        return super().target(view) / 2
+
+
+CHOICES = [
+    lambda runs: Linear(),
+    lambda runs: Boulware(),
+    lambda runs: Conceder(),
+    lambda runs: TimeDependent(e=0.7),
+    lambda runs: TimeDependent(e=np.linspace(0.3, 3.0, runs)),  # one e per run
+    lambda runs: Hardliner(),
+    lambda runs: TitForTat(),
+    lambda runs: TradeOff(),
+    lambda runs: Rubinstein(),
+    lambda runs: Stubborn(),
+    lambda runs: Halved(),
+]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "together"),
+    [
+        (Linear(), True),
+        (Boulware(e=0.3), True),
+        (Conceder(), True),
+        (TradeOff(), True),  # its own offers, TimeDependent's target and answer
+        (TimeDependent(e=np.array([0.5, 2.0])), False),  # one e per run
+        (Hardliner(), False),
+        (TitForTat(), False),
+        (Rubinstein(), False),
+        (Stubborn(), False),
+        (Halved(), False),
+    ],
+)
+def test_which_strategies_answer_by_time(strategy, together):
+    assert answers_by_time(strategy) is together
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    picks=st.lists(st.integers(0, len(CHOICES) - 1), min_size=1, max_size=6),
+    subset=st.lists(st.booleans(), min_size=6, max_size=6),
+    t=st.integers(0, 19),
+    seed=st.integers(0, 2**16),
+)
+def test_votes_equal_each_actors_own_rule(picks, subset, t, seed):
+    """Utilities drawn around the targets, so yes and no both occur (and exact ties)."""
+    runs, rounds = 30, 20
+    sc = ns.generate(6, 3, seed=seed % 50, rounds=rounds, reservation=(0.3, 0.8))
+    negotiators = [a for a, keep in enumerate(subset) if keep][: len(picks)] or [0]
+    strategies = {a: CHOICES[k](runs) for a, k in zip(negotiators, picks, strict=False)}
+    table = Table(ns.sample(sc, runs, seed=seed), strategies, rounds)
+    rng = np.random.default_rng(seed)
+    utility = rng.uniform(0.2, 1.0, (runs, len(sc.actors)))
+    for a in range(len(sc.actors)):  # utilities on and just inside the edges of a yes
+        strategy = strategies.get(a)
+        if strategy is None:
+            edge = reservation_floor(table.reservation[:, a])
+        elif isinstance(strategy, TimeDependent):
+            edge = strategy.target(table.view(a, t)) - ACCEPT_TOLERANCE
+        else:
+            continue
+        utility[::3, a] = edge[::3]
+        utility[1::3, a] = edge[1::3] + ACCEPT_TOLERANCE / 2
+        utility[2::6, a] = edge[2::6] - ACCEPT_TOLERANCE / 2
+
+    votes = table.votes(utility, t)
+
+    for a in range(len(sc.actors)):
+        if a in strategies:
+            expected = checked_respond(strategies[a], table.view(a, t), utility[:, a])
+        else:
+            expected = meets_reservation(utility[:, a], table.reservation[:, a])
+        np.testing.assert_array_equal(votes[:, a], expected, err_msg=f"actor {a}")
+
+
+def test_a_strategy_that_observes_nothing_is_not_shown_the_offer():
+    """Only strategies that override ``observe`` see offers (no view is built for others)."""
+    seen = []
+
+    class Watcher(Linear):
+        def observe(self, view, proposer, offer):
+            seen.append((view.me, proposer))
+
+    sc = ns.generate(3, 2, seed=0, rounds=5)
+    table = Table(ns.sample(sc, 4, seed=0), {0: Linear(), 1: Watcher(), 2: Watcher()}, 5)
+    table.observe(0, proposer=1, offer=np.zeros((4, 2)))
+    assert seen == [(2, 1)]
