@@ -9,6 +9,7 @@ streams of :mod:`negosim.sampling`, so results do not depend on ``chunk_size``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import operator
 import time
@@ -202,12 +203,30 @@ class _Plan:
             size,
             self.seed,
             self.protocol,
-            self.strategies,
+            _rows_of(self.strategies, self.runs, start, size),
             self.from_scenario,
             self.rounds,
             self.trace,
             self.options,
         )
+
+
+def _rows_of(
+    strategies: dict[int, Strategy], runs: int, start: int, size: int
+) -> dict[int, Strategy]:
+    """The strategies of runs ``start .. start + size - 1``: parameters given one value per
+    run (checked by :func:`negosim.validation.per_run_parameters`) cut to those runs."""
+    out = dict(strategies)
+    for actor, strategy in strategies.items():
+        rows = {
+            key: value[start : start + size]
+            for key, value in vars(strategy).items()
+            if isinstance(value, np.ndarray) and value.ndim and len(value) == runs
+        }
+        if rows:
+            out[actor] = copy.copy(strategy)
+            vars(out[actor]).update(rows)
+    return out
 
 
 def _prepare(
@@ -244,7 +263,8 @@ def _prepare(
     check.chunks(runs, chunk_size)
     check.chunk_fits(scenario, runs, chunk_size)
     try:
-        chosen, from_scenario = strategies_and_defaults(scenario, check.strategies(call.strategies))
+        given = check.strategies(call.strategies, runs=runs)
+        chosen, from_scenario = strategies_and_defaults(scenario, given)
     except KeyError as exc:
         raise check.UnknownNameError("strategies", str(exc.args[0])) from None
     try:

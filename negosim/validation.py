@@ -286,9 +286,25 @@ def strategy_object(strategy: Any, name: str = "strategy") -> Any:
     return strategy
 
 
-def strategies(given: Mapping[str, Any] | None, name: str = "strategies") -> dict[str, Any]:
+def per_run_parameters(strategy: Any, runs: int | None, name: str = "strategy") -> Any:
+    """A strategy whose array parameters hold one value per run (``runs`` None: unchecked)."""
+    for key, value in vars(strategy).items():
+        if runs is None or not isinstance(value, np.ndarray) or value.ndim == 0:
+            continue
+        if value.shape[0] != runs:
+            raise ArgumentError(
+                name,
+                f"parameter {key}: {value.shape[0]} values for {runs} runs "
+                "(give a number, or one value per run)",
+            )
+    return strategy
+
+
+def strategies(
+    given: Mapping[str, Any] | None, name: str = "strategies", runs: int | None = None
+) -> dict[str, Any]:
     """Strategy objects or specs per actor id, each checked (actors are checked by the
-    scenario)."""
+    scenario); an array parameter must hold one value per run (``runs``, when given)."""
     from negosim.strategies import Strategy
 
     if given is None:
@@ -299,7 +315,7 @@ def strategies(given: Mapping[str, Any] | None, name: str = "strategies") -> dic
     for actor, spec in given.items():
         where = f"{name}[{actor!r}]"
         if isinstance(spec, Strategy):
-            out[actor] = strategy_object(spec, where)
+            out[actor] = per_run_parameters(strategy_object(spec, where), runs, where)
         elif isinstance(spec, str):
             out[actor] = strategy_spec(spec, where)
         else:

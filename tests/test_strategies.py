@@ -13,11 +13,13 @@ from negosim.strategies import (
     Hardliner,
     Linear,
     Strategy,
+    TimeDependent,
     get_strategy_class,
     make_strategy,
     register,
     strategy_names,
 )
+from negosim.validation import ArgumentError
 
 from helpers import bilateral
 
@@ -156,3 +158,25 @@ def test_a_user_strategy_registers_and_plays():
     sc = bilateral([[100], [0]], [[1], [1]], (0.0, 0.0))
     res = ns.simulate(sc, 3, seed=1, strategies={"A": "stubborn_test", "B": "linear"})
     assert np.all(res.utility[:, 0] >= 0.8 - 1e-9)
+
+
+@pytest.mark.parametrize("options", [{}, {"chunk_size": 7}, {"trace": 3}])
+def test_one_parameter_per_run_gives_each_run_its_own_strategy(options):
+    """Run i with ``e`` given per run equals run i with the number ``e[i]``, however the runs
+    are chunked or traced (each chunk and step takes its own rows of ``e``)."""
+    sc = ns.load_scenario("cfe_2007")
+    us = "US"
+    e = np.linspace(0.3, 3.0, 40)
+    per_run = ns.simulate(sc, 40, seed=5, strategies={us: TimeDependent(e=e)}, **options)
+    for i in (0, 8, 21, 39):
+        alone = ns.simulate(sc, 40, seed=5, strategies={us: TimeDependent(e=float(e[i]))})
+        assert per_run.rounds[i] == alone.rounds[i]
+        np.testing.assert_array_equal(per_run.outcome[i], alone.outcome[i])
+        np.testing.assert_array_equal(per_run.utility[i], alone.utility[i])
+
+
+def test_a_parameter_with_the_wrong_number_of_runs_is_refused():
+    with pytest.raises(ArgumentError, match=r"strategies\['US'\]: parameter e: 5 values"):
+        ns.simulate(
+            ns.load_scenario("cfe_2007"), 40, strategies={"US": TimeDependent(e=np.ones(5))}
+        )
