@@ -153,8 +153,7 @@ class Table:
         self.negotiators = tuple(sorted(strategies))
         # negotiators answered together (:meth:`respond`); dropping runs keeps them so
         self.by_time = tuple(j for j in self.negotiators if answers_by_time(strategies[j]))
-        others = tuple(j for j in range(len(sc.actors)) if j not in strategies)
-        self.others = _as_index(others) if others else None  # actors voting by reservation
+        self.others = len(strategies) < len(sc.actors)  # some actors vote by reservation
         self.loss, self.span = sc.loss, sc.high - sc.low
         n = batch.runs
         self.seed, self.start = batch.seed, batch.start
@@ -309,11 +308,10 @@ class Table:
         """Every actor's yes to a package worth ``utility`` ``(R, A)`` at round ``t``: the
         negotiators answer by their strategies (:meth:`respond`), every other actor by its
         reservation (:meth:`reservation_votes`)."""
-        votes = np.empty(utility.shape, dtype=bool)
-        others = self.others
-        if others is not None:
-            floor = self.cached("others_floor", lambda: self.reservation_floor()[:, others])
-            votes[:, others] = utility[:, others] >= floor
+        if self.others:  # one pass over every actor beats picking the others out
+            votes = self.reservation_votes(utility)
+        else:
+            votes = np.empty(utility.shape, dtype=bool)
         self.respond(utility, t, votes)
         return votes
 
@@ -401,7 +399,6 @@ class Table:
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
         self._cache.pop("floor", None)
-        self._cache.pop("others_floor", None)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs."""

@@ -243,19 +243,21 @@ def concession_line(view: View, target: np.ndarray) -> np.ndarray:
     :meth:`View.concession_ends`).
     """
     ideal, goal, sunk = view.concession_ends()
-    way, full, moving = view.remember("concession_line", lambda: _line(view, ideal, goal))
+    start, way, full, moving = view.remember("concession_line", lambda: _line(view, ideal, goal))
     budget = np.divide(1.0 - sunk - target, full, out=np.ones_like(full), where=moving)
-    lam = np.clip(inverse_loss(budget, view.loss), 0.0, 1.0)
-    offer = lam[:, None] * way
-    offer += ideal  # in place: one (R, I) temporary fewer, the same sums
-    return offer
+    lam = inverse_loss(budget, view.loss)  # a new array, already >= 0: clip it in place
+    np.minimum(lam, 1.0, out=lam)
+    offer = way * lam  # issue-major (I, R): every pass here and in the evaluator is contiguous
+    offer += start
+    return offer.T
 
 
 def _line(view: View, ideal: np.ndarray, goal: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The way from ideal to goal, the loss of going all of it, and where that is > 0."""
+    """The ideal and the way from it to the goal, issue-major ``(I, R)``; the loss of going
+    all the way, and where that is > 0."""
     way = goal - ideal
     full = np.sum(view.my_weights * issue_loss(way / view.span, view.loss), axis=-1)
-    return way, full, full > 0
+    return np.ascontiguousarray(ideal.T), np.ascontiguousarray(way.T), full, full > 0
 
 
 def snake_case(name: str) -> str:
