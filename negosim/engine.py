@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 DEFAULT_CHUNK = 16_384
 PROTOCOL_CHUNK = {
     "eum": 512,
-    "exchange": 128,
+    "exchange": 512,
     "nash": 64,
     "kalai_smorodinsky": 64,
     "utilitarian": 128,

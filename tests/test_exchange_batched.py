@@ -79,6 +79,19 @@ def test_batched_float_path_equals_the_per_run_path_round_by_round(data, ties):
         np.testing.assert_array_equal(got, expected[rounds])
 
 
+@settings(max_examples=40, deadline=None)
+@given(data=batches(), below=st.floats(1, 60))
+def test_batched_path_equals_the_per_run_path_with_positions_below_the_scale(data, below):
+    """Positions below an issue's scale give negative outcome terms, where the batch sums
+    every outcome in actor order instead of taking the shortcut; still run for run equal."""
+    x, s, c, party = data
+    x = x.copy()
+    x[:, 0] -= below
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+    expected = _per_run(x, s, c, party, 2, "first")
+    np.testing.assert_array_equal(exchange_outcomes(x, s, c, party, low, high, 2), expected[2])
+
+
 @pytest.mark.parametrize("columns", [0, 1, 2, 3, 17, 5000])
 def test_column_sums_add_top_to_bottom_like_python(columns):
     """The batched outcome sums add each column in order, as Python's ``sum`` does (numpy's
@@ -87,6 +100,40 @@ def test_column_sums_add_top_to_bottom_like_python(columns):
     terms = rng.standard_normal((38, columns)) * 10.0 ** rng.integers(-8, 8, (38, columns))
     expected = [sum(terms[:, k].tolist()) for k in range(columns)]
     np.testing.assert_array_equal(negosim_exchange._column_sums(terms), expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    terms=st.lists(
+        st.one_of(st.floats(0, 1e4), st.sampled_from([0.0, 1e-9, 1.0, 3.0, 100.0])),
+        min_size=2,
+        max_size=40,
+    ),
+    replaced=st.data(),
+    offset=st.integers(-3, 3),
+    total=st.floats(0.01, 100),
+)
+def test_shortcut_outcome_is_never_sure_of_a_wrong_side(terms, replaced, offset, total):
+    """Where the shortcut outcome (column sum - old term + new term) / total is not in doubt
+    about the side of x it lies on, the outcome of the sum in actor order (Python's ``sum``,
+    as the per-run path adds) lies on that side too; x is put within a few units of roundoff
+    of that outcome, where a shortcut that can err must be in doubt."""
+    k = replaced.draw(st.integers(0, len(terms) - 1))
+    value = replaced.draw(st.one_of(st.floats(0, 1e4), st.just(terms[k])))
+    exact = sum([*terms[:k], value, *terms[k + 1 :]]) / total
+    x = exact
+    for _ in range(abs(offset)):
+        x = np.nextafter(x, np.inf if offset > 0 else -np.inf)
+    outcome, doubt = negosim_exchange._shortcut(
+        np.array([sum(terms)]),
+        np.array([terms[k]]),
+        np.array([value]),
+        np.array([total]),
+        np.array([x]),
+        len(terms),
+    )
+    if not doubt[0]:
+        assert np.sign(x - outcome[0]) == np.sign(x - exact)
 
 
 @pytest.mark.parametrize("ties", ["first", "random"])
