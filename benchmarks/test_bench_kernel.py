@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import negosim as ns
+from negosim.engine import local_cluster
 
 from conftest import best_seconds, record_evaluations, sizes
 
@@ -56,8 +57,7 @@ def test_simulate_vs_compiled_kernel(benchmark):
                 results[name] = reference_run(sampled, parallel=parallel)
                 best[name] = min(best[name], time.perf_counter() - start)
             start = time.perf_counter()
-            # chunks below the largest step, the same number to each worker
-            chunk = max(1, runs // (8 * workers))
+            chunk = max(1, runs // (4 * workers))  # the same number of chunks to each worker
             on_workers = ns.simulate(scenario, runs, seed=1, client=client, chunk_size=chunk)
             best["workers"] = min(best["workers"], time.perf_counter() - start)
             results["workers"] = (on_workers.agreed, on_workers.rounds, on_workers.outcome)
@@ -88,12 +88,8 @@ def test_simulate_vs_compiled_kernel(benchmark):
 
 @contextlib.contextmanager
 def _cluster(workers: int):
-    """A client of ``workers`` Dask worker processes with one thread each."""
+    """A client of ``workers`` Dask worker processes with one thread each, as negosim starts
+    them for ``workers=`` (:func:`negosim.engine.local_cluster`)."""
     distributed = pytest.importorskip("dask.distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
         yield client

@@ -51,9 +51,10 @@ decimal arithmetic, does about 3 runs/s)."""
 BAR_DELAY = 1.0
 """A bar appears only once its call has run this many seconds (short calls print nothing)."""
 LARGEST_STEP = 8 * BLOCK
-"""The most runs computed at once in this process, within a chunk of any size (Dask workers
-compute a chunk at once): a round's arrays then stay in the processor's caches (measured on
-package_2007, CPU time: 8,192 runs at once are 15% faster than 16,384, 2,048 no faster)."""
+"""The most runs computed at once, within a chunk of any size, in this process and on Dask
+workers (:func:`compute_in_steps`): a round's arrays then stay in the processor's caches
+(measured on package_2007, CPU time: 8,192 runs at once are 15% faster than 16,384, 2,048 no
+faster)."""
 
 
 def default_chunk(protocol: str) -> int:
@@ -335,6 +336,31 @@ def compute_chunk(
     )
 
 
+def compute_in_steps(
+    scenario: Scenario,
+    start: int,
+    size: int,
+    seed: int | None,
+    protocol: str,
+    strategies: dict[int, Strategy],
+    from_scenario: set[int],
+    rounds: int,
+    trace: int,
+    options: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    """:func:`compute_chunk` in steps of at most :data:`LARGEST_STEP` runs (the traced runs
+    one step), joined: what a Dask worker computes for a chunk. The same numbers as one step."""
+    parts, at, end = [], start, start + size
+    while at < end:
+        traced = trace - at
+        n = min(end - at, traced if traced > 0 else LARGEST_STEP)
+        step_strategies = _rows_of(strategies, size, at - start, n)  # this chunk's rows
+        args = (seed, protocol, step_strategies, from_scenario, rounds, trace, options)
+        parts.append(compute_chunk(scenario, at, n, *args))
+        at += n
+    return parts[0] if len(parts) == 1 else _joined(parts)
+
+
 def _identity(plan: _Plan) -> dict[str, Any]:
     """What defines a stored call (:data:`negosim.store.IDENTITY`), with the scenario embedded
     so that :func:`negosim.load_results` can rebuild it and check it against its digest."""
@@ -515,8 +541,8 @@ class Progress:
     :data:`~negosim.sampling.BLOCK` s of runs once that large), and moves the bar after
     every step: it moves about every second for the fastest and the slowest protocols alike,
     and its total gives the estimate of the time left. Results never depend on how runs are
-    grouped. In this process no step exceeds :data:`LARGEST_STEP` runs, bar or not (a Dask
-    worker computes its chunk at once).
+    grouped. No step exceeds :data:`LARGEST_STEP` runs, bar or not, in this process or on a
+    Dask worker (:func:`compute_in_steps`).
 
     Parameters
     ----------
@@ -609,27 +635,49 @@ def progress_bar(
         yield Progress(bar)
 
 
+WORKER_ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": 32 << 20, "MALLOC_TRIM_THRESHOLD_": 64 << 20}
+"""glibc allocator settings for the Dask worker processes negosim starts. Dask starts its
+workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to hand freed memory back at once); glibc then
+also stops raising its mmap threshold, so every array above 128 KiB is mapped afresh and
+faulted in page by page: a round's work ran 2.4x slower on a worker than in this process
+(reference workload of the kernel benchmark). These are the limits glibc's own adaptive rule
+reaches (32 MiB, and twice that for trimming); memory freed below them stays with the worker.
+Workers you start yourself take them as environment variables (docs/scaling.md)."""
+
+
+def local_cluster(workers: int) -> Any:
+    """A Dask ``LocalCluster`` of ``workers`` processes with one thread each, started with
+    :data:`WORKER_ALLOCATOR` in their environment; its web server on a free port (another
+    cluster on Dask's default port must not make it warn)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_ALLOCATOR}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+
+
 def _run_dask(args, todo, results: _Results, pace: Progress, client, workers) -> None:
     """Map the chunks over a Dask cluster, storing each as soon as it arrives."""
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise ImportError("workers/client need Dask: pip install 'negosim[dask]'") from None
     own = None
     if client is None:
-        cluster = LocalCluster(
-            n_workers=int(workers), threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = own = Client(cluster)
+        client = own = Client(local_cluster(int(workers)))
     try:
         futures = {
-            client.submit(compute_chunk, *a, pure=False): k for k, a in zip(todo, args, strict=True)
+            client.submit(compute_in_steps, *a, pure=False): k
+            for k, a in zip(todo, args, strict=True)
         }
         for future in as_completed(futures):
             out = future.result()
             results.add(futures[future], out)
             future.release()
-            pace.advance(len(out["agreed"]))  # a whole chunk: workers compute them at once
+            pace.advance(len(out["agreed"]))  # a whole chunk: a worker returns it when done
     finally:
         if own is not None:
             cluster = own.cluster

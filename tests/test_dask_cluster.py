@@ -131,3 +131,19 @@ def test_every_protocol_gives_the_same_runs_for_any_chunk_and_on_the_cluster(
         for name in FIELDS:
             np.testing.assert_array_equal(getattr(other, name), getattr(whole, name))
     assert len(np.unique(whole.outcome, axis=0)) > 1  # the sampled worlds differ
+
+
+def test_the_workers_negosim_starts_get_its_allocator_settings():
+    """``workers=N`` clusters start with WORKER_ALLOCATOR in the workers' environment (Dask's
+    own settings kept), not with Dask's 64 KiB trim threshold alone (docs/scaling.md)."""
+    from negosim.engine import WORKER_ALLOCATOR, local_cluster
+
+    names = [*WORKER_ALLOCATOR, "OMP_NUM_THREADS"]
+    with local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        seen = client.run(lambda: {k: os.environ.get(k) for k in names})
+    (environ,) = seen.values()
+    assert environ == {
+        "MALLOC_MMAP_THRESHOLD_": "33554432",
+        "MALLOC_TRIM_THRESHOLD_": "67108864",
+        "OMP_NUM_THREADS": "1",
+    }

@@ -218,3 +218,27 @@ def test_commands_draw_a_bar_unless_told_not_to(argv, total, bars, capsys):
     assert shown_eta(capsys.readouterr().err, total)
     assert cli([*argv, "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("trace", [0, 3, 12])
+def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch, trace):
+    """What a Dask worker runs for a chunk (``compute_in_steps``: steps of at most
+    LARGEST_STEP runs, made tiny here) equals the chunk computed in one go, a trace and
+    per-run strategy parameters included."""
+    from negosim.strategies import TimeDependent
+
+    sc = ns.load_scenario("package_2007")
+    call = engine._Call(
+        sc, 40, 3, 30, None, {"US": TimeDependent(e=np.linspace(0.3, 3, 40))}, None, trace, None, {}
+    )
+    plan = engine._prepare(call)
+    whole = engine.compute_chunk(*plan.chunk(10))
+    monkeypatch.setattr(engine, "LARGEST_STEP", 7)
+    stepped = engine.compute_in_steps(*plan.chunk(10))
+    assert stepped.keys() == whole.keys()
+    for key in whole:
+        if key == "trace":
+            for name in whole[key]:
+                np.testing.assert_array_equal(stepped[key][name], whole[key][name])
+        else:
+            np.testing.assert_array_equal(stepped[key], whole[key], err_msg=key)
