@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import operator
 import time
@@ -52,7 +53,8 @@ BAR_DELAY = 1.0
 """A bar appears only once its call has run this many seconds (short calls print nothing)."""
 LARGEST_STEP = 8 * BLOCK
 """The most runs computed at once, within a chunk of any size, in this process and on Dask
-workers (:func:`compute_in_steps`): a round's arrays then stay in the processor's caches
+workers (:func:`compute_in_steps`), but for the traced runs, which are one step: a round's
+arrays then stay in the processor's caches
 (measured on package_2007, CPU time: 8,192 runs at once are 15% faster than 16,384, 2,048 no
 faster)."""
 
@@ -375,12 +377,27 @@ def _identity(plan: _Plan) -> dict[str, Any]:
         "chunk_size": operator.index(plan.chunk_size),
         "protocol": plan.protocol,
         "rounds": operator.index(plan.rounds),
-        "strategies": {scenario.actors[i]: repr(s) for i, s in sorted(plan.strategies.items())},
+        "strategies": {
+            scenario.actors[i]: _strategy_identity(s) for i, s in sorted(plan.strategies.items())
+        },
         "options": {k: repr(v) for k, v in sorted(plan.options.items())},
         "units": independent_units(plan),
         "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),
         "version": __version__,
     }
+
+
+def _strategy_identity(strategy: Strategy) -> str:
+    """A strategy as a stored call records it: its repr, with every array parameter also by
+    the SHA-256 of its values (numpy abbreviates arrays of over 1,000 values in a repr, so
+    two calls that differ only there would look the same)."""
+    arrays = [
+        f"{key}={value.dtype}{list(value.shape)}:"
+        f"{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()}"
+        for key, value in sorted(vars(strategy).items())
+        if isinstance(value, np.ndarray)
+    ]
+    return repr(strategy) + (f" [{', '.join(arrays)}]" if arrays else "")
 
 
 def simulate(
@@ -541,8 +558,8 @@ class Progress:
     :data:`~negosim.sampling.BLOCK` s of runs once that large), and moves the bar after
     every step: it moves about every second for the fastest and the slowest protocols alike,
     and its total gives the estimate of the time left. Results never depend on how runs are
-    grouped. No step exceeds :data:`LARGEST_STEP` runs, bar or not, in this process or on a
-    Dask worker (:func:`compute_in_steps`).
+    grouped. No step but the traced runs' exceeds :data:`LARGEST_STEP` runs, bar or not, in
+    this process or on a Dask worker (:func:`compute_in_steps`).
 
     Parameters
     ----------
@@ -639,7 +656,7 @@ WORKER_ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": 32 << 20, "MALLOC_TRIM_THRESHOLD_"
 """glibc allocator settings for the Dask worker processes negosim starts. Dask starts its
 workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to hand freed memory back at once); glibc then
 also stops raising its mmap threshold, so every array above 128 KiB is mapped afresh and
-faulted in page by page: a round's work ran 2.4x slower on a worker than in this process
+faulted in page by page: a round's work ran about 2.5x slower on a worker than in this process
 (reference workload of the kernel benchmark). These are the limits glibc's own adaptive rule
 reaches (32 MiB, and twice that for trimming); memory freed below them stays with the worker.
 Workers you start yourself take them as environment variables (docs/scaling.md)."""

@@ -12,6 +12,7 @@ files follow the same rules in :mod:`negosim.scenario` (message ``SOURCE: FIELD:
 from __future__ import annotations
 
 import argparse
+import copy
 import difflib
 import math
 import numbers
@@ -287,17 +288,25 @@ def strategy_object(strategy: Any, name: str = "strategy") -> Any:
 
 
 def per_run_parameters(strategy: Any, runs: int | None, name: str = "strategy") -> Any:
-    """A strategy whose array parameters hold one value per run (``runs`` None: unchecked)."""
-    for key, value in vars(strategy).items():
-        if runs is None or not isinstance(value, np.ndarray) or value.ndim == 0:
+    """A strategy whose parameters that may vary by run (its class's ``per_run``) are a
+    number or one value per run, as an array (a copy of it if one came as a list); ``runs``
+    None: unchecked."""
+    given = {}
+    for key in getattr(strategy, "per_run", ()):
+        value = getattr(strategy, key, None)
+        if runs is None or np.ndim(value) == 0:
             continue
-        if value.shape[0] != runs:
+        if np.ndim(value) != 1 or len(value) != runs:
+            got = f"{len(value)} values" if np.ndim(value) == 1 else f"shape {np.shape(value)}"
             raise ArgumentError(
-                name,
-                f"parameter {key}: {value.shape[0]} values for {runs} runs "
-                "(give a number, or one value per run)",
+                name, f"parameter {key}: {got} for {runs} runs (give a number, or one per run)"
             )
-    return strategy
+        given[key] = np.asarray(value, dtype=float)
+    if not given:
+        return strategy
+    out = copy.copy(strategy)
+    vars(out).update(given)
+    return out
 
 
 def strategies(

@@ -827,3 +827,27 @@ def test_two_party_nash_follows_the_documented_closed_form(case):
         return
     assert got.deal[0] and got.exact[0]
     np.testing.assert_allclose(got.outcome[0], expected, atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    column=st.floats(0, 1e4),
+    term=st.floats(0, 1e3),
+    value=st.floats(0, 1e3),
+    total=st.floats(0.01, 100),
+    terms=st.integers(1, 60),
+    gap=st.floats(-1e-9, 1e-9),
+)
+def test_exchange_shortcut_doubt_follows_the_documented_bound(
+    column, term, value, total, terms, gap
+):
+    """docs/protocols.md: the sum is added in actor order only where the shortcut outcome
+    lies within 4 (n + 2) eps (S + t + v) / W of the partner's position."""
+    from negosim.protocols.exchange import _shortcut
+
+    outcome = (column - term + value) / total
+    x = outcome + gap
+    bound = 4 * (terms + 2) * 2.0**-52 * (column + term + value) / total
+    got_outcome, doubt = _shortcut(*(np.array([v]) for v in (column, term, value, total, x)), terms)
+    assert got_outcome[0] == outcome
+    assert doubt[0] == (abs(x - outcome) <= bound)

@@ -204,3 +204,15 @@ def test_float_and_decimal_differ_within_the_documented_bound_on_package_2007(pa
     bound = _docs_bound("package_2007")
     assert outcome <= bound[0]
     assert position <= bound[1]
+
+
+@given(actors=st.integers(1, 400), issues=st.integers(1, 60))
+def test_a_batch_holds_at_most_its_cells(actors, issues):
+    """Batches of the float path grow with runs x actors^2 x issues: larger scenarios take
+    fewer runs at once, so a batch's arrays stay near package_2007's (docs/protocols.md)."""
+    runs = negosim_exchange.batch_runs(actors, issues)
+    cells = actors * actors * issues
+    assert 1 <= runs <= negosim_exchange.BATCH_RUNS
+    assert runs * cells <= negosim_exchange.BATCH_CELLS or runs == 1
+    assert runs == negosim_exchange.BATCH_RUNS or (runs + 1) * cells > negosim_exchange.BATCH_CELLS
+    assert negosim_exchange.batch_runs(38, 3) == 512  # package_2007: 38 actors, 3 issues

@@ -220,8 +220,8 @@ def test_commands_draw_a_bar_unless_told_not_to(argv, total, bars, capsys):
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("trace", [0, 3, 12])
-def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch, trace):
+@pytest.mark.parametrize(("trace", "first"), [(0, 10), (3, 10), (12, 10), (12, 0), (3, 0)])
+def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch, trace, first):
     """What a Dask worker runs for a chunk (``compute_in_steps``: steps of at most
     LARGEST_STEP runs, made tiny here) equals the chunk computed in one go, a trace and
     per-run strategy parameters included."""
@@ -232,9 +232,9 @@ def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch,
         sc, 40, 3, 30, None, {"US": TimeDependent(e=np.linspace(0.3, 3, 40))}, None, trace, None, {}
     )
     plan = engine._prepare(call)
-    whole = engine.compute_chunk(*plan.chunk(10))
+    whole = engine.compute_chunk(*plan.chunk(first))
     monkeypatch.setattr(engine, "LARGEST_STEP", 7)
-    stepped = engine.compute_in_steps(*plan.chunk(10))
+    stepped = engine.compute_in_steps(*plan.chunk(first))
     assert stepped.keys() == whole.keys()
     for key in whole:
         if key == "trace":
@@ -242,3 +242,23 @@ def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch,
                 np.testing.assert_array_equal(stepped[key][name], whole[key][name])
         else:
             np.testing.assert_array_equal(stepped[key], whole[key], err_msg=key)
+
+
+def test_dask_workers_compute_their_chunks_in_steps(monkeypatch):
+    """``client=``: each chunk is computed in steps of at most LARGEST_STEP runs on the
+    workers too (threads of this process here, so the step sizes can be seen)."""
+    distributed = pytest.importorskip("dask.distributed")
+    sizes = []
+    real = engine.compute_chunk
+    monkeypatch.setattr(engine, "compute_chunk", lambda *a: sizes.append(a[2]) or real(*a))
+    monkeypatch.setattr(engine, "LARGEST_STEP", 7)
+    sc = ns.load_scenario("cfe_2007")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_cluster = ns.simulate(sc, 30, seed=4, chunk_size=15, client=client)
+    assert sorted(sizes) == [1, 1, 7, 7, 7, 7]
+    np.testing.assert_array_equal(on_cluster.outcome, ns.simulate(sc, 30, seed=4).outcome)

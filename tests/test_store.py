@@ -537,3 +537,19 @@ def test_the_summary_of_a_large_store_is_read_back_in_parts(tmp_path, monkeypatc
         " ".join(out.split())
     )
     assert "negosim.store.iter_parts" in out
+
+
+def test_a_store_tells_apart_per_run_parameters_that_differ_past_what_a_repr_shows(tmp_path):
+    """numpy abbreviates arrays of over 1,000 values in a repr: two calls whose per-run
+    parameter differs only there are still different calls to a store."""
+    from negosim.strategies import TimeDependent
+
+    sc = ns.load_scenario("cfe_2007")
+    e = np.linspace(0.3, 3.0, 2_001)
+    changed = e.copy()
+    changed[1_000] = 5.0
+    assert repr(TimeDependent(e=e)) == repr(TimeDependent(e=changed))  # what made it possible
+    store = tmp_path / "store"
+    ns.simulate(sc, 2_001, seed=1, strategies={"US": TimeDependent(e=e)}, store=store)
+    with pytest.raises(ns.StoreError, match="made by another call"):
+        ns.simulate(sc, 2_001, seed=1, strategies={"US": TimeDependent(e=changed)}, store=store)

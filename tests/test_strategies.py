@@ -175,6 +175,26 @@ def test_one_parameter_per_run_gives_each_run_its_own_strategy(options):
         np.testing.assert_array_equal(per_run.utility[i], alone.utility[i])
 
 
+def test_a_per_run_parameter_may_come_as_a_list():
+    sc = ns.load_scenario("cfe_2007")
+    e = np.linspace(0.3, 3.0, 20)
+    as_list = ns.simulate(sc, 20, seed=2, chunk_size=6, strategies={"US": TimeDependent(e=list(e))})
+    as_array = ns.simulate(sc, 20, seed=2, strategies={"US": TimeDependent(e=e)})
+    np.testing.assert_array_equal(as_list.outcome, as_array.outcome)
+
+
+def test_other_array_attributes_are_left_as_they_are():
+    """Only the parameters a class lists in ``per_run`` are checked against the runs."""
+
+    class PerIssue(Linear):
+        def __init__(self):
+            super().__init__()
+            self.w = np.array([0.5, 0.5, 1.0])  # one per issue, not per run
+
+    res = ns.simulate(ns.load_scenario("cfe_2007"), 40, strategies={"US": PerIssue()})
+    assert res.runs == 40
+
+
 def test_a_parameter_with_the_wrong_number_of_runs_is_refused():
     with pytest.raises(ArgumentError, match=r"strategies\['US'\]: parameter e: 5 values"):
         ns.simulate(

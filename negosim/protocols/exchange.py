@@ -574,10 +574,19 @@ def exchange_model_for(
 
 
 BATCH_RUNS = 512
-"""Runs per batch of the float path: a round takes as many steps as its busiest run needs,
-each a fixed number of numpy calls, so a batch spreads their cost over its runs (package_2007,
-10 rounds, CPU time on 2 cores: 0.55 ms per run and round at 512 runs at once, 0.72 at 128),
-few enough that a batch's arrays stay within about 100 MB."""
+"""The most runs per batch of the float path: a round takes as many steps as its busiest run
+needs, each a fixed number of numpy calls, so a batch spreads their cost over its runs
+(package_2007, 10 rounds, CPU time on 2 cores: 0.55 ms per run and round at 512 runs at
+once, 0.72 at 128)."""
+BATCH_CELLS = 512 * 38 * 38 * 3
+"""The most run x actor x actor x issue cells per batch: a batch's arrays grow with them
+(package_2007, 38 actors and 3 issues, takes about 155 MB at 512 runs), so larger scenarios
+take fewer runs at once (:func:`batch_runs`)."""
+
+
+def batch_runs(actors: int, issues: int) -> int:
+    """Runs per batch of the float path for a scenario of this size (at least one)."""
+    return max(1, min(BATCH_RUNS, BATCH_CELLS // max(actors * actors * issues, 1)))
 
 
 def run_exchange(
@@ -595,11 +604,12 @@ def run_exchange(
     outcome = np.empty((runs, len(table.span)))
     if arithmetic == "float" and not rate and ties in ("first", "random"):
         sc = table.scenario
-        for lo in range(0, runs, BATCH_RUNS):
-            rows = slice(lo, lo + BATCH_RUNS)
+        batch = batch_runs(len(sc.actors), len(sc.issues))
+        for lo in range(0, runs, batch):
+            rows = slice(lo, lo + batch)
             rngs = None
             if ties == "random":
-                rngs = [table.run_rng(r) for r in range(lo, min(lo + BATCH_RUNS, runs))]
+                rngs = [table.run_rng(r) for r in range(lo, min(lo + batch, runs))]
             outcome[rows] = exchange_outcomes(
                 table.positions[rows],
                 table.salience[rows] / 100,

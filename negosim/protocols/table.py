@@ -335,7 +335,7 @@ class Table:
         observe nothing are skipped: no view is built for them)."""
         for j in self.negotiators:
             strategy = self.strategies[j]
-            if j != proposer and type(strategy).observe is not Strategy.observe:
+            if j != proposer and observes(strategy):
                 strategy.observe(self.view(j, t), proposer, offer)
 
     def targets(self, t: int) -> np.ndarray:
@@ -535,6 +535,11 @@ def _group_terms(batch: ScenarioBatch) -> np.ndarray:
     terms[:, 1] = (power * batch.positions).transpose(1, 0, 2)
     terms[:, 2] = (batch.power[:, :, None] * batch.weights).transpose(1, 0, 2)
     return terms
+
+
+def observes(strategy: Strategy) -> bool:
+    """Whether ``strategy`` has an ``observe`` of its own (its class's or the object's)."""
+    return type(strategy).observe is not Strategy.observe or "observe" in vars(strategy)
 
 
 def _as_index(columns: tuple[int, ...]) -> slice | list[int]:

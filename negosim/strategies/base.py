@@ -201,6 +201,8 @@ class Strategy:
     name: ClassVar[str] = "strategy"
     classifier: ClassVar[dict[str, bool]] = classify()
     citation: ClassVar[str] = ""
+    per_run: ClassVar[tuple[str, ...]] = ()
+    """Parameters that may be given one value per run (an array as long as the runs)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

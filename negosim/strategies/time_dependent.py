@@ -34,6 +34,7 @@ class TimeDependent(Strategy):
     name = "time_dependent"
     classifier: ClassVar[dict[str, bool]] = classify(concedes_over_time=True)
     citation = FARATIN_1998
+    per_run: ClassVar[tuple[str, ...]] = ("e",)
 
     def __init__(self, e: float | np.ndarray = 1.0) -> None:
         if np.any(np.asarray(e) <= 0):
@@ -60,12 +61,13 @@ def answers_by_time(strategy: Strategy) -> bool:
     (:class:`TimeDependent`'s own target and :class:`Strategy`'s own response, one ``e`` for
     all runs): its answer then depends only on its reservation and the round, so a table can
     answer for all such negotiators at once (:meth:`~negosim.protocols.table.Table.respond`)."""
-    cls = type(strategy)
+    cls, own = type(strategy), vars(strategy)
     return (
         isinstance(strategy, TimeDependent)
         and cls.target is TimeDependent.target
         and cls.conceded is TimeDependent.conceded
         and cls.respond is Strategy.respond
+        and not {"target", "conceded", "respond"} & own.keys()  # set on the object itself
         and np.ndim(strategy.e) == 0
     )
 
