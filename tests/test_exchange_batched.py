@@ -86,10 +86,31 @@ def test_batched_path_equals_the_per_run_path_with_positions_below_the_scale(dat
     every outcome in actor order instead of taking the shortcut; still run for run equal."""
     x, s, c, party = data
     x = x.copy()
-    x[:, 0] -= below
+    x[:, 0] = -below  # an actor below every issue's scale: its terms are negative
     low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
     expected = _per_run(x, s, c, party, 2, "first")
     np.testing.assert_array_equal(exchange_outcomes(x, s, c, party, low, high, 2), expected[2])
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=batches(), below=st.floats(1, 60))
+def test_with_a_negative_term_the_shortcut_is_never_trusted(data, below):
+    """Its error bound holds for terms of one sign only: with a position below the scale,
+    a shortcut that lies (sure of a wrong outcome) must change nothing."""
+    x, s, c, party = data
+    x = x.copy()
+    x[:, 0] = -below  # an actor below every issue's scale: its terms are negative
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+    expected = exchange_outcomes(x, s, c, party, low, high, 2)
+
+    def lying(column, term, value, total, at, terms):
+        shape = np.broadcast(column, term, value, total, at).shape
+        return np.full(shape, -1e9), np.zeros(shape, dtype=bool)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(negosim_exchange, "_shortcut", lying)
+        got = exchange_outcomes(x, s, c, party, low, high, 2)
+    np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("columns", [0, 1, 2, 3, 17, 5000])
