@@ -136,3 +136,14 @@ def test_model_is_a_mesa_model_with_defaults():
     assert model.steps == 1
     with pytest.raises(RuntimeError, match="still open"):
         model.result()
+
+
+def test_a_per_run_parameter_gives_the_model_of_run_k_its_own_value():
+    """Run k of the Mesa model with ``e`` given per run is run k of the Monte Carlo."""
+    sc = ns.load_scenario("cfe_2007")
+    strategies = {"US": TimeDependent(e=np.linspace(0.3, 3.0, 40))}
+    core = ns.simulate(sc, 40, seed=3, strategies=strategies)
+    for k in (0, 17, 39):
+        assert_same_run(DiplomacyModel(sc, seed=3, run=k, strategies=strategies).run(), core, k)
+    with pytest.raises(ns.validation.ArgumentError, match=r"strategies\['US'\]: parameter e"):
+        DiplomacyModel(sc, seed=3, run=40, strategies=strategies)

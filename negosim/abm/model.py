@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
 from negosim.strategies import Strategy
+from negosim.validation import ArgumentError
 
 AGENT_COLUMNS = {
     "actor": "actor id",
@@ -86,7 +88,7 @@ class DiplomacyModel(mesa.Model):
         get_protocol(self.protocol)
         self.options = options
         chosen, from_scenario = strategies_and_defaults(self.scenario, strategies)
-        chosen = with_sampled_params(batch, chosen, from_scenario)
+        chosen = with_sampled_params(batch, _of_run(chosen, run, self.scenario), from_scenario)
         self.rounds = int(rounds or self.scenario.rounds)
         self.table = Table(batch, chosen, self.rounds, targets=True)
         self.rules = self._rules(order, step)
@@ -270,3 +272,25 @@ def trace_frame(model: DiplomacyModel) -> pd.DataFrame:
     return (
         agents.merge(rounds, on="Step").drop(columns=["AgentID"]).rename(columns={"Step": "step"})
     )
+
+
+def _of_run(strategies: dict[int, Strategy], run: int, scenario: Scenario) -> dict[int, Strategy]:
+    """The strategies of Monte Carlo run ``run``: a parameter given one value per run (a
+    class's ``per_run``) keeps that run's value."""
+    out = dict(strategies)
+    for actor, strategy in strategies.items():
+        taken = {}
+        for key in strategy.per_run:
+            value = getattr(strategy, key, None)
+            if np.ndim(value) == 0:
+                continue
+            if np.ndim(value) != 1 or run >= len(value):
+                raise ArgumentError(
+                    f"strategies[{scenario.actors[actor]!r}]",
+                    f"parameter {key}: shape {np.shape(value)}, no value for run {run}",
+                )
+            taken[key] = np.asarray(value, dtype=float)[run : run + 1]
+        if taken:
+            out[actor] = copy.copy(strategy)
+            vars(out[actor]).update(taken)
+    return out
