@@ -338,27 +338,18 @@ def compute_chunk(
     )
 
 
-def compute_in_steps(
-    scenario: Scenario,
-    start: int,
-    size: int,
-    seed: int | None,
-    protocol: str,
-    strategies: dict[int, Strategy],
-    from_scenario: set[int],
-    rounds: int,
-    trace: int,
-    options: dict[str, Any],
-) -> dict[str, np.ndarray]:
-    """:func:`compute_chunk` in steps of at most :data:`LARGEST_STEP` runs (the traced runs
-    one step), joined: what a Dask worker computes for a chunk. The same numbers as one step."""
+def compute_in_steps(chunk: tuple) -> dict[str, np.ndarray]:
+    """:func:`compute_chunk` of the arguments ``chunk`` (:meth:`_Plan.chunk`) in steps of at
+    most :data:`LARGEST_STEP` runs (the traced runs one step), joined: what a Dask worker
+    computes for a chunk. The same numbers as one step."""
+    scenario, start, size, seed, protocol, strategies, *settings = chunk
+    trace = settings[2]  # from_scenario, rounds, trace, options
     parts, at, end = [], start, start + size
     while at < end:
         traced = trace - at
         n = min(end - at, traced if traced > 0 else LARGEST_STEP)
         step_strategies = _rows_of(strategies, size, at - start, n)  # this chunk's rows
-        args = (seed, protocol, step_strategies, from_scenario, rounds, trace, options)
-        parts.append(compute_chunk(scenario, at, n, *args))
+        parts.append(compute_chunk(scenario, at, n, seed, protocol, step_strategies, *settings))
         at += n
     return parts[0] if len(parts) == 1 else _joined(parts)
 
@@ -687,7 +678,7 @@ def _run_dask(args, todo, results: _Results, pace: Progress, client, workers) ->
         client = own = Client(local_cluster(int(workers)))
     try:
         futures = {
-            client.submit(compute_in_steps, *a, pure=False): k
+            client.submit(compute_in_steps, a, pure=False): k
             for k, a in zip(todo, args, strict=True)
         }
         for future in as_completed(futures):

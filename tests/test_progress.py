@@ -234,7 +234,7 @@ def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch,
     plan = engine._prepare(call)
     whole = engine.compute_chunk(*plan.chunk(first))
     monkeypatch.setattr(engine, "LARGEST_STEP", 7)
-    stepped = engine.compute_in_steps(*plan.chunk(first))
+    stepped = engine.compute_in_steps(plan.chunk(first))
     assert stepped.keys() == whole.keys()
     for key in whole:
         if key == "trace":
