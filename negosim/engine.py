@@ -9,7 +9,6 @@ streams of :mod:`negosim.sampling`, so results do not depend on ``chunk_size``.
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import json
 import operator
@@ -28,6 +27,7 @@ from negosim.sampling import BLOCK, ScenarioBatch, sample
 from negosim.scenario import NEEDS_NEGOTIATORS, Scenario
 from negosim.store import ResultStore, result_columns
 from negosim.strategies import Linear, Strategy, make_strategy
+from negosim.strategies.base import of_runs
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -219,17 +219,8 @@ def _rows_of(
 ) -> dict[int, Strategy]:
     """The strategies of runs ``start .. start + size - 1``: parameters given one value per
     run (checked by :func:`negosim.validation.per_run_parameters`) cut to those runs."""
-    out = dict(strategies)
-    for actor, strategy in strategies.items():
-        rows = {
-            key: value[start : start + size]
-            for key, value in vars(strategy).items()
-            if isinstance(value, np.ndarray) and value.ndim and len(value) == runs
-        }
-        if rows:
-            out[actor] = copy.copy(strategy)
-            vars(out[actor]).update(rows)
-    return out
+    rows = slice(start, start + size)
+    return {actor: of_runs(strategy, rows, runs) for actor, strategy in strategies.items()}
 
 
 def _prepare(
@@ -344,14 +335,23 @@ def compute_in_steps(chunk: tuple) -> dict[str, np.ndarray]:
     computes for a chunk. The same numbers as one step."""
     scenario, start, size, seed, protocol, strategies, *settings = chunk
     trace = settings[2]  # from_scenario, rounds, trace, options
-    parts, at, end = [], start, start + size
-    while at < end:
-        traced = trace - at
-        n = min(end - at, traced if traced > 0 else LARGEST_STEP)
+    parts = []
+    for at, n in _steps(start, start + size, trace, lambda left: min(left, LARGEST_STEP)):
         step_strategies = _rows_of(strategies, size, at - start, n)  # this chunk's rows
         parts.append(compute_chunk(scenario, at, n, seed, protocol, step_strategies, *settings))
-        at += n
     return parts[0] if len(parts) == 1 else _joined(parts)
+
+
+def _steps(start: int, end: int, trace: int, size) -> Iterator[tuple[int, int]]:
+    """``(first run, runs)`` of the steps that cover runs ``start .. end - 1``: the traced
+    runs one step (one part holds the trace), then steps of ``size(runs left)`` runs, asked
+    for when the step before is done."""
+    at = start
+    while at < end:
+        traced = trace - at
+        n = min(end - at, traced) if traced > 0 else size(end - at)
+        yield at, n
+        at += n
 
 
 def _identity(plan: _Plan) -> dict[str, Any]:
@@ -590,14 +590,11 @@ class Progress:
         """:func:`compute_chunk` of the chunk of ``plan`` that begins at run ``start``, in
         steps, advancing the bar after each."""
         end = min(start + plan.chunk_size, plan.runs)
-        parts, at = [], start
-        while at < end:
-            traced = plan.trace - at  # traced runs are one step: one part holds the trace
-            n = min(end - at, traced) if traced > 0 else self.step(end - at)
+        parts = []
+        for at, n in _steps(start, end, plan.trace, self.step):
             began = time.perf_counter()
             parts.append(compute_chunk(*plan.chunk(at, n)))
             self.advance(n, time.perf_counter() - began)
-            at += n
         return parts[0] if len(parts) == 1 else _joined(parts)
 
 

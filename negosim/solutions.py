@@ -57,7 +57,7 @@ import dataclasses
 import html
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -907,6 +907,19 @@ def _two_parties(
     return dataclasses.replace(closed, exact=exact)
 
 
+@contextlib.contextmanager
+def _blas_on_one_thread() -> Iterator[None]:
+    """BLAS on one thread: with several, the Nash point's small dense products round
+    differently (found: 1.7e-8 apart on package_2007), so a Dask worker (one thread) and this
+    process would disagree."""
+    import scipy.optimize  # noqa: F401 (its BLAS must be loaded for the limit to reach it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@_blas_on_one_thread()
 def _solve_each(
     batch: ScenarioBatch,
     runs: np.ndarray,
@@ -915,27 +928,8 @@ def _solve_each(
     ratify: bool,
     options: dict,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The exact integer programmes, run by run (identical runs solved once): ``deal`` and
-    ``outcome`` of ``runs``.
-
-    BLAS runs on one thread here: with several, the Nash point's small dense products round
-    differently (found: 1.7e-8 apart on package_2007), so a Dask worker (one thread) and this
-    process would disagree."""
-    import scipy.optimize  # noqa: F401 (its BLAS must be loaded for the limit to reach it)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _solve_each_run(batch, runs, kind, parties, ratify, options)
-
-
-def _solve_each_run(
-    batch: ScenarioBatch,
-    runs: np.ndarray,
-    kind: str,
-    parties: tuple[str, ...],
-    ratify: bool,
-    options: dict,
-) -> tuple[np.ndarray, np.ndarray]:
+    """The exact integer programmes, run by run (identical runs solved once), BLAS on one
+    thread: ``deal`` and ``outcome`` of ``runs``."""
     sc = batch.scenario
     deal = np.zeros(len(runs), dtype=bool)
     outcome = np.broadcast_to(sc.status_quo, (len(runs), len(sc.issues))).copy()

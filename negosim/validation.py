@@ -12,7 +12,6 @@ files follow the same rules in :mod:`negosim.scenario` (message ``SOURCE: FIELD:
 from __future__ import annotations
 
 import argparse
-import copy
 import difflib
 import math
 import numbers
@@ -291,6 +290,8 @@ def per_run_parameters(strategy: Any, runs: int | None, name: str = "strategy") 
     """A strategy whose parameters that may vary by run (its class's ``per_run``) are a
     number or one value per run, as an array (a copy of it if one came as a list); ``runs``
     None: unchecked."""
+    from negosim.strategies.base import with_params  # strategies import this module
+
     given = {}
     for key in getattr(strategy, "per_run", ()):
         value = getattr(strategy, key, None)
@@ -302,11 +303,7 @@ def per_run_parameters(strategy: Any, runs: int | None, name: str = "strategy") 
                 name, f"parameter {key}: {got} for {runs} runs (give a number, or one per run)"
             )
         given[key] = np.asarray(value, dtype=float)
-    if not given:
-        return strategy
-    out = copy.copy(strategy)
-    vars(out).update(given)
-    return out
+    return with_params(strategy, given)
 
 
 def strategies(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from negosim.results import SimulationResult
 from negosim.sampling import ScenarioBatch, sample
 from negosim.scenario import Scenario
 from negosim.strategies import Strategy
+from negosim.strategies.base import with_params
 from negosim.validation import ArgumentError
 
 AGENT_COLUMNS = {
@@ -277,7 +277,7 @@ def trace_frame(model: DiplomacyModel) -> pd.DataFrame:
 def _of_run(strategies: dict[int, Strategy], run: int, scenario: Scenario) -> dict[int, Strategy]:
     """The strategies of Monte Carlo run ``run``: a parameter given one value per run (a
     class's ``per_run``) keeps that run's value."""
-    out = dict(strategies)
+    out = {}
     for actor, strategy in strategies.items():
         taken = {}
         for key in strategy.per_run:
@@ -290,7 +290,5 @@ def _of_run(strategies: dict[int, Strategy], run: int, scenario: Scenario) -> di
                     f"parameter {key}: shape {np.shape(value)}, no value for run {run}",
                 )
             taken[key] = np.asarray(value, dtype=float)[run : run + 1]
-        if taken:
-            out[actor] = copy.copy(strategy)
-            vars(out[actor]).update(taken)
+        out[actor] = with_params(strategy, taken)
     return out

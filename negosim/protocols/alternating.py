@@ -48,7 +48,7 @@ class Alternating:
         target = table.targets(t) if table.want_targets else None
         votes = table.votes(utility, t)  # the proposer's too: its package as it went on the table
         consent = table.coalition_consent(offer, votes)
-        agreed = every(votes[:, table.negotiators]) & every(consent)
+        agreed = every(votes[:, table.negotiator_columns]) & every(consent)
         table.observe(t, proposer, offer)
         return RoundRecord(t, table.ids, offer, proposer, utility, votes, consent, agreed, target)
 

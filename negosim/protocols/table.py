@@ -19,7 +19,6 @@ in the vectorized core and for the single run of a Mesa :class:`~negosim.abm.Dip
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from typing import Protocol
@@ -44,6 +43,7 @@ from negosim.strategies import (
     checked_respond,
     checked_target,
 )
+from negosim.strategies.base import of_runs
 from negosim.strategies.time_dependent import answers_by_time, aspiration
 
 COMPACT_WHEN_DEAD = 0.25
@@ -151,8 +151,13 @@ class Table:
         self.batch = batch  # as sampled: one-shot protocols read it before any run is dropped
         self.scenario, self.rounds, self.strategies = sc, rounds, dict(strategies)
         self.negotiators = tuple(sorted(strategies))
-        # negotiators answered together (:meth:`respond`); dropping runs keeps them so
+        # negotiators answered together (:meth:`respond`), as columns, and those asked one
+        # by one; dropping runs keeps them so
         self.by_time = tuple(j for j in self.negotiators if answers_by_time(strategies[j]))
+        self.by_time_columns = _as_index(self.by_time) if self.by_time else None
+        self.asked = tuple(j for j in self.negotiators if j not in self.by_time)
+        self.observers = tuple(j for j in self.negotiators if observes(strategies[j]))
+        self.negotiator_columns = _as_index(self.negotiators) if strategies else None
         self.others = len(strategies) < len(sc.actors)  # some actors vote by reservation
         self.loss, self.span = sc.loss, sc.high - sc.low
         n = batch.runs
@@ -320,23 +325,20 @@ class Table:
         to each actor, into the columns of ``votes``: by its strategy's ``respond``. The
         negotiators whose strategies answer by time alone (:func:`answers_by_time`) are
         answered together, by the same arithmetic, in one pass over them."""
-        by_time = self.by_time
-        if by_time:
-            cols = _as_index(by_time)
-            conceded = np.array([self.strategies[j].conceded(self.tau(t)) for j in by_time])
+        if self.by_time:
+            cols, tau = self.by_time_columns, self.tau(t)
+            conceded = np.array([self.strategies[j].conceded(tau) for j in self.by_time])
             target = aspiration(self.reservation[:, cols], conceded)
             votes[:, cols] = utility[:, cols] >= target - ACCEPT_TOLERANCE
-        for j in self.negotiators:
-            if j not in by_time:
-                votes[:, j] = checked_respond(self.strategies[j], self.view(j, t), utility[:, j])
+        for j in self.asked:
+            votes[:, j] = checked_respond(self.strategies[j], self.view(j, t), utility[:, j])
 
     def observe(self, t: int, proposer: int, offer: np.ndarray) -> None:
         """Every negotiator but the proposer observes the offer (those whose strategies
         observe nothing are skipped: no view is built for them)."""
-        for j in self.negotiators:
-            strategy = self.strategies[j]
-            if j != proposer and observes(strategy):
-                strategy.observe(self.view(j, t), proposer, offer)
+        for j in self.observers:
+            if j != proposer:
+                self.strategies[j].observe(self.view(j, t), proposer, offer)
 
     def targets(self, t: int) -> np.ndarray:
         """The negotiators' targets at round ``t`` ``(R, A)`` (NaN for other actors)."""
@@ -469,12 +471,7 @@ class Table:
         self._cache.clear()
         for state in self.states.values():
             _take_rows(state, keep)
-        for a, strategy in self.strategies.items():
-            params = dict(vars(strategy))
-            if _take_rows(params, keep):
-                trimmed = copy.copy(strategy)
-                vars(trimmed).update(params)
-                self.strategies[a] = trimmed
+        self.strategies = {a: of_runs(s, keep, keep.size) for a, s in self.strategies.items()}
         self.live = np.ones(int(keep.sum()), dtype=bool)
         return keep
 

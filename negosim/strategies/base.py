@@ -17,6 +17,7 @@ The contract in full, with an example strategy: ``docs/strategies.md``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -260,6 +261,29 @@ def _line(view: View, ideal: np.ndarray, goal: np.ndarray) -> tuple[np.ndarray, 
     way = goal - ideal
     full = np.sum(view.my_weights * issue_loss(way / view.span, view.loss), axis=-1)
     return np.ascontiguousarray(ideal.T), np.ascontiguousarray(way.T), full, full > 0
+
+
+def with_params(strategy: Strategy, values: dict[str, Any]) -> Strategy:
+    """A copy of ``strategy`` with the parameters in ``values`` replaced (``strategy`` itself
+    when there are none)."""
+    if not values:
+        return strategy
+    out = copy.copy(strategy)
+    vars(out).update(values)
+    return out
+
+
+def of_runs(strategy: Strategy, rows: Any, runs: int) -> Strategy:
+    """``strategy`` for the runs ``rows`` (an index into ``runs`` runs): every parameter
+    holding one value per run (an array as long as the runs) indexed by ``rows``."""
+    return with_params(
+        strategy,
+        {
+            key: value[rows]
+            for key, value in vars(strategy).items()
+            if isinstance(value, np.ndarray) and value.ndim and len(value) == runs
+        },
+    )
 
 
 def snake_case(name: str) -> str:
