@@ -15,6 +15,7 @@ import pytest
 
 import negosim as ns
 from negosim.io import read_decide
+from negosim.protocols import exchange_compiled
 from negosim.protocols.exchange import exchange_rounds
 
 from conftest import best_seconds, record_rate, sizes
@@ -81,10 +82,22 @@ def test_solutions_without_coalitions_on_package_2007(benchmark, package, kind):
     _record_vs_alternating(benchmark, runs)
 
 
-@pytest.mark.parametrize("arithmetic", ["decimal", "float"])
-def test_exchange_on_package_2007(benchmark, package, arithmetic):
-    runs = sizes([200], [2])[0]
-    _simulate(benchmark, package, runs, "exchange", 10, arithmetic=arithmetic)
+EXCHANGE_PATHS = {
+    "decimal": ({"arithmetic": "decimal"}, 200),
+    "float": ({"arithmetic": "float"}, 2_000),  # compiled: make bench installs numba
+    "float-numpy-batch": ({"arithmetic": "float", "compiled": False}, 200),
+}
+
+
+@pytest.mark.parametrize("path", list(EXCHANGE_PATHS))
+def test_exchange_on_package_2007(benchmark, package, path):
+    """The exchange model in its three paths: decimal run by run, float compiled with numba
+    (the default where numba is installed), float as a numpy batch (the default without)."""
+    options, full = EXCHANGE_PATHS[path]
+    runs = sizes([full], [2])[0]
+    ns.simulate(package, 2, seed=1, protocol="exchange", rounds=10, **options)  # compile once
+    _simulate(benchmark, package, runs, "exchange", 10, **options)
+    benchmark.extra_info["compiled"] = path == "float" and exchange_compiled.AVAILABLE
 
 
 @pytest.mark.benchmark(group="exchange-vs-decide")

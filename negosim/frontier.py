@@ -27,7 +27,8 @@ least their reservation ``r``; there is no deal when it is empty. On it:
   with the most joint utility.
 
 :func:`solve_two_parties` reports the runs where this is not the whole answer (a party that
-cannot gain: ``m_a = r_a`` or a zero Nash product), so the caller can solve them otherwise.
+cannot gain: ``m_a = r_a`` or a zero Nash product; or no deal, but one within ``tolerance`` of
+the reservations, where round-off decides), so the caller can solve them otherwise.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def solve_two_parties(
     cost: np.ndarray,
     reservation: np.ndarray,
     powers: np.ndarray | None = None,
+    tolerance: float = 0.0,
 ) -> Solved:
     """A bargaining solution of two parties without coalitions, for every run.
 
@@ -174,6 +176,10 @@ def solve_two_parties(
         ``(R, 2)``: the disagreement point.
     powers
         ``(2,)`` Nash bargaining powers (default equal).
+    tolerance
+        A run without a deal whose reservations, lowered by this, would leave one is not
+        decided here (``exact`` False): whether its parties can both reach their
+        reservations is a matter of round-off, for the caller to decide by its own rule.
 
     Returns
     -------
@@ -193,10 +199,15 @@ def solve_two_parties(
         tau, exact = _kalai_smorodinsky(frontier, lo, hi, reservation)
     else:
         raise KeyError(f"unknown solution {kind!r}")
+    near = np.zeros(frontier.runs, bool)  # no deal, but one within the tolerance
+    if tolerance > 0:
+        lo_near = frontier.first_reaching_a(r_a - tolerance)
+        hi_near = frontier.last_keeping_b(r_b - tolerance)
+        near = ~deal & ~np.isnan(lo_near) & ~np.isnan(hi_near) & (lo_near <= hi_near)
     return Solved(
         deal,
         frontier.package(tau),
-        exact | ~deal,
+        (exact & deal) | (~deal & ~near),
         ideal_a=frontier.package(hi),
         ideal_b=frontier.package(lo),
     )

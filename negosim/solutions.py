@@ -895,6 +895,7 @@ def _two_parties(
         (batch.weights / batch.span)[:, index],
         batch.reservation[:, index],
         _powers(options.get("powers"), 2) if kind == "nash" else None,
+        tolerance=TOLERANCE,  # a deal the programmes' tolerance admits: theirs to decide
     )
     # the reservations are checked too: a guard against round-off at the stretch's ends
     passes = _ratification(batch, parties, ratify)

@@ -1,21 +1,22 @@
-"""The exchange model's batched float path against its per-run path, run by run and round by
-round (ties included), chunk sizes, and the float/decimal difference stated in
-docs/protocols.md."""
+"""The exchange model's batched float path and its compiled path against its per-run path, run
+by run and round by round (ties included), chunk sizes, and the float/decimal difference stated
+in docs/protocols.md."""
 
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.engine import resolve_strategies
 from negosim.io import read_decide
-from negosim.protocols import Table
+from negosim.protocols import Table, exchange_compiled, exchange_rules
 from negosim.protocols import exchange as negosim_exchange
 from negosim.protocols.exchange import ExchangeModel, exchange_outcomes, exchange_rounds
 
@@ -75,7 +76,7 @@ def test_batched_float_path_equals_the_per_run_path_round_by_round(data, ties):
         rngs = None
         if ties == "random":
             rngs = [np.random.default_rng(100 + r) for r in range(len(x))]
-        got = exchange_outcomes(x, s, c, party, low, high, rounds, rngs=rngs)
+        got = exchange_outcomes(x, s, c, party, low, high, rounds, rngs=rngs, compiled=False)
         np.testing.assert_array_equal(got, expected[rounds])
 
 
@@ -89,7 +90,9 @@ def test_batched_path_equals_the_per_run_path_with_positions_below_the_scale(dat
     x[:, 0] = -below  # an actor below every issue's scale: its terms are negative
     low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
     expected = _per_run(x, s, c, party, 2, "first")
-    np.testing.assert_array_equal(exchange_outcomes(x, s, c, party, low, high, 2), expected[2])
+    for compiled in (False, True):
+        got = exchange_outcomes(x, s, c, party, low, high, 2, compiled=compiled)
+        np.testing.assert_array_equal(got, expected[2])
 
 
 @settings(max_examples=20, deadline=None)
@@ -101,7 +104,7 @@ def test_with_a_negative_term_the_shortcut_is_never_trusted(data, below):
     x = x.copy()
     x[:, 0] = -below  # an actor below every issue's scale: its terms are negative
     low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
-    expected = exchange_outcomes(x, s, c, party, low, high, 2)
+    expected = exchange_outcomes(x, s, c, party, low, high, 2, compiled=False)
 
     def lying(column, term, value, total, at, terms):
         shape = np.broadcast(column, term, value, total, at).shape
@@ -109,8 +112,193 @@ def test_with_a_negative_term_the_shortcut_is_never_trusted(data, below):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(negosim_exchange, "_shortcut", lying)
-        got = exchange_outcomes(x, s, c, party, low, high, 2)
+        got = exchange_outcomes(x, s, c, party, low, high, 2, compiled=False)
     np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=batches())
+def test_compiled_path_equals_the_per_run_path_round_by_round(data):
+    """The numba-compiled model, bit for bit, every run after every round (ties the first
+    way: the compiled model has no random tie-breaks). The copied actor makes exact ties of
+    gains common."""
+    x, s, c, party = data
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+    expected = _per_run(x, s, c, party, 3, "first")
+    for rounds in range(4):
+        got = exchange_outcomes(x, s, c, party, low, high, rounds, compiled=True)
+        np.testing.assert_array_equal(got, expected[rounds])
+
+
+@st.composite
+def tied_runs(draw):
+    """One run of 4..9 actors on 3 issues, each a copy of one of 2..4 distinct actors whose
+    positions and saliences come from a few round values: exact ties of gains between
+    exchanges whose gains were recalculated and exchanges whose gains were not are common,
+    so the list order among equal gains decides (rule 7's stable sort)."""
+    actors, distinct, issues = draw(st.integers(4, 9)), draw(st.integers(2, 4)), 3
+
+    def grid(values):
+        cells = st.lists(st.sampled_from(values), min_size=distinct * issues)
+        return np.array(draw(cells)[: distinct * issues], float).reshape(distinct, issues)
+
+    x, s = grid([0, 20, 50, 80, 100]), grid([0.25, 0.5, 1.0])
+    copies = np.array(draw(st.lists(st.integers(0, distinct - 1), min_size=actors)))[:actors]
+    shape = (1, actors, issues)
+    return x[copies][None], s[copies][None], np.ones(shape), np.ones(shape, bool)
+
+
+def _copies(first: list[float], second: list[float], counts: tuple[int, int]) -> np.ndarray:
+    return np.array([first] * counts[0] + [second] * counts[1])[None]
+
+
+SEVEN_COPIES = (
+    _copies([0, 0, 0], [20, 100, 80], (3, 4)),
+    _copies([0.25, 0.5, 0.5], [1.0, 0.25, 0.5], (3, 4)),
+    np.ones((1, 7, 3)),
+    np.ones((1, 7, 3), bool),
+)
+"""Three copies of one actor and four of another: a recalculated exchange's gain ties with
+gains that were not recalculated, where a stable sort that put it on the wrong side of them
+changes the outcome (found by hypothesis)."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=tied_runs())
+@example(data=SEVEN_COPIES)
+def test_batched_and_compiled_paths_keep_the_list_order_among_equal_gains(data):
+    x, s, c, party = data
+    low, high = np.zeros(3), np.full(3, 100.0)
+    expected = _per_run(x, s, c, party, 3, "first")[3]
+    for compiled in (False, True):
+        got = exchange_outcomes(x, s, c, party, low, high, 3, compiled=compiled)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_compiled_rule_7_records_where_decide_keeps_a_partner_position():
+    """A mover already recorded for the same partner and issue keeps the earlier position
+    where it lies between its start and its new end (decide's rule), else the new end; the
+    column's sum is then added again in actor order."""
+    f = exchange_compiled
+    actors, issues = 3, 2
+    sides = np.zeros((1, 2, f.FIELDS))
+    actor, supply = np.array([[0, 1]]), np.array([[1, 0]])  # 0 supplies issue 1, 1 issue 0
+    sides[0, 0, f.START], sides[0, 0, f.Y] = 20.0, 30.0  # up from 20 to 30
+    sides[0, 1, f.START], sides[0, 1, f.Y] = 70.0, 60.0  # down from 70 to 60
+    recorded = np.full((actors, issues, actors), np.nan)  # [partner, issue, mover]
+    recorded[1, 1, 0] = 25.0  # between 20 and 30: kept
+    recorded[0, 0, 1] = 65.0  # between 70 and 60: kept
+    terms, sums = np.full((issues, actors), 2.0), np.zeros((actors, issues))
+    s, c = np.full((actors, issues), 0.5), np.full((actors, issues), 4.0)
+    party = np.ones((actors, issues), bool)
+    f.record_movers(0, sides, actor, supply, (terms, recorded, sums, s, c, party, True))
+    assert (recorded[1, 1, 0], recorded[0, 0, 1]) == (25.0, 65.0)
+    assert sums[1, 1] == 25.0 * 0.5 * 4.0 + 2.0 + 2.0  # actor 0's term replaced, in order
+    assert sums[0, 0] == 2.0 + 2.0 + 65.0 * 0.5 * 4.0
+    recorded[1, 1, 0], recorded[0, 0, 1] = 35.0, 55.0  # beyond the new ends: replaced
+    f.record_movers(0, sides, actor, supply, (terms, recorded, sums, s, c, party, True))
+    assert (recorded[1, 1, 0], recorded[0, 0, 1]) == (30.0, 60.0)
+    recorded[:] = np.nan  # nothing recorded yet: the new ends
+    f.record_movers(0, sides, actor, supply, (terms, recorded, sums, s, c, party, True))
+    assert (recorded[1, 1, 0], recorded[0, 0, 1]) == (30.0, 60.0)
+
+
+def test_compiled_path_equals_the_per_run_path_on_package_2007(package):
+    """Sampled runs of the package, 10 rounds (38 actors: the list of candidate exchanges
+    is long and rule 7 records many partner positions)."""
+    table = Table(ns.sample(package, 6, seed=1), resolve_strategies(package), 10)
+    s = table.salience / 100
+    args = (table.positions, s, table.issue_power, table.party, package.low, package.high)
+    got = exchange_outcomes(*args, 10, compiled=True)
+    for r in range(6):
+        played = exchange_rounds(*(a[r] for a in args[:4]), package.low, package.high, 10)
+        np.testing.assert_array_equal(got[r], played[-1].outcome_voting)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=batches())
+def test_compiled_work_arrays_hold_every_candidate_exchange(data):
+    """The compiled model sizes its arrays by a bound on the candidate exchanges of a round
+    (it writes them without bounds checks): never below the per-run model's count."""
+    x, s, c, party = data
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+    bound = exchange_compiled.most_candidates(party)
+    for r in range(len(x)):
+        model = ExchangeModel(x[r], s[r], c[r], party[r], low, high)
+        assert all(model.step_round().candidates <= bound for _ in range(3))
+
+
+def test_the_candidate_bound_is_reached():
+    """n actors on both issues of a pair, half left of both outcomes and half right: every
+    left actor pairs with every right one, n^2 / 4 candidates (rounded down)."""
+    for n in (2, 5, 8):
+        x = np.zeros((n, 2))
+        x[n // 2 :] = 100.0  # n - n // 2 actors right of both outcomes
+        s, c, party = np.full((n, 2), 0.5), np.ones((n, 2)), np.ones((n, 2), bool)
+        model = ExchangeModel(x, s, c, party, np.zeros(2), np.full(2, 100.0))
+        assert model.step_round().candidates == n * n // 4
+        assert exchange_compiled.most_candidates(party[None]) == n * n // 4
+
+
+def test_compiled_model_runs_the_per_run_models_rules():
+    """The rules are written once: the compiled model compiles the very functions the
+    per-run model calls."""
+    names = [
+        "full_shift",
+        "paired_shift",
+        "move_for_shift",
+        "equal_gain",
+        "valid_move",
+        "recorded_position",
+        "shortcut_outcome",
+        "next_start",
+    ]
+    for name in names:
+        assert getattr(exchange_compiled, name).py_func is getattr(exchange_rules, name), name
+
+
+def test_exchange_outcomes_choose_the_compiled_path_only_where_it_can_run(monkeypatch):
+    rng = np.random.default_rng(0)
+    x, s = rng.uniform(0, 100, (3, 4, 2)), rng.uniform(0.1, 1, (3, 4, 2))
+    args = (x, s, np.ones_like(x), np.ones(x.shape, bool), np.zeros(2), np.full(2, 100.0), 2)
+    numpy_batch = exchange_outcomes(*args, compiled=False)
+    calls = []
+    real = exchange_compiled.exchange_outcomes_compiled
+
+    def spy(*a):
+        calls.append(a)
+        return real(*a)
+
+    monkeypatch.setattr(exchange_compiled, "exchange_outcomes_compiled", spy)
+    np.testing.assert_array_equal(exchange_outcomes(*args), numpy_batch)
+    assert len(calls) == 1  # numba is installed: the default is compiled
+    rngs = [np.random.default_rng(r) for r in range(3)]
+    exchange_outcomes(*args, rngs=rngs)
+    assert len(calls) == 1  # random tie-breaks: the numpy batch
+    with pytest.raises(ValueError, match="ties the first way only"):
+        exchange_outcomes(*args, rngs=rngs, compiled=True)
+    monkeypatch.setattr(exchange_compiled, "AVAILABLE", False)
+    np.testing.assert_array_equal(exchange_outcomes(*args), numpy_batch)
+    assert len(calls) == 1  # without numba: the numpy batch
+
+
+def test_compiled_path_without_numba_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(exchange_compiled, "AVAILABLE", False)
+    x = np.full((1, 2, 2), 50.0)
+    with pytest.raises(ImportError, match=r"negosim\[fast\]"):
+        exchange_compiled.exchange_outcomes_compiled(x, x / 100, x, x > 0, 1)
+
+
+def test_a_long_first_compilation_says_so(capsys):
+    """The first call of a process compiles the model (or loads it from numba's cache):
+    beyond a moment it says what is happening; a quick block says nothing."""
+    with exchange_compiled._compiling_notice(0.01):
+        threading.Event().wait(0.5)
+    assert exchange_compiled.COMPILING in capsys.readouterr().err
+    with exchange_compiled._compiling_notice(5.0):
+        pass
+    threading.Event().wait(0.1)
+    assert exchange_compiled.COMPILING not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("columns", [0, 1, 2, 3, 17, 5000])
@@ -157,10 +345,13 @@ def test_shortcut_outcome_is_never_sure_of_a_wrong_side(terms, replaced, offset,
         assert np.sign(x - outcome[0]) == np.sign(x - exact)
 
 
-@pytest.mark.parametrize("ties", ["first", "random"])
-def test_exchange_results_do_not_depend_on_chunks_or_batches(package, monkeypatch, ties):
+@pytest.mark.parametrize(
+    ("ties", "compiled"), [("first", True), ("first", False), ("random", None)]
+)
+def test_exchange_results_do_not_depend_on_chunks_or_batches(package, monkeypatch, ties, compiled):
     """The same runs whatever the engine's chunk size and the protocol's batch size."""
     options = {"protocol": "exchange", "rounds": 2, "ties": ties, "progress": False}
+    options["compiled"] = compiled
     whole = ns.simulate(package, 10, seed=3, **options)
     for chunk in (1, 3, 7):
         part = ns.simulate(package, 10, seed=3, chunk_size=chunk, **options)

@@ -194,8 +194,9 @@ def exchange_batches(draw):
     rounds=st.integers(0, 4),
 )
 def test_exchange_batch_equals_the_per_run_float_model(data, ties, rounds):
-    """The batched float path against the per-run float model of 28e2a83, run by run, with
-    exact ties of gains (few distinct values, a copied actor) under both tie rules."""
+    """The batched float path (and, ties the first way, the compiled one) against the per-run
+    float model of 28e2a83, run by run, with exact ties of gains (few distinct values, a
+    copied actor) under both tie rules."""
     x, s, c, party = data
     low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
 
@@ -203,14 +204,18 @@ def test_exchange_batch_equals_the_per_run_float_model(data, ties, rounds):
         return np.random.default_rng(100 + run) if ties == "random" else None
 
     rngs = [rng(r) for r in range(len(x))] if ties == "random" else None
-    batched = negosim_exchange.exchange_outcomes(x, s, c, party, low, high, rounds, rngs=rngs)
+    args = (x, s, c, party, low, high, rounds)
+    paths = [negosim_exchange.exchange_outcomes(*args, rngs=rngs, compiled=False)]
+    if ties == "first":  # the compiled model breaks ties the first way only
+        paths.append(negosim_exchange.exchange_outcomes(*args, compiled=True))
     for r in range(len(x)):
         model = reference_exchange.ExchangeModel(
             x[r], s[r], c[r], party[r], low, high, arithmetic="float", rng=rng(r), ties=ties
         )
         played = [model.step_round() for _ in range(rounds)]
         expected = played[-1].outcome_voting if played else model.outcome()
-        np.testing.assert_array_equal(batched[r], expected)
+        for outcomes in paths:
+            np.testing.assert_array_equal(outcomes[r], expected)
 
 
 def test_exchange_protocol_batches_equal_the_per_run_model(package):

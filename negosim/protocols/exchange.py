@@ -57,8 +57,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-VALID_MOVE = 1e-10
-TIE = 1e-12  # float mode: gains this close count as equal (decide compares exact decimals)
+from negosim.protocols import exchange_rules as rules
+from negosim.protocols.exchange_rules import TIE, VALID_MOVE
+
 ARITHMETIC = ("float", "decimal")
 
 
@@ -92,13 +93,9 @@ class _Side:
         return self.actor == other.actor and self.demand == other.demand
 
     def valid(self) -> bool:
-        move = self.move
-        if abs(move) > 100 or abs(move) <= VALID_MOVE:
-            return False
-        if not 0 <= self.x_supply + move <= 100 or sum(self.moves) > 100:
-            return False
-        low, high = min(self.moves), max(self.moves)
-        return (low < 0 and high < 0) or (low > 0 and high > 0)
+        moves = self.moves
+        end = self.x_supply + self.move
+        return rules.valid_move(self.move, end, sum(moves), min(moves), max(moves))
 
 
 class _Round:
@@ -150,18 +147,20 @@ class _Round:
 
     def ratio_move(self, side: _Side, ratio: Any) -> Any:
         """The move of ``side`` that shifts its supply issue's outcome by ``ratio``."""
-        return ratio * self.total[side.supply] / (side.c_supply * side.s_supply)
+        return rules.move_for_shift(ratio, self.total[side.supply], side.c_supply, side.s_supply)
 
     def full_ratio(self, side: _Side) -> Any:
         """Outcome shift if ``side`` moves all the way to its partner's position."""
         gap = abs(side.partner.x_demand - side.x_supply)
-        return gap * side.s_supply * side.c_supply / self.total[side.supply]
+        return rules.full_shift(gap, side.s_supply, side.c_supply, self.total[side.supply])
 
 
 def _paired_ratio(side: _Side, ratio: Any) -> Any:
     """The partner's outcome shift that equalises the two gains."""
     partner = side.partner
-    return (side.s_supply + partner.s_demand) / (side.s_demand + partner.s_supply) * ratio
+    return rules.paired_shift(
+        side.s_supply, partner.s_demand, side.s_demand, partner.s_supply, ratio
+    )
 
 
 class _Exchange:
@@ -215,7 +214,7 @@ class _Exchange:
                 side.move = -side.move
             side.moves.append(side.move)
             side.y = side.x_supply + side.move
-        self.gain = abs(dq * i.s_supply - dp * i.s_demand)
+        self.gain = rules.equal_gain(dq, dp, i.s_supply, i.s_demand)
         self.valid = i.valid() and j.valid() and self.gain >= VALID_MOVE
         if self.valid:
             self._limit_to_partner(i)
@@ -246,7 +245,7 @@ class _Exchange:
         if (x - before >= 0 and x - after >= 0) or (x - before <= 0 and x - after <= 0):
             return
         delta = abs(rnd.shift_to(me.supply, updates, me.actor, me.x_supply, x))
-        mine = delta * me.s_supply * me.c_supply / rnd.total[me.supply]
+        mine = rules.full_shift(delta, me.s_supply, me.c_supply, rnd.total[me.supply])
         theirs = _paired_ratio(me, mine)
         you.move, me.move = abs(rnd.ratio_move(you, theirs)), delta
         for side in (you, me):
@@ -254,7 +253,7 @@ class _Exchange:
                 side.move = -side.move
             side.moves[-1] = side.move
             side.y = side.x_supply + side.move
-        self.gain = abs(theirs * you.s_supply - mine * you.s_demand)
+        self.gain = rules.equal_gain(theirs, mine, you.s_supply, you.s_demand)
 
     def _drop_moves(self) -> None:
         self.i.moves.pop()
@@ -276,7 +275,9 @@ class _Exchange:
             if partner.same_demand(self.j) or partner.same_demand(self.i):
                 table = self.updates.setdefault(partner.demand, {})
                 table[mover.actor] = (
-                    _bounded(mover, table[mover.actor]) if mover.actor in table else mover.y
+                    rules.recorded_position(mover.start, table[mover.actor], mover.y)
+                    if mover.actor in table
+                    else mover.y
                 )
                 if not touched:
                     self._drop_moves()
@@ -344,13 +345,6 @@ def randomized_equal_gain(p: float, rng: np.random.Generator):
         ex.valid = ex.i.valid() and ex.j.valid() and min(ex.gains) >= 0
 
     return randomize
-
-
-def _bounded(side: _Side, previous: Any) -> Any:
-    """decide's update of a partner position already recorded in this round."""
-    if side.start <= previous:
-        return previous if previous < side.y else side.y
-    return previous if previous > side.y else side.y
 
 
 def _affected_by(done: _Exchange, index: dict) -> set[int]:
@@ -447,7 +441,8 @@ class ExchangeModel:
                 raise ValueError("exchange: the randomized variant (rate > 0) needs a seeded rng")
             self.randomize = randomized_equal_gain(rate, rng)
         # decide builds these decimals from binary floats; keep that for exact reproduction
-        self.weights = (0.4, 0.1) if not self.exact else (Decimal(0.4), Decimal(0.1))  # noqa: RUF032
+        weights = (rules.SHIFT_WEIGHT, rules.FIXED_WEIGHT)
+        self.weights = weights if not self.exact else tuple(Decimal(w) for w in weights)
 
     def _scale(self, values: list) -> np.ndarray:
         return np.array(
@@ -484,9 +479,8 @@ class ExchangeModel:
         sw, fw = self.weights
         for ex in realized:
             for side in (ex.i, ex.j):  # decide's new_start_position, term by term
-                s_, x0, y = side.s_supply, side.start, side.y
-                nxt[side.actor][side.supply] = (
-                    (1 - s_) * sw * y + fw * y + (1 - (1 - s_) * sw - fw) * x0
+                nxt[side.actor][side.supply] = rules.next_start(
+                    side.s_supply, side.y, side.start, sw, fw
                 )
         self.x = nxt
         positions = np.array([self._scale(row) for row in nxt])
@@ -590,15 +584,21 @@ def batch_runs(actors: int, issues: int) -> int:
 
 
 def run_exchange(
-    table, *, ties: str = "first", arithmetic: str = "float", rate: float = 0.0
+    table,
+    *,
+    ties: str = "first",
+    arithmetic: str = "float",
+    rate: float = 0.0,
+    compiled: bool | None = None,
 ) -> None:
     """The exchange model as a protocol: every run plays ``rounds`` rounds; the outcome is
     the last round's voting outcome. Runs end "agreed" at the deadline (the model forecasts
     a collective decision rather than negotiating to one). Options: ``ties``, ``arithmetic``,
-    ``rate`` (see :func:`exchange_model_for`).
+    ``rate`` (see :func:`exchange_model_for`), ``compiled`` (see :func:`exchange_outcomes`).
 
     The equal-gain model in float arithmetic runs over batches of runs at once
-    (:func:`exchange_outcomes`); decimal arithmetic and the randomized variant run run by run.
+    (:func:`exchange_outcomes`: compiled with numba where it is installed, else the numpy
+    batch); decimal arithmetic and the randomized variant run run by run.
     """
     runs = len(table.ids)
     outcome = np.empty((runs, len(table.span)))
@@ -619,6 +619,7 @@ def run_exchange(
                 sc.high,
                 table.rounds,
                 rngs=rngs,
+                compiled=compiled,
             )
     else:
         options = {"ties": ties, "arithmetic": arithmetic, "rate": rate}
@@ -876,13 +877,13 @@ class _BatchRound:
         part = np.take(side, at, axis=2)
         mine, theirs_side, x, total = part[:, me], part[:, you], x[cut], total[cut]
         delta = np.abs((x * total - weighted) / mine[SC])
-        shift = delta * mine[SS] * mine[CS] / total
+        shift = rules.full_shift(delta, mine[SS], mine[CS], total)
         theirs = mine[PF] * shift
         move = np.empty((2, cut.size))
         move[me] = delta
         move[you] = np.abs(theirs * theirs_side[TOT] / theirs_side[SC])
         side[MOVE][:, at], side[Y][:, at] = _orient(part, move)
-        self.gain[rows[cut]] = np.abs(theirs * theirs_side[SS] - shift * theirs_side[SD])
+        self.gain[rows[cut]] = rules.equal_gain(theirs, shift, theirs_side[SS], theirs_side[SD])
 
     @np.errstate(divide="ignore", invalid="ignore")  # only in rows the rules do not take
     def _calculate(self, rows: np.ndarray, keep: np.ndarray | None, start=None, side=None) -> None:
@@ -901,7 +902,7 @@ class _BatchRound:
         # [i, j]: moving all the way to the partner, its outcome shift, the partner's shift
         # at equal gains and the partner's move for it
         gap = np.abs(side[XD, ::-1] - side[XS])
-        full = gap * side[SS] * side[CS] / side[TOT]
+        full = rules.full_shift(gap, side[SS], side[CS], side[TOT])
         paired = side[PF] * full
         move = paired[::-1] * side[TOT] / side[SC]
         # j moves all the way, unless i would then overshoot j's position
@@ -911,7 +912,7 @@ class _BatchRound:
         dq = np.where(over, full[0], paired[1])
         dp = np.where(over, paired[0], full[1])
         side[MOVE], side[Y] = _orient(side, move)
-        gain = np.abs(dq * side[SS, 0] - dp * side[SD, 0])
+        gain = rules.equal_gain(dq, dp, side[SS, 0], side[SD, 0])
         self.gain[rows] = gain
         valid = _valid(side) & (gain >= VALID_MOVE)
         limited = np.flatnonzero(valid)
@@ -1085,8 +1086,9 @@ class _BatchRound:
         run, actor, supply = self.run[rows], self.actor[:, rows], self.supply[:, rows]
         y, x0, s_ = np.take(self.sides, rows, axis=0)[:, [Y, START, SS]].transpose(1, 2, 0)
         voting[run, actor, supply] = y
-        shift = (1 - s_) * 0.4
-        nxt[run, actor, supply] = shift * y + 0.1 * y + (1 - shift - 0.1) * x0
+        nxt[run, actor, supply] = rules.next_start(
+            s_, y, x0, rules.SHIFT_WEIGHT, rules.FIXED_WEIGHT
+        )
 
     def _compact(self) -> None:
         """Drop the rows of exchanges no longer open."""
@@ -1103,16 +1105,8 @@ class _BatchRound:
 
 @np.errstate(divide="ignore", invalid="ignore")
 def _shortcut(column, term, value, total, x, terms: int) -> tuple[np.ndarray, np.ndarray]:
-    """The outcome ``(column - term + value) / total`` of a column of ``terms`` terms, none
-    negative, whose sum in actor order is ``column``, with its term ``term`` replaced by
-    ``value``; and where it may lie on the other side of ``x`` (or on it) than the outcome of
-    the sum in actor order would: a sum of n terms in order errs by at most (n - 1) units of
-    roundoff times the sum of its terms, so the two sums differ by at most about (2 n + 2)
-    units of ``column + term + value`` and the outcomes by that over ``total`` plus two
-    roundings; the bound is twice this. In doubt where not a number."""
-    outcome = (column - term + value) / total
-    bound = (4 * (terms + 2) * np.finfo(float).eps) * (column + term + value) / total
-    return outcome, ~(np.abs(x - outcome) > bound)
+    """:func:`negosim.protocols.exchange_rules.shortcut_outcome` on arrays."""
+    return rules.shortcut_outcome(column, term, value, total, x, terms)
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -1126,7 +1120,9 @@ def _outcomes(x, s, c, party) -> np.ndarray:
     return _divide(_sequential_sum(np.where(party, x * s * c, 0.0).transpose(0, 2, 1)), total)
 
 
-def exchange_outcomes(x, s, c, party, low, high, rounds: int, *, rngs=None) -> np.ndarray:
+def exchange_outcomes(
+    x, s, c, party, low, high, rounds: int, *, rngs=None, compiled: bool | None = None
+) -> np.ndarray:
     """The voting outcome after ``rounds`` rounds of the equal-gain model for many runs at
     once, in float arithmetic: run for run the same as :class:`ExchangeModel` with
     ``arithmetic="float"`` (``rngs``: the runs' generators for ``ties="random"``).
@@ -1138,17 +1134,34 @@ def exchange_outcomes(x, s, c, party, low, high, rounds: int, *, rngs=None) -> n
         actor-issue pairs that exist.
     low, high
         ``(I,)`` issue scales.
+    rounds
+        Number of rounds.
+    rngs
+        The runs' generators for random tie-breaks (None: the earlier exchange).
+    compiled
+        Play the runs with the numba-compiled model
+        (:mod:`negosim.protocols.exchange_compiled`, the same numbers, several times
+        faster) instead of the numpy batch; None: when numba is installed and ``rngs`` is
+        None (the compiled model breaks ties the first way only).
 
     Returns
     -------
     numpy.ndarray
         ``(R, I)`` outcomes on each issue's scale (the start outcome when ``rounds`` is 0).
     """
+    from negosim.protocols import exchange_compiled
+
+    if compiled is None:
+        compiled = exchange_compiled.AVAILABLE and rngs is None
+    if compiled and rngs is not None:
+        raise ValueError("exchange: the compiled model breaks ties the first way only (rngs=None)")
     low, high = np.asarray(low, float), np.asarray(high, float)
     step = 100.0 / (high - low)
     x = (np.asarray(x, float) - low) * step
     s, c = np.asarray(s, float), np.asarray(c, float)
     party = np.broadcast_to(np.asarray(party, bool), x.shape)
+    if compiled:
+        return exchange_compiled.exchange_outcomes_compiled(x, s, c, party, rounds) / step + low
     outcome = _outcomes(x, s, c, party)
     for _ in range(rounds):
         voting, x = _BatchRound(x, s, c, party, rngs).play()
