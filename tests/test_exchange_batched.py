@@ -215,6 +215,42 @@ def test_compiled_path_equals_the_per_run_path_on_package_2007(package):
         np.testing.assert_array_equal(got[r], played[-1].outcome_voting)
 
 
+@st.composite
+def crowded_runs(draw):
+    """One run of 12..40 actors on 3..4 issues, about a third of them copies of others, some
+    actor-issue pairs missing, positions on a coarse grid reaching beyond the scale (negative
+    terms: the shortcut is off) or within it: long candidate lists, many exact ties and many
+    partner positions recorded by rule 7."""
+    actors, issues = draw(st.integers(12, 40)), draw(st.integers(3, 4))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    shape = (actors, issues)
+    x = rng.choice([-10.0, 0.0, 20.0, 40.0, 50.0, 60.0, 80.0, 100.0, 110.0], shape)
+    if draw(st.booleans()):
+        x = np.clip(x, 0.0, 100.0)
+    s, c = rng.choice([0.25, 0.5, 1.0], shape), rng.choice([1.0, 2.0], shape)
+    party = rng.random(shape) < draw(st.sampled_from([0.6, 1.0]))
+    copies = actors // 3
+    source, target = rng.integers(0, actors, copies), rng.integers(0, actors, copies)
+    for a in (x, s, c, party):
+        a[target] = a[source]
+    return x[None], s[None], c[None], party[None]
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=crowded_runs())
+def test_numba_model_equals_the_per_run_path_on_crowded_runs(data):
+    """The compiled model bit for bit against the per-run model, round by round, on runs
+    larger than :func:`batches` draws (partial participation, copies, positions beyond the
+    scale)."""
+    x, s, c, party = data
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+    expected = _per_run(x, s, c, party, 3, "first")
+    for rounds in range(4):
+        got = exchange_outcomes(x, s, c, party, low, high, rounds, compiled=True)
+        np.testing.assert_array_equal(got, expected[rounds])
+
+
 @settings(max_examples=60, deadline=None)
 @given(data=batches())
 def test_compiled_work_arrays_hold_every_candidate_exchange(data):
