@@ -29,7 +29,8 @@ def batches(draw):
     """``(runs, actors, issues)`` exchange model inputs with 2..6 actors and 2..3 issues.
 
     Positions and saliences come mostly from a few values and the last actor may repeat the
-    first (same positions, same saliences), so equal gains and repeated positions are common.
+    first (same positions, same saliences), so equal gains and repeated positions are common;
+    a salience may be 0 (an exchange's rates then divide by 0).
     """
     runs, actors, issues = draw(st.integers(1, 4)), draw(st.integers(2, 6)), draw(st.integers(2, 3))
     size = runs * actors * issues
@@ -39,7 +40,7 @@ def batches(draw):
         return np.array(values, float).reshape(runs, actors, issues)
 
     x = grid(st.one_of(st.sampled_from([0, 25, 50, 75, 100]), st.floats(0, 100)))
-    s = grid(st.one_of(st.sampled_from([0.25, 0.5, 1.0]), st.floats(0.01, 1)))
+    s = grid(st.one_of(st.sampled_from([0.0, 0.25, 0.5, 1.0]), st.floats(0.01, 1)))
     c = grid(st.sampled_from([0.5, 1.0, 2.0]))
     party = grid(st.booleans()).astype(bool) | (np.arange(actors) < 2)[None, :, None]
     if actors > 2 and draw(st.booleans()):
@@ -175,6 +176,28 @@ def test_batched_and_compiled_paths_keep_the_list_order_among_equal_gains(data):
         np.testing.assert_array_equal(got, expected)
 
 
+def test_zero_saliences_end_the_same_in_every_path():
+    """34 actors on 2 issues, many saliences 0 (tests/data/exchange_zero_salience.npz, found by
+    fuzzing in review): exchanges whose gain is not a number go last and are never realised.
+    The numpy batch used to loop for ever here (such gains had no place in its order) and
+    the per-run model to stop with ZeroDivisionError; every path now plays it, the same."""
+    data = np.load(ROOT / "tests" / "data" / "exchange_zero_salience.npz")
+    x, s, c, party = (data[k][None] for k in ("x", "s", "c", "party"))
+    low, high = np.zeros(2), np.full(2, 100.0)
+    expected = _per_run(x, s, c, party, 2, "first")
+    got = {}
+
+    def play(compiled):
+        got[compiled] = exchange_outcomes(x, s, c, party, low, high, 2, compiled=compiled)
+
+    for compiled in (False, True):
+        worker = threading.Thread(target=play, args=(compiled,), daemon=True)
+        worker.start()
+        worker.join(timeout=120)
+        assert compiled in got, f"compiled={compiled}: no outcome after 120 s"
+        np.testing.assert_array_equal(got[compiled], expected[2])
+
+
 def test_compiled_rule_7_records_where_decide_keeps_a_partner_position():
     """A mover already recorded for the same partner and issue keeps the earlier position
     where it lies between its start and its new end (decide's rule), else the new end; the
@@ -239,7 +262,7 @@ def crowded_runs(draw):
 
 @settings(max_examples=25, deadline=None)
 @given(data=crowded_runs())
-def test_numba_model_equals_the_per_run_path_on_crowded_runs(data):
+def test_compiled_model_equals_the_per_run_path_on_crowded_runs(data):
     """The compiled model bit for bit against the per-run model, round by round, on runs
     larger than :func:`batches` draws (partial participation, copies, positions beyond the
     scale)."""
@@ -323,6 +346,32 @@ def test_compiled_path_without_numba_says_how_to_install_it(monkeypatch):
     x = np.full((1, 2, 2), 50.0)
     with pytest.raises(ImportError, match=r"negosim\[fast\]"):
         exchange_compiled.exchange_outcomes_compiled(x, x / 100, x, x > 0, 1)
+
+
+def test_a_cache_built_from_other_rules_is_dropped(tmp_path):
+    """numba keys its disk cache on the compiled module's file alone: a stamp of the rules'
+    file decides whether the cached model may be used or must be compiled again."""
+    rules_file, folder = tmp_path / "rules.py", tmp_path / "__pycache__"
+    rules_file.write_text("a = 1\n")
+    folder.mkdir()
+    cached = folder / "exchange_compiled.outcomes-380.py311.nbi"
+    unrelated = folder / "exchange.cpython-311.pyc"
+    for path in (cached, unrelated):
+        path.write_text("x")
+    assert exchange_compiled.refresh_cache(folder, rules_file)
+    assert not cached.exists() and unrelated.exists()  # no stamp yet: dropped
+    cached.write_text("x")
+    assert exchange_compiled.refresh_cache(folder, rules_file)
+    assert cached.exists()  # the same rules: kept
+    rules_file.write_text("a = 2\n")
+    assert exchange_compiled.refresh_cache(folder, rules_file)
+    assert not cached.exists()  # other rules: dropped
+    elsewhere = tmp_path / "numba-cache" / "deep" / "exchange_compiled.outcomes-380.py311.nbc"
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.write_text("x")
+    assert exchange_compiled.refresh_cache(folder, rules_file, str(tmp_path / "numba-cache"))
+    assert not elsewhere.exists()  # numba's own cache folder, where one is set
+    assert not exchange_compiled.refresh_cache(rules_file / "not-a-folder", rules_file)
 
 
 def test_a_long_first_compilation_says_so(capsys):

@@ -39,11 +39,14 @@ final outcomes differ by up to 4.3 on the 0..100 scale, mean 0.20 (docs/protocol
 Each realised exchange is followed by recalculating only the exchanges that share an actor's
 supply or demand issue with it (the others cannot change), in list order.
 
-Two implementations of these rules: :class:`ExchangeModel` plays one run round by round in
-either arithmetic (with the full record of every round; the Mesa model uses it), and
-:func:`exchange_outcomes` plays many runs at once in float arithmetic, operation for operation
-the same (tests compare the two run by run, ties included); the protocol uses the batch for the
-equal-gain model in float arithmetic.
+The rules' arithmetic is written once, in :mod:`negosim.protocols.exchange_rules`. Three ways
+to play them: :class:`ExchangeModel` plays one run round by round in either arithmetic (with
+the full record of every round; the Mesa model uses it); :func:`exchange_outcomes` plays many
+runs at once in float arithmetic, compiled with numba run by run where numba is installed
+(:mod:`negosim.protocols.exchange_compiled`, ``ties="first"``), else as a numpy batch. All are
+operation for operation the same in float arithmetic (tests compare them run by run, ties
+included); the protocol uses :func:`exchange_outcomes` for the equal-gain model in float
+arithmetic.
 """
 
 from __future__ import annotations
@@ -225,7 +228,7 @@ class _Exchange:
             self.randomize(self)
         # realisation order: largest gain first; float gains within TIE count as equal
         exact = isinstance(self.gain, Decimal)
-        self.order_key = -self.gain if exact else -round(self.gain / TIE)
+        self.order_key = -self.gain if exact else rules.order_key(self.gain)
 
     def touches(self) -> tuple[tuple[str, int, int], ...]:
         """The (role, actor, issue) keys under which a realised exchange can change this one."""
@@ -418,7 +421,9 @@ class ExchangeModel:
             raise ValueError(
                 f"exchange: arithmetic must be one of {ARITHMETIC}, got {arithmetic!r}"
             )
-        num: Callable[[Any], Any] = _as_decimal if arithmetic == "decimal" else float
+        # numpy floats: the same IEEE arithmetic as Python's, but x / 0 is inf or nan (a zero
+        # salience) as in the batched and compiled paths, instead of an exception
+        num: Callable[[Any], Any] = _as_decimal if arithmetic == "decimal" else np.float64
         self.exact = arithmetic == "decimal"
         self.party = np.asarray(party, bool)
         self.low = [num(v) for v in low]
@@ -463,6 +468,7 @@ class ExchangeModel:
                 exchanges.append(exchanges.pop(0))
         return best
 
+    @np.errstate(divide="ignore", invalid="ignore", over="ignore")
     def step_round(self) -> ExchangeRound:
         """Play one round from the current positions and move to the next start positions."""
         rnd = self.round_type(self.x, self.s, self.c, self.party)
@@ -923,7 +929,7 @@ class _BatchRound:
             valid &= _valid(side)
         self.sides[rows, MUTABLE] = side[MUTABLE].transpose(2, 0, 1)
         self.valid[rows] = valid
-        self.key[rows] = -np.rint(self.gain[rows] / TIE)
+        self.key[rows] = rules.order_key(self.gain[rows])
 
     # ---------------------------------------------------------------- rule 7
     def _first(self, alive: np.ndarray) -> np.ndarray:

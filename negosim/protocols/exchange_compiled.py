@@ -22,9 +22,11 @@ same source the per-run model runs. What is written here is the bookkeeping of o
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -44,10 +46,40 @@ XS, XD, SS, SD, CS, START, MOVE, Y, HSUM, HMIN, HMAX = range(11)
 FIELDS = 11
 
 
+def refresh_cache(folder: Path, rules_file: Path, cache_dir: str | None = None) -> bool:
+    """Whether the compiled model may use numba's disk cache, after dropping a cache built
+    from other rules.
+
+    numba keys its cache on the source file of the compiled functions alone
+    (``exchange_compiled.py``), not on the files whose functions they call: edit
+    ``exchange_rules.py`` only and a cache would keep the old rules. So a stamp of the rules
+    (their SHA-256) is kept beside the cache (``folder``, this module's ``__pycache__``, or
+    numba's ``cache_dir`` where one is set); where it differs, this module's cached files are
+    deleted first. Where the stamp cannot be written, no cache is used."""
+    stamp = hashlib.sha256(rules_file.read_bytes()).hexdigest()
+    where = Path(cache_dir) if cache_dir else folder
+    stamp_file = where / "exchange_compiled.rules-sha256"
+    try:
+        if not stamp_file.is_file() or stamp_file.read_text() != stamp:
+            for cached in where.rglob("exchange_compiled.*.nb[ic]"):
+                cached.unlink(missing_ok=True)
+            where.mkdir(parents=True, exist_ok=True)
+            stamp_file.write_text(stamp)
+    except OSError:
+        return False
+    return True
+
+
+CACHE = numba is not None and refresh_cache(
+    Path(__file__).with_name("__pycache__"), Path(rules.__file__), numba.config.CACHE_DIR or None
+)
+"""Whether numba's disk cache is used (see :func:`refresh_cache`)."""
+
+
 def _compile(function=None, *, inline: str = "always"):
     """``function`` compiled in no-python mode without reference counting, with numpy's
     division rules (x / 0 is inf or nan, as in the batched path, instead of an exception),
-    cached on disk; unchanged without numba (nothing here is then called).
+    cached on disk (:data:`CACHE`); unchanged without numba (nothing here is then called).
 
     Nothing compiled here allocates: :func:`exchange_outcomes_compiled` hands in every
     array, so none needs a reference count (two atomic operations each time a step binds
@@ -56,7 +88,7 @@ def _compile(function=None, *, inline: str = "always"):
         return lambda function: _compile(function, inline=inline)
     if numba is None:
         return function
-    return numba.njit(cache=True, error_model="numpy", _nrt=False, inline=inline)(function)
+    return numba.njit(cache=CACHE, error_model="numpy", _nrt=False, inline=inline)(function)
 
 
 # the rules, compiled from the per-run model's source
@@ -68,7 +100,8 @@ valid_move = _compile(rules.valid_move)
 recorded_position = _compile(rules.recorded_position)
 shortcut_outcome = _compile(rules.shortcut_outcome)
 next_start = _compile(rules.next_start)
-valid_gain, tie = rules.VALID_MOVE, rules.TIE
+order_key = _compile(rules.order_key)
+valid_gain = rules.VALID_MOVE
 shift_weight, fixed_weight = rules.SHIFT_WEIGHT, rules.FIXED_WEIGHT
 
 
@@ -201,7 +234,7 @@ def calculate(e, sides, actor, supply, gain, valid, key, total, columns):
         limit_to_partner(e, 1, sides, actor, supply, gain, total, columns)
         ok = side_valid(sides, e, 0) and side_valid(sides, e, 1)
     valid[e] = ok
-    key[e] = -np.rint(gain[e] / tie)
+    key[e] = order_key(gain[e])
 
 
 @_compile(inline="never")

@@ -48,6 +48,14 @@ def equal_gain(dq: Any, dp: Any, s_supply: Any, s_demand: Any) -> Any:
     return abs(dq * s_supply - dp * s_demand)
 
 
+def order_key(gain: Any) -> Any:
+    """Where an exchange goes in the list (rule 7: the smallest key first): ``-gain`` in
+    units of :data:`TIE`, rounded half to even, so gains within ``TIE`` of each other tie;
+    last (``inf``) where the gain is not a number (a zero salience can make it so; such an
+    exchange is never valid)."""
+    return np.fmin(-np.rint(gain / TIE), np.inf)  # fmin takes the number over a nan
+
+
 def valid_move(move: Any, end: Any, moves_sum: Any, low: Any, high: Any) -> Any:
     """Rule 6 for one side: ``VALID_MOVE < |move| <= 100``, it ends in 0..100, the sum of the
     side's moves this round (``moves_sum``, this one included) is at most 100 and all of them
