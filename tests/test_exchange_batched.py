@@ -198,6 +198,15 @@ def test_zero_saliences_end_the_same_in_every_path():
         np.testing.assert_array_equal(got[compiled], expected[2])
 
 
+def test_decimal_arithmetic_refuses_a_zero_salience_by_name():
+    data = np.load(ROOT / "tests" / "data" / "exchange_zero_salience.npz")
+    x, s, c, party = (data[k] for k in ("x", "s", "c", "party"))
+    first = np.argwhere((s == 0) & party)[0]
+    message = f"actor {first[0]}, issue {first[1]}"
+    with pytest.raises(ValueError, match=message):
+        ExchangeModel(x, s, c, party, np.zeros(2), np.full(2, 100.0), arithmetic="decimal")
+
+
 def test_compiled_rule_7_records_where_decide_keeps_a_partner_position():
     """A mover already recorded for the same partner and issue keeps the earlier position
     where it lies between its start and its new end (decide's rule), else the new end; the

@@ -433,6 +433,8 @@ class ExchangeModel:
             [(num(v) - lo) * st for v, lo, st in zip(row, self.low, self.step, strict=True)]
             for row in np.asarray(x)
         ]
+        if self.exact:
+            _refuse_zero_salience(np.asarray(s), self.party)
         self.s = [[num(v) for v in row] for row in np.asarray(s)]
         self.c = [[num(v) for v in row] for row in np.asarray(c)]
         if ties not in ("first", "random"):
@@ -544,6 +546,19 @@ class ExchangeModel:
     def outcome(self) -> np.ndarray:
         """The current outcome on each issue's scale."""
         return self._scale(self.round_type(self.x, self.s, self.c, self.party).outcome())
+
+
+def _refuse_zero_salience(s: np.ndarray, party: np.ndarray) -> None:
+    """Decimal arithmetic stops at a division by zero, which a zero salience makes (decide
+    would too): say so before the first round instead."""
+    zero = np.argwhere((s == 0) & party)
+    if zero.size:
+        actor, issue = zero[0]
+        raise ValueError(
+            f"exchange: decimal arithmetic cannot play a zero salience (actor {actor}, issue "
+            f"{issue}: its rates divide by it); use arithmetic='float', which computes them "
+            "as numpy does (inf or nan: such an exchange is never valid)"
+        )
 
 
 def exchange_rounds(x, s, c, party, low, high, rounds: int, **options: Any) -> list[ExchangeRound]:
