@@ -117,18 +117,22 @@ def test_with_a_negative_term_the_shortcut_is_never_trusted(data, below):
     np.testing.assert_array_equal(got, expected)
 
 
+def _compiled_equals_per_run_round_by_round(x, s, c, party, rounds: int = 3) -> None:
+    """The compiled model's outcomes after 0..rounds rounds, bit for bit the per-run model's."""
+    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
+    expected = _per_run(x, s, c, party, rounds, "first")
+    for played in range(rounds + 1):
+        got = exchange_outcomes(x, s, c, party, low, high, played, compiled=True)
+        np.testing.assert_array_equal(got, expected[played])
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=batches())
 def test_compiled_path_equals_the_per_run_path_round_by_round(data):
     """The numba-compiled model, bit for bit, every run after every round (ties the first
     way: the compiled model has no random tie-breaks). The copied actor makes exact ties of
     gains common."""
-    x, s, c, party = data
-    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
-    expected = _per_run(x, s, c, party, 3, "first")
-    for rounds in range(4):
-        got = exchange_outcomes(x, s, c, party, low, high, rounds, compiled=True)
-        np.testing.assert_array_equal(got, expected[rounds])
+    _compiled_equals_per_run_round_by_round(*data)
 
 
 @st.composite
@@ -275,12 +279,7 @@ def test_compiled_model_equals_the_per_run_path_on_crowded_runs(data):
     """The compiled model bit for bit against the per-run model, round by round, on runs
     larger than :func:`batches` draws (partial participation, copies, positions beyond the
     scale)."""
-    x, s, c, party = data
-    low, high = np.zeros(x.shape[2]), np.full(x.shape[2], 100.0)
-    expected = _per_run(x, s, c, party, 3, "first")
-    for rounds in range(4):
-        got = exchange_outcomes(x, s, c, party, low, high, rounds, compiled=True)
-        np.testing.assert_array_equal(got, expected[rounds])
+    _compiled_equals_per_run_round_by_round(*data)
 
 
 @settings(max_examples=60, deadline=None)
