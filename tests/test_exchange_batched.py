@@ -153,19 +153,29 @@ def tied_runs(draw):
     return x[copies][None], s[copies][None], np.ones(shape), np.ones(shape, bool)
 
 
-def _copies(first: list[float], second: list[float], counts: tuple[int, int]) -> np.ndarray:
-    return np.array([first] * counts[0] + [second] * counts[1])[None]
+def _copies(*groups: tuple[list[float], int]) -> np.ndarray:
+    """One run whose actors are ``count`` copies of each row of values, in order."""
+    return np.array([row for values, count in groups for row in [values] * count])[None]
 
 
 SEVEN_COPIES = (
-    _copies([0, 0, 0], [20, 100, 80], (3, 4)),
-    _copies([0.25, 0.5, 0.5], [1.0, 0.25, 0.5], (3, 4)),
+    _copies(([0, 0, 0], 3), ([20, 100, 80], 4)),
+    _copies(([0.25, 0.5, 0.5], 3), ([1.0, 0.25, 0.5], 4)),
     np.ones((1, 7, 3)),
     np.ones((1, 7, 3), bool),
 )
 """Three copies of one actor and four of another: a recalculated exchange's gain ties with
 gains that were not recalculated, where a stable sort that put it on the wrong side of them
 changes the outcome (found by hypothesis)."""
+TWELVE_COPIES = (
+    _copies(([50, 100, 20], 6), ([20, 20, 80], 2), ([50, 20, 20], 4)),
+    _copies(([0.25, 0.5, 0.25], 6), ([1.0, 0.25, 0.5], 2), ([0.25, 1.0, 0.5], 4)),
+    np.ones((1, 12, 3)),
+    np.ones((1, 12, 3), bool),
+)
+"""Three actors copied 6, 2 and 4 times: an exchange whose recalculated gain rises into a tie
+goes behind every exchange already in the list, later ones included (found by hypothesis
+against a mutation that put it among the first places)."""
 
 
 @settings(max_examples=300, deadline=None)
@@ -209,6 +219,16 @@ def test_decimal_arithmetic_refuses_a_zero_salience_by_name():
     message = f"actor {first[0]}, issue {first[1]}"
     with pytest.raises(ValueError, match=message):
         ExchangeModel(x, s, c, party, np.zeros(2), np.full(2, 100.0), arithmetic="decimal")
+
+
+def test_a_gain_rising_into_a_tie_goes_behind_the_list():
+    x, s, c, party = TWELVE_COPIES
+    low, high = np.zeros(3), np.full(3, 100.0)
+    expected = _per_run(x, s, c, party, 4, "first")
+    for compiled in (False, True):
+        for rounds in range(5):
+            got = exchange_outcomes(x, s, c, party, low, high, rounds, compiled=compiled)
+            np.testing.assert_array_equal(got, expected[rounds])
 
 
 def test_compiled_rule_7_records_where_decide_keeps_a_partner_position():
