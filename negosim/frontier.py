@@ -188,7 +188,7 @@ def solve_two_parties(
     frontier = Frontier.of(positions, cost)
     r_a, r_b = reservation[:, 0], reservation[:, 1]
     lo, hi = frontier.first_reaching_a(r_a), frontier.last_keeping_b(r_b)
-    deal = ~np.isnan(lo) & ~np.isnan(hi) & (lo <= hi)
+    deal = _stretch(lo, hi)
     lo, hi = np.where(deal, lo, 0.0), np.where(deal, hi, 0.0)
     if kind == "utilitarian":
         tau, exact = _utilitarian(frontier, lo, hi), np.ones(frontier.runs, bool)
@@ -199,11 +199,10 @@ def solve_two_parties(
         tau, exact = _kalai_smorodinsky(frontier, lo, hi, reservation)
     else:
         raise KeyError(f"unknown solution {kind!r}")
-    near = np.zeros(frontier.runs, bool)  # no deal, but one within the tolerance
-    if tolerance > 0:
-        lo_near = frontier.first_reaching_a(r_a - tolerance)
-        hi_near = frontier.last_keeping_b(r_b - tolerance)
-        near = ~deal & ~np.isnan(lo_near) & ~np.isnan(hi_near) & (lo_near <= hi_near)
+    # no deal, but one within the tolerance (none at tolerance 0)
+    near = ~deal & _stretch(
+        frontier.first_reaching_a(r_a - tolerance), frontier.last_keeping_b(r_b - tolerance)
+    )
     return Solved(
         deal,
         frontier.package(tau),
@@ -211,6 +210,11 @@ def solve_two_parties(
         ideal_a=frontier.package(hi),
         ideal_b=frontier.package(lo),
     )
+
+
+def _stretch(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Whether the packages from ``lo`` to ``hi`` along the path exist (NaN: none)."""
+    return ~np.isnan(lo) & ~np.isnan(hi) & (lo <= hi)
 
 
 def _best_of(frontier: Frontier, candidates: np.ndarray, allowed: np.ndarray) -> np.ndarray:

@@ -359,10 +359,13 @@ def record_movers(d, sides, actor, supply, columns):
 
 @_compile(inline="never")
 def start_round(x, s, c, party, work):
-    """The round's outcome sums and candidate exchanges, each calculated once; how many."""
+    """The round's outcome sums and candidate exchanges, each calculated once: how many,
+    and whether rule 5's shortcut may be taken (its error bound holds for terms of one sign
+    only)."""
     actor, supply, sides, _, _, place, valid, alive = work[:8]
     terms, total, sums, recorded, before, group, ends = work[8:15]
     actors, issues = x.shape
+    shortcut = True
     for i in range(issues):
         total[i] = numerator = 0.0
         for k in range(actors):
@@ -371,13 +374,15 @@ def start_round(x, s, c, party, work):
                 total[i] += s[k, i] * c[k, i]
                 terms[i, k] = x[k, i] * s[k, i] * c[k, i]
                 numerator += terms[i, k]
+                shortcut = shortcut and terms[i, k] >= 0
+        # the outcome before the round, as :func:`outcome` computes it
+        before[i] = numerator / total[i] if total[i] != 0 else 0.0
         for partner in range(actors):  # every column's sum with the recorded positions
             sums[partner, i] = numerator
     for partner in range(actors):
         for i in range(issues):
             for k in range(actors):
                 recorded[partner, i, k] = np.nan
-    outcome(x, s, c, party, before)
     rows = candidates(x, s, party, before, group, actor, supply)
     for e in range(rows):
         for k in range(2):
@@ -389,7 +394,7 @@ def start_round(x, s, c, party, work):
         valid[e] = alive[e] = True
         place[e] = e
     ends[0], ends[1] = 0.0, rows  # the places in front of and behind the list
-    return rows
+    return rows, shortcut
 
 
 @_compile(inline="never")
@@ -398,12 +403,7 @@ def play_round(x, s, c, party, voting, nxt, work):
     positions, written to ``voting`` and ``nxt``."""
     actor, supply, sides, gain, key, place, valid, alive = work[:8]
     terms, total, sums, recorded, _, _, ends, changed, old_keys, ranked = work[8:]
-    rows = start_round(x, s, c, party, work)
-    # the shortcut's error bound holds for terms of one sign only
-    shortcut = True
-    for i in range(terms.shape[0]):
-        for k in range(terms.shape[1]):
-            shortcut = shortcut and terms[i, k] >= 0
+    rows, shortcut = start_round(x, s, c, party, work)
     columns = (terms, recorded, sums, s, c, party, shortcut)
     for e in range(rows):
         calculate(e, sides, actor, supply, gain, valid, key, total, columns)
