@@ -15,7 +15,7 @@ import pytest
 
 import negosim as ns
 from negosim.io import read_decide
-from negosim.protocols import exchange_compiled
+from negosim.protocols import eum_compiled, exchange_compiled
 from negosim.protocols.exchange import exchange_rounds
 
 from conftest import best_seconds, record_rate, sizes
@@ -66,8 +66,19 @@ FULL_RUNS = {
 
 @pytest.mark.parametrize("protocol", list(FULL_RUNS))
 def test_models_on_package_2007(benchmark, package, protocol):
+    """Each model in its default path (for eum: compiled with numba where it is installed,
+    as make bench installs it; compiled once before the timing)."""
     runs = sizes(FULL_RUNS[protocol], 10)
+    if protocol == "eum":
+        ns.simulate(package, 2, seed=1, protocol="eum", rounds=10)  # compile once
+        benchmark.extra_info["compiled"] = eum_compiled.AVAILABLE
     _simulate(benchmark, package, runs, protocol, 10)
+
+
+def test_eum_numpy_batch_on_package_2007(benchmark, package):
+    """The expected utility model as a numpy batch (``compiled=False``, the default without
+    numba), beside the compiled default above."""
+    _simulate(benchmark, package, sizes(300, 10), "eum", 10, compiled=False)
 
 
 @pytest.mark.parametrize("kind", ["nash", "kalai_smorodinsky", "utilitarian"])

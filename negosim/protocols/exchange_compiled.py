@@ -503,9 +503,9 @@ NOTICE_SECONDS = 2.0
 
 
 @contextlib.contextmanager
-def _compiling_notice(seconds: float = NOTICE_SECONDS) -> Iterator[None]:
-    """Print :data:`COMPILING` (above any progress bar) if the block runs ``seconds``."""
-    timer = threading.Timer(seconds, lambda: tqdm.write(COMPILING, file=sys.stderr))
+def _compiling_notice(seconds: float = NOTICE_SECONDS, message: str = COMPILING) -> Iterator[None]:
+    """Print ``message`` (above any progress bar) if the block runs ``seconds``."""
+    timer = threading.Timer(seconds, lambda: tqdm.write(message, file=sys.stderr))
     timer.start()
     try:
         yield

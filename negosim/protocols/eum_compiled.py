@@ -1,0 +1,294 @@
+"""The expected utility model's rounds compiled with numba, for the "scholz-code" choices
+(risk-weighted votes, all-pairs probability, weighted compromises, no capitulation): the
+numpy batch's (:mod:`negosim.protocols.eum`) operations in the same order, fused into a few
+loops, so the forecasts are the same bit for bit (``tests/test_eum_compiled.py`` checks them,
+ties included). Optional: available when numba is installed
+(``pip install "negosim[fast]"``); :func:`negosim.protocols.eum.eum_forecast` uses it where
+it is.
+
+Runs are played one after the other, each in a few passes over its ``(A, A)`` pairs instead
+of the numpy batch's many passes over the whole batch's arrays. A round of a block of runs:
+
+1. :func:`_risk_pass` sorts the voters by position (stably, as the batch does), counts the
+   voters below every pair's midpoint, sums the linear votes, finds the risk exponents and
+   writes the bases of the round's powers;
+2. numpy raises them to their exponents: its vectorised ``pow`` is several times faster
+   than the scalar one compiled code calls, and rounds differently in the last bit, so the
+   powers are numpy's in both paths;
+3. :func:`_offer_pass` sums the risk-weighted votes, makes the offers and picks each actor's
+   move (:func:`_move`).
+
+Every sum runs in the numpy batch's order: over the voters in position order, over the
+pairs ``(i, j)`` in row order, over ``i`` for a column.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from negosim.protocols.exchange_compiled import AVAILABLE, _compiling_notice, numba
+
+
+def _compile(function):
+    """``function`` compiled in no-python mode without reference counting (nothing here
+    allocates), with numpy's division rules, cached on disk; unchanged without numba."""
+    if numba is None:
+        return function
+    return numba.njit(cache=True, error_model="numpy", _nrt=False)(function)
+
+
+def supports(votes: str, probability: str, capitulation: bool, compromise: str) -> bool:
+    """Whether the compiled rounds implement these choices of :class:`EUMOptions`."""
+    return (votes, probability, capitulation, compromise) == (
+        "risk",
+        "all-pairs",
+        False,
+        "weighted",
+    )
+
+
+@_compile
+def _sort(x, order, ranked):
+    """``order``: the actors by position, stably (an insertion sort: a few dozen actors);
+    ``ranked``: their positions."""
+    a = x.size
+    for k in range(a):
+        order[k] = k
+    for k in range(1, a):
+        actor = order[k]
+        m = k - 1
+        while m >= 0 and x[order[m]] > x[actor]:
+            order[m + 1] = order[m]
+            m -= 1
+        order[m + 1] = actor
+    for k in range(a):
+        ranked[k] = x[order[k]]
+
+
+@_compile
+def _count_below(x, ranked, count):
+    """``count[i, j]``: how many voters lie strictly below the midpoint of ``x_i`` and
+    ``x_j`` (counted voter by voter, a sum without branches to mispredict; symmetric)."""
+    a = x.size
+    for i in range(a):
+        count[i, i] = 0  # a voter against itself: any count gives a support of 0
+        for j in range(i + 1, a):
+            mid = (x[i] + x[j]) / 2
+            c = 0
+            for k in range(a):
+                c += ranked[k] < mid
+            count[i, j] = count[j, i] = c
+
+
+@_compile
+def _favour(e, x, order, w, count, prefix, out):
+    """``out[i, j] = sum_k w_k max(0, e_kj - e_ki)`` from the votes ``e`` of the voters in
+    position order, by prefix sums (:meth:`negosim.protocols.eum._Voters.favour`); returns
+    twice their sum (the all-pairs denominator)."""
+    a = x.size
+    for j in range(a):
+        prefix[0, j] = 0.0
+        prefix[1, j] = e[0, j] * w[order[0]]
+    for k in range(1, a):
+        for j in range(a):
+            prefix[k + 1, j] = prefix[k, j] + e[k, j] * w[order[k]]
+    for i in range(a):
+        xi, total_i = x[i], prefix[a, i]
+        for j in range(a):
+            c = count[i, j]
+            below = prefix[c, j] - prefix[c, i]  # supporters of i below the midpoint
+            above = (prefix[a, j] - total_i) - below
+            v = below if xi < x[j] else above
+            out[i, j] = 0.0 if v < 0.0 else v  # rounding must not make a support negative
+    total = 0.0
+    for i in range(a):
+        for j in range(a):
+            total += out[i, j]
+    return 2 * total
+
+
+@_compile
+def _risk_pass(x, w, s, span, order, r, r_ranked, count, gap, near, far, work, prefix, favour):
+    """For every run ``n`` of ``x`` (n, A): the voters' ``order``, the midpoint ``count``,
+    the risk exponents ``r`` (and ``r_ranked`` in voter order) from the linear votes, and
+    the bases of the round's powers: ``gap`` ``|x_k - x_j| / R`` (voters ``k`` in order),
+    ``near`` ``0.5 - 0.5 min(d, 1)`` and ``far`` ``0.5 + 0.5 min(d, 1)``. ``work``:
+    (3, A) scratch."""
+    runs, a = x.shape
+    ranked, reach, won = work[0], work[1], work[2]
+    for n in range(runs):
+        xn, on, cn, span_n = x[n], order[n], count[n], span[n]
+        _sort(xn, on, ranked)
+        _count_below(xn, ranked, cn)
+        for k in range(a):
+            gap_k = gap[n, k]
+            for j in range(a):
+                gap_k[j] = abs(ranked[k] - xn[j]) / span_n
+        total = _favour(gap[n], xn, on, w[n], cn, prefix, favour)
+        for j in range(a):
+            reach[j] = won[j] = 0.0
+        for i in range(a):  # Sec_j = 2 reach_j - 4 s_j (reach_j - won_j), sums over i
+            near_i, far_i, favour_i, x_i = near[n, i], far[n, i], favour[i], xn[i]
+            for j in range(a):
+                d = abs(x_i - xn[j]) / span_n
+                nearest = 1.0 if d > 1.0 else d
+                p = favour_i[j] / total if total > 0 else favour_i[j]
+                reach[j] += nearest
+                won[j] += nearest * p
+                half = nearest * 0.5
+                near_i[j] = 0.5 - half
+                far_i[j] = half + 0.5
+        hi, lo = -np.inf, np.inf
+        for j in range(a):
+            security = 2 * reach[j] - 4 * s[n, j] * (reach[j] - won[j])
+            r[n, j] = security
+            hi = max(hi, security)
+            lo = min(lo, security)
+        spread = hi - lo
+        for j in range(a):
+            big_r = (2 * r[n, j] - hi - lo) / spread if spread > 0 else 0.0
+            r[n, j] = (1 - big_r / 3) / (1 + big_r / 3)
+        for k in range(a):
+            r_ranked[n, k] = r[n, on[k]]
+
+
+@_compile
+def _offer_pass(x, w, s, q, order, count, e, near, far, half_power, prefix, favour, out):
+    """For every run ``n``: the probabilities ``P_ij`` from the risk-weighted votes ``e``,
+    and each actor's new position ``out[n]`` (:func:`_move`)."""
+    runs, a = x.shape
+    for n in range(runs):
+        xn, sn = x[n], s[n]
+        total = _favour(e[n], xn, order[n], w[n], count[n], prefix, favour)
+        if total > 0:
+            for i in range(a):
+                for j in range(a):
+                    favour[i, j] = favour[i, j] / total
+        for i in range(a):
+            out[n, i] = _move(i, xn, sn, q, half_power[n, i], near[n, i], far[n, i], favour)
+
+
+@_compile
+def _move(i, x, s, q, half_power, near, far, p):
+    """Actor ``i``'s new position from its offers ``a = E^i(U_ij)``, ``b = E^i(U_ji)``, with
+    ``E(U_ij) = U_s - s_j (1 - P_ij) (U_s - U_f) - Q U_sq`` and the powers ``near``
+    ``(0.5 - 0.5 d)^r_i``, ``far`` ``(0.5 + 0.5 d)^r_i`` and ``half_power`` ``0.5^r_i``: the
+    nearest ``x_j`` of a confrontation (``b > a > 0``), else the compromise (``b > 0 > a``,
+    ``b > |a|``) with the smallest weighted position, else ``x_i``; the first ``j`` on a
+    tie."""
+    base_i = 2 - q * (2 - 4 * half_power)  # U_s + 4 (0.5 - 0.5 d)^r - Q U_sq
+    loss_weight = 4 * s[i]
+    confront, confront_key = -1, np.inf
+    settle, settle_key, settle_a, settle_b = -1, np.inf, 0.0, 0.0
+    for j in range(x.size):
+        stake = far[j] - near[j]  # (U_s - U_f) / 4
+        base = near[j] * -4 + base_i
+        a = base - (1 - p[i, j]) * (4 * s[j]) * stake
+        b = base - (1 - p[j, i]) * loss_weight * stake
+        gain = abs(a)
+        if b > a and a > 0:
+            move = abs(x[i] - x[j])
+            if move < confront_key:
+                confront, confront_key = j, move
+        elif b > 0 and a < 0 and b > gain:
+            key = (gain * x[i] + b * x[j]) / (gain + b)
+            if key < settle_key:
+                settle, settle_key, settle_a, settle_b = j, key, gain, abs(b)
+    if confront >= 0:
+        return x[confront]
+    if settle >= 0:
+        ratio = settle_a / settle_b if settle_b != 0 else 0.0
+        return x[i] + (x[settle] - x[i]) * ratio
+    return x[i]
+
+
+COMPILING = (
+    "negosim: compiling the expected utility model with numba (the first time on this "
+    "machine, a few seconds; later calls load it from numba's cache)"
+)
+
+BLOCK_NUMBERS = 32_768
+"""Play blocks of runs whose ``(n, A, A)`` arrays hold about this many numbers each, so that
+a round's arrays stay in the core's cache between the passes and numpy's powers."""
+
+
+def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
+    """The positions ``(R, A)`` after ``rounds`` rounds, every actor taking part.
+
+    Parameters
+    ----------
+    x, w, s
+        ``(R, A)`` positions, vote weights ``c s`` and saliences in [0, 1].
+    span
+        ``(R,)`` ranges of the initial positions (:func:`negosim.protocols.eum.eum_setup`).
+    q
+        The weight of the status quo term.
+    rounds
+        Number of rounds.
+    """
+    if not AVAILABLE:
+        raise ImportError(
+            'the compiled expected utility model needs numba: pip install "negosim[fast]"'
+        )
+    x = np.array(x, float)
+    w, s, span = (np.ascontiguousarray(v, float) for v in (w, s, span))
+    runs, a = x.shape
+    block = max(1, BLOCK_NUMBERS // a**2)
+    work = _Work(min(block, runs), a)
+    first_call = not _offer_pass.signatures  # compiled, or loaded from the cache
+    with _compiling_notice(message=COMPILING) if first_call else contextlib.nullcontext():
+        for lo in range(0, runs, block):
+            rows = slice(lo, lo + block)
+            x[rows] = work.play(x[rows], w[rows], s[rows], span[rows], float(q), rounds)
+    return x
+
+
+class _Work:
+    """The work arrays of a block of at most ``runs`` runs of ``a`` actors."""
+
+    def __init__(self, runs: int, a: int) -> None:
+        self.order = np.empty((runs, a), np.int64)
+        self.count = np.empty((runs, a, a), np.int64)
+        self.r, self.r_ranked, self.half_power, self.out = (np.empty((runs, a)) for _ in range(4))
+        self.gap, self.near, self.far = (np.empty((runs, a, a)) for _ in range(3))
+        self.scratch, self.prefix = np.empty((3, a)), np.empty((a + 1, a))
+        self.favour = np.empty((a, a))
+
+    def play(self, x, w, s, span, q: float, rounds: int) -> np.ndarray:
+        """The positions after ``rounds`` rounds from ``x`` (n, A)."""
+        n = len(x)
+        order, count, r, r_ranked = self.order[:n], self.count[:n], self.r[:n], self.r_ranked[:n]
+        gap, near, far = self.gap[:n], self.near[:n], self.far[:n]
+        half_power, out, prefix, favour = (
+            self.half_power[:n],
+            self.out[:n],
+            self.prefix,
+            self.favour,
+        )
+        x = np.array(x)
+        for _ in range(rounds):
+            _risk_pass(
+                x,
+                w,
+                s,
+                span,
+                order,
+                r,
+                r_ranked,
+                count,
+                gap,
+                near,
+                far,
+                self.scratch,
+                prefix,
+                favour,
+            )
+            np.power(gap, r_ranked[:, :, None], out=gap)  # the votes d^r, voters in order
+            np.power(near, r[:, :, None], out=near)
+            np.power(far, r[:, :, None], out=far)
+            np.power(0.5, r, out=half_power)
+            _offer_pass(x, w, s, q, order, count, gap, near, far, half_power, prefix, favour, out)
+            x[:] = out
+        return x
