@@ -67,7 +67,11 @@ def _both(x, c, s, rounds, opts, active=None):
 
 
 @settings(max_examples=300, deadline=None)
-@given(scenario=scenarios(), rounds=st.integers(1, 5), q=st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+@given(
+    scenario=scenarios(),
+    rounds=st.integers(1, 5),
+    q=st.sampled_from([0.0, 0.5, 1.0, 2.0]) | st.floats(0, 3),
+)
 def test_compiled_forecast_equals_the_numpy_batch(scenario, rounds, q):
     """Generated runs with shared positions and absent actors, any weight ``Q`` of the
     status quo term: the same forecasts bit for bit."""
@@ -77,25 +81,31 @@ def test_compiled_forecast_equals_the_numpy_batch(scenario, rounds, q):
 
 
 @settings(max_examples=400, deadline=None)
-@given(actors=copied_actors() | small_integer_runs(), rounds=st.integers(1, 6))
-def test_compiled_rounds_equal_the_numpy_batch_with_copied_actors(actors, rounds):
+@given(
+    actors=copied_actors() | small_integer_runs(),
+    rounds=st.integers(1, 6),
+    q=st.sampled_from([0.0, 1.0]) | st.floats(0, 3),
+)
+def test_compiled_rounds_equal_the_numpy_batch_with_copied_actors(actors, rounds, q):
     """Runs of copied actors (saliences of 0 included) and runs on a few integers, round by
     round: every position the compiled model reaches equals the numpy batch's trace bit for
     bit."""
     x, c, s = actors
-    trace = _traced(x, c, s, rounds)
+    opts = EUMOptions.of("scholz-code", q=q)
+    trace = _traced(x, c, s, rounds, opts)
     w, span, _ = eum_setup(x, c, s)
     for t in range(1, rounds + 1):
-        reached = eum_compiled.forecast_positions(x, w, s, span, SCHOLZ.q, t)
+        reached = eum_compiled.forecast_positions(x, w, s, span, q, t)
         np.testing.assert_array_equal(reached, trace[t])
-    np.testing.assert_array_equal(*_both(x, c, s, rounds, SCHOLZ))
+    np.testing.assert_array_equal(*_both(x, c, s, rounds, opts))
 
 
-def _traced(x, c, s, rounds: int) -> np.ndarray:
+def _traced(x, c, s, rounds: int, opts: EUMOptions = SCHOLZ) -> np.ndarray:
     """The numpy batch's positions ``(rounds + 1, R, A)``, every row played twice: numpy sums
     a lone run's pairs pairwise but a batch's one by one (as :func:`eum_forecast` does)."""
     twice = (np.repeat(v, 2, axis=0) for v in (x, c, s))
-    return eum_rounds(*twice, rounds, SCHOLZ).positions[:, ::2]
+    with np.errstate(invalid="ignore"):  # the trace's mean: 0 / 0 where every weight is 0
+        return eum_rounds(*twice, rounds, opts).positions[:, ::2]
 
 
 def test_compiled_model_reproduces_the_replication_of_scholz_code():
@@ -161,6 +171,25 @@ def test_equal_confrontations_go_to_the_earlier_actor():
     np.testing.assert_array_equal(reached, trace[1])
 
 
+AUDIT_CASES = json.loads((Path(__file__).parent / "data" / "eum_compiled_cases.json").read_text())
+
+
+@pytest.mark.parametrize("case", AUDIT_CASES["cases"], ids=lambda case: case["name"])
+def test_inputs_found_by_the_audit(case):
+    """Inputs that exposed changes of the compiled model the generated tests missed (see the
+    file's provenance and each case's ``mutation``): the numpy batch's numbers bit for bit,
+    round by round (``trace``) or as forecasts (``forecast``)."""
+    x, c, s = (np.array(case[k], float) for k in "xcs")
+    opts = EUMOptions.of("scholz-code", q=case["q"])
+    if case["check"] == "forecast":
+        np.testing.assert_array_equal(*_both(x, c, s, case["rounds"], opts))
+        return
+    expected = _traced(x, c, s, case["rounds"], opts)[-1]
+    w, span, _ = eum_setup(x, c, s)
+    reached = eum_compiled.forecast_positions(x, w, s, span, opts.q, case["rounds"])
+    np.testing.assert_array_equal(reached, expected)
+
+
 def test_a_voter_on_a_midpoint_is_counted_above_it():
     """The voter at 3 lies on the midpoint of the actors at 1 and 5 and is counted with the
     voters above it, as in the numpy batch: its vote for either side is 0, but the prefix
@@ -172,3 +201,15 @@ def test_a_voter_on_a_midpoint_is_counted_above_it():
     w, span, _ = eum_setup(x, c, s)
     reached = eum_compiled.forecast_positions(x, w, s, span, SCHOLZ.q, 2)
     np.testing.assert_array_equal(reached, _traced(x, c, s, 2)[2])
+
+
+def test_compiled_positions_broadcast_weights_and_saliences():
+    """Saliences and weights given once for every run are broadcast, as in the numpy batch
+    (the compiled passes read full rows: a short array would be read past its end)."""
+    rng = np.random.default_rng(0)
+    x, c, s = rng.uniform(0, 100, (4, 5)), rng.uniform(0.1, 1, (4, 5)), rng.uniform(0, 1, (1, 5))
+    w, span, _ = eum_setup(x, c, np.broadcast_to(s, x.shape))
+    reached = eum_compiled.forecast_positions(x, w, s, span, SCHOLZ.q, 3)
+    np.testing.assert_array_equal(reached, _traced(x, c, np.broadcast_to(s, x.shape), 3)[3])
+    with pytest.raises(ValueError, match="positions"):
+        eum_compiled.forecast_positions(x[0], w[0], s[0], span, SCHOLZ.q, 3)

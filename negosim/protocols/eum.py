@@ -511,7 +511,7 @@ def eum_forecast(
 
     Same parameters as :func:`eum_rounds`, and ``compiled``: play the rounds with the
     numba-compiled passes (:mod:`negosim.protocols.eum_compiled`: the same numbers, about
-    three times faster) instead of the numpy batch; None: where numba is installed and the
+    2.5 times faster) instead of the numpy batch; None: where numba is installed and the
     options are the "scholz-code" choices, which are all it implements.
 
     Absent actors are left out of the arrays (they change nothing): rows are ordered by how

@@ -220,7 +220,8 @@ def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
     Parameters
     ----------
     x, w, s
-        ``(R, A)`` positions, vote weights ``c s`` and saliences in [0, 1].
+        ``(R, A)`` positions, vote weights ``c s`` and saliences in [0, 1] (``w`` and ``s``
+        broadcast to the shape of ``x``).
     span
         ``(R,)`` ranges of the initial positions (:func:`negosim.protocols.eum.eum_setup`).
     q
@@ -233,8 +234,12 @@ def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
             'the compiled expected utility model needs numba: pip install "negosim[fast]"'
         )
     x = np.array(x, float)
-    w, s, span = (np.ascontiguousarray(v, float) for v in (w, s, span))
+    if x.ndim != 2:
+        raise ValueError(f"x: positions (runs, actors) expected, got shape {x.shape}")
     runs, a = x.shape
+    # the compiled passes read every row of every array (no bounds checks): full shapes only
+    w, s = (np.ascontiguousarray(np.broadcast_to(v, x.shape), float) for v in (w, s))
+    span = np.ascontiguousarray(np.broadcast_to(span, (runs,)), float)
     block = max(1, BLOCK_NUMBERS // a**2)
     work = _Work(min(block, runs), a)
     first_call = not _offer_pass.signatures  # compiled, or loaded from the cache
