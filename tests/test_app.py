@@ -360,7 +360,8 @@ class Server:
             cwd=ROOT,
         )
         self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -389,7 +390,9 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=15)
-        if self.proc.stdout is not None:
+        # the reader ends at the pipe's end of file; closing the pipe under it raised in it
+        self.reader.join(timeout=15)
+        if self.proc.stdout is not None and not self.reader.is_alive():
             self.proc.stdout.close()
 
 
