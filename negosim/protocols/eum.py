@@ -549,8 +549,7 @@ def _use_compiled(options: EUMOptions, compiled: bool | None) -> bool:
     ``compiled=True`` where it cannot."""
     from negosim.protocols import eum_compiled
 
-    choices = (options.votes, options.probability, options.capitulation, options.compromise)
-    supported = eum_compiled.supports(*choices)
+    supported = eum_compiled.supports(options)
     if compiled is None:
         return eum_compiled.AVAILABLE and supported
     if compiled and not eum_compiled.AVAILABLE:

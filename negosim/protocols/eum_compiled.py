@@ -28,25 +28,25 @@ import contextlib
 
 import numpy as np
 
-from negosim.protocols.exchange_compiled import AVAILABLE, _compiling_notice, numba
+from negosim.protocols import exchange_compiled
+from negosim.protocols.exchange_compiled import AVAILABLE, _compiling_notice
+
+# compiled as the exchange model is (no reference counting: nothing here allocates, every
+# array is handed in; numpy's division rules; cached on disk)
+_compile = exchange_compiled._compile(inline="never")
+
+SUPPORTED = {
+    "votes": "risk",
+    "probability": "all-pairs",
+    "capitulation": False,
+    "compromise": "weighted",
+}
+"""The choices of :class:`negosim.protocols.eum.EUMOptions` the compiled rounds implement."""
 
 
-def _compile(function):
-    """``function`` compiled in no-python mode without reference counting (nothing here
-    allocates), with numpy's division rules, cached on disk; unchanged without numba."""
-    if numba is None:
-        return function
-    return numba.njit(cache=True, error_model="numpy", _nrt=False)(function)
-
-
-def supports(votes: str, probability: str, capitulation: bool, compromise: str) -> bool:
-    """Whether the compiled rounds implement these choices of :class:`EUMOptions`."""
-    return (votes, probability, capitulation, compromise) == (
-        "risk",
-        "all-pairs",
-        False,
-        "weighted",
-    )
+def supports(options) -> bool:
+    """Whether the compiled rounds implement these :class:`EUMOptions` (any ``q``)."""
+    return all(getattr(options, name) == value for name, value in SUPPORTED.items())
 
 
 @_compile
@@ -83,10 +83,11 @@ def _count_below(x, ranked, count):
 
 
 @_compile
-def _favour(e, x, order, w, count, prefix, out):
-    """``out[i, j] = sum_k w_k max(0, e_kj - e_ki)`` from the votes ``e`` of the voters in
-    position order, by prefix sums (:meth:`negosim.protocols.eum._Voters.favour`); returns
-    twice their sum (the all-pairs denominator)."""
+def _probabilities(e, x, order, w, count, prefix, out):
+    """``out[i, j] = P_ij = F_ij / D`` from the votes ``e`` of the voters in position order:
+    the supports ``F_ij = sum_k w_k max(0, e_kj - e_ki)`` by prefix sums
+    (:meth:`negosim.protocols.eum._Voters.favour`) over twice their sum ``D`` (all pairs;
+    where ``D`` is 0 every ``F`` is 0 and stays)."""
     a = x.size
     for j in range(a):
         prefix[0, j] = 0.0
@@ -106,11 +107,15 @@ def _favour(e, x, order, w, count, prefix, out):
     for i in range(a):
         for j in range(a):
             total += out[i, j]
-    return 2 * total
+    total = 2 * total
+    if total > 0:
+        for i in range(a):
+            for j in range(a):
+                out[i, j] = out[i, j] / total
 
 
 @_compile
-def _risk_pass(x, w, s, span, order, r, r_ranked, count, gap, near, far, work, prefix, favour):
+def _risk_pass(x, w, s, span, order, r, r_ranked, count, gap, near, far, work, prefix, p):
     """For every run ``n`` of ``x`` (n, A): the voters' ``order``, the midpoint ``count``,
     the risk exponents ``r`` (and ``r_ranked`` in voter order) from the linear votes, and
     the bases of the round's powers: ``gap`` ``|x_k - x_j| / R`` (voters ``k`` in order),
@@ -126,17 +131,16 @@ def _risk_pass(x, w, s, span, order, r, r_ranked, count, gap, near, far, work, p
             gap_k = gap[n, k]
             for j in range(a):
                 gap_k[j] = abs(ranked[k] - xn[j]) / span_n
-        total = _favour(gap[n], xn, on, w[n], cn, prefix, favour)
+        _probabilities(gap[n], xn, on, w[n], cn, prefix, p)
         for j in range(a):
             reach[j] = won[j] = 0.0
         for i in range(a):  # Sec_j = 2 reach_j - 4 s_j (reach_j - won_j), sums over i
-            near_i, far_i, favour_i, x_i = near[n, i], far[n, i], favour[i], xn[i]
+            near_i, far_i, p_i, x_i = near[n, i], far[n, i], p[i], xn[i]
             for j in range(a):
                 d = abs(x_i - xn[j]) / span_n
                 nearest = 1.0 if d > 1.0 else d
-                p = favour_i[j] / total if total > 0 else favour_i[j]
                 reach[j] += nearest
-                won[j] += nearest * p
+                won[j] += nearest * p_i[j]
                 half = nearest * 0.5
                 near_i[j] = 0.5 - half
                 far_i[j] = half + 0.5
@@ -155,19 +159,15 @@ def _risk_pass(x, w, s, span, order, r, r_ranked, count, gap, near, far, work, p
 
 
 @_compile
-def _offer_pass(x, w, s, q, order, count, e, near, far, half_power, prefix, favour, out):
+def _offer_pass(x, w, s, q, order, count, e, near, far, half_power, prefix, p, out):
     """For every run ``n``: the probabilities ``P_ij`` from the risk-weighted votes ``e``,
     and each actor's new position ``out[n]`` (:func:`_move`)."""
     runs, a = x.shape
     for n in range(runs):
         xn, sn = x[n], s[n]
-        total = _favour(e[n], xn, order[n], w[n], count[n], prefix, favour)
-        if total > 0:
-            for i in range(a):
-                for j in range(a):
-                    favour[i, j] = favour[i, j] / total
+        _probabilities(e[n], xn, order[n], w[n], count[n], prefix, p)
         for i in range(a):
-            out[n, i] = _move(i, xn, sn, q, half_power[n, i], near[n, i], far[n, i], favour)
+            out[n, i] = _move(i, xn, sn, q, half_power[n, i], near[n, i], far[n, i], p)
 
 
 @_compile
@@ -246,7 +246,7 @@ def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
     with _compiling_notice(message=COMPILING) if first_call else contextlib.nullcontext():
         for lo in range(0, runs, block):
             rows = slice(lo, lo + block)
-            x[rows] = work.play(x[rows], w[rows], s[rows], span[rows], float(q), rounds)
+            work.play(x[rows], w[rows], s[rows], span[rows], float(q), rounds)
     return x
 
 
@@ -259,20 +259,19 @@ class _Work:
         self.r, self.r_ranked, self.half_power, self.out = (np.empty((runs, a)) for _ in range(4))
         self.gap, self.near, self.far = (np.empty((runs, a, a)) for _ in range(3))
         self.scratch, self.prefix = np.empty((3, a)), np.empty((a + 1, a))
-        self.favour = np.empty((a, a))
+        self.p = np.empty((a, a))
 
-    def play(self, x, w, s, span, q: float, rounds: int) -> np.ndarray:
-        """The positions after ``rounds`` rounds from ``x`` (n, A)."""
+    def play(self, x, w, s, span, q: float, rounds: int) -> None:
+        """Move the positions ``x`` (n, A), in place, through ``rounds`` rounds."""
         n = len(x)
         order, count, r, r_ranked = self.order[:n], self.count[:n], self.r[:n], self.r_ranked[:n]
         gap, near, far = self.gap[:n], self.near[:n], self.far[:n]
-        half_power, out, prefix, favour = (
+        half_power, out, prefix, p = (
             self.half_power[:n],
             self.out[:n],
             self.prefix,
-            self.favour,
+            self.p,
         )
-        x = np.array(x)
         for _ in range(rounds):
             _risk_pass(
                 x,
@@ -288,12 +287,11 @@ class _Work:
                 far,
                 self.scratch,
                 prefix,
-                favour,
+                p,
             )
             np.power(gap, r_ranked[:, :, None], out=gap)  # the votes d^r, voters in order
             np.power(near, r[:, :, None], out=near)
             np.power(far, r[:, :, None], out=far)
             np.power(0.5, r, out=half_power)
-            _offer_pass(x, w, s, q, order, count, gap, near, far, half_power, prefix, favour, out)
+            _offer_pass(x, w, s, q, order, count, gap, near, far, half_power, prefix, p, out)
             x[:] = out
-        return x
