@@ -213,3 +213,14 @@ def test_compiled_positions_broadcast_weights_and_saliences():
     np.testing.assert_array_equal(reached, _traced(x, c, np.broadcast_to(s, x.shape), 3)[3])
     with pytest.raises(ValueError, match="positions"):
         eum_compiled.forecast_positions(x[0], w[0], s[0], span, SCHOLZ.q, 3)
+
+
+def test_compiled_positions_refuse_a_span_narrower_than_the_positions():
+    """A gap above 1 could pass for the stand-in of a gap of 0 (``NO_GAP``): a range smaller
+    than a row's positions is refused, naming the row; the range itself is accepted."""
+    x = np.array([[0.0, 1.0, 4.0], [2.0, 3.0, 2.5]])
+    w = np.ones_like(x)
+    with pytest.raises(ValueError, match=r"span: row 1 .*\(0\.5 < 1\.0\)"):
+        eum_compiled.forecast_positions(x, w, w, np.array([4.0, 0.5]), SCHOLZ.q, 1)
+    reached = eum_compiled.forecast_positions(x, w, w, np.array([4.0, 1.0]), SCHOLZ.q, 1)
+    assert reached.shape == x.shape

@@ -19,7 +19,9 @@ of the numpy batch's many passes over the whole batch's arrays. A round of a blo
    move (:func:`_move`).
 
 Every sum runs in the numpy batch's order: over the voters in position order, over the
-pairs ``(i, j)`` in row order, over ``i`` for a column.
+pairs ``(i, j)`` in row order, over ``i`` for a column. The sum over the pairs is a chain of
+additions, each waiting for the one before, so :func:`_normalise` runs :data:`GROUP` runs'
+chains side by side (each run's own order unchanged).
 """
 
 from __future__ import annotations
@@ -49,10 +51,23 @@ def supports(options) -> bool:
     return all(getattr(options, name) == value for name, value in SUPPORTED.items())
 
 
+GROUP = 4
+"""Runs whose probabilities are normalised together (:func:`_normalise`)."""
+
+NO_GAP = 16.0
+"""Written instead of a voter's gap of 0 to a position: numpy's ``pow`` takes a slow path
+for a base of 0 (a fifth of its time on package_2007, where 1 gap in 20 is 0), while
+``16^r >= 4`` for any exponent ``r >= 0.5`` lies above every real vote (at most 1) and is
+read back as the vote ``0^r = 0`` (:data:`NOT_A_VOTE`)."""
+
+NOT_A_VOTE = 3.0
+"""A vote above this is :data:`NO_GAP` raised to a power: the vote 0."""
+
+
 @_compile
 def _sort(x, order, ranked):
     """``order``: the actors by position, stably (an insertion sort: a few dozen actors);
-    ``ranked``: their positions."""
+    ``ranked``: their positions, then ``inf`` to the end of ``ranked`` (padding)."""
     a = x.size
     for k in range(a):
         order[k] = k
@@ -65,36 +80,40 @@ def _sort(x, order, ranked):
         order[m + 1] = actor
     for k in range(a):
         ranked[k] = x[order[k]]
+    for k in range(a, ranked.size):
+        ranked[k] = np.inf
 
 
 @_compile
 def _count_below(x, ranked, count):
     """``count[i, j]``: how many voters lie strictly below the midpoint of ``x_i`` and
-    ``x_j`` (counted voter by voter, a sum without branches to mispredict; symmetric)."""
+    ``x_j`` (counted voter by voter, a sum without branches to mispredict; symmetric).
+    ``ranked`` padded with ``inf`` (never below) to whole vectors: no scalar remainder."""
     a = x.size
     for i in range(a):
         count[i, i] = 0  # a voter against itself: any count gives a support of 0
         for j in range(i + 1, a):
             mid = (x[i] + x[j]) / 2
             c = 0
-            for k in range(a):
+            for k in range(ranked.size):
                 c += ranked[k] < mid
             count[i, j] = count[j, i] = c
 
 
 @_compile
-def _probabilities(e, x, order, w, count, prefix, out):
-    """``out[i, j] = P_ij = F_ij / D`` from the votes ``e`` of the voters in position order:
-    the supports ``F_ij = sum_k w_k max(0, e_kj - e_ki)`` by prefix sums
-    (:meth:`negosim.protocols.eum._Voters.favour`) over twice their sum ``D`` (all pairs;
-    where ``D`` is 0 every ``F`` is 0 and stays)."""
+def _supports(e, x, order, w, count, prefix, out):
+    """``out[i, j] = F_ij = sum_k w_k max(0, e_kj - e_ki)`` from the votes ``e`` of the
+    voters in position order (:data:`NO_GAP` and its powers read as 0) by prefix sums
+    (:meth:`negosim.protocols.eum._Voters.favour`)."""
     a = x.size
     for j in range(a):
         prefix[0, j] = 0.0
-        prefix[1, j] = e[0, j] * w[order[0]]
-    for k in range(1, a):
+    for k in range(a):
+        w_k = w[order[k]]
         for j in range(a):
-            prefix[k + 1, j] = prefix[k, j] + e[k, j] * w[order[k]]
+            vote = e[k, j]
+            vote = 0.0 if vote > NOT_A_VOTE else vote
+            prefix[k + 1, j] = prefix[k, j] + vote * w_k
     for i in range(a):
         xi, total_i = x[i], prefix[a, i]
         for j in range(a):
@@ -103,71 +122,119 @@ def _probabilities(e, x, order, w, count, prefix, out):
             above = (prefix[a, j] - total_i) - below
             v = below if xi < x[j] else above
             out[i, j] = 0.0 if v < 0.0 else v  # rounding must not make a support negative
-    total = 0.0
+
+
+@_compile
+def _normalise(p, runs):
+    """The supports ``p[g]`` (:func:`_supports`) of the first ``runs`` (at most
+    :data:`GROUP`) runs become probabilities ``P_ij = F_ij / D``, ``D`` twice their sum
+    (all pairs; where ``D`` is 0 every ``F`` is 0 and stays). Each run's sum runs over its
+    pairs in row order, the runs' four sums side by side (a run repeated where fewer)."""
+    a = p.shape[1]
+    p0, p1, p2, p3 = p[0], p[1 % runs], p[2 % runs], p[3 % runs]
+    t0 = t1 = t2 = t3 = 0.0
     for i in range(a):
         for j in range(a):
-            total += out[i, j]
-    total = 2 * total
-    if total > 0:
-        for i in range(a):
-            for j in range(a):
-                out[i, j] = out[i, j] / total
+            t0 += p0[i, j]
+            t1 += p1[i, j]
+            t2 += p2[i, j]
+            t3 += p3[i, j]
+    totals = (2 * t0, 2 * t1, 2 * t2, 2 * t3)
+    for g in range(runs):
+        total = totals[g]
+        if total > 0:
+            p_g = p[g]
+            for i in range(a):
+                for j in range(a):
+                    p_g[i, j] = p_g[i, j] / total
 
 
 @_compile
 def _risk_pass(x, w, s, span, order, r, r_ranked, count, gap, near, far, work, prefix, p):
     """For every run ``n`` of ``x`` (n, A): the voters' ``order``, the midpoint ``count``,
     the risk exponents ``r`` (and ``r_ranked`` in voter order) from the linear votes, and
-    the bases of the round's powers: ``gap`` ``|x_k - x_j| / R`` (voters ``k`` in order),
-    ``near`` ``0.5 - 0.5 min(d, 1)`` and ``far`` ``0.5 + 0.5 min(d, 1)``. ``work``:
-    (3, A) scratch."""
-    runs, a = x.shape
-    ranked, reach, won = work[0], work[1], work[2]
-    for n in range(runs):
-        xn, on, cn, span_n = x[n], order[n], count[n], span[n]
-        _sort(xn, on, ranked)
-        _count_below(xn, ranked, cn)
-        for k in range(a):
-            gap_k = gap[n, k]
-            for j in range(a):
-                gap_k[j] = abs(ranked[k] - xn[j]) / span_n
-        _probabilities(gap[n], xn, on, w[n], cn, prefix, p)
+    the bases of the round's powers: ``gap`` ``|x_k - x_j| / R`` (voters ``k`` in order;
+    :data:`NO_GAP` for 0), ``near`` ``0.5 - 0.5 min(d, 1)`` and ``far``
+    ``0.5 + 0.5 min(d, 1)``. ``work``: (3, A padded to whole vectors) scratch; ``p``:
+    (:data:`GROUP`, A, A) scratch."""
+    runs = x.shape[0]
+    for first in range(0, runs, GROUP):
+        group = min(GROUP, runs - first)
+        for g in range(group):
+            n = first + g
+            _linear_supports(x[n], w[n], span[n], order[n], count[n], gap[n], work[0], prefix, p[g])
+        _normalise(p, group)
+        for g in range(group):
+            n = first + g
+            _risk_exponents(
+                x[n], s[n], span[n], order[n], r[n], r_ranked[n], near[n], far[n], work, p[g]
+            )
+
+
+@_compile
+def _linear_supports(x, w, span, order, count, gap, ranked, prefix, out):
+    """One run's voters in ``order``, the midpoint ``count``, the ``gap`` bases of its
+    votes and the supports ``out`` (:func:`_supports`) from the linear votes."""
+    a = x.size
+    _sort(x, order, ranked)
+    _count_below(x, ranked, count)
+    for k in range(a):
+        gap_k, ranked_k = gap[k], ranked[k]
         for j in range(a):
-            reach[j] = won[j] = 0.0
-        for i in range(a):  # Sec_j = 2 reach_j - 4 s_j (reach_j - won_j), sums over i
-            near_i, far_i, p_i, x_i = near[n, i], far[n, i], p[i], xn[i]
-            for j in range(a):
-                d = abs(x_i - xn[j]) / span_n
-                nearest = 1.0 if d > 1.0 else d
-                reach[j] += nearest
-                won[j] += nearest * p_i[j]
-                half = nearest * 0.5
-                near_i[j] = 0.5 - half
-                far_i[j] = half + 0.5
-        hi, lo = -np.inf, np.inf
+            v = abs(ranked_k - x[j]) / span
+            gap_k[j] = NO_GAP if v == 0.0 else v
+    _supports(gap, x, order, w, count, prefix, out)
+
+
+@_compile
+def _risk_exponents(x, s, span, order, r, r_ranked, near, far, work, p):
+    """One run's risk exponents ``r`` (``r_ranked`` in voter order) from the probabilities
+    ``p`` of the linear votes, and the ``near`` and ``far`` bases."""
+    a = x.size
+    reach, won = work[1], work[2]
+    for j in range(a):
+        reach[j] = won[j] = 0.0
+    for i in range(a):  # Sec_j = 2 reach_j - 4 s_j (reach_j - won_j), sums over i
+        near_i, far_i, p_i, x_i = near[i], far[i], p[i], x[i]
         for j in range(a):
-            security = 2 * reach[j] - 4 * s[n, j] * (reach[j] - won[j])
-            r[n, j] = security
-            hi = max(hi, security)
-            lo = min(lo, security)
-        spread = hi - lo
-        for j in range(a):
-            big_r = (2 * r[n, j] - hi - lo) / spread if spread > 0 else 0.0
-            r[n, j] = (1 - big_r / 3) / (1 + big_r / 3)
-        for k in range(a):
-            r_ranked[n, k] = r[n, on[k]]
+            d = abs(x_i - x[j]) / span
+            nearest = 1.0 if d > 1.0 else d
+            reach[j] += nearest
+            won[j] += nearest * p_i[j]
+            half = nearest * 0.5
+            near_i[j] = 0.5 - half
+            far_i[j] = half + 0.5
+    hi, lo = -np.inf, np.inf
+    for j in range(a):
+        security = 2 * reach[j] - 4 * s[j] * (reach[j] - won[j])
+        r[j] = security
+        hi = max(hi, security)
+        lo = min(lo, security)
+    spread = hi - lo
+    for j in range(a):
+        big_r = (2 * r[j] - hi - lo) / spread if spread > 0 else 0.0
+        r[j] = (1 - big_r / 3) / (1 + big_r / 3)
+    for k in range(a):
+        r_ranked[k] = r[order[k]]
 
 
 @_compile
 def _offer_pass(x, w, s, q, order, count, e, near, far, half_power, prefix, p, out):
     """For every run ``n``: the probabilities ``P_ij`` from the risk-weighted votes ``e``,
-    and each actor's new position ``out[n]`` (:func:`_move`)."""
+    and each actor's new position ``out[n]`` (:func:`_move`). ``p``: (:data:`GROUP`, A, A)
+    scratch."""
     runs, a = x.shape
-    for n in range(runs):
-        xn, sn = x[n], s[n]
-        _probabilities(e[n], xn, order[n], w[n], count[n], prefix, p)
-        for i in range(a):
-            out[n, i] = _move(i, xn, sn, q, half_power[n, i], near[n, i], far[n, i], p)
+    for first in range(0, runs, GROUP):
+        group = min(GROUP, runs - first)
+        for g in range(group):
+            n = first + g
+            _supports(e[n], x[n], order[n], w[n], count[n], prefix, p[g])
+        _normalise(p, group)
+        for g in range(group):
+            n = first + g
+            xn, sn = x[n], s[n]
+            for i in range(a):
+                out[n, i] = _move(i, xn, sn, q, half_power[n, i], near[n, i], far[n, i], p[g])
 
 
 @_compile
@@ -223,7 +290,8 @@ def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
         ``(R, A)`` positions, vote weights ``c s`` and saliences in [0, 1] (``w`` and ``s``
         broadcast to the shape of ``x``).
     span
-        ``(R,)`` ranges of the initial positions (:func:`negosim.protocols.eum.eum_setup`).
+        ``(R,)`` ranges of the initial positions (:func:`negosim.protocols.eum.eum_setup`),
+        at least the range of each row of ``x``.
     q
         The weight of the status quo term.
     rounds
@@ -240,6 +308,14 @@ def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
     # the compiled passes read every row of every array (no bounds checks): full shapes only
     w, s = (np.ascontiguousarray(np.broadcast_to(v, x.shape), float) for v in (w, s))
     span = np.ascontiguousarray(np.broadcast_to(span, (runs,)), float)
+    # every gap |x_k - x_j| / R stays at most 1 (the positions never leave their range),
+    # so a vote above NOT_A_VOTE can only be NO_GAP's
+    narrow = np.flatnonzero(~(np.ptp(x, axis=1) <= span)) if a else []
+    if len(narrow):
+        raise ValueError(
+            f"span: row {narrow[0]} is smaller than the range of its positions "
+            f"({span[narrow[0]]} < {np.ptp(x[narrow[0]])})"
+        )
     block = max(1, BLOCK_NUMBERS // a**2)
     work = _Work(min(block, runs), a)
     first_call = not _offer_pass.signatures  # compiled, or loaded from the cache
@@ -258,8 +334,9 @@ class _Work:
         self.count = np.empty((runs, a, a), np.int64)
         self.r, self.r_ranked, self.half_power, self.out = (np.empty((runs, a)) for _ in range(4))
         self.gap, self.near, self.far = (np.empty((runs, a, a)) for _ in range(3))
-        self.scratch, self.prefix = np.empty((3, a)), np.empty((a + 1, a))
-        self.p = np.empty((a, a))
+        # the sorted positions padded to whole vectors of 8 (_count_below)
+        self.scratch, self.prefix = np.empty((3, -(-a // 8) * 8)), np.empty((a + 1, a))
+        self.p = np.empty((GROUP, a, a))
 
     def play(self, x, w, s, span, q: float, rounds: int) -> None:
         """Move the positions ``x`` (n, A), in place, through ``rounds`` rounds."""
