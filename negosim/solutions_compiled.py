@@ -405,7 +405,8 @@ def _beyond_tangent(G, h, y, ra, rb, alpha0, alpha1, bound):
     if found == UNSURE:
         return 2
     gain = w0 * (p[n - 2] - y[n - 2]) + w1 * (p[n - 1] - y[n - 1])
-    return 1 if gain > 1e-10 * (alpha0 + alpha1) else 0
+    # the programmes' round-off in v (about 1e-13) is magnified by the weights
+    return 1 if gain > 1e-10 * (alpha0 + alpha1) + 1e-11 * (w0 + w1) else 0
 
 
 @_compile
