@@ -1,0 +1,350 @@
+"""The compiled two-party bargaining solutions (negosim.solutions_compiled) against today's
+exact integer programmes solved run by run (``solutions._solve_each``), against HiGHS for
+the linear programmes, and against a package worked out by hand where every row is tight."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import negosim as ns
+from negosim import solutions as sol
+from negosim import solutions_compiled as compiled
+
+pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not installed")
+
+KINDS = ["utilitarian", "nash"]
+PARTIES = ("p0", "p1")
+
+
+def own_utilities(sc, positions, packages):
+    """``u[k, a] = 1 - sum_i s_ai / sum_i s_ai |x_ki - p_ai| / (h_i - l_i)``."""
+    w = sc.salience / sc.salience.sum(axis=1, keepdims=True)
+    gap = np.abs(packages[:, None, :] - positions[None]) / (sc.high - sc.low)
+    return 1 - np.einsum("ai,kai->ka", w, gap)
+
+
+def joint_if_utilitarian(kind, utility):
+    """The utilities to compare: the joint utility for the utilitarian solution (a trade at
+    rate 1, every one-issue problem, is a tie of many packages), each party's otherwise."""
+    return utility.sum(axis=1) if kind == "utilitarian" else utility
+
+
+def check_against_programmes(batch, kind, parties=PARTIES):
+    """Every run the compiled path answers agrees with the integer programmes: the same
+    deal, utilities within 1e-7 (:func:`joint_if_utilitarian`), the package ratified by
+    the protocols' code. Returns what the compiled path settled and the programmes'
+    answer."""
+    from negosim.protocols.table import Table
+
+    solved = sol._compiled_runs(batch, parties, kind, True, {})
+    deal, outcome = sol._solve_each(batch, np.arange(batch.runs), kind, parties, True, {})
+    found = solved.found
+    assert np.array_equal(solved.deal[found], deal[found])
+    index = [batch.scenario.actor_index(a) for a in parties]
+    fast = sol._utilities(batch, solved.outcome)[:, index]
+    slow = sol._utilities(batch, outcome)[:, index]
+    both = found & deal
+    fast, slow = joint_if_utilitarian(kind, fast), joint_if_utilitarian(kind, slow)
+    np.testing.assert_allclose(fast[both], slow[both], atol=1e-7)
+    if both.any():
+        table = Table(batch.take(np.flatnonzero(both)), {}, rounds=1)
+        package = solved.outcome[both]
+        votes = table.reservation_votes(table.utilities(package))
+        assert votes[:, index].all()
+        assert table.coalition_consent(package, votes).all()
+    return solved, deal, outcome
+
+
+# ----------------------------------------------------------------------------- package_2007
+
+
+@pytest.fixture(scope="module")
+def package():
+    return ns.load_scenario("package_2007")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_package_2007_equals_the_integer_programmes(package, kind):
+    """Sampled runs of package_2007 (US and Russia; NATO, host nations and the troika by
+    unanimity, the EU by qualified majority and by majority): the compiled answers equal the
+    programmes' run by run, and the compiled path answers nearly every run itself."""
+    batch = ns.sample(package, 40, seed=11)
+    solved, _, _ = check_against_programmes(batch, kind, ("US", "Russia"))
+    assert solved.found.mean() >= 0.9
+
+
+# ----------------------------------------------------------------------------- random worlds
+
+
+@st.composite
+def ratified_worlds(draw):
+    """Two parties and one to four ratifiers over one to three issues on random scales
+    (continuous numbers: no ties), one to three coalitions by unanimity, majority or a
+    qualified share; a few runs with the first party's positions uncertain."""
+    n_issues = draw(st.integers(1, 3))
+    n_actors = 2 + draw(st.integers(1, 4))
+    low = draw(st.sampled_from([0.0, -50.0, 1000.0]))
+    span = draw(st.sampled_from([1.0, 100.0, 1e4]))
+    share = st.floats(0, 1)
+
+    def at(u):
+        return low + span * u
+
+    actors = [
+        {
+            "id": f"p{a}" if a < 2 else f"v{a}",
+            "role": "negotiator" if a < 2 else "ratifier",
+            "power": 1.0,
+            "position": {f"i{k}": at(draw(share)) for k in range(n_issues)},
+            "salience": {f"i{k}": draw(st.floats(1, 100)) for k in range(n_issues)},
+            "reservation": draw(st.floats(0.0, 0.6) if a < 2 else st.floats(0.3, 0.95)),
+        }
+        for a in range(n_actors)
+    ]
+    names = [a["id"] for a in actors]
+    issue_ids = [f"i{k}" for k in range(n_issues)]
+    coalitions = []
+    for c in range(draw(st.integers(1, 3))):
+        rule = draw(st.sampled_from(["unanimity", "majority", "qualified"]))
+        coalition = {
+            "id": f"c{c}",
+            "members": draw(st.lists(st.sampled_from(names), min_size=2, unique=True)),
+            "ratifies": draw(st.lists(st.sampled_from(issue_ids), min_size=1, unique=True)),
+            "rule": rule,
+        }
+        if rule == "qualified":
+            coalition["threshold"] = draw(st.sampled_from([0.5, 0.6, 0.75]))
+        coalitions.append(coalition)
+    issues = [
+        {"id": f"i{k}", "label": "x", "scale": [low, low + span], "status_quo": at(draw(share))}
+        for k in range(n_issues)
+    ]
+    uncertainty = [
+        {"target": f"p0.position.i{k}", "dist": "uniform", "low": low, "high": low + span}
+        for k in range(n_issues)
+    ]
+    doc = {
+        "scenario": {"id": "r", "title": "r"},
+        "issues": issues,
+        "actors": actors,
+        "coalitions": coalitions,
+        "uncertainty": uncertainty,
+    }
+    return ns.sample(
+        ns.Scenario.from_dict(doc), draw(st.integers(1, 4)), seed=draw(st.integers(0, 99))
+    )
+
+
+@settings(max_examples=120, deadline=None)
+@given(ratified_worlds(), st.sampled_from(KINDS))
+def test_random_worlds_equal_the_integer_programmes(batch, kind):
+    """Random scales, positions, rules and members: where the compiled path answers, it
+    agrees with the programmes; through :func:`solve_runs` every run does."""
+    check_against_programmes(batch, kind)
+    fast = sol.solve_runs(batch, kind, compiled=True)
+    deal, outcome = sol._solve_each(batch, np.arange(batch.runs), kind, PARTIES, True, {})
+    assert np.array_equal(fast["deal"], deal)
+    slow = joint_if_utilitarian(kind, sol._utilities(batch, outcome)[:, :2])
+    fast = joint_if_utilitarian(kind, fast["utility"])
+    np.testing.assert_allclose(fast[deal], slow[deal], atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- hand-made cases
+
+
+def pinned_world(party_reservation: float | None) -> tuple[ns.ScenarioBatch, np.ndarray]:
+    """Four ratifiers in the corners of a 2-issue square, each with its reservation at its
+    utility of the package (30, 70), every one asked by unanimity: their four L1 balls meet
+    in that package alone (x + y = 100 from the corners (0, 0) and (100, 100), y - x = 40
+    from (0, 100) and (100, 0)), so every ratifier's rows are tight there. The parties'
+    reservations: their utility there too (``None``), or the number given."""
+    x0 = np.array([30.0, 70.0])
+    corners = [(0, 0), (100, 100), (0, 100), (100, 0)]
+    parties = [(20, 90), (60, 40)]
+    positions = np.array([*parties, *corners], float)
+    actors = [
+        {
+            "id": f"p{a}" if a < 2 else f"v{a}",
+            "role": "negotiator" if a < 2 else "ratifier",
+            "power": 1.0,
+            "position": {"i0": float(p[0]), "i1": float(p[1])},
+            "salience": {"i0": 1.0, "i1": 1.0},
+        }
+        for a, p in enumerate(positions)
+    ]
+    issues = [{"id": f"i{k}", "label": "x", "status_quo": 50.0} for k in range(2)]
+    names = [a["id"] for a in actors]
+    doc = {
+        "scenario": {"id": "pin", "title": "pin"},
+        "issues": issues,
+        "actors": actors,
+        "coalitions": [{"id": "all", "members": names[2:], "ratifies": ["i0", "i1"]}],
+    }
+    sc = ns.Scenario.from_dict(doc)
+    at_x0 = own_utilities(sc, positions, x0[None])[0]
+    for a, actor in enumerate(actors):
+        actor["reservation"] = float(
+            at_x0[a] if a >= 2 or party_reservation is None else party_reservation
+        )
+    return ns.sample(ns.Scenario.from_dict(doc), 1, seed=0), x0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_row_tight_at_the_answer(kind):
+    """The only ratified package is (30, 70), where the four ratifiers' rows are tight (a
+    degenerate programme): the compiled path answers it itself, (30, 70) to 1e-6 and the
+    utilities to 1e-7 of it, and agrees with the integer programmes."""
+    batch, x0 = pinned_world(0.3)
+    solved, _, _ = check_against_programmes(batch, kind)
+    assert solved.found.all() and solved.deal.all()
+    np.testing.assert_allclose(solved.outcome[0], x0, atol=1e-6)
+    at_x0 = own_utilities(batch.scenario, batch.scenario.positions, x0[None])[0, :2]
+    np.testing.assert_allclose(sol._utilities(batch, solved.outcome)[0, :2], at_x0, atol=1e-7)
+
+
+def test_no_gain_for_the_parties_agrees():
+    """The parties too at their utility of the only package: Nash has no gain to weigh, the
+    utilitarian solution is that package; both agree with the programmes through
+    :func:`solve_runs`."""
+    batch, _ = pinned_world(None)
+    for kind in KINDS:
+        fast = sol.solve_runs(batch, kind, compiled=True)
+        deal, outcome = sol._solve_each(batch, np.arange(1), kind, PARTIES, True, {})
+        assert np.array_equal(fast["deal"], deal)
+        slow = sol._utilities(batch, outcome)[:, :2]
+        np.testing.assert_allclose(fast["utility"], slow, atol=1e-7)
+
+
+def qualified_world() -> ns.ScenarioBatch:
+    """One issue (status quo 50): the parties want 100 and 60; three ratifiers decide by a
+    share of 0.6 (two votes). v2 (at 80, reservation 0.5) always says yes; v0 (at 50) says
+    yes up to 53 and v1 (at 55) between 52 and 58 (reservation 0.97). Only one open vote is
+    needed, so the coalition is relaxed, and the relaxed answer (60 or beyond, where both
+    parties gain most) fails the vote: the integer programmes must answer."""
+
+    def actor(ident, role, position, reservation):
+        return {
+            "id": ident,
+            "role": role,
+            "power": 1.0,
+            "position": {"i0": position},
+            "salience": {"i0": 1.0},
+            "reservation": reservation,
+        }
+
+    actors = [
+        actor("p0", "negotiator", 100.0, 0.0),
+        actor("p1", "negotiator", 60.0, 0.0),
+        actor("v0", "ratifier", 50.0, 0.97),
+        actor("v1", "ratifier", 55.0, 0.97),
+        actor("v2", "ratifier", 80.0, 0.5),
+    ]
+    doc = {
+        "scenario": {"id": "q", "title": "q"},
+        "issues": [{"id": "i0", "label": "x", "status_quo": 50.0}],
+        "actors": actors,
+        "coalitions": [
+            {
+                "id": "eu",
+                "members": ["v0", "v1", "v2"],
+                "ratifies": ["i0"],
+                "rule": "qualified",
+                "threshold": 0.6,
+            }
+        ],
+    }
+    return ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_relaxed_answer_that_fails_the_vote_falls_back(kind, monkeypatch):
+    """The relaxed answer fails the qualified vote: the compiled path does not settle the
+    run, the integer programmes answer it, and solve_runs returns their answer: 58, v1's
+    limit (both parties' utilities rise up to 60, so both solutions go as far as the vote
+    lets them)."""
+    batch = qualified_world()
+    status, outcome = compiled.solve_two(
+        kind,
+        batch.positions,
+        batch.weights / batch.span,
+        batch.reservation,
+        batch.scenario,
+        (0, 1),
+        True,
+    )
+    assert status[0] == compiled.OPTIMAL and outcome[0, 0] > 58 + 1e-6  # relaxed: too far
+    assert not sol._compiled_runs(batch, PARTIES, kind, True, {}).found[0]
+    calls = []
+    each = sol._solve_each
+    monkeypatch.setattr(sol, "_solve_each", lambda *a, **k: calls.append(a[1]) or each(*a, **k))
+    fast = sol.solve_runs(batch, kind, compiled=True)
+    assert calls and list(calls[0]) == [0]
+    assert fast["deal"][0] and fast["outcome"][0, 0] == pytest.approx(58.0, abs=1e-6)
+
+
+# ----------------------------------------------------------------------------- the switch
+
+
+def test_compiled_true_without_numba_names_the_extra(monkeypatch, package):
+    monkeypatch.setattr(compiled, "AVAILABLE", False)
+    with pytest.raises(ImportError, match=r"negosim\[fast\]"):
+        sol.solve_runs(ns.sample(package, 2, seed=1), "utilitarian", compiled=True)
+
+
+def test_compiled_false_never_calls_the_compiled_path(monkeypatch, package):
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled path called")
+
+    monkeypatch.setattr(compiled, "solve_two", refuse)
+    batch = ns.sample(package, 2, seed=1)
+    out = sol.solve_runs(batch, "nash", compiled=False)
+    deal, outcome = sol._solve_each(batch, np.arange(2), "nash", ("US", "Russia"), True, {})
+    assert np.array_equal(out["deal"], deal) and np.array_equal(out["outcome"], outcome)
+
+
+def test_protocol_takes_the_switch(package):
+    """``compiled=`` reaches the solver through the protocol's options: both settings give
+    the same runs (to the solvers' tolerances)."""
+    on = ns.simulate(package, 6, seed=4, protocol="utilitarian", compiled=True)
+    off = ns.simulate(package, 6, seed=4, protocol="utilitarian", compiled=False)
+    assert np.array_equal(on.agreed, off.agreed)
+    joint = [r.utility[:, :2].sum(axis=1) for r in (on, off)]
+    np.testing.assert_allclose(*joint, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- the kernel
+
+
+@st.composite
+def linear_programmes(draw):
+    """``max c.y, G y <= h`` with a random dense ``G`` and a box ``|y| <= 1`` (bounded);
+    the right sides shifted so some are infeasible."""
+    n = draw(st.integers(2, 6))
+    m = draw(st.integers(1, 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    G = np.vstack([rng.normal(size=(m, n)), np.eye(n), -np.eye(n)])
+    h = np.concatenate([rng.normal(size=m) + draw(st.floats(-2, 2)), np.ones(2 * n)])
+    c = rng.normal(size=n)
+    return G, h, c
+
+
+@settings(max_examples=200, deadline=None)
+@given(linear_programmes())
+def test_the_simplex_equals_highs(problem):
+    """The tableau simplex against HiGHS: the same optimum where HiGHS finds one (or no
+    certified answer), certified infeasible only where HiGHS finds no point."""
+    from scipy.optimize import linprog
+
+    G, h, c = problem
+    status, y = compiled.solve_lp(G, h, c, 1.0)
+    ref = linprog(-c, A_ub=G, b_ub=h, bounds=[(None, None)] * len(c), method="highs")
+    if ref.status == 2:
+        assert status != compiled.OPTIMAL
+        return
+    assert ref.status == 0 and status != compiled.INFEASIBLE
+    if status == compiled.OPTIMAL:
+        assert np.all(G @ y <= h + 1e-9)
+        assert c @ y == pytest.approx(-ref.fun, abs=1e-9)
