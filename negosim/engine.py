@@ -41,13 +41,13 @@ PROTOCOL_CHUNK = {
     "eum": 512,
     "exchange": 512,
     "nash": 4096 if _SOLUTIONS_COMPILED else 64,
-    "kalai_smorodinsky": 64,
+    "kalai_smorodinsky": 4096 if _SOLUTIONS_COMPILED else 64,
     "utilitarian": 4096 if _SOLUTIONS_COMPILED else 128,
 }
 """Default chunks of the slow per-run models: a killed run loses at most one chunk, and a
 Dask worker returns one every few seconds (results never depend on the chunk size; the
-progress bar does not need small chunks, see :class:`Progress`). The compiled Nash and
-utilitarian solutions take larger chunks (each chunk costs about 0.1 ms per run of set-up
+progress bar does not need small chunks, see :class:`Progress`). The compiled bargaining
+solutions take larger chunks (each chunk costs about 0.1 ms per run of set-up
 at 64 runs, a sixth of that at 4,096)."""
 
 TICK_SECONDS = 1.0

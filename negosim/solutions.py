@@ -847,11 +847,11 @@ def solve_runs(
     Every package found is checked with the protocols' ratification code
     (:class:`negosim.protocols.Table`).
 
-    ``compiled``: solve the two-party runs that the closed form leaves (the utilitarian and
-    the Nash solutions) by the compiled linear programmes of
-    :mod:`negosim.solutions_compiled` first, the integer programmes taking the runs it
-    cannot vouch for. ``None`` (default): where numba is installed; ``True`` without numba
-    raises ImportError. The answers are the same either way (to the solvers' tolerances).
+    ``compiled``: solve the two-party runs that the closed form leaves by the compiled
+    linear programmes of :mod:`negosim.solutions_compiled` first, the integer programmes
+    taking the runs it cannot vouch for. ``None`` (default): where numba is installed;
+    ``True`` without numba raises ImportError. The answers are the same either way (to
+    the solvers' tolerances).
     """
     if kind not in SOLVERS:
         raise KeyError(f"unknown solution {kind!r}; known: {', '.join(SOLVERS)}")
@@ -885,7 +885,7 @@ def solve_runs(
     return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
 
 
-COMPILED = ("utilitarian", "nash")
+COMPILED = ("utilitarian", "nash", "kalai_smorodinsky")
 """The solutions :mod:`negosim.solutions_compiled` solves."""
 
 
@@ -928,7 +928,7 @@ def _compiled_runs(
         return _Compiled(none, none, np.zeros((batch.runs, len(sc.issues))))
     if kind == "nash":
         options = {"powers": _powers(options.get("powers"), 2)}
-    status, outcome = solutions_compiled.solve_two(
+    status, outcome, ideals = solutions_compiled.solve_two(
         kind,
         batch.positions,
         batch.weights / batch.span,
@@ -942,7 +942,10 @@ def _compiled_runs(
     passed = np.zeros(batch.runs, bool)
     if deal.any():
         rows = np.flatnonzero(deal)
-        passed[rows] = _ratification(batch.take(rows), parties, ratify)(outcome[rows])
+        passes = _ratification(batch.take(rows), parties, ratify)
+        passed[rows] = passes(outcome[rows])
+        for ideal in ideals:  # Kalai-Smorodinsky: its ideal points must be the true set's
+            passed[rows] &= passes(ideal[rows])
     found = passed | (status == solutions_compiled.INFEASIBLE)
     return _Compiled(found, passed, outcome)
 

@@ -451,6 +451,119 @@ def _nash_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always, al
 
 
 @_compile
+def _with_share(G, h, ra, rb, sa, sb):
+    """The piece's rows and a last column ``lam`` in [0, 1], the share of the possible gains
+    every party gets: ``v_a >= r_a + lam s_a`` (``s_a = m_a - r_a``)."""
+    m, n = G.shape
+    G2, h2 = np.zeros((m + 4, n + 1)), np.zeros(m + 4)
+    G2[:m, :n], h2[:m] = G, h
+    G2[m, n - 2], G2[m, n], h2[m] = -1.0, sa, -ra
+    G2[m + 1, n - 1], G2[m + 1, n], h2[m + 1] = -1.0, sb, -rb
+    G2[m + 2, n], h2[m + 2] = 1.0, 1.0
+    G2[m + 3, n], h2[m + 3] = -1.0, 0.0
+    return G2, h2
+
+
+@_compile
+def _with_floor(G, h, fa, fb):
+    """The piece's rows and ``v_a >= fa``, ``v_b >= fb``."""
+    m, n = G.shape
+    G2, h2 = np.zeros((m + 2, n)), np.zeros(m + 2)
+    G2[:m], h2[:m] = G, h
+    G2[m, n - 2], h2[m] = -1.0, -fa
+    G2[m + 1, n - 1], h2[m + 1] = -1.0, -fb
+    return G2, h2
+
+
+@_compile
+def _ks_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always):
+    """The Kalai-Smorodinsky package of every run (normalised scales) and the packages of
+    the two ideal points (to be checked ratified): ``(status, z, ideal_a, ideal_b)``."""
+    runs, _, n_issues = pos.shape
+    pieces = 1 << n_issues
+    status = np.full(runs, INFEASIBLE, np.int64)
+    out = np.empty((runs, n_issues))
+    ideal_a, ideal_b = np.empty((runs, n_issues)), np.empty((runs, n_issues))
+    bound = 1.0 + max(np.abs(res).max(), 1.0)
+    n = n_issues + 2
+    for r in range(runs):
+        ra, rb = res[r, a], res[r, b]
+        most = np.full((pieces, 2), -np.inf)  # each piece's ideal point
+        unsure = False
+        for k in range(pieces - 1, -1, -1):
+            free = _free(k, n_issues)
+            if not _reachable(pos[r], cost[r], res[r], sq, a, b, free):
+                continue
+            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
+            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
+            found_a, ya = _weighted(G, h, 1.0, 1e-9, bound)
+            found_b, yb = _weighted(G, h, 1e-9, 1.0, bound)
+            if found_a == UNSURE or found_b == UNSURE or found_a != found_b:
+                unsure = True
+                break
+            if found_a == INFEASIBLE:
+                continue
+            if ya[n - 2] > most[:, 0].max():  # the first piece of the most, kept
+                ideal_a[r] = _package(ya, sq, free)
+            if yb[n - 1] > most[:, 1].max():
+                ideal_b[r] = _package(yb, sq, free)
+            most[k, 0], most[k, 1] = ya[n - 2], yb[n - 1]
+        if unsure:
+            status[r] = UNSURE
+            continue
+        ma, mb = most[:, 0].max(), most[:, 1].max()
+        if ma == -np.inf:
+            continue  # no piece holds a package: no deal
+        sa, sb = ma - ra, mb - rb
+        if sa <= 0 or sb <= 0:  # a party cannot gain: left to the integer programmes
+            status[r] = UNSURE
+            continue
+        share = np.full(pieces, -np.inf)
+        best_share = -np.inf
+        for k in range(pieces - 1, -1, -1):
+            if most[k, 0] == -np.inf:
+                continue
+            if min((most[k, 0] - ra) / sa, (most[k, 1] - rb) / sb) < best_share - 1e-12:
+                continue  # the piece's own ideal point caps its share below the best
+            free = _free(k, n_issues)
+            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
+            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
+            G2, h2 = _with_share(G, h, ra, rb, sa, sb)
+            c = np.zeros(n + 1)
+            c[n] = 1.0
+            found, y = solve_lp(G2, h2, c, bound)
+            if found == UNSURE:
+                unsure = True
+                break
+            if found == OPTIMAL:
+                share[k] = y[n]
+                best_share = max(best_share, y[n])
+        if unsure or best_share == -np.inf:
+            status[r] = UNSURE
+            continue
+        # the most joint utility at that share, so that the point is Pareto-efficient
+        fa = ra + best_share * sa - TOLERANCE
+        fb = rb + best_share * sb - TOLERANCE
+        joint = -np.inf
+        for k in range(pieces - 1, -1, -1):
+            if share[k] < best_share - 1e-12:
+                continue
+            free = _free(k, n_issues)
+            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
+            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
+            G2, h2 = _with_floor(G, h, fa, fb)
+            found, y = _weighted(G2, h2, 1.0, 1.0, bound)
+            if found == UNSURE:
+                unsure = True
+                break
+            if found == OPTIMAL and y[n - 2] + y[n - 1] > joint + 1e-12:
+                joint = y[n - 2] + y[n - 1]
+                out[r] = _package(y, sq, free)
+        status[r] = UNSURE if unsure or joint == -np.inf else OPTIMAL
+    return status, out, ideal_a, ideal_b
+
+
+@_compile
 def _package(y, sq, free):
     """The package of a programme's point: movable issues clipped to their scales, the
     others exactly at the status quo."""
@@ -475,7 +588,7 @@ def solve_two(
     Parameters
     ----------
     kind
-        ``"utilitarian"`` or ``"nash"``.
+        ``"utilitarian"``, ``"nash"`` or ``"kalai_smorodinsky"``.
     positions, cost
         ``(R, A, I)``: every actor's ideal points and cost weights ``w / span`` on the
         issue scales.
@@ -492,10 +605,12 @@ def solve_two(
 
     Returns
     -------
-    status, outcome
+    status, outcome, ideals
         ``(R,)`` :data:`OPTIMAL` (the outcome is the best package of the relaxed set, to be
         checked by the ratification code), :data:`INFEASIBLE` (no package, certified) or
-        :data:`UNSURE`; ``(R, I)`` the packages on the issue scales.
+        :data:`UNSURE`; ``(R, I)`` the packages on the issue scales; for
+        Kalai-Smorodinsky the packages of the two ideal points (the relaxed set's: the
+        answer stands only where both are ratified too), else empty.
     """
     if not AVAILABLE:
         raise ImportError(
@@ -512,18 +627,29 @@ def solve_two(
     always[:, [a, b]] = True  # a party's yes is demanded by its own rows
     c_issues, c_members, impose = _unanimous(scenario, always, ratify)
     args = (pos, weight, res, sq, a, b, c_issues, c_members, impose, always)
+    ideals: tuple[np.ndarray, ...] = ()
     if kind == "utilitarian":
         status, z = _utilitarian_runs(*args)
     elif kind == "nash":
         alpha = (options or {}).get("powers")
         alpha = np.full(2, 0.5) if alpha is None else np.asarray(alpha, float)
         status, z = _nash_runs(*args, alpha[0], alpha[1])
+    elif kind == "kalai_smorodinsky":
+        status, z, *ideals = _ks_runs(*args)
     else:
         raise KeyError(f"no compiled solution {kind!r}")
-    outcome = low + scale * z
-    fixed = z == sq  # the status quo exactly, as the ratification code compares
-    outcome = np.where(fixed, np.asarray(scenario.status_quo, float), outcome)
-    return status, np.clip(outcome, low, high)
+    packages = [_on_scales(p, scenario, status) for p in (z, *ideals)]
+    return status, packages[0], tuple(packages[1:])
+
+
+def _on_scales(z: np.ndarray, scenario, status: np.ndarray) -> np.ndarray:
+    """Packages on the issue scales (the status quo exactly where a piece held it there, as
+    the ratification code compares); the status quo for runs without a package."""
+    low, high = np.asarray(scenario.low, float), np.asarray(scenario.high, float)
+    sq = np.asarray(scenario.status_quo, float)
+    z = np.where((status == OPTIMAL)[:, None], z, (sq - low) / (high - low))
+    outcome = np.clip(low + (high - low) * z, low, high)
+    return np.where(z == (sq - low) / (high - low), sq, outcome)
 
 
 def _unanimous(scenario, always: np.ndarray, ratify: bool):

@@ -15,7 +15,7 @@ from negosim import solutions_compiled as compiled
 
 pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not installed")
 
-KINDS = ["utilitarian", "nash"]
+KINDS = ["utilitarian", "nash", "kalai_smorodinsky"]
 PARTIES = ("p0", "p1")
 
 
@@ -44,8 +44,11 @@ def programmes(batch, kind, parties=PARTIES, compiled=False):
 
 def objective(kind, batch, outcome, index):
     """What the solution maximises, per run: the joint utility (utilitarian) or the Nash
-    product's log (equal powers; -inf where a party gains nothing)."""
+    product's log (equal powers; -inf where a party gains nothing); for Kalai-Smorodinsky
+    zero (its objective rests on the ideal points: its answers must equal the programmes')."""
     utility = sol._utilities(batch, outcome)[:, index]
+    if kind == "kalai_smorodinsky":
+        return np.zeros(len(outcome))
     if kind == "utilitarian":
         return utility.sum(axis=1)
     gain = utility - batch.reservation[:, index]
@@ -64,7 +67,8 @@ def agree(kind, batch, index, fast, slow, runs):
     the compiled packages are checked ratified apart). Returns the runs where the compiled
     package is better by more than that gap."""
     gap = sol.NASH_GAP if kind == "nash" else 1e-7
-    ahead = objective(kind, batch, fast, index) - objective(kind, batch, slow, index)
+    with np.errstate(invalid="ignore"):  # both -inf (no gain): NaN, never ahead
+        ahead = objective(kind, batch, fast, index) - objective(kind, batch, slow, index)
     u_fast, u_slow = (sol._utilities(batch, x)[:, index] for x in (fast, slow))
     if kind == "utilitarian":
         u_fast, u_slow = u_fast.sum(axis=1), u_slow.sum(axis=1)
@@ -74,25 +78,29 @@ def agree(kind, batch, index, fast, slow, runs):
 
 
 def check_against_programmes(batch, kind, parties=PARTIES):
-    """Every run the compiled path answers agrees with the integer programmes: the same
-    deal, a package as good (:func:`agree`), ratified by the protocols' code. Returns what
-    the compiled path settled and the runs where it beat the programmes."""
+    """Every run the compiled path answers agrees with the integer programmes: a deal
+    wherever they find one (and elsewhere only a package the protocols' code ratifies), a
+    package as good (:func:`agree`), ratified. Returns what the compiled path settled and
+    the runs where it beat the programmes."""
     from negosim.protocols.table import Table
 
     solved = sol._compiled_runs(batch, parties, kind, True, {})
     deal, outcome = programmes(batch, kind, parties)
     found = solved.found
-    assert np.array_equal(solved.deal[found], deal[found])
+    # no deal where the programmes found one; a deal they missed only as a ratified package
+    # (checked below; found by hypothesis on a sliver 1e-7 wide of a 10^4 scale)
+    assert not np.any(found & deal & ~solved.deal)
+    missed = found & solved.deal & ~deal
     index = [batch.scenario.actor_index(a) for a in parties]
     both = found & deal
-    if both.any():
-        table = Table(batch.take(np.flatnonzero(both)), {}, rounds=1)
-        package = solved.outcome[both]
+    if np.any(found & solved.deal):
+        table = Table(batch.take(np.flatnonzero(found & solved.deal)), {}, rounds=1)
+        package = solved.outcome[found & solved.deal]
         votes = table.reservation_votes(table.utilities(package))
         assert votes[:, index].all()
         assert table.coalition_consent(package, votes).all()
     better = agree(kind, batch, index, solved.outcome, outcome, both)
-    return solved, better
+    return solved, better | missed
 
 
 # ----------------------------------------------------------------------------- package_2007
@@ -183,7 +191,11 @@ def test_random_worlds_equal_the_integer_programmes(batch, kind):
     check_against_programmes(batch, kind)
     fast_deal, fast = programmes(batch, kind, compiled=True)
     deal, outcome = programmes(batch, kind)
-    assert np.array_equal(fast_deal, deal)
+    assert not np.any(deal & ~fast_deal)
+    missed = fast_deal & ~deal  # deals the programmes missed: ratified packages
+    if missed.any():
+        rows = np.flatnonzero(missed)
+        assert sol._ratification(batch.take(rows), PARTIES, True)(fast[rows]).all()
     agree(kind, batch, [0, 1], fast, outcome, deal)
 
 
@@ -301,7 +313,7 @@ def test_a_relaxed_answer_that_fails_the_vote_falls_back(kind, monkeypatch):
     limit (both parties' utilities rise up to 60, so both solutions go as far as the vote
     lets them)."""
     batch = qualified_world()
-    status, outcome = compiled.solve_two(
+    status, outcome, _ = compiled.solve_two(
         kind,
         batch.positions,
         batch.weights / batch.span,
