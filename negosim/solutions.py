@@ -37,7 +37,9 @@ programmes to a few binaries, solved by a branch and bound over LPs (HiGHS's MIP
   outer approximation of ``log`` where the test keeps pointing to explored pieces.
 
 Two parties are first solved in closed form on their exact frontier, for every run at once
-(:mod:`negosim.frontier`); the integer programmes take the runs where coalitions bind.
+(:mod:`negosim.frontier`); where coalitions bind, by the compiled linear programmes of
+:mod:`negosim.solutions_compiled` (where numba is installed); the integer programmes take
+the runs neither can vouch for.
 
 Every package returned is checked with the protocols' own ratification code.
 

@@ -1,5 +1,6 @@
 """Two-party bargaining solutions with coalitions, compiled (numba, optional): the
-utilitarian and the Nash packages of a whole batch of runs, by small linear programmes.
+utilitarian, Nash and Kalai-Smorodinsky packages of a whole batch of runs, by small linear
+programmes.
 Available when numba is installed (``pip install "negosim[fast]"``);
 :func:`negosim.solutions.solve_runs` uses it for two parties where it is and falls back,
 run by run, to the integer programmes of :mod:`negosim.solutions` wherever it cannot vouch
@@ -57,7 +58,12 @@ Solutions
   the normal of the chord), and the maximum sits on the final edge, in closed form. A later
   piece is searched only if it has a point beyond the tangent line of the Nash product at
   the best point so far (one programme): by concavity of ``log``, otherwise it holds
-  nothing better.
+  nothing better. The same test on the best point's own piece certifies it.
+* Kalai-Smorodinsky: the ideal points ``m_a`` (the most ``v_a`` over the pieces; the answer
+  stands only where both ideal packages are ratified, so that they are the true set's),
+  the largest share ``lam`` with ``v_a >= r_a + lam (m_a - r_a)`` per piece (an extra
+  column), then the most joint utility over the pieces that reach ``lam*``, with
+  ``v_a >= r_a + lam* (m_a - r_a) - 1e-9`` (as the integer programmes do).
 """
 
 from __future__ import annotations

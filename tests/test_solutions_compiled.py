@@ -463,3 +463,38 @@ def test_results_do_not_depend_on_the_chunk_size(package, kind):
         np.testing.assert_array_equal(other.agreed, runs[0].agreed)
         np.testing.assert_array_equal(other.outcome, runs[0].outcome)
         np.testing.assert_array_equal(other.utility, runs[0].utility)
+
+
+def test_without_numba_the_default_is_the_programmes(monkeypatch, package):
+    """numba missing (``AVAILABLE`` false): the default path never calls the compiled
+    code and answers as the integer programmes do."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled path called")
+
+    monkeypatch.setattr(compiled, "AVAILABLE", False)
+    monkeypatch.setattr(compiled, "solve_two", refuse)
+    batch = ns.sample(package, 2, seed=5)
+    out = sol.solve_runs(batch, "utilitarian")
+    deal, outcome = sol._solve_each(batch, np.arange(2), "utilitarian", ("US", "Russia"), True, {})
+    assert np.array_equal(out["deal"], deal) and np.array_equal(out["outcome"], outcome)
+
+
+@pytest.mark.parametrize("powers", [(0.3, 0.7), (0.8, 0.2)])
+def test_nash_with_unequal_powers_equals_the_programmes(package, powers):
+    """``powers=`` reaches the compiled Nash search: package_2007 runs with unequal
+    bargaining powers agree with the integer programmes (same deals, utilities to 1e-7 or
+    a larger weighted Nash product)."""
+    batch = ns.sample(package, 12, seed=6)
+    parties = ("US", "Russia")
+    solved = sol._compiled_runs(batch, parties, "nash", True, {"powers": powers})
+    deal, outcome = sol._solve_each(batch, np.arange(12), "nash", parties, True, {"powers": powers})
+    assert solved.found.mean() >= 0.9
+    assert np.array_equal(solved.deal[solved.found], deal[solved.found])
+    index = [package.actor_index(a) for a in parties]
+    runs = solved.found & deal
+    u_fast, u_slow = (sol._utilities(batch, x)[:, index] for x in (solved.outcome, outcome))
+    r = batch.reservation[:, index]
+    ahead = np.log(u_fast - r) @ np.array(powers) - np.log(u_slow - r) @ np.array(powers)
+    close = np.abs(u_fast - u_slow).max(axis=1) <= 1e-7
+    assert np.all(close[runs] | (ahead[runs] > 0))
