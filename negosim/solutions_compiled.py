@@ -309,6 +309,18 @@ def _free(k, n_issues):
 
 
 @_compile
+def _rows_of(k, pos, cost, res, sq, a, b, c_issues, c_members, impose, always):
+    """Piece ``k`` of one run: ``(reachable, G, h, free)`` (no rows where a party cannot
+    reach its reservation in it, :func:`_reachable`)."""
+    free = _free(k, pos.shape[1])
+    if not _reachable(pos, cost, res, sq, a, b, free):
+        return False, np.zeros((0, pos.shape[1] + 2)), np.zeros(0), free
+    members = _members(c_issues, c_members, impose, always, a, b, free)
+    G, h = _piece(pos, cost, res, sq, a, b, members, free)
+    return True, G, h, free
+
+
+@_compile
 def _utilitarian_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always):
     """The utilitarian package of every run (normalised scales): ``(status, z)``."""
     runs, _, n_issues = pos.shape
@@ -321,11 +333,11 @@ def _utilitarian_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, alw
     for r in range(runs):
         best = -np.inf
         for k in range((1 << n_issues) - 1, -1, -1):  # most movable issues first
-            free = _free(k, n_issues)
-            if not _reachable(pos[r], cost[r], res[r], sq, a, b, free):
+            reachable, G, h, free = _rows_of(
+                k, pos[r], cost[r], res[r], sq, a, b, c_issues, c_members, impose[r], always[r]
+            )
+            if not reachable:
                 continue
-            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
-            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
             found, y = solve_lp(G, h, c, bound)
             if found == UNSURE:
                 status[r] = UNSURE
@@ -427,11 +439,11 @@ def _nash_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always, al
         best, value = np.zeros(n_issues + 2), -np.inf
         best_k = -1
         for k in range((1 << n_issues) - 1, -1, -1):  # most movable issues first
-            free = _free(k, n_issues)
-            if not _reachable(pos[r], cost[r], res[r], sq, a, b, free):
+            reachable, G, h, free = _rows_of(
+                k, pos[r], cost[r], res[r], sq, a, b, c_issues, c_members, impose[r], always[r]
+            )
+            if not reachable:
                 continue
-            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
-            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
             if best_k >= 0:
                 beyond = _beyond_tangent(G, h, best, ra, rb, alpha0, alpha1, bound)
                 if beyond == 2:
@@ -448,9 +460,9 @@ def _nash_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always, al
                 status[r] = OPTIMAL
                 out[r] = _package(y, sq, free)
         if status[r] == OPTIMAL:  # certify the best point within its own piece too
-            free = _free(best_k, n_issues)
-            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
-            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
+            _, G, h, free = _rows_of(
+                best_k, pos[r], cost[r], res[r], sq, a, b, c_issues, c_members, impose[r], always[r]
+            )
             if _beyond_tangent(G, h, best, ra, rb, alpha0, alpha1, bound) != 0:
                 status[r] = UNSURE
     return status, out
@@ -497,11 +509,11 @@ def _ks_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always):
         most = np.full((pieces, 2), -np.inf)  # each piece's ideal point
         unsure = False
         for k in range(pieces - 1, -1, -1):
-            free = _free(k, n_issues)
-            if not _reachable(pos[r], cost[r], res[r], sq, a, b, free):
+            reachable, G, h, free = _rows_of(
+                k, pos[r], cost[r], res[r], sq, a, b, c_issues, c_members, impose[r], always[r]
+            )
+            if not reachable:
                 continue
-            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
-            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
             found_a, ya = _weighted(G, h, 1.0, 1e-9, bound)
             found_b, yb = _weighted(G, h, 1e-9, 1.0, bound)
             if found_a == UNSURE or found_b == UNSURE or found_a != found_b:
@@ -531,9 +543,9 @@ def _ks_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always):
                 continue
             if min((most[k, 0] - ra) / sa, (most[k, 1] - rb) / sb) < best_share - 1e-12:
                 continue  # the piece's own ideal point caps its share below the best
-            free = _free(k, n_issues)
-            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
-            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
+            _, G, h, free = _rows_of(
+                k, pos[r], cost[r], res[r], sq, a, b, c_issues, c_members, impose[r], always[r]
+            )
             G2, h2 = _with_share(G, h, ra, rb, sa, sb)
             c = np.zeros(n + 1)
             c[n] = 1.0
@@ -554,9 +566,9 @@ def _ks_runs(pos, cost, res, sq, a, b, c_issues, c_members, impose, always):
         for k in range(pieces - 1, -1, -1):
             if share[k] < best_share - 1e-12:
                 continue
-            free = _free(k, n_issues)
-            members = _members(c_issues, c_members, impose[r], always[r], a, b, free)
-            G, h = _piece(pos[r], cost[r], res[r], sq, a, b, members, free)
+            _, G, h, free = _rows_of(
+                k, pos[r], cost[r], res[r], sq, a, b, c_issues, c_members, impose[r], always[r]
+            )
             G2, h2 = _with_floor(G, h, fa, fb)
             found, y = _weighted(G2, h2, 1.0, 1.0, bound)
             if found == UNSURE:
