@@ -68,7 +68,11 @@ Solutions
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+
+from negosim.protocols.exchange_compiled import _compiling_notice
 
 try:
     import numba
@@ -103,6 +107,11 @@ DEGENERATE_RUN = 20
 
 FEASIBLE = 1e-9
 """Phase 1 leaves at most this much infeasibility of the dual (else: no certified answer)."""
+
+COMPILING = (
+    "negosim: compiling the bargaining solutions with numba (the first time on this machine, "
+    "about 10 s; later calls load them from numba's cache)"
+)
 
 OPTIMAL, INFEASIBLE, UNSURE = 0, 1, 2
 """Statuses: a package found; no package (certified); no certified answer (fall back)."""
@@ -645,17 +654,16 @@ def solve_two(
     always[:, [a, b]] = True  # a party's yes is demanded by its own rows
     c_issues, c_members, impose = _unanimous(scenario, always, ratify)
     args = (pos, weight, res, sq, a, b, c_issues, c_members, impose, always)
-    ideals: tuple[np.ndarray, ...] = ()
-    if kind == "utilitarian":
-        status, z = _utilitarian_runs(*args)
-    elif kind == "nash":
+    kernels = {"utilitarian": _utilitarian_runs, "nash": _nash_runs, "kalai_smorodinsky": _ks_runs}
+    if kind not in kernels:
+        raise KeyError(f"no compiled solution {kind!r}")
+    if kind == "nash":
         alpha = (options or {}).get("powers")
         alpha = np.full(2, 0.5) if alpha is None else np.asarray(alpha, float)
-        status, z = _nash_runs(*args, alpha[0], alpha[1])
-    elif kind == "kalai_smorodinsky":
-        status, z, *ideals = _ks_runs(*args)
-    else:
-        raise KeyError(f"no compiled solution {kind!r}")
+        args = (*args, alpha[0], alpha[1])
+    first_call = not kernels[kind].signatures  # compiled, or loaded from the cache, once
+    with _compiling_notice(message=COMPILING) if first_call else contextlib.nullcontext():
+        status, z, *ideals = kernels[kind](*args)
     packages = [_on_scales(p, scenario, status) for p in (z, *ideals)]
     return status, packages[0], tuple(packages[1:])
 
