@@ -498,3 +498,47 @@ def test_nash_with_unequal_powers_equals_the_programmes(package, powers):
     ahead = np.log(u_fast - r) @ np.array(powers) - np.log(u_slow - r) @ np.array(powers)
     close = np.abs(u_fast - u_slow).max(axis=1) <= 1e-7
     assert np.all(close[runs] | (ahead[runs] > 0))
+
+
+def docs_edge_share(g, d, alpha):
+    """docs/protocols.md, the compiled Nash search's last step: on the edge from gains ``g``
+    in direction ``d``, ``s = -(alpha_A d_A g_B + alpha_B d_B g_A) / ((alpha_A + alpha_B)
+    d_A d_B)``, clipped to [0, 1]."""
+    s = -(alpha[0] * d[0] * g[1] + alpha[1] * d[1] * g[0]) / (sum(alpha) * d[0] * d[1])
+    return min(max(s, 0.0), 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0.0, 0.4),
+    st.floats(0.6, 1.0),
+    st.floats(0.3, 1.0),
+    st.floats(0.3, 1.0),
+    st.floats(0.0, 0.3),
+    st.floats(0.0, 0.3),
+    st.floats(0.1, 0.9),
+)
+def test_nash_on_one_edge_follows_the_documented_closed_form(pb, pa, ca, cb, ra, rb, alpha_a):
+    """One issue (the frontier is one edge, between the parties' ideal points): the compiled
+    Nash point of the piece equals the documented closed form from the edge's ends, the
+    gains computed here from the positions and costs."""
+    alpha = (alpha_a, 1 - alpha_a)
+    pos = np.array([[pa], [pb]])
+    cost = np.array([[ca], [cb]])
+    res = np.array([ra, rb])
+    G, h = compiled._piece(
+        pos, cost, res, np.array([0.5]), 0, 1, np.zeros(0, np.int64), np.ones(1, bool)
+    )
+    status, y, _ = compiled._nash_piece(G, h, ra, rb, alpha[0], alpha[1], 2.0)
+    # the edge's ends: B's ideal (or where A's reservation cuts in) to A's
+    lo = max(pb, pa - (1 - ra) / ca)  # A needs 1 - ca (pa - z) >= ra
+    hi = min(pa, pb + (1 - rb) / cb)  # B needs 1 - cb (z - pb) >= rb
+    if lo >= hi - 1e-9:
+        return  # at most one package: no edge to test
+    assert status == compiled.OPTIMAL
+
+    def gains(z):
+        return np.array([1 - ca * abs(z - pa) - ra, 1 - cb * abs(z - pb) - rb])
+
+    s = docs_edge_share(gains(lo), gains(hi) - gains(lo), alpha)
+    np.testing.assert_allclose(y[:1], [lo + s * (hi - lo)], atol=1e-9)
