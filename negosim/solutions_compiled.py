@@ -19,7 +19,7 @@ closed pieces
             u_a(z) >= r_a (parties a),
             u_m(z) >= r_m - 1e-9 (members m of the coalitions asked) }
 
-(the members' rows are kept :data:`MARGIN` inside, against round-off)
+(the members' rows ask ``u_m >= r_m``, as the integer programmes' do: :data:`MARGIN`)
 
 when every coalition asked must be unanimous. ``u(z) = 1 - sum_i c_i |z_i - p_i|`` is
 concave, and ``u(z) >= b`` is the ``2^I`` linear rows ``sum_i s_i c_i (z_i - p_i) <= 1 - b``,
@@ -89,10 +89,10 @@ member)."""
 TOLERANCE = 1e-9
 """A member's yes: ``u_m >= r_m - TOLERANCE`` (the protocols' ratification rule)."""
 
-MARGIN = TOLERANCE / 2
-"""The members' rows ask ``u_m >= r_m - TOLERANCE + MARGIN``: an optimum on such a row then
-passes the ratification rule despite round-off (the packages given up are worth at most
-this much less to a member, a change of the solution far below the solvers' tolerances)."""
+MARGIN = TOLERANCE
+"""The members' rows ask ``u_m >= r_m - TOLERANCE + MARGIN``, ``u_m >= r_m``: the rows of
+the integer programmes (1e-9 stricter than the rule), so that both solve the same set and an
+optimum on such a row passes the ratification rule despite round-off."""
 
 PRUNE = 2 * TOLERANCE
 """A piece is skipped when a party's best utility in it is below its reservation by more

@@ -542,3 +542,24 @@ def test_nash_on_one_edge_follows_the_documented_closed_form(pb, pa, ca, cb, ra,
 
     s = docs_edge_share(gains(lo), gains(hi) - gains(lo), alpha)
     np.testing.assert_allclose(y[:1], [lo + s * (hi - lo)], atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_package_2007_at_its_point_estimates_sits_on_the_moves_package(package, kind):
+    """At the file's numbers every reservation is the actor's utility of the package the
+    moves leave (kosovo_udi 60, us_deploys 77.5, russia_suspends_cfe 15), so there every
+    member's and party's row is tight (a degenerate programme). Where the compiled path
+    answers, it agrees with the programmes (the utilitarian solution: it answers itself);
+    the Nash and Kalai-Smorodinsky packages, where no ratified package gives a party more
+    than its reservation, are left to the programmes, and solve_runs returns that package."""
+    batch = sol.point_estimates(package)
+    moves = np.array([60.0, 77.5, 15.0])
+    at_moves = sol._utilities(batch, moves[None])[0]
+    np.testing.assert_allclose(batch.reservation[0], at_moves, atol=1e-12)  # all tight
+    solved, better = check_against_programmes(batch, kind, ("US", "Russia"))
+    assert not better.any()
+    assert solved.found.all() if kind == "utilitarian" else not solved.found.any()
+    if kind != "utilitarian":
+        out = sol.solve_runs(batch, kind, compiled=True)
+        assert out["deal"][0]
+        np.testing.assert_allclose(out["outcome"][0], moves, atol=1e-6)
