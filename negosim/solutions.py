@@ -766,6 +766,7 @@ def utilitarian(
     *,
     run: int = 0,
     ratify: bool = True,
+    compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package with the most joint utility, every party at least its
     reservation; None if no package is ratifiable.
@@ -780,6 +781,9 @@ def utilitarian(
         Which run of a batch (0 for a scenario).
     ratify
         Whether the scenario's coalitions must ratify the package (default True).
+    compiled
+        Two parties: try the compiled linear programmes first (:func:`solve_runs`; default
+        where numba is installed).
 
     Examples
     --------
@@ -791,7 +795,7 @@ def utilitarian(
     >>> bool(best.utility.sum() >= nash_point.utility.sum() - 1e-9)  # the most joint utility
     True
     """
-    return _solve(source, "utilitarian", actors, run, ratify, {})
+    return _solve(source, "utilitarian", actors, run, ratify, {"compiled": compiled})
 
 
 def kalai_smorodinsky(
@@ -800,11 +804,12 @@ def kalai_smorodinsky(
     *,
     run: int = 0,
     ratify: bool = True,
+    compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package that gives every party the same, largest share of its possible
     gain ``(u_a - r_a) / (m_a - r_a)`` (then the most joint utility); None if no package is
     ratifiable. Parameters as :func:`utilitarian`."""
-    return _solve(source, "kalai_smorodinsky", actors, run, ratify, {})
+    return _solve(source, "kalai_smorodinsky", actors, run, ratify, {"compiled": compiled})
 
 
 def nash(
@@ -814,6 +819,7 @@ def nash(
     powers: Sequence[float] | None = None,
     run: int = 0,
     ratify: bool = True,
+    compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package maximising ``prod_a (u_a - r_a)^alpha_a`` (``powers`` alpha,
     default equal: the symmetric Nash bargaining solution); None if no package is
@@ -826,7 +832,7 @@ def nash(
     Solution(package={'kosovo_status': 60, 'missile_defense': 77.5, 'cfe': 15},
              utility={'US': 0.8921, 'Russia': 0.5966})
     """
-    return _solve(source, "nash", actors, run, ratify, {"powers": powers})
+    return _solve(source, "nash", actors, run, ratify, {"powers": powers, "compiled": compiled})
 
 
 def solve_runs(

@@ -563,3 +563,20 @@ def test_package_2007_at_its_point_estimates_sits_on_the_moves_package(package, 
         out = sol.solve_runs(batch, kind, compiled=True)
         assert out["deal"][0]
         np.testing.assert_allclose(out["outcome"][0], moves, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_public_functions_take_the_switch(package, kind, monkeypatch):
+    """``ns.solutions.<kind>(batch, run=k, compiled=True)`` answers as the programmes do
+    (utilities to 1e-7, joint for utilitarian), and ``compiled=True`` without numba names
+    the extra."""
+    batch = ns.sample(package, 5, seed=12)
+    found = getattr(sol, kind)(batch, run=3, compiled=True)
+    _, outcome = sol._solve_each(batch, np.array([3]), kind, ("US", "Russia"), True, {})
+    index = [package.actor_index(a) for a in ("US", "Russia")]
+    slow = sol._utilities(batch.take([3]), outcome)[0, index]
+    fast, slow = (u.sum() if kind == "utilitarian" else u for u in (found.utility, slow))
+    np.testing.assert_allclose(fast, slow, atol=1e-7)
+    monkeypatch.setattr(compiled, "AVAILABLE", False)
+    with pytest.raises(ImportError, match=r"negosim\[fast\]"):
+        getattr(sol, kind)(batch, run=3, compiled=True)
