@@ -37,7 +37,9 @@ programmes to a few binaries, solved by a branch and bound over LPs (HiGHS's MIP
   outer approximation of ``log`` where the test keeps pointing to explored pieces.
 
 Two parties are first solved in closed form on their exact frontier, for every run at once
-(:mod:`negosim.frontier`); the integer programmes take the runs where coalitions bind.
+(:mod:`negosim.frontier`); where coalitions bind, by the compiled linear programmes of
+:mod:`negosim.solutions_compiled` (where numba is installed); the integer programmes take
+the runs neither can vouch for.
 
 Every package returned is checked with the protocols' own ratification code.
 
@@ -764,6 +766,7 @@ def utilitarian(
     *,
     run: int = 0,
     ratify: bool = True,
+    compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package with the most joint utility, every party at least its
     reservation; None if no package is ratifiable.
@@ -778,6 +781,9 @@ def utilitarian(
         Which run of a batch (0 for a scenario).
     ratify
         Whether the scenario's coalitions must ratify the package (default True).
+    compiled
+        Two parties: try the compiled linear programmes first (:func:`solve_runs`; default
+        where numba is installed).
 
     Examples
     --------
@@ -789,7 +795,7 @@ def utilitarian(
     >>> bool(best.utility.sum() >= nash_point.utility.sum() - 1e-9)  # the most joint utility
     True
     """
-    return _solve(source, "utilitarian", actors, run, ratify, {})
+    return _solve(source, "utilitarian", actors, run, ratify, {"compiled": compiled})
 
 
 def kalai_smorodinsky(
@@ -798,11 +804,12 @@ def kalai_smorodinsky(
     *,
     run: int = 0,
     ratify: bool = True,
+    compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package that gives every party the same, largest share of its possible
     gain ``(u_a - r_a) / (m_a - r_a)`` (then the most joint utility); None if no package is
     ratifiable. Parameters as :func:`utilitarian`."""
-    return _solve(source, "kalai_smorodinsky", actors, run, ratify, {})
+    return _solve(source, "kalai_smorodinsky", actors, run, ratify, {"compiled": compiled})
 
 
 def nash(
@@ -812,6 +819,7 @@ def nash(
     powers: Sequence[float] | None = None,
     run: int = 0,
     ratify: bool = True,
+    compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package maximising ``prod_a (u_a - r_a)^alpha_a`` (``powers`` alpha,
     default equal: the symmetric Nash bargaining solution); None if no package is
@@ -824,7 +832,7 @@ def nash(
     Solution(package={'kosovo_status': 60, 'missile_defense': 77.5, 'cfe': 15},
              utility={'US': 0.8921, 'Russia': 0.5966})
     """
-    return _solve(source, "nash", actors, run, ratify, {"powers": powers})
+    return _solve(source, "nash", actors, run, ratify, {"powers": powers, "compiled": compiled})
 
 
 def solve_runs(
@@ -834,6 +842,7 @@ def solve_runs(
     *,
     runs: Sequence[int] | None = None,
     ratify: bool = True,
+    compiled: bool | None = None,
     **options,
 ) -> dict:
     """Solve the runs of a batch (default all): ``deal`` (R,), ``outcome`` (R, I) (the status
@@ -845,6 +854,12 @@ def solve_runs(
     party cannot gain, and problems of three or more parties. Identical runs are solved once.
     Every package found is checked with the protocols' ratification code
     (:class:`negosim.protocols.Table`).
+
+    ``compiled``: solve the two-party runs that the closed form leaves by the compiled
+    linear programmes of :mod:`negosim.solutions_compiled` first, the integer programmes
+    taking the runs it cannot vouch for. ``None`` (default): where numba is installed;
+    ``True`` without numba raises ImportError. The answers are the same either way (to
+    the solvers' tolerances).
     """
     if kind not in SOLVERS:
         raise KeyError(f"unknown solution {kind!r}; known: {', '.join(SOLVERS)}")
@@ -863,11 +878,84 @@ def solve_runs(
         closed = _two_parties(sub, parties, kind, ratify, options)
         todo = ~closed.exact
         deal[~todo], outcome[~todo] = closed.deal[~todo], closed.outcome[~todo]
+        if todo.any() and _use_compiled(kind, compiled):
+            rows = np.flatnonzero(todo)
+            solved = _compiled_runs(sub.take(rows), parties, kind, ratify, options)
+            found = rows[solved.found]
+            deal[found], outcome[found] = solved.deal[solved.found], solved.outcome[solved.found]
+            todo[found] = False
+    elif compiled:
+        _use_compiled(kind, compiled)  # refuses where numba is missing
     if todo.any():
         deal[todo], outcome[todo] = _solve_each(batch, runs[todo], kind, parties, ratify, options)
     index = [sc.actor_index(a) for a in parties]
     utility = _utilities(sub, outcome)[:, index]
     return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
+
+
+COMPILED = ("utilitarian", "nash", "kalai_smorodinsky")
+"""The solutions :mod:`negosim.solutions_compiled` solves."""
+
+
+def _use_compiled(kind: str, compiled: bool | None) -> bool:
+    """Whether :func:`solve_runs` tries the compiled programmes for ``kind``; refuses
+    ``compiled=True`` without numba."""
+    from negosim import solutions_compiled
+
+    if compiled is None:
+        return solutions_compiled.AVAILABLE and kind in COMPILED
+    if compiled and not solutions_compiled.AVAILABLE:
+        raise ImportError(
+            'the compiled bargaining solutions need numba: pip install "negosim[fast]"'
+        )
+    return bool(compiled) and kind in COMPILED
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """What the compiled programmes settled: ``found`` (runs answered: a ratified package
+    or, certified, none), ``deal`` and ``outcome`` of every run given."""
+
+    found: np.ndarray
+    deal: np.ndarray
+    outcome: np.ndarray
+
+
+def _compiled_runs(
+    batch: ScenarioBatch, parties: tuple[str, ...], kind: str, ratify: bool, options: dict
+) -> _Compiled:
+    """The compiled two-party solution of every run of ``batch``, each package checked by
+    the protocols' ratification code: a run is ``found`` where the package passes or no
+    package exists (certified)."""
+    from negosim import solutions_compiled
+
+    sc = batch.scenario
+    index = tuple(sc.actor_index(a) for a in parties)
+    if len(sc.issues) > solutions_compiled.MOST_ISSUES:
+        none = np.zeros(batch.runs, bool)
+        return _Compiled(none, none, np.zeros((batch.runs, len(sc.issues))))
+    if kind == "nash":
+        options = {"powers": _powers(options.get("powers"), 2)}
+    status, outcome, ideals = solutions_compiled.solve_two(
+        kind,
+        batch.positions,
+        batch.weights / batch.span,
+        batch.reservation,
+        sc,
+        index,
+        ratify,
+        options,
+    )
+    deal = status == solutions_compiled.OPTIMAL
+    passed = np.zeros(batch.runs, bool)
+    if deal.any():
+        rows = np.flatnonzero(deal)
+        passes = _ratification(batch.take(rows), parties, ratify)
+        passed[rows] = passes(outcome[rows])
+        for ideal in ideals:  # Kalai-Smorodinsky: its ideal points must be the true set's
+            passed[rows] &= passes(ideal[rows])
+    found = passed | (status == solutions_compiled.INFEASIBLE)
+    return _Compiled(found, passed, outcome)
 
 
 def _powers(powers, parties: int) -> np.ndarray:
