@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import negosim as ns
+from negosim import solutions_compiled
 from negosim.io import read_decide
 from negosim.protocols import eum_compiled, exchange_compiled
 from negosim.protocols.exchange import exchange_rounds
@@ -54,25 +55,37 @@ def test_alternating_on_package_2007(benchmark, package):
     benchmark.extra_info["vs_alternating"] = 1.0
 
 
+SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
+SOLUTION_RUNS = 10_000 if solutions_compiled.AVAILABLE else 200
+"""Compiled (make bench installs numba), a solution settles thousands of runs/s; the integer
+programmes alone, tens (see test_solutions_by_the_integer_programmes_on_package_2007)."""
 FULL_RUNS = {
     "eum": 1_000,
     "compromise": 10_000,
     "median": 10_000,
-    "nash": 200,
-    "kalai_smorodinsky": 200,
-    "utilitarian": 200,
+    **dict.fromkeys(SOLUTIONS, SOLUTION_RUNS),
 }
+COMPILED = {"eum": eum_compiled.AVAILABLE, **dict.fromkeys(SOLUTIONS, solutions_compiled.AVAILABLE)}
+"""The models whose default path is compiled where numba is installed."""
 
 
 @pytest.mark.parametrize("protocol", list(FULL_RUNS))
 def test_models_on_package_2007(benchmark, package, protocol):
-    """Each model in its default path (for eum: compiled with numba where it is installed,
-    as make bench installs it; compiled once before the timing)."""
+    """Each model in its default path (for eum and the bargaining solutions: compiled with
+    numba where it is installed, as make bench installs it; compiled once before the
+    timing)."""
     runs = sizes(FULL_RUNS[protocol], 10)
-    if protocol == "eum":
-        ns.simulate(package, 2, seed=1, protocol="eum", rounds=10)  # compile once
-        benchmark.extra_info["compiled"] = eum_compiled.AVAILABLE
+    if protocol in COMPILED:
+        ns.simulate(package, 2, seed=1, protocol=protocol, rounds=10)  # compile once
+        benchmark.extra_info["compiled"] = COMPILED[protocol]
     _simulate(benchmark, package, runs, protocol, 10)
+
+
+@pytest.mark.parametrize("protocol", SOLUTIONS)
+def test_solutions_by_the_integer_programmes_on_package_2007(benchmark, package, protocol):
+    """The bargaining solutions with the coalitions, the integer programmes alone
+    (``compiled=False``, the default without numba), beside the compiled default above."""
+    _simulate(benchmark, package, sizes(200, 10), protocol, 10, compiled=False)
 
 
 def test_eum_numpy_batch_on_package_2007(benchmark, package):
