@@ -37,12 +37,13 @@ DEFAULT_CHUNK = 16_384
 _SOLUTIONS_COMPILED = importlib.util.find_spec("numba") is not None
 """Whether the two-party bargaining solutions run compiled (:mod:`negosim.solutions_compiled`:
 thousands of runs/s instead of tens), found without importing numba."""
+PROGRAMME_CHUNK = {"nash": 64, "kalai_smorodinsky": 64, "utilitarian": 128}
+"""Chunks of the bargaining solutions solved by the integer programmes (``compiled=False``,
+or without numba): tens of runs/s, so a chunk every few seconds."""
 PROTOCOL_CHUNK = {
     "eum": 512,
     "exchange": 512,
-    "nash": 4096 if _SOLUTIONS_COMPILED else 64,
-    "kalai_smorodinsky": 4096 if _SOLUTIONS_COMPILED else 64,
-    "utilitarian": 4096 if _SOLUTIONS_COMPILED else 128,
+    **(dict.fromkeys(PROGRAMME_CHUNK, 4096) if _SOLUTIONS_COMPILED else PROGRAMME_CHUNK),
 }
 """Default chunks of the slow per-run models: a killed run loses at most one chunk, and a
 Dask worker returns one every few seconds (results never depend on the chunk size; the
@@ -65,8 +66,11 @@ arrays then stay in the processor's caches
 faster)."""
 
 
-def default_chunk(protocol: str) -> int:
-    """The default chunk size of a protocol."""
+def default_chunk(protocol: str, options: Mapping | None = None) -> int:
+    """The default chunk size of a protocol called with these options (``compiled=False``
+    sends the bargaining solutions to the integer programmes: :data:`PROGRAMME_CHUNK`)."""
+    if protocol in PROGRAMME_CHUNK and (options or {}).get("compiled") is False:
+        return PROGRAMME_CHUNK[protocol]
     return PROTOCOL_CHUNK.get(protocol, DEFAULT_CHUNK)
 
 
@@ -253,7 +257,9 @@ def _prepare(
     trace = check.whole_number(call.trace, "trace", 0)
     protocol = check.protocol(scenario.protocol if call.protocol is None else call.protocol)
     rounds = check.rounds(call.rounds) or scenario.rounds
-    chunk_size = default_chunk(protocol) if chunk_size is None else check.chunk_size(chunk_size)
+    chunk_size = (
+        default_chunk(protocol, options) if chunk_size is None else check.chunk_size(chunk_size)
+    )
     if protocol in NEEDS_NEGOTIATORS and "negotiator" not in scenario.roles:
         raise check.ArgumentError(
             "protocol", f"{protocol!r} needs a negotiator and {scenario.origin} has none"

@@ -192,6 +192,8 @@ def _parties(sc: Scenario, actors: Sequence[str] | None) -> tuple[str, ...]:
         raise ValueError(f"actors: a bargaining problem needs at least two parties, got {actors}")
     for a in actors:
         sc.actor_index(a)
+    if len(set(actors)) < len(actors):
+        raise ValueError(f"actors: each party once, got {list(actors)}")
     return tuple(actors)
 
 
@@ -858,8 +860,8 @@ def solve_runs(
     ``compiled``: solve the two-party runs that the closed form leaves by the compiled
     linear programmes of :mod:`negosim.solutions_compiled` first, the integer programmes
     taking the runs it cannot vouch for. ``None`` (default): where numba is installed;
-    ``True`` without numba raises ImportError. The answers are the same either way (to
-    the solvers' tolerances).
+    ``True`` without numba raises ImportError. The objective is the same either way (to
+    the solvers' tolerances); where packages tie on it, the package may differ.
     """
     if kind not in SOLVERS:
         raise KeyError(f"unknown solution {kind!r}; known: {', '.join(SOLVERS)}")
@@ -867,8 +869,12 @@ def solve_runs(
     parties = _parties(sc, actors)
     if sc.loss != "linear":
         raise ValueError(f"{sc.origin}: loss: the bargaining solutions are exact for linear loss")
+    unknown = set(options) - ({"powers"} if kind == "nash" else set())
+    if unknown:
+        raise TypeError(f"{kind}: unknown option(s) {', '.join(sorted(unknown))}")
     if kind == "nash":
         _powers(options.get("powers"), len(parties))  # refused before any work
+    use_compiled = _use_compiled(kind, compiled)  # refused before any work too
     runs = np.arange(batch.runs) if runs is None else np.asarray(runs, dtype=np.int64)
     sub = batch.take(runs)
     deal = np.zeros(len(runs), dtype=bool)
@@ -878,14 +884,12 @@ def solve_runs(
         closed = _two_parties(sub, parties, kind, ratify, options)
         todo = ~closed.exact
         deal[~todo], outcome[~todo] = closed.deal[~todo], closed.outcome[~todo]
-        if todo.any() and _use_compiled(kind, compiled):
+        if todo.any() and use_compiled:
             rows = np.flatnonzero(todo)
             solved = _compiled_runs(sub.take(rows), parties, kind, ratify, options)
             found = rows[solved.found]
             deal[found], outcome[found] = solved.deal[solved.found], solved.outcome[solved.found]
             todo[found] = False
-    elif compiled:
-        _use_compiled(kind, compiled)  # refuses where numba is missing
     if todo.any():
         deal[todo], outcome[todo] = _solve_each(batch, runs[todo], kind, parties, ratify, options)
     index = [sc.actor_index(a) for a in parties]
@@ -902,6 +906,8 @@ def _use_compiled(kind: str, compiled: bool | None) -> bool:
     ``compiled=True`` without numba."""
     from negosim import solutions_compiled
 
+    if compiled is not None and not isinstance(compiled, bool | np.bool_):
+        raise TypeError(f"compiled: True, False or None, got {compiled!r}")
     if compiled is None:
         return solutions_compiled.AVAILABLE and kind in COMPILED
     if compiled and not solutions_compiled.AVAILABLE:
@@ -961,8 +967,8 @@ def _compiled_runs(
 def _powers(powers, parties: int) -> np.ndarray:
     """The Nash bargaining powers ``alpha`` (default equal), checked."""
     alpha = np.full(parties, 1 / parties) if powers is None else np.asarray(powers, float)
-    if alpha.shape != (parties,) or np.any(alpha <= 0):
-        raise ValueError(f"powers: one positive number per party, got {powers}")
+    if alpha.shape != (parties,) or not np.all(np.isfinite(alpha) & (alpha > 0)):
+        raise ValueError(f"powers: one positive finite number per party, got {powers}")
     return alpha
 
 

@@ -253,16 +253,18 @@ def test_every_row_tight_at_the_answer(kind):
 
 
 def test_no_gain_for_the_parties_agrees():
-    """The parties too at their utility of the only package: Nash has no gain to weigh, the
-    utilitarian solution is that package; both agree with the programmes through
-    :func:`solve_runs`."""
+    """The parties too at their utility of the only package: the utilitarian solution is that
+    package, as the programmes find it; Nash has no gain to weigh, so the compiled step hands
+    the run to the programmes (docs/protocols.md: "a party without gain sends the run to the
+    integer programmes")."""
     batch, _ = pinned_world(None)
-    for kind in KINDS:
-        fast = sol.solve_runs(batch, kind, compiled=True)
-        deal, outcome = sol._solve_each(batch, np.arange(1), kind, PARTIES, True, {})
-        assert np.array_equal(fast["deal"], deal)
-        slow = sol._utilities(batch, outcome)[:, :2]
-        np.testing.assert_allclose(fast["utility"], slow, atol=1e-7)
+    fast = sol.solve_runs(batch, "utilitarian", compiled=True)
+    deal, outcome = sol._solve_each(batch, np.arange(1), "utilitarian", PARTIES, True, {})
+    assert np.array_equal(fast["deal"], deal)
+    slow = sol._utilities(batch, outcome)[:, :2]
+    np.testing.assert_allclose(fast["utility"], slow, atol=1e-7)
+    handed = sol._compiled_runs(batch, PARTIES, "nash", True, {})
+    assert not handed.found.any()
 
 
 def qualified_world() -> ns.ScenarioBatch:
@@ -352,14 +354,143 @@ def test_compiled_false_never_calls_the_compiled_path(monkeypatch, package):
     assert np.array_equal(out["deal"], deal) and np.array_equal(out["outcome"], outcome)
 
 
-def test_protocol_takes_the_switch(package):
-    """``compiled=`` reaches the solver through the protocol's options: both settings give
-    the same runs (to the solvers' tolerances)."""
-    on = ns.simulate(package, 6, seed=4, protocol="utilitarian", compiled=True)
-    off = ns.simulate(package, 6, seed=4, protocol="utilitarian", compiled=False)
-    assert np.array_equal(on.agreed, off.agreed)
-    joint = [r.utility[:, :2].sum(axis=1) for r in (on, off)]
-    np.testing.assert_allclose(*joint, atol=1e-7)
+@pytest.mark.parametrize(
+    ("option", "calls"), [({}, True), ({"compiled": True}, True), ({"compiled": False}, False)]
+)
+def test_protocol_takes_the_switch(package, monkeypatch, option, calls):
+    """``compiled=`` reaches the solver through the protocol's options; by default (numba
+    is installed here) the compiled step runs."""
+    seen = []
+    real = sol._compiled_runs
+
+    def spy(*args, **kwargs):
+        seen.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sol, "_compiled_runs", spy)
+    ns.simulate(package, 6, seed=4, protocol="utilitarian", **option)
+    assert bool(seen) == calls
+
+
+def test_the_programmes_keep_small_chunks():
+    """``compiled=False`` sends the solutions to the integer programmes (tens of runs/s):
+    their chunks stay small, so a killed run loses seconds, not minutes."""
+    from negosim.engine import default_chunk
+
+    for kind in KINDS:
+        assert default_chunk(kind) >= 4096  # compiled: thousands of runs/s
+        assert default_chunk(kind, {"compiled": False}) <= 128
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        ({"protocol": "nash", "powers": (float("nan"), 0.5)}, ValueError, "powers"),
+        ({"protocol": "nash", "powers": (float("inf"), 0.5)}, ValueError, "powers"),
+        ({"protocol": "nash", "power": (0.3, 0.7)}, TypeError, "power"),
+        ({"protocol": "utilitarian", "compiled": "no"}, TypeError, "compiled"),
+        ({"protocol": "utilitarian", "actors": ("US", "US")}, ValueError, "actors"),
+    ],
+)
+def test_bad_options_are_refused(package, call, error, words):
+    """Refused with an error naming the option (a NaN power once gave no deal in every run
+    on the compiled path, a misspelt option was ignored)."""
+    with pytest.raises(error, match=words):
+        ns.simulate(package, 4, seed=1, **call)
+
+
+def test_a_qualified_vote_that_caps_an_ideal_point():
+    """One issue on [0, 100] (status quo 0); the parties want 100 and 40; three ratifiers
+    decide by a share of 0.6 (two votes): v2 (at 50, reservation 0) always says yes, v0 (at
+    0, reservation 0.28) yes up to 72, v1 (reservation 0.97) only up to 3. The ratified set
+    is [0, 72], so p0's ideal is 0.72 (not 1, as with the vote relaxed) and p1's is 1; the
+    equal share ``x / 72 = 1.4 - x / 100`` gives ``x = 1.4 / (1/72 + 1/100)``. The relaxed
+    ideal points would give x = 70, a package the vote passes: only the check of the ideal
+    packages catches it."""
+
+    def actor(name, role, position, reservation):
+        return {
+            "id": name,
+            "role": role,
+            "power": 1.0,
+            "position": {"i0": position},
+            "salience": {"i0": 1.0},
+            "reservation": reservation,
+        }
+
+    doc = {
+        "scenario": {"id": "ks_cap", "title": "an ideal point capped by a vote"},
+        "issues": [{"id": "i0", "label": "x", "scale": [0.0, 100.0], "status_quo": 0.0}],
+        "actors": [
+            actor("p0", "negotiator", 100.0, 0.0),
+            actor("p1", "negotiator", 40.0, 0.0),
+            actor("v0", "ratifier", 0.0, 0.28),
+            actor("v1", "ratifier", 0.0, 0.97),
+            actor("v2", "ratifier", 50.0, 0.0),
+        ],
+        "coalitions": [
+            {
+                "id": "eu",
+                "members": ["v0", "v1", "v2"],
+                "ratifies": ["i0"],
+                "rule": "qualified",
+                "threshold": 0.6,
+            }
+        ],
+    }
+    batch = ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+    out = sol.solve_runs(batch, "kalai_smorodinsky", compiled=True)
+    assert out["deal"][0]
+    np.testing.assert_allclose(out["outcome"][0, 0], 1.4 / (1 / 72 + 1 / 100), atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_deal_only_at_the_status_quo(kind):
+    """One issue, status quo 50, where both parties get 0.7 (reservations 0.68); a ratifier
+    at 0 with reservation 0.999 must agree to any move (unanimity), so the status quo itself
+    is the only package, and a deal (no piece with a move passes, the piece without one
+    must not be pruned)."""
+
+    def actor(name, role, position, reservation):
+        return {
+            "id": name,
+            "role": role,
+            "power": 1.0,
+            "position": {"i0": position},
+            "salience": {"i0": 1.0},
+            "reservation": reservation,
+        }
+
+    doc = {
+        "scenario": {"id": "sq_only", "title": "only the status quo"},
+        "issues": [{"id": "i0", "label": "x", "scale": [0.0, 100.0], "status_quo": 50.0}],
+        "actors": [
+            actor("p0", "negotiator", 80.0, 0.68),
+            actor("p1", "negotiator", 20.0, 0.68),
+            actor("v0", "ratifier", 0.0, 0.999),
+        ],
+        "coalitions": [
+            {"id": "c", "members": ["v0", "p0", "p1"], "ratifies": ["i0"], "rule": "unanimity"}
+        ],
+    }
+    batch = ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+    out = sol.solve_runs(batch, kind, compiled=True)
+    assert out["deal"][0]
+    np.testing.assert_allclose(out["outcome"][0, 0], 50.0, atol=1e-7)
+    np.testing.assert_allclose(out["utility"][0], [0.7, 0.7], atol=1e-7)
+
+
+@pytest.mark.parametrize(("gap", "status"), [(3e-9, compiled.UNSURE), (5e-9, compiled.INFEASIBLE)])
+def test_an_empty_piece_is_certified_only_beyond_the_margin(gap, status):
+    """``y <= 0`` and ``y >= gap``: empty, with the dual ray ``d = (1, 1)``, ``G^T d = 0``,
+    ``-h.d = gap``. docs/protocols.md certifies it only when ``-h.d > 2 (1e-9 sum d +
+    |G^T d| . bound) = 4e-9``: a gap a package within the rules' tolerance could cross is
+    left to the integer programmes."""
+    margin = 2 * (1e-9 * 2 + 0.0)
+    assert (gap > margin) == (status == compiled.INFEASIBLE)
+    G = np.array([[1.0], [-1.0]])
+    found, _ = compiled.solve_lp(G, np.array([0.0, -gap]), np.array([1.0]), 1.0)
+    assert found == status
 
 
 # ----------------------------------------------------------------------------- the kernel
