@@ -267,6 +267,38 @@ def test_no_gain_for_the_parties_agrees():
     assert not handed.found.any()
 
 
+def one_issue_world(actors, coalition: dict, status_quo: float) -> ns.ScenarioBatch:
+    """One run of a world with one issue on [0, 100] and one coalition: ``actors`` as
+    ``(id, role, position, reservation)``, every salience 1, every power 1."""
+    doc = {
+        "scenario": {"id": "one_issue", "title": "one issue"},
+        "issues": [{"id": "i0", "label": "x", "scale": [0.0, 100.0], "status_quo": status_quo}],
+        "actors": [
+            {
+                "id": ident,
+                "role": role,
+                "power": 1.0,
+                "position": {"i0": position},
+                "salience": {"i0": 1.0},
+                "reservation": reservation,
+            }
+            for ident, role, position, reservation in actors
+        ],
+        "coalitions": [coalition],
+    }
+    return ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+
+
+TWO_OF_THREE = {
+    "id": "eu",
+    "members": ["v0", "v1", "v2"],
+    "ratifies": ["i0"],
+    "rule": "qualified",
+    "threshold": 0.6,
+}
+"""A coalition of three ratifiers deciding by a share of 0.6: two votes."""
+
+
 def qualified_world() -> ns.ScenarioBatch:
     """One issue (status quo 50): the parties want 100 and 60; three ratifiers decide by a
     share of 0.6 (two votes). v2 (at 80, reservation 0.5) always says yes; v0 (at 50) says
@@ -274,38 +306,14 @@ def qualified_world() -> ns.ScenarioBatch:
     needed, so the coalition is relaxed, and the relaxed answer (60 or beyond, where both
     parties gain most) fails the vote: the integer programmes must answer."""
 
-    def actor(ident, role, position, reservation):
-        return {
-            "id": ident,
-            "role": role,
-            "power": 1.0,
-            "position": {"i0": position},
-            "salience": {"i0": 1.0},
-            "reservation": reservation,
-        }
-
     actors = [
-        actor("p0", "negotiator", 100.0, 0.0),
-        actor("p1", "negotiator", 60.0, 0.0),
-        actor("v0", "ratifier", 50.0, 0.97),
-        actor("v1", "ratifier", 55.0, 0.97),
-        actor("v2", "ratifier", 80.0, 0.5),
+        ("p0", "negotiator", 100.0, 0.0),
+        ("p1", "negotiator", 60.0, 0.0),
+        ("v0", "ratifier", 50.0, 0.97),
+        ("v1", "ratifier", 55.0, 0.97),
+        ("v2", "ratifier", 80.0, 0.5),
     ]
-    doc = {
-        "scenario": {"id": "q", "title": "q"},
-        "issues": [{"id": "i0", "label": "x", "status_quo": 50.0}],
-        "actors": actors,
-        "coalitions": [
-            {
-                "id": "eu",
-                "members": ["v0", "v1", "v2"],
-                "ratifies": ["i0"],
-                "rule": "qualified",
-                "threshold": 0.6,
-            }
-        ],
-    }
-    return ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+    return one_issue_world(actors, TWO_OF_THREE, status_quo=50.0)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -408,37 +416,14 @@ def test_a_qualified_vote_that_caps_an_ideal_point():
     ideal points would give x = 70, a package the vote passes: only the check of the ideal
     packages catches it."""
 
-    def actor(name, role, position, reservation):
-        return {
-            "id": name,
-            "role": role,
-            "power": 1.0,
-            "position": {"i0": position},
-            "salience": {"i0": 1.0},
-            "reservation": reservation,
-        }
-
-    doc = {
-        "scenario": {"id": "ks_cap", "title": "an ideal point capped by a vote"},
-        "issues": [{"id": "i0", "label": "x", "scale": [0.0, 100.0], "status_quo": 0.0}],
-        "actors": [
-            actor("p0", "negotiator", 100.0, 0.0),
-            actor("p1", "negotiator", 40.0, 0.0),
-            actor("v0", "ratifier", 0.0, 0.28),
-            actor("v1", "ratifier", 0.0, 0.97),
-            actor("v2", "ratifier", 50.0, 0.0),
-        ],
-        "coalitions": [
-            {
-                "id": "eu",
-                "members": ["v0", "v1", "v2"],
-                "ratifies": ["i0"],
-                "rule": "qualified",
-                "threshold": 0.6,
-            }
-        ],
-    }
-    batch = ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+    actors = [
+        ("p0", "negotiator", 100.0, 0.0),
+        ("p1", "negotiator", 40.0, 0.0),
+        ("v0", "ratifier", 0.0, 0.28),
+        ("v1", "ratifier", 0.0, 0.97),
+        ("v2", "ratifier", 50.0, 0.0),
+    ]
+    batch = one_issue_world(actors, TWO_OF_THREE, status_quo=0.0)
     out = sol.solve_runs(batch, "kalai_smorodinsky", compiled=True)
     assert out["deal"][0]
     np.testing.assert_allclose(out["outcome"][0, 0], 1.4 / (1 / 72 + 1 / 100), atol=1e-6)
@@ -451,29 +436,13 @@ def test_a_deal_only_at_the_status_quo(kind):
     is the only package, and a deal (no piece with a move passes, the piece without one
     must not be pruned)."""
 
-    def actor(name, role, position, reservation):
-        return {
-            "id": name,
-            "role": role,
-            "power": 1.0,
-            "position": {"i0": position},
-            "salience": {"i0": 1.0},
-            "reservation": reservation,
-        }
-
-    doc = {
-        "scenario": {"id": "sq_only", "title": "only the status quo"},
-        "issues": [{"id": "i0", "label": "x", "scale": [0.0, 100.0], "status_quo": 50.0}],
-        "actors": [
-            actor("p0", "negotiator", 80.0, 0.68),
-            actor("p1", "negotiator", 20.0, 0.68),
-            actor("v0", "ratifier", 0.0, 0.999),
-        ],
-        "coalitions": [
-            {"id": "c", "members": ["v0", "p0", "p1"], "ratifies": ["i0"], "rule": "unanimity"}
-        ],
-    }
-    batch = ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+    actors = [
+        ("p0", "negotiator", 80.0, 0.68),
+        ("p1", "negotiator", 20.0, 0.68),
+        ("v0", "ratifier", 0.0, 0.999),
+    ]
+    everyone = {"id": "c", "members": ["v0", "p0", "p1"], "ratifies": ["i0"], "rule": "unanimity"}
+    batch = one_issue_world(actors, everyone, status_quo=50.0)
     out = sol.solve_runs(batch, kind, compiled=True)
     assert out["deal"][0]
     np.testing.assert_allclose(out["outcome"][0, 0], 50.0, atol=1e-7)
