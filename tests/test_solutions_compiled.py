@@ -289,6 +289,18 @@ def one_issue_world(actors, coalition: dict, status_quo: float) -> ns.ScenarioBa
     return ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
 
 
+def two_issue_actor(ident, role, position, salience, reservation) -> dict:
+    """An actor of a two-issue world (issues i0, i1), power 1."""
+    return {
+        "id": ident,
+        "role": role,
+        "power": 1.0,
+        "position": dict(zip(("i0", "i1"), position, strict=True)),
+        "salience": dict(zip(("i0", "i1"), salience, strict=True)),
+        "reservation": reservation,
+    }
+
+
 TWO_OF_THREE = {
     "id": "eu",
     "members": ["v0", "v1", "v2"],
@@ -449,6 +461,40 @@ def test_a_deal_only_at_the_status_quo(kind):
     np.testing.assert_allclose(out["utility"][0], [0.7, 0.7], atol=1e-7)
 
 
+def test_kalai_smorodinsky_takes_the_most_joint_utility_over_the_pieces():
+    """Two issues, status quo (70, 30). p0 at (40, 0), saliences (2, 1), reservation 0; p1
+    at (80, 30), cares for i0 only, reservation 0.4. v0 must ratify any move (it always
+    agrees), v0 and v1 any move of i0, and v1 (at (40, 10), reservation 0.9) agrees only where
+    ``|x0 - 40| + |x1 - 10| <= 20``. Ideal points: p0 1 at (40, 0), p1 0.9 with i0 at 70.
+    Keeping i0 at 70, ``u0 = 0.8 - x1 / 300``: shares (0.8, 1) at (70, 0). Moving i0 caps it at
+    60, where p1's share is at most 0.8, reached only at (60, 10): shares (0.833, 0.8). Both
+    pieces reach the largest common share 0.8; the most joint utility is at (70, 0), with
+    utilities (0.8, 0.9) against (0.833, 0.8)."""
+
+    doc = {
+        "scenario": {"id": "two_pieces", "title": "two pieces at the same share"},
+        "issues": [
+            {"id": "i0", "label": "x", "scale": [0.0, 100.0], "status_quo": 70.0},
+            {"id": "i1", "label": "y", "scale": [0.0, 100.0], "status_quo": 30.0},
+        ],
+        "actors": [
+            two_issue_actor("p0", "negotiator", (40.0, 0.0), (2.0, 1.0), 0.0),
+            two_issue_actor("p1", "negotiator", (80.0, 30.0), (2.0, 0.0), 0.4),
+            two_issue_actor("v0", "ratifier", (80.0, 20.0), (1.0, 1.0), 0.2),
+            two_issue_actor("v1", "ratifier", (40.0, 10.0), (1.0, 1.0), 0.9),
+        ],
+        "coalitions": [
+            {"id": "c0", "members": ["v0"], "ratifies": ["i0", "i1"]},
+            {"id": "c2", "members": ["v0", "v1"], "ratifies": ["i0"]},
+        ],
+    }
+    batch = ns.sample(ns.Scenario.from_dict(doc), 1, seed=0)
+    out = sol.solve_runs(batch, "kalai_smorodinsky", compiled=True)
+    assert out["deal"][0]
+    np.testing.assert_allclose(out["outcome"][0], [70.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(out["utility"][0], [0.8, 0.9], atol=1e-7)
+
+
 @pytest.mark.parametrize(("gap", "status"), [(3e-9, compiled.UNSURE), (5e-9, compiled.INFEASIBLE)])
 def test_an_empty_piece_is_certified_only_beyond_the_margin(gap, status):
     """``y <= 0`` and ``y >= gap``: empty, with the dual ray ``d = (1, 1)``, ``G^T d = 0``,
@@ -506,16 +552,6 @@ def test_nash_where_the_programmes_stop_short():
     utilities by this file's formula), and strictly better than the programmes'."""
     from negosim.protocols.table import Table
 
-    def actor(ident, role, position, salience, reservation):
-        return {
-            "id": ident,
-            "role": role,
-            "power": 1.0,
-            "position": dict(zip(["i0", "i1"], position, strict=True)),
-            "salience": dict(zip(["i0", "i1"], salience, strict=True)),
-            "reservation": reservation,
-        }
-
     doc = {
         "scenario": {"id": "short", "title": "short"},
         "issues": [
@@ -523,9 +559,9 @@ def test_nash_where_the_programmes_stop_short():
             {"id": "i1", "label": "x", "scale": [0.0, 1.0], "status_quo": 0.0},
         ],
         "actors": [
-            actor("p0", "negotiator", (0.88303066, 0.17031857), (1, 1), 0.3125),
-            actor("p1", "negotiator", (0.0, 1.0), (2, 1), 0.0),
-            actor("v2", "ratifier", (0.25, 0.75), (1, 2), 0.9375),
+            two_issue_actor("p0", "negotiator", (0.88303066, 0.17031857), (1, 1), 0.3125),
+            two_issue_actor("p1", "negotiator", (0.0, 1.0), (2, 1), 0.0),
+            two_issue_actor("v2", "ratifier", (0.25, 0.75), (1, 2), 0.9375),
         ],
         "coalitions": [
             {"id": "c0", "members": ["p0", "p1", "v2"], "ratifies": ["i0"], "rule": "unanimity"}
