@@ -16,7 +16,7 @@ import pytest
 import negosim as ns
 from negosim import solutions_compiled
 from negosim.io import read_decide
-from negosim.protocols import eum_compiled, exchange_compiled
+from negosim.protocols import exchange_compiled
 from negosim.protocols.exchange import exchange_rounds
 
 from conftest import best_seconds, record_rate, sizes
@@ -55,7 +55,7 @@ def test_alternating_on_package_2007(benchmark, package):
     benchmark.extra_info["vs_alternating"] = 1.0
 
 
-SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
+SOLUTIONS = ns.solutions.COMPILED
 SOLUTION_RUNS = 10_000 if solutions_compiled.AVAILABLE else 200
 """Compiled (make bench installs numba), a solution settles thousands of runs/s; the integer
 programmes alone, tens (see test_solutions_by_the_integer_programmes_on_package_2007)."""
@@ -65,7 +65,7 @@ FULL_RUNS = {
     "median": 10_000,
     **dict.fromkeys(SOLUTIONS, SOLUTION_RUNS),
 }
-COMPILED = {"eum": eum_compiled.AVAILABLE, **dict.fromkeys(SOLUTIONS, solutions_compiled.AVAILABLE)}
+COMPILED = ("eum", *SOLUTIONS)
 """The models whose default path is compiled where numba is installed."""
 
 
@@ -77,7 +77,7 @@ def test_models_on_package_2007(benchmark, package, protocol):
     runs = sizes(FULL_RUNS[protocol], 10)
     if protocol in COMPILED:
         ns.simulate(package, 2, seed=1, protocol=protocol, rounds=10)  # compile once
-        benchmark.extra_info["compiled"] = COMPILED[protocol]
+        benchmark.extra_info["compiled"] = solutions_compiled.AVAILABLE  # numba is installed
     _simulate(benchmark, package, runs, protocol, 10)
 
 
