@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 import negosim as ns
-from negosim.engine import compute_chunk, resolve_strategies
+from negosim.engine.runner import compute_chunk, resolve_strategies
 
 
 def run(protocol: str, runs: int, processes: int, chunk: int, rounds: int, options: dict) -> dict:

@@ -24,8 +24,8 @@ import numba
 import numpy as np
 
 import negosim as ns
-from negosim.engine import strategies_and_defaults, with_sampled_params
-from negosim.strategies import ACCEPT_TOLERANCE, Strategy, TimeDependent
+from negosim.engine.runner import strategies_and_defaults, with_sampled_params
+from negosim.model.strategies import ACCEPT_TOLERANCE, Strategy, TimeDependent
 
 _JIT = {"cache": True, "error_model": "numpy"}  # IEEE division, no Python zero checks
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import negosim as ns
-from negosim.engine import local_cluster
+from negosim.engine.runner import local_cluster
 
 from conftest import best_seconds, record_evaluations, sizes
 
@@ -89,7 +89,7 @@ def test_simulate_vs_compiled_kernel(benchmark):
 @contextlib.contextmanager
 def _cluster(workers: int):
     """A client of ``workers`` Dask worker processes with one thread each, as negosim starts
-    them for ``workers=`` (:func:`negosim.engine.local_cluster`)."""
+    them for ``workers=`` (:func:`negosim.engine.runner.local_cluster`)."""
     distributed = pytest.importorskip("dask.distributed")
     with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
         yield client

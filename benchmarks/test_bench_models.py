@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 import negosim as ns
-from negosim import solutions_compiled
+from negosim.engine.protocols import exchange_compiled
+from negosim.engine.protocols.exchange import exchange_rounds
+from negosim.engine.solvers import compiled as solutions_compiled
 from negosim.io import read_decide
-from negosim.protocols import exchange_compiled
-from negosim.protocols.exchange import exchange_rounds
 
 from conftest import best_seconds, record_rate, sizes
 

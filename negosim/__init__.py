@@ -21,52 +21,69 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from negosim import _moved
+
 _ATTRS = {
-    "Scenario": "negosim.scenario",
-    "ScenarioError": "negosim.scenario",
-    "list_scenarios": "negosim.scenario",
-    "load_scenario": "negosim.scenario",
-    "iter_chunks": "negosim.engine",
-    "simulate": "negosim.engine",
-    "gain_from_linkage": "negosim.linkage",
-    "SimulationResult": "negosim.results",
-    "Summary": "negosim.results",
-    "ScenarioBatch": "negosim.sampling",
-    "sample": "negosim.sampling",
-    "StoreError": "negosim.store",
-    "load_results": "negosim.store",
-    "TournamentResult": "negosim.tournaments",
-    "generate": "negosim.tournaments",
-    "tournament": "negosim.tournaments",
-    "sensitivity": "negosim.whatif",
-    "sweep": "negosim.whatif",
-    "timeline": "negosim.whatif",
+    "Scenario": "negosim.model.scenario",
+    "ArgumentError": "negosim.model.errors",
+    "NegosimError": "negosim.model.errors",
+    "ScenarioError": "negosim.model.errors",
+    "list_scenarios": "negosim.io.scenario_file",
+    "load_scenario": "negosim.io.scenario_file",
+    "StoreError": "negosim.io.store",
+    "ScenarioBatch": "negosim.engine.sampling",
+    "sample": "negosim.engine.sampling",
+    "SimulationResult": "negosim.engine.results",
+    "Summary": "negosim.engine.results",
+    "load_results": "negosim.engine.results",
+    "iter_chunks": "negosim.engine.runner",
+    "simulate": "negosim.engine.runner",
+    "gain_from_linkage": "negosim.analysis.linkage",
+    "TournamentResult": "negosim.analysis.tournaments",
+    "generate": "negosim.analysis.tournaments",
+    "tournament": "negosim.analysis.tournaments",
+    "sensitivity": "negosim.analysis.whatif",
+    "sweep": "negosim.analysis.whatif",
+    "timeline": "negosim.analysis.whatif",
 }
 """Public name -> the module that defines it, imported when the name is first used."""
 
-_SUBMODULES = ("abm", "plot", "solutions", "strategies", "tournaments")
-"""Submodules reachable as attributes (``ns.solutions.nash(sc)``) without an import line."""
+_SUBMODULES = {
+    "abm": "negosim.abm",
+    "io": "negosim.io",
+    "plot": "negosim.plot",
+    "solutions": "negosim.analysis.solutions",
+    "strategies": "negosim.model.strategies",
+    "tournaments": "negosim.analysis.tournaments",
+}
+"""Modules reachable as attributes (``ns.solutions.nash(sc)``) without an import line."""
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the eager imports
     from negosim import abm as abm
+    from negosim import io as io
     from negosim import plot as plot
-    from negosim import solutions, strategies
-    from negosim import tournaments as tournaments
-    from negosim.engine import iter_chunks, simulate
-    from negosim.linkage import gain_from_linkage
-    from negosim.results import SimulationResult, Summary
-    from negosim.sampling import ScenarioBatch, sample
-    from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
-    from negosim.store import StoreError, load_results
-    from negosim.tournaments import TournamentResult, generate, tournament
-    from negosim.whatif import sensitivity, sweep, timeline
+    from negosim.analysis import solutions as solutions
+    from negosim.analysis import tournaments as tournaments
+    from negosim.analysis.linkage import gain_from_linkage
+    from negosim.analysis.tournaments import TournamentResult, generate, tournament
+    from negosim.analysis.whatif import sensitivity, sweep, timeline
+    from negosim.engine.results import SimulationResult, Summary, load_results
+    from negosim.engine.runner import iter_chunks, simulate
+    from negosim.engine.sampling import ScenarioBatch, sample
+    from negosim.io.scenario_file import list_scenarios, load_scenario
+    from negosim.io.store import StoreError
+    from negosim.model import strategies as strategies
+    from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
+    from negosim.model.scenario import Scenario
+
+_moved.install()  # the module paths of 0.1 (negosim.scenario, ...), deprecated
 
 
 def __getattr__(name: str):
     if name in _ATTRS:
         value = getattr(importlib.import_module(_ATTRS[name]), name)
     elif name in _SUBMODULES:
-        value = importlib.import_module(f"negosim.{name}")
+        value = importlib.import_module(_SUBMODULES[name])
     elif name == "__version__":
         value = _version()
     else:
@@ -89,6 +106,8 @@ def _version() -> str:
 
 
 __all__ = [
+    "ArgumentError",
+    "NegosimError",
     "Scenario",
     "ScenarioBatch",
     "ScenarioError",
@@ -98,6 +117,7 @@ __all__ = [
     "TournamentResult",
     "gain_from_linkage",
     "generate",
+    "io",
     "iter_chunks",
     "list_scenarios",
     "load_results",

@@ -2,9 +2,14 @@
 strategy tournaments.
 
 Every argument is checked before any work starts, by the same functions the Python API uses
-(:mod:`negosim.validation`). Exit codes: 0 on success, 2 on bad input with one line on stderr
+(:mod:`negosim.engine.arguments`). Exit codes: 0 on success, 2 on bad input with one line on stderr
 that names the argument, file or field and the problem; 130 when interrupted. Files are
 written only when asked for, in the format their extension names.
+
+Why one module (about 810 lines): the parser (:func:`_parser` and its option helpers) and the
+``cmd_*`` functions it dispatches to are read together, each option next to the command that
+uses it; the protocols, the analysis and the figures are imported inside the commands, so that
+``negosim --help`` starts without them.
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ import contextlib
 import os
 import sys
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from negosim import app as app_command
-from negosim import store as _store
-from negosim import validation as check
-from negosim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+from negosim.engine import arguments as check
+from negosim.io import store as _store
+from negosim.io.scenario_file import list_scenarios, load_scenario
+from negosim.model.errors import ArgumentError, ScenarioError
+from negosim.model.scenario import Scenario
 
 BAD_INPUT = 2
 SUMMARY_BYTES = 1 << 30
@@ -34,7 +41,6 @@ DESCRIPTION = (
     "scenarios; run Monte Carlos, parameter sweeps, sensitivity analyses, timelines and "
     "strategy tournaments."
 )
-StoreError = getattr(_store, "StoreError", None)
 
 
 class InputError(Exception):
@@ -48,11 +54,11 @@ class _UsageError(Exception):
 def _bad_input_errors() -> tuple[type[BaseException], ...]:
     errors: tuple[type[BaseException], ...] = (
         ScenarioError,
-        check.ArgumentError,
+        ArgumentError,
         InputError,
         _UsageError,
     )
-    return (*errors, StoreError) if isinstance(StoreError, type) else errors
+    return (*errors, _store.StoreError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,8 +108,8 @@ def _wrap(text: str) -> str:
 
 
 def _names_epilog() -> str:
-    from negosim.protocols import PROTOCOLS
-    from negosim.strategies import strategy_names
+    from negosim.engine.protocols import PROTOCOLS
+    from negosim.model.strategies import strategy_names
 
     return "\n".join(
         [
@@ -140,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     _monte_carlo_options(p, runs=10_000, zero_runs=True)
     p.add_argument(
         "--chunk-size",
-        type=check.cli_type(check.chunk_size, "--chunk-size"),
+        type=cli_type(check.chunk_size, "--chunk-size"),
         default=None,
         metavar="N",
         help="runs computed (and stored) at once; bounds memory, never changes results "
@@ -148,13 +154,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers",
-        type=check.cli_type(check.workers, "--workers"),
+        type=cli_type(check.workers, "--workers"),
         metavar="N",
         help="run the chunks on a local Dask cluster of N processes (default: in this process)",
     )
     p.add_argument(
         "--store",
-        type=check.cli_type(check.store_folder, "--store"),
+        type=cli_type(check.store_folder, "--store"),
         metavar="DIR",
         help="write each finished chunk to this folder (a resumable store; default: none)",
     )
@@ -176,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     _monte_carlo_options(p, runs=2_000)
     top = "swing this many inputs one at a time, those most correlated with the results, plus "
     top += "every input of an explicit [[uncertainty]] entry (default: %(default)s)"
-    whole = check.cli_type(check.whole_number, "--top", 1)
+    whole = cli_type(check.whole_number, "--top", 1)
     p.add_argument("--top", type=whole, default=12, metavar="N", help=top)
     _verbose_option(p)
 
@@ -198,8 +204,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _chunk_defaults() -> str:
-    """The default chunk sizes, as in :mod:`negosim.engine` (e.g. "16384; 256 for eum")."""
-    from negosim.engine import DEFAULT_CHUNK, PROTOCOL_CHUNK
+    """The default chunk sizes, as in :mod:`negosim.engine.runner` (e.g. "16384; 256 for eum")."""
+    from negosim.engine.runner import DEFAULT_CHUNK, PROTOCOL_CHUNK
 
     by_size: dict[int, list[str]] = {}
     for protocol, size in PROTOCOL_CHUNK.items():
@@ -208,6 +214,20 @@ def _chunk_defaults() -> str:
         [str(DEFAULT_CHUNK)]
         + [f"{size} for {' and '.join(names)}" for size, names in sorted(by_size.items())]
     )
+
+
+def cli_type(check: Callable[..., Any], option: str, *extra: Any) -> Callable[[str], Any]:
+    """An argparse ``type=`` function running ``check(text, option, *extra)``; argparse
+    reports the message (which already names the option) as a usage error."""
+
+    def convert(text: str) -> Any:
+        try:
+            return check(text, option, *extra)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
 
 
 def _scenario_argument(p: argparse.ArgumentParser) -> None:
@@ -221,7 +241,7 @@ def _monte_carlo_options(p: argparse.ArgumentParser, runs: int, zero_runs: bool 
     _runs_and_seed(p, runs, 0 if zero_runs else 1)
     p.add_argument(
         "--protocol",
-        type=check.cli_type(check.protocol, "--protocol"),
+        type=cli_type(check.protocol, "--protocol"),
         metavar="NAME",
         help="the negotiation protocol, one of the protocols listed below "
         "(default: the scenario's)",
@@ -229,7 +249,7 @@ def _monte_carlo_options(p: argparse.ArgumentParser, runs: int, zero_runs: bool 
     _arithmetic_option(p)
     p.add_argument(
         "--rounds",
-        type=check.cli_type(check.rounds, "--rounds"),
+        type=cli_type(check.rounds, "--rounds"),
         metavar="T",
         help=f"deadline in rounds, 1..{check.MAX_ROUNDS:,} (default: the scenario's)",
     )
@@ -259,14 +279,14 @@ def _runs_and_seed(p: argparse.ArgumentParser, runs: int, low: int) -> None:
     what = "Monte Carlo runs" if low == 0 else "Monte Carlo runs per point (at least 1)"
     p.add_argument(
         "--runs",
-        type=check.cli_type(check.whole_number, "--runs", low),
+        type=cli_type(check.whole_number, "--runs", low),
         default=runs,
         metavar="N",
         help=f"{what} (default: %(default)s)",
     )
     p.add_argument(
         "--seed",
-        type=check.cli_type(check.seed, "--seed"),
+        type=cli_type(check.seed, "--seed"),
         default=0,
         metavar="S",
         help="seed (a whole number >= 0): the same seed gives the same results "
@@ -286,13 +306,13 @@ def _arithmetic_option(p: argparse.ArgumentParser) -> None:
 def _output_options(p: argparse.ArgumentParser, table: str) -> None:
     p.add_argument(
         "--out",
-        type=check.cli_type(check.output_path, "--out", check.TABLE_FORMATS),
+        type=cli_type(check.output_path, "--out", check.TABLE_FORMATS),
         metavar="FILE",
         help=f"write {table} to FILE.parquet, FILE.csv or FILE.json (default: nothing written)",
     )
     p.add_argument(
         "--plot",
-        type=check.cli_type(check.output_path, "--plot", check.FIGURE_FORMATS),
+        type=cli_type(check.output_path, "--plot", check.FIGURE_FORMATS),
         metavar="FILE",
         help="save the figure to FILE.png, FILE.svg or FILE.pdf (default: nothing written)",
     )
@@ -307,7 +327,7 @@ def _verbose_option(p: argparse.ArgumentParser, text: str = "print every column"
 
 
 def _tournament_options(p: argparse.ArgumentParser) -> None:
-    from negosim.tournaments import DEFAULT_FIELD
+    from negosim.analysis.tournaments import DEFAULT_FIELD
 
     p.add_argument(
         "--strategies",
@@ -326,7 +346,7 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--generate",
-        type=check.cli_type(check.whole_number, "--generate", 1, 1000),
+        type=cli_type(check.whole_number, "--generate", 1, 1000),
         default=3,
         metavar="N",
         help="without --scenario: play N (1..1000) generated scenarios (default: %(default)s)",
@@ -334,7 +354,7 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
     _runs_and_seed(p, 100, 1)
     p.add_argument(
         "--protocol",
-        type=check.cli_type(check.protocol, "--protocol"),
+        type=cli_type(check.protocol, "--protocol"),
         default="alternating",
         metavar="NAME",
         help="the negotiation protocol (default: %(default)s)",
@@ -361,7 +381,7 @@ def _strategy_text(option: str):
     def convert(text: str) -> str:
         try:
             check.strategy_spec(text, option)
-        except check.ArgumentError as exc:
+        except ArgumentError as exc:
             raise argparse.ArgumentTypeError(exc.problem) from None
         return text.strip()
 
@@ -377,7 +397,7 @@ def _change(text: str) -> tuple[str, float]:
     path, value = _pair(text, "--set", "PATH=VALUE, e.g. Russia.power=40")
     try:
         return path, check.finite_number(value, path)
-    except check.ArgumentError as exc:
+    except ArgumentError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -388,7 +408,7 @@ def _param(text: str) -> tuple[str, list[float]]:
         raise argparse.ArgumentTypeError(f"{text!r}: expected PATH=V1,V2,... with numbers")
     try:
         return path, [check.finite_number(v, path) for v in items]
-    except check.ArgumentError as exc:
+    except ArgumentError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -456,16 +476,13 @@ def show_table(sc: Scenario) -> str:
 
 
 def _load(name: str) -> Scenario:
-    """A scenario whose protocol is known (the file check :func:`negosim.validation.
-    check_protocol`)."""
+    """A scenario, read and validated (its protocol among those the engine runs)."""
     try:
-        sc = load_scenario(name)
+        return load_scenario(name)
     except ScenarioError:
         raise
     except (OSError, ValueError) as exc:
         raise InputError(f"{name!r}: cannot read the scenario: {_one_line(exc)}") from None
-    check.check_protocol(sc.protocol, sc.origin or name)
-    return sc
 
 
 def _apply_changes(sc: Scenario, changes: Sequence[tuple[str, float]]) -> Scenario:
@@ -478,7 +495,7 @@ def _apply_changes(sc: Scenario, changes: Sequence[tuple[str, float]]) -> Scenar
 
 
 def _strategies(sc: Scenario, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    from negosim.engine import resolve_strategies
+    from negosim.engine.runner import resolve_strategies
 
     given = dict(pairs)
     for actor, spec in given.items():
@@ -574,7 +591,7 @@ def _print_table(frame, columns: Sequence[str] | None = None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negosim.engine import default_chunk, simulate
+    from negosim.engine.runner import default_chunk, simulate
 
     sc, options = _setup(args, gathered=False)
     if args.chunk_size is None:
@@ -607,7 +624,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _stored_summary(sc: Scenario, args: argparse.Namespace) -> str:
     """The headline of a store too large to gather here, read one chunk at a time: agreement
     with its 95% Wilson interval, mean rounds and the mean final package."""
-    from negosim.results import wilson_interval
+    from negosim.engine.results import wilson_interval
 
     manifest, _ = _store.read_manifest(args.store)
     runs, units = manifest["runs"], manifest["units"]
@@ -626,7 +643,7 @@ def _stored_summary(sc: Scenario, args: argparse.Namespace) -> str:
         "",
         _wrap(
             f"chunks stored in {args.store}; too many runs to gather for the full summary "
-            "here: read them one chunk at a time with negosim.store.iter_parts"
+            "here: read them one chunk at a time with negosim.io.store.iter_parts"
         ),
     ]
     return "\n".join(lines)
@@ -643,26 +660,30 @@ def _settings_line(sc: Scenario, protocol: str, deadline: int, args: argparse.Na
 
 def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:
     """Check the store, output and memory options of ``run``; whether to gather the results."""
+    from negosim.engine import memory
+
     _check_store(args)
     if args.plot is not None and args.runs == 0:
         raise InputError("--plot: no runs to plot (--runs is 0)")
     try:
         _runs_fit(sc, args.runs, "--store DIR")
         gather = True
-    except check.ArgumentError:
+    except ArgumentError:
         if args.store is None or args.out is not None or args.plot is not None:
             raise
         gather = False  # the store keeps them; nothing here needs them all at once
     if args.store is not None and args.out is None and args.plot is None:
         # only the summary needs them: gather it when small, else read the store back in parts
-        gather = gather and 2 * args.runs * check.result_bytes_per_run(sc) <= SUMMARY_BYTES
+        gather = gather and 2 * args.runs * memory.result_bytes_per_run(sc) <= SUMMARY_BYTES
     check.chunks(args.runs, args.chunk_size, "--chunk-size")
-    check.chunk_fits(sc, args.runs, args.chunk_size, "--chunk-size")
+    memory.chunk_fits(sc, args.runs, args.chunk_size, "--chunk-size")
     return gather
 
 
 def _runs_fit(sc: Scenario, runs: int, hint: str = "") -> None:
-    check.fits_in_memory(runs, check.result_bytes_per_run(sc), "--runs", hint)
+    from negosim.engine import memory
+
+    memory.fits_in_memory(runs, memory.result_bytes_per_run(sc), "--runs", hint)
 
 
 def _check_store(args: argparse.Namespace) -> None:
@@ -703,7 +724,7 @@ def _summary_columns(sc: Scenario, first: Sequence[str] = ()) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from negosim.whatif import sweep
+    from negosim.analysis.whatif import sweep
 
     sc, options = _setup(args)
     grid: dict[str, list[float]] = {}
@@ -724,7 +745,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from negosim.whatif import sensitivity
+    from negosim.analysis.whatif import sensitivity
 
     sc, options = _setup(args)
     if not sc.effective_uncertainty:
@@ -738,7 +759,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def _check_swings(sc: Scenario, seed: int) -> None:
     """Fix every explicit uncertain input once at a sampled value, as the swings will, so a
     scenario that cannot be fixed fails before the first Monte Carlo."""
-    from negosim.whatif import _sampled_inputs
+    from negosim.analysis.whatif import _sampled_inputs
 
     values = _sampled_inputs(sc, 1, seed)
     for u in sc.uncertainty:
@@ -746,7 +767,7 @@ def _check_swings(sc: Scenario, seed: int) -> None:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from negosim.whatif import timeline
+    from negosim.analysis.whatif import timeline
 
     sc, options = _setup(args)
     if sc.date is None and not sc.updates:
@@ -766,7 +787,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:
-    from negosim.tournaments import generate, tournament
+    from negosim.analysis.tournaments import generate, tournament
 
     scenarios = [_load(s) for s in args.scenario] or [
         generate(2, 3, seed=args.seed + k) for k in range(args.generate)
@@ -787,7 +808,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     )
     board = result.leaderboard
     shown = ["strategy", "plays", "utility", "utility_low", "utility_high", "agreed", "rounds"]
-    return _finish(args, board, shown, result.plot_leaderboard)
+    return _finish(args, board, shown, lambda: _plotting().leaderboard(result))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Figures (matplotlib). Each function takes data or a result, returns the Figure, and never
-calls ``show()``."""
+calls ``show()``.
+
+Why one module (about 730 lines): it is the gallery users browse as ``ns.plot.<figure>``, one
+function a figure, all sharing the palette, the figure sizes and the label helpers at the top.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import textwrap
 
 import numpy as np
 
-from negosim.results import SimulationResult
+from negosim.analysis import solutions
+from negosim.engine.results import SimulationResult
+from negosim.engine.sampling import sample
 
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -362,7 +368,7 @@ def leaderboard(board, *, metric: str = "utility", ax=None):
     Parameters
     ----------
     board
-        The leaderboard of a tournament (:attr:`negosim.tournaments.TournamentResult.leaderboard`):
+        A tournament's result (:class:`negosim.TournamentResult`) or its ``leaderboard``:
         a ``strategy`` column, ``metric`` with ``{metric}_low`` / ``{metric}_high`` and,
         if present, ``worlds`` (the independent units behind the intervals).
     metric
@@ -378,6 +384,7 @@ def leaderboard(board, *, metric: str = "utility", ax=None):
     """
     import matplotlib.pyplot as plt
 
+    board = getattr(board, "leaderboard", board)  # a TournamentResult: its leaderboard
     data = board.sort_values(metric).reset_index(drop=True)
     n = len(data)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_WIDE)
@@ -428,7 +435,9 @@ def pairwise_heatmap(table, *, metric: str = "utility", ax=None):
     Parameters
     ----------
     table
-        The pairwise table (:meth:`negosim.tournaments.TournamentResult.pairwise`).
+        A tournament's result (:class:`negosim.TournamentResult`; its
+        :meth:`~negosim.TournamentResult.pairwise` table of ``metric`` is drawn) or a pairwise
+        table.
     metric
         The metric's name, for the labels (agreement is written as a percentage).
     ax
@@ -442,6 +451,8 @@ def pairwise_heatmap(table, *, metric: str = "utility", ax=None):
     """
     import matplotlib.pyplot as plt
 
+    if hasattr(table, "pairwise"):  # a TournamentResult: its table of ``metric``
+        table = table.pairwise(metric)
     table = _ranked(table)
     values = table.to_numpy(dtype=float)
     n, m = values.shape
@@ -563,8 +574,6 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     """
     import matplotlib.pyplot as plt
 
-    from negosim.sampling import sample
-
     if not result.trace:
         raise ValueError("this result has no trace: simulate(..., trace=1) keeps one")
     sc, tr = result.scenario, result.trace
@@ -666,8 +675,6 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     the frontier leaves out the coalitions, the solution points respect them.
     """
     import matplotlib.pyplot as plt
-
-    from negosim import solutions
 
     sc = getattr(scenario, "scenario", scenario)  # a batch carries its scenario
     frontier = solutions.pareto_frontier(scenario, actors, run=run)

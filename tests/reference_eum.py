@@ -7,13 +7,13 @@
 # compared with this, so a change there is checked against an independent older implementation
 # rather than against itself. Do not edit.
 """The expected utility model's rounds as computed per run before they were batched: see
-:mod:`negosim.protocols.eum` for the model."""
+:mod:`negosim.engine.protocols.eum` for the model."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from negosim.protocols.eum import EUMOptions, _choose, eum_setup, weighted_median
+from negosim.engine.protocols.eum import EUMOptions, _choose, eum_setup, weighted_median
 
 __all__ = ["EUMOptions", "eum_round", "eum_setup", "run_eum", "weighted_median"]
 

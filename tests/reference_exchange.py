@@ -7,14 +7,14 @@
 # compared with this run by run, so a change there is checked against an independent older
 # implementation rather than against itself. Do not edit.
 """The exchange model's rounds as played per run before the batched float path: see
-:mod:`negosim.protocols.exchange` for the model."""
+:mod:`negosim.engine.protocols.exchange` for the model."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from negosim.protocols import exchange
-from negosim.protocols.exchange import TIE, _Exchange
+from negosim.engine.protocols import exchange
+from negosim.engine.protocols.exchange import TIE, _Exchange
 
 
 class _Round(exchange._Round):
@@ -35,7 +35,7 @@ class _Round(exchange._Round):
 
 
 class ExchangeModel(exchange.ExchangeModel):
-    """:class:`negosim.protocols.exchange.ExchangeModel` with the rounds of 28e2a83."""
+    """:class:`negosim.engine.protocols.exchange.ExchangeModel` with the rounds of 28e2a83."""
 
     round_type = _Round
 

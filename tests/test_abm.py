@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import negosim as ns
 from negosim.abm import DiplomacyModel, trace_frame
 from negosim.abm.model import AGENT_COLUMNS
-from negosim.strategies import TimeDependent
+from negosim.model.strategies import TimeDependent
 
 from helpers import bilateral, time_dependent_closed_form, worlds
 
@@ -145,5 +145,5 @@ def test_a_per_run_parameter_gives_the_model_of_run_k_its_own_value():
     core = ns.simulate(sc, 40, seed=3, strategies=strategies)
     for k in (0, 17, 39):
         assert_same_run(DiplomacyModel(sc, seed=3, run=k, strategies=strategies).run(), core, k)
-    with pytest.raises(ns.validation.ArgumentError, match=r"strategies\['US'\]: parameter e"):
+    with pytest.raises(ns.ArgumentError, match=r"strategies\['US'\]: parameter e"):
         DiplomacyModel(sc, seed=3, run=40, strategies=strategies)

@@ -48,7 +48,7 @@ def test_strategy_specs_build_the_strategy_they_name():
     assert state.strategy_default("conceder") == 5.0  # Conceder(e=5.0) in its signature
     assert state.strategy_spec("conceder", 5.0) == RUSSIA
     assert state.strategy_spec("hardliner", 1.0) == "hardliner"
-    built = ns.engine.parse_strategy(state.strategy_spec("boulware", 0.25))
+    built = ns.engine.runner.parse_strategy(state.strategy_spec("boulware", 0.25))
     assert type(built).__name__ == "Boulware"
     assert built.e == 0.25
 

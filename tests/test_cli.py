@@ -24,10 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim import engine, validation
 from negosim.cli import main as cli
-from negosim.protocols import PROTOCOLS
-from negosim.strategies import Boulware, strategy_names
+from negosim.engine import arguments as validation
+from negosim.engine import runner as engine
+from negosim.engine.protocols import PROTOCOLS
+from negosim.model.errors import suggest
+from negosim.model.strategies import Boulware, strategy_names
 
 MINIMAL = str(Path(__file__).parent / "data" / "minimal.toml")
 RUN = ["run", MINIMAL, "--runs", "12", "--seed", "3", "--no-progress"]
@@ -237,7 +239,7 @@ def test_validate_and_run_reject_an_unknown_protocol_in_the_file(tmp_path, capsy
         assert f"{path}: scenario.protocol: unknown protocol 'mediatd'" in err
         assert "did you mean 'mediated'" in err
     with pytest.raises(ns.ScenarioError, match=r"scenario\.protocol: unknown protocol"):
-        validation.check_protocol("mediatd", str(path))
+        ns.load_scenario(path)
 
 
 def test_run_zero_runs_says_no_runs(capsys):
@@ -330,8 +332,8 @@ def test_whole_number_refuses_the_rest(text):
 
 
 def test_suggest_names_the_closest_choice():
-    assert validation.suggest("medaited", PROTOCOLS) == " (did you mean 'mediated'?)"
-    assert validation.suggest("qqqq", PROTOCOLS) == ""
+    assert suggest("medaited", PROTOCOLS) == " (did you mean 'mediated'?)"
+    assert suggest("qqqq", PROTOCOLS) == ""
 
 
 # ----------------------------------------------------------------------------- help and tables

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 import negosim as ns
 from negosim.cli import main as cli
-from negosim.engine import run_batch
+from negosim.engine.runner import run_batch
 
 from helpers import bilateral, worlds
 
@@ -279,7 +279,7 @@ def test_run_writes_table_and_figure(tmp_path, capsys):
 def test_row_tests_match_numpy_reductions(data):
     """every/some (column by column) answer as all/any over the last axis do, and a
     coalition's majority or qualified share (an exact count) as the mean of the votes."""
-    from negosim.ratification import CoalitionRule, every, some
+    from negosim.model.ratification import CoalitionRule, every, some
 
     runs, width = data.draw(st.integers(0, 30)), data.draw(st.integers(0, 300))
     votes = data.draw(arrays(np.bool_, (runs, width)))

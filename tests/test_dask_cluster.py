@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import negosim as ns
-from negosim.protocols import PROTOCOLS
+from negosim.engine.protocols import PROTOCOLS
 
 from helpers import bilateral
 
@@ -136,7 +136,7 @@ def test_every_protocol_gives_the_same_runs_for_any_chunk_and_on_the_cluster(
 def test_the_workers_negosim_starts_get_its_allocator_settings():
     """``workers=N`` clusters start with WORKER_ALLOCATOR in the workers' environment (Dask's
     own settings kept), not with Dask's 64 KiB trim threshold alone (docs/scaling.md)."""
-    from negosim.engine import WORKER_ALLOCATOR, local_cluster
+    from negosim.engine.runner import WORKER_ALLOCATOR, local_cluster
 
     names = [*WORKER_ALLOCATOR, "OMP_NUM_THREADS"]
     with local_cluster(1) as cluster, distributed.Client(cluster) as client:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import negosim as ns
-from negosim.strategies import (
+from negosim.model.strategies import (
     Linear,
     Strategy,
     View,
@@ -261,9 +261,12 @@ def test_public_api_has_examples(function):
 
 
 def test_doctests_cover_the_modules_of_the_public_api():
-    assert {"negosim.engine", "negosim.whatif", "negosim.results", "negosim.scenario"} <= set(
-        WITH_EXAMPLES
-    )
+    assert {
+        "negosim.engine.runner",
+        "negosim.analysis.whatif",
+        "negosim.engine.results",
+        "negosim.model.scenario",
+    } <= set(WITH_EXAMPLES)
 
 
 # ----------------------------------------------------------------------------- import

@@ -5,7 +5,7 @@ The sections checked: Utilities, Counterpart, Moves, One rulebook of a round, `a
 documented formula with plain Python or numpy; none is obtained by calling the library function
 that implements it. The code's side is read where users see it: ``simulate``'s trace
 (offers, targets, answers), the sampled batch, the result arrays; and a strategy's ``propose``
-on a hand-built :class:`~negosim.strategies.View` where the formula is the offer itself.
+on a hand-built :class:`~negosim.model.strategies.View` where the formula is the offer itself.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim.protocols import Table
-from negosim.strategies import (
+from negosim.engine.protocols import Table
+from negosim.model.strategies import (
     AbsoluteTitForTat,
     Linear,
     RandomWalk,
@@ -815,7 +815,7 @@ QUARTERS = [0.0, 25.0, 50.0, 75.0, 100.0]
     )
 )
 def test_two_party_nash_follows_the_documented_closed_form(case):
-    from negosim.frontier import solve_two_parties
+    from negosim.engine.solvers.frontier import solve_two_parties
 
     pa, pb, ca, cb, r, alpha = case
     positions = np.array([[pa, pb]], float)
@@ -843,7 +843,7 @@ def test_exchange_shortcut_doubt_follows_the_documented_bound(
 ):
     """docs/protocols.md: the sum is added in actor order only where the shortcut outcome
     lies within 4 (n + 2) eps (S + t + v) / W of the partner's position."""
-    from negosim.protocols.exchange import _shortcut
+    from negosim.engine.protocols.exchange_batch import _shortcut
 
     outcome = (column - term + value) / total
     x = outcome + gap

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim.protocols import eum
-from negosim.protocols.eum import EUMOptions, eum_forecast, eum_rounds
+from negosim.engine.protocols import eum
+from negosim.engine.protocols.eum import EUMOptions, eum_forecast, eum_rounds
 
 from helpers import eum_comparable_rounds
 

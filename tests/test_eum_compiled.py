@@ -1,5 +1,5 @@
-"""The compiled expected utility model (negosim.protocols.eum_compiled) against the numpy
-batch (negosim.protocols.eum), bit for bit: on generated scenarios with ties (shared
+"""The compiled expected utility model (negosim.engine.protocols.eum_compiled) against the numpy
+batch (negosim.engine.protocols.eum), bit for bit: on generated scenarios with ties (shared
 positions, copied actors, saliences of 0 and 1, actors absent from an issue), on the
 emission-standards oracle and on sampled package_2007 runs; and how the path is chosen."""
 
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from test_eum_batched import POSITION, _rows, scenarios
 
 import negosim as ns
-from negosim.protocols import eum, eum_compiled
-from negosim.protocols.eum import EUMOptions, eum_forecast, eum_rounds, eum_setup
+from negosim.engine.protocols import eum, eum_compiled
+from negosim.engine.protocols.eum import EUMOptions, eum_forecast, eum_rounds, eum_setup
 
 pytestmark = pytest.mark.skipif(not eum_compiled.AVAILABLE, reason="numba is not installed")
 

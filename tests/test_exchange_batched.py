@@ -14,11 +14,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim.engine import resolve_strategies
+from negosim.engine.compiling import compiling_notice
+from negosim.engine.protocols import Table, exchange_batch, exchange_compiled, exchange_rules
+from negosim.engine.protocols import exchange as negosim_exchange
+from negosim.engine.protocols.exchange import ExchangeModel, exchange_outcomes, exchange_rounds
+from negosim.engine.runner import resolve_strategies
 from negosim.io import read_decide
-from negosim.protocols import Table, exchange_compiled, exchange_rules
-from negosim.protocols import exchange as negosim_exchange
-from negosim.protocols.exchange import ExchangeModel, exchange_outcomes, exchange_rounds
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "tests" / "data" / "oracles" / "sample_data.txt"
@@ -112,7 +113,7 @@ def test_with_a_negative_term_the_shortcut_is_never_trusted(data, below):
         return np.full(shape, -1e9), np.zeros(shape, dtype=bool)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(negosim_exchange, "_shortcut", lying)
+        patch.setattr(exchange_batch, "_shortcut", lying)
         got = exchange_outcomes(x, s, c, party, low, high, 2, compiled=False)
     np.testing.assert_array_equal(got, expected)
 
@@ -405,10 +406,10 @@ def test_a_cache_built_from_other_rules_is_dropped(tmp_path):
 def test_a_long_first_compilation_says_so(capsys):
     """The first call of a process compiles the model (or loads it from numba's cache):
     beyond a moment it says what is happening; a quick block says nothing."""
-    with exchange_compiled._compiling_notice(0.01):
+    with compiling_notice(exchange_compiled.COMPILING, 0.01):
         threading.Event().wait(0.5)
     assert exchange_compiled.COMPILING in capsys.readouterr().err
-    with exchange_compiled._compiling_notice(5.0):
+    with compiling_notice(exchange_compiled.COMPILING, 5.0):
         pass
     threading.Event().wait(0.1)
     assert exchange_compiled.COMPILING not in capsys.readouterr().err
@@ -421,7 +422,7 @@ def test_column_sums_add_top_to_bottom_like_python(columns):
     rng = np.random.default_rng(columns)
     terms = rng.standard_normal((38, columns)) * 10.0 ** rng.integers(-8, 8, (38, columns))
     expected = [sum(terms[:, k].tolist()) for k in range(columns)]
-    np.testing.assert_array_equal(negosim_exchange._column_sums(terms), expected)
+    np.testing.assert_array_equal(exchange_batch._column_sums(terms), expected)
 
 
 @settings(max_examples=300, deadline=None)
@@ -446,7 +447,7 @@ def test_shortcut_outcome_is_never_sure_of_a_wrong_side(terms, replaced, offset,
     x = exact
     for _ in range(abs(offset)):
         x = np.nextafter(x, np.inf if offset > 0 else -np.inf)
-    outcome, doubt = negosim_exchange._shortcut(
+    outcome, doubt = exchange_batch._shortcut(
         np.array([sum(terms)]),
         np.array([terms[k]]),
         np.array([value]),

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.cli import main as cli
-from negosim.validation import ArgumentError
+from negosim.model.errors import ArgumentError
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 import negosim as ns
-from negosim.engine import resolve_strategies
-from negosim.protocols import Table
-from negosim.results import wilson_interval
-from negosim.strategies import Rubinstein, TimeDependent, TradeOff
+from negosim.engine.protocols import Table
+from negosim.engine.results import wilson_interval
+from negosim.engine.runner import resolve_strategies
+from negosim.model.strategies import Rubinstein, TimeDependent, TradeOff
 
 from helpers import bilateral, time_dependent_closed_form
 
@@ -98,7 +98,11 @@ def test_trade_off_offers_are_pareto_efficient(n, data, tau, r):
     )
     assert lp.status == 0
     best_ub = 1 - (lp.fun - np.sum(wb * sb * b) / 100)
-    assert ub >= best_ub - 1e-9
+    # HiGHS meets the row within its feasibility tolerance (1e-7): the LP may take up to that
+    # much of u_A, which buys u_B at the best weight ratio (A at [0, 0], B at [0, 1e-5] and
+    # equal weights: the offer [0, 0] is the only one with u_A = 1, yet the LP reports 1.0).
+    slack = 1e-7 * np.max(np.divide(wb, wa, out=np.zeros_like(wb), where=wa > 0))
+    assert ub >= best_ub - 1e-9 - slack
 
 
 FACTS_EXAMPLE_2 = {

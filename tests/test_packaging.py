@@ -41,7 +41,7 @@ def test_wheel_loads_bundled_scenarios_by_name(tmp_path):
         "import negosim as ns, pathlib;"
         "assert 'package_2007' in ns.list_scenarios();"
         "sc = ns.load_scenario('package_2007');"
-        f"assert pathlib.Path(ns.scenario.bundled_dir()).is_relative_to({str(site)!r});"
+        f"assert pathlib.Path(ns.io.scenario_file.bundled_dir()).is_relative_to({str(site)!r});"
         "print(len(sc.actors))"
     )
     out = subprocess.run(

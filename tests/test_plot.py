@@ -121,8 +121,8 @@ def test_sweep_tornado_timeline(package, tmp_path):
 
 def test_leaderboard_and_heatmap(tmp_path):
     result = ns.tournament(["boulware", "conceder", "linear"], ns.generate(2, 2, seed=1), runs=10)
-    fig = saved(result.plot_leaderboard(), tmp_path, "a.png")
+    fig = saved(ns.plot.leaderboard(result), tmp_path, "a.png")
     assert len(fig.axes[0].get_yticklabels()) == 3 and fig.axes[0].get_xlabel()
-    fig = saved(result.plot_pairwise(), tmp_path, "b.png")
+    fig = saved(ns.plot.pairwise_heatmap(result), tmp_path, "b.png")
     assert fig.axes[0].images[0].get_array().shape == (3, 3)
     assert fig.axes[0].get_xlabel() == "opponent"

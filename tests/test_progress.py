@@ -13,10 +13,17 @@ import tqdm.auto
 from tqdm.std import tqdm as text_tqdm
 
 import negosim as ns
-from negosim import engine
+from negosim.analysis.whatif import sensitivity, sweep, timeline
 from negosim.cli import main as cli
-from negosim.engine import BLOCK, FIRST_STEP, LARGEST_STEP, TICK_SECONDS, Progress, progress_bar
-from negosim.whatif import sensitivity, sweep, timeline
+from negosim.engine import runner as engine
+from negosim.engine.runner import (
+    BLOCK,
+    FIRST_STEP,
+    LARGEST_STEP,
+    TICK_SECONDS,
+    Progress,
+    progress_bar,
+)
 
 ARRAYS = ("agreed", "outcome", "utility", "rounds", "exited", "moved", "consented")
 
@@ -121,7 +128,7 @@ def test_steps_move_the_bar_and_never_change_results(package, protocol):
 def test_steps_capped_below_the_chunk_never_change_results(package, monkeypatch):
     """Without a bar a chunk larger than LARGEST_STEP is computed in several steps (here 7
     runs each): the same runs as chunks of one run."""
-    import negosim.engine as engine
+    import negosim.engine.runner as engine
 
     whole = ns.simulate(package, 50, seed=6, chunk_size=1)
     monkeypatch.setattr(engine, "LARGEST_STEP", 7)
@@ -225,7 +232,7 @@ def test_a_worker_computes_a_chunk_in_steps_with_the_numbers_of_one(monkeypatch,
     """What a Dask worker runs for a chunk (``compute_in_steps``: steps of at most
     LARGEST_STEP runs, made tiny here) equals the chunk computed in one go, a trace and
     per-run strategy parameters included."""
-    from negosim.strategies import TimeDependent
+    from negosim.model.strategies import TimeDependent
 
     sc = ns.load_scenario("package_2007")
     call = engine._Call(

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim.strategies import Hardliner, TimeDependent
+from negosim.model.strategies import Hardliner, TimeDependent
 
 pytest.importorskip("numba")
 

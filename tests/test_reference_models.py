@@ -15,12 +15,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim.engine import resolve_strategies
+from negosim.engine.protocols import Table
+from negosim.engine.protocols import exchange as negosim_exchange
+from negosim.engine.protocols.eum import EUMOptions, eum_round, eum_rounds, eum_setup, run_eum
+from negosim.engine.protocols.exchange import exchange_rounds
+from negosim.engine.runner import resolve_strategies
 from negosim.io import read_decide, read_eum_csv
-from negosim.protocols import Table
-from negosim.protocols import exchange as negosim_exchange
-from negosim.protocols.eum import EUMOptions, eum_round, eum_rounds, eum_setup, run_eum
-from negosim.protocols.exchange import exchange_rounds
 
 from helpers import eum_comparable_rounds
 
@@ -383,8 +383,8 @@ def test_eum_protocol_equals_the_per_run_reference_protocol(package):
 @pytest.mark.parametrize(
     ("protocol", "options", "batch_size"),
     [
-        ("eum", {}, ("negosim.protocols.eum.SLICE_NUMBERS", 1)),  # one row per slice
-        ("exchange", {"ties": "random"}, ("negosim.protocols.exchange.BATCH_RUNS", 2)),
+        ("eum", {}, ("negosim.engine.protocols.eum.SLICE_NUMBERS", 1)),  # one row per slice
+        ("exchange", {"ties": "random"}, ("negosim.engine.protocols.exchange.BATCH_RUNS", 2)),
     ],
 )
 def test_batched_models_do_not_depend_on_chunks_or_batches(

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim.protocols import Table
-from negosim.ratification import meets_reservation, reservation_floor
-from negosim.strategies import (
+from negosim.engine.protocols import Table
+from negosim.model.ratification import meets_reservation, reservation_floor
+from negosim.model.strategies import (
     ACCEPT_TOLERANCE,
     Boulware,
     Conceder,
@@ -24,7 +24,7 @@ from negosim.strategies import (
     TradeOff,
     checked_respond,
 )
-from negosim.strategies.time_dependent import answers_by_time
+from negosim.model.strategies.time_dependent import answers_by_time
 
 
 class Stubborn(Linear):

@@ -12,7 +12,9 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim import solutions as sol
+from negosim.analysis import solutions as sol
+from negosim.engine.solvers import programmes
+from negosim.engine.solvers import runs as solver_runs
 
 from helpers import bilateral, one_issue_actor
 
@@ -290,7 +292,7 @@ def test_utilitarian_with_coalitions_equals_a_grid(name):
 @pytest.fixture(params=[0, 10], ids=["highs_mip", "lp_branch_and_bound"])
 def integer_solver(request, monkeypatch):
     """Both integer solvers: HiGHS's MIP (limit 0) and the branch and bound over LPs."""
-    monkeypatch.setattr(sol, "BRANCH_LIMIT", request.param)
+    monkeypatch.setattr(programmes, "BRANCH_LIMIT", request.param)
 
 
 @pytest.mark.parametrize("name", list(WORLDS))
@@ -667,10 +669,12 @@ def _compare_with_the_programmes(batch, kind, fast_outcome, fast_deal, runs=None
     """Deals and utilities (joint utility for utilitarian: a trade at rate 1 is a tie) of
     ``fast_*`` against the exact integer programmes solved run by run, on the runs selected
     by the mask ``runs`` (default all); the programmes' deals and outcomes."""
-    deal, outcome = sol._solve_each(batch, np.arange(batch.runs), kind, ("p0", "p1"), True, {})
+    deal, outcome = solver_runs._solve_each(
+        batch, np.arange(batch.runs), kind, ("p0", "p1"), True, {}
+    )
     runs = np.ones(batch.runs, bool) if runs is None else runs
     assert np.array_equal(fast_deal[runs], deal[runs])
-    fast, slow = (sol._utilities(batch, x)[:, :2] for x in (fast_outcome, outcome))
+    fast, slow = (solver_runs.package_utilities(batch, x)[:, :2] for x in (fast_outcome, outcome))
     if kind == "utilitarian":
         fast, slow = fast.sum(axis=1), slow.sum(axis=1)
     np.testing.assert_allclose(fast[runs & deal], slow[runs & deal], atol=1e-7)
@@ -706,10 +710,10 @@ def test_two_party_closed_forms_equal_the_integer_programmes_run_by_run(batch, k
     exact integer programmes run by run: the same runs have a deal, with the same utilities;
     the closed form leaves a run to the programmes only where a party cannot gain at all
     (at the programmes' answer some party is at its reservation)."""
-    closed = sol._two_parties(batch, ("p0", "p1"), kind, True, {})
+    closed = solver_runs._two_parties(batch, ("p0", "p1"), kind, True, {})
     decided = closed.exact
     deal, outcome = _compare_with_the_programmes(batch, kind, closed.outcome, closed.deal, decided)
-    gains = sol._utilities(batch, outcome)[:, :2] - batch.reservation[:, :2]
+    gains = solver_runs.package_utilities(batch, outcome)[:, :2] - batch.reservation[:, :2]
     assert kind != "utilitarian" or decided.all()
     assert np.all(gains[~decided & deal].min(axis=1, initial=np.inf) <= 1e-9)
 
@@ -729,12 +733,12 @@ def test_without_coalitions_package_2007_is_solved_in_closed_form(package, kind)
     """US and Russia alone: every sampled run is decided on the frontier, and agrees with the
     integer programmes (a few runs)."""
     batch = ns.sample(package, 200, seed=3)
-    closed = sol._two_parties(batch, ("US", "Russia"), kind, False, {})
+    closed = solver_runs._two_parties(batch, ("US", "Russia"), kind, False, {})
     assert closed.exact.all() and closed.deal.all()
     runs = np.arange(8)
-    deal, outcome = sol._solve_each(batch, runs, kind, ("US", "Russia"), False, {})
+    deal, outcome = solver_runs._solve_each(batch, runs, kind, ("US", "Russia"), False, {})
     assert deal.all()
     index = [package.actor_index(a) for a in ("US", "Russia")]
-    fast = sol._utilities(batch.take(runs), closed.outcome[runs])[:, index]
-    slow = sol._utilities(batch.take(runs), outcome)[:, index]
+    fast = solver_runs.package_utilities(batch.take(runs), closed.outcome[runs])[:, index]
+    slow = solver_runs.package_utilities(batch.take(runs), outcome)[:, index]
     np.testing.assert_allclose(fast, slow, atol=1e-7)

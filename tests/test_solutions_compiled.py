@@ -1,5 +1,5 @@
-"""The compiled two-party bargaining solutions (negosim.solutions_compiled) against today's
-exact integer programmes solved run by run (``solutions._solve_each``), against HiGHS for
+"""The compiled two-party bargaining solutions (negosim.engine.solvers.compiled) against today's
+exact integer programmes solved run by run (``solver_runs._solve_each``), against HiGHS for
 the linear programmes, and against a package worked out by hand where every row is tight."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import negosim as ns
-from negosim import solutions as sol
-from negosim import solutions_compiled as compiled
+from negosim.analysis import solutions as sol
+from negosim.engine.solvers import compiled
+from negosim.engine.solvers import runs as solver_runs
 
 pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not installed")
 
@@ -35,7 +36,7 @@ def programmes(batch, kind, parties=PARTIES, compiled=False):
         if compiled:
             out = sol.solve_runs(batch, kind, parties, compiled=True)
             return out["deal"], out["outcome"]
-        return sol._solve_each(batch, np.arange(batch.runs), kind, parties, True, {})
+        return solver_runs._solve_each(batch, np.arange(batch.runs), kind, parties, True, {})
     except RuntimeError as error:
         if "failed ratification after a retry" not in str(error):
             raise
@@ -46,7 +47,7 @@ def objective(kind, batch, outcome, index):
     """What the solution maximises, per run: the joint utility (utilitarian) or the Nash
     product's log (equal powers; -inf where a party gains nothing); for Kalai-Smorodinsky
     zero (its objective rests on the ideal points: its answers must equal the programmes')."""
-    utility = sol._utilities(batch, outcome)[:, index]
+    utility = solver_runs.package_utilities(batch, outcome)[:, index]
     if kind == "kalai_smorodinsky":
         return np.zeros(len(outcome))
     if kind == "utilitarian":
@@ -63,13 +64,13 @@ def agree(kind, batch, index, fast, slow, runs):
     programmes' ``slow``: the same utilities within 1e-7 (the joint utility for the
     utilitarian solution: a trade at rate 1, every one-issue problem, is a tie of many
     packages), or a larger value of the objective (the programmes stop within their gap,
-    :data:`negosim.solutions.NASH_GAP` of the Nash product's log, or short of the optimum;
+    :data:`negosim.analysis.solutions.NASH_GAP` of the Nash product's log, or short of the optimum;
     the compiled packages are checked ratified apart). Returns the runs where the compiled
     package is better by more than that gap."""
     gap = sol.NASH_GAP if kind == "nash" else 1e-7
     with np.errstate(invalid="ignore"):  # both -inf (no gain): NaN, never ahead
         ahead = objective(kind, batch, fast, index) - objective(kind, batch, slow, index)
-    u_fast, u_slow = (sol._utilities(batch, x)[:, index] for x in (fast, slow))
+    u_fast, u_slow = (solver_runs.package_utilities(batch, x)[:, index] for x in (fast, slow))
     if kind == "utilitarian":
         u_fast, u_slow = u_fast.sum(axis=1), u_slow.sum(axis=1)
     close = np.abs(u_fast - u_slow).reshape(len(runs), -1).max(axis=1) <= 1e-7
@@ -82,9 +83,9 @@ def check_against_programmes(batch, kind, parties=PARTIES):
     wherever they find one (and elsewhere only a package the protocols' code ratifies), a
     package as good (:func:`agree`), ratified. Returns what the compiled path settled and
     the runs where it beat the programmes."""
-    from negosim.protocols.table import Table
+    from negosim.engine.table import Table
 
-    solved = sol._compiled_runs(batch, parties, kind, True, {})
+    solved = solver_runs._compiled_runs(batch, parties, kind, True, {})
     deal, outcome = programmes(batch, kind, parties)
     found = solved.found
     # no deal where the programmes found one; a deal they missed only as a ratified package
@@ -195,7 +196,7 @@ def test_random_worlds_equal_the_integer_programmes(batch, kind):
     missed = fast_deal & ~deal  # deals the programmes missed: ratified packages
     if missed.any():
         rows = np.flatnonzero(missed)
-        assert sol._ratification(batch.take(rows), PARTIES, True)(fast[rows]).all()
+        assert solver_runs.ratification_test(batch.take(rows), PARTIES, True)(fast[rows]).all()
     agree(kind, batch, [0, 1], fast, outcome, deal)
 
 
@@ -249,7 +250,9 @@ def test_every_row_tight_at_the_answer(kind):
     assert solved.found.all() and solved.deal.all() and not better.any()
     np.testing.assert_allclose(solved.outcome[0], x0, atol=1e-6)
     at_x0 = own_utilities(batch.scenario, batch.scenario.positions, x0[None])[0, :2]
-    np.testing.assert_allclose(sol._utilities(batch, solved.outcome)[0, :2], at_x0, atol=1e-7)
+    np.testing.assert_allclose(
+        solver_runs.package_utilities(batch, solved.outcome)[0, :2], at_x0, atol=1e-7
+    )
 
 
 def test_no_gain_for_the_parties_agrees():
@@ -259,11 +262,11 @@ def test_no_gain_for_the_parties_agrees():
     integer programmes")."""
     batch, _ = pinned_world(None)
     fast = sol.solve_runs(batch, "utilitarian", compiled=True)
-    deal, outcome = sol._solve_each(batch, np.arange(1), "utilitarian", PARTIES, True, {})
+    deal, outcome = solver_runs._solve_each(batch, np.arange(1), "utilitarian", PARTIES, True, {})
     assert np.array_equal(fast["deal"], deal)
-    slow = sol._utilities(batch, outcome)[:, :2]
+    slow = solver_runs.package_utilities(batch, outcome)[:, :2]
     np.testing.assert_allclose(fast["utility"], slow, atol=1e-7)
-    handed = sol._compiled_runs(batch, PARTIES, "nash", True, {})
+    handed = solver_runs._compiled_runs(batch, PARTIES, "nash", True, {})
     assert not handed.found.any()
 
 
@@ -345,10 +348,12 @@ def test_a_relaxed_answer_that_fails_the_vote_falls_back(kind, monkeypatch):
         True,
     )
     assert status[0] == compiled.OPTIMAL and outcome[0, 0] > 58 + 1e-6  # relaxed: too far
-    assert not sol._compiled_runs(batch, PARTIES, kind, True, {}).found[0]
+    assert not solver_runs._compiled_runs(batch, PARTIES, kind, True, {}).found[0]
     calls = []
-    each = sol._solve_each
-    monkeypatch.setattr(sol, "_solve_each", lambda *a, **k: calls.append(a[1]) or each(*a, **k))
+    each = solver_runs._solve_each
+    monkeypatch.setattr(
+        solver_runs, "_solve_each", lambda *a, **k: calls.append(a[1]) or each(*a, **k)
+    )
     fast = sol.solve_runs(batch, kind, compiled=True)
     assert calls and list(calls[0]) == [0]
     assert fast["deal"][0] and fast["outcome"][0, 0] == pytest.approx(58.0, abs=1e-6)
@@ -370,7 +375,7 @@ def test_compiled_false_never_calls_the_compiled_path(monkeypatch, package):
     monkeypatch.setattr(compiled, "solve_two", refuse)
     batch = ns.sample(package, 2, seed=1)
     out = sol.solve_runs(batch, "nash", compiled=False)
-    deal, outcome = sol._solve_each(batch, np.arange(2), "nash", ("US", "Russia"), True, {})
+    deal, outcome = solver_runs._solve_each(batch, np.arange(2), "nash", ("US", "Russia"), True, {})
     assert np.array_equal(out["deal"], deal) and np.array_equal(out["outcome"], outcome)
 
 
@@ -381,13 +386,13 @@ def test_protocol_takes_the_switch(package, monkeypatch, option, calls):
     """``compiled=`` reaches the solver through the protocol's options; by default (numba
     is installed here) the compiled step runs."""
     seen = []
-    real = sol._compiled_runs
+    real = solver_runs._compiled_runs
 
     def spy(*args, **kwargs):
         seen.append(True)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sol, "_compiled_runs", spy)
+    monkeypatch.setattr(solver_runs, "_compiled_runs", spy)
     ns.simulate(package, 6, seed=4, protocol="utilitarian", **option)
     assert bool(seen) == calls
 
@@ -395,7 +400,7 @@ def test_protocol_takes_the_switch(package, monkeypatch, option, calls):
 def test_the_programmes_keep_small_chunks():
     """``compiled=False`` sends the solutions to the integer programmes (tens of runs/s):
     their chunks stay small, so a killed run loses seconds, not minutes."""
-    from negosim.engine import default_chunk
+    from negosim.engine.runner import default_chunk
 
     for kind in KINDS:
         assert default_chunk(kind) >= 4096  # compiled: thousands of runs/s
@@ -550,7 +555,7 @@ def test_nash_where_the_programmes_stop_short():
     corner (0.4375, 0.75) has a larger Nash product. The compiled answer is at least as good
     as every ratified package of a grid of step 1/800 (ratified by the protocols' code,
     utilities by this file's formula), and strictly better than the programmes'."""
-    from negosim.protocols.table import Table
+    from negosim.engine.table import Table
 
     doc = {
         "scenario": {"id": "short", "title": "short"},
@@ -591,7 +596,7 @@ def test_nash_where_the_programmes_stop_short():
 def test_results_do_not_depend_on_the_chunk_size(package, kind):
     """package_2007 through the protocol with the default chunk (one chunk here), chunks of
     7 and of 1 run: the same agreements, packages and utilities bit for bit."""
-    from negosim.engine import default_chunk
+    from negosim.engine.runner import default_chunk
 
     assert default_chunk(kind) >= 4096  # numba is installed (this file is skipped otherwise)
     runs = [ns.simulate(package, 30, seed=8, protocol=kind, chunk_size=c) for c in (None, 7, 1)]
@@ -612,7 +617,9 @@ def test_without_numba_the_default_is_the_programmes(monkeypatch, package):
     monkeypatch.setattr(compiled, "solve_two", refuse)
     batch = ns.sample(package, 2, seed=5)
     out = sol.solve_runs(batch, "utilitarian")
-    deal, outcome = sol._solve_each(batch, np.arange(2), "utilitarian", ("US", "Russia"), True, {})
+    deal, outcome = solver_runs._solve_each(
+        batch, np.arange(2), "utilitarian", ("US", "Russia"), True, {}
+    )
     assert np.array_equal(out["deal"], deal) and np.array_equal(out["outcome"], outcome)
 
 
@@ -623,13 +630,17 @@ def test_nash_with_unequal_powers_equals_the_programmes(package, powers):
     a larger weighted Nash product)."""
     batch = ns.sample(package, 12, seed=6)
     parties = ("US", "Russia")
-    solved = sol._compiled_runs(batch, parties, "nash", True, {"powers": powers})
-    deal, outcome = sol._solve_each(batch, np.arange(12), "nash", parties, True, {"powers": powers})
+    solved = solver_runs._compiled_runs(batch, parties, "nash", True, {"powers": powers})
+    deal, outcome = solver_runs._solve_each(
+        batch, np.arange(12), "nash", parties, True, {"powers": powers}
+    )
     assert solved.found.mean() >= 0.9
     assert np.array_equal(solved.deal[solved.found], deal[solved.found])
     index = [package.actor_index(a) for a in parties]
     runs = solved.found & deal
-    u_fast, u_slow = (sol._utilities(batch, x)[:, index] for x in (solved.outcome, outcome))
+    u_fast, u_slow = (
+        solver_runs.package_utilities(batch, x)[:, index] for x in (solved.outcome, outcome)
+    )
     r = batch.reservation[:, index]
     ahead = np.log(u_fast - r) @ np.array(powers) - np.log(u_slow - r) @ np.array(powers)
     close = np.abs(u_fast - u_slow).max(axis=1) <= 1e-7
@@ -690,7 +701,7 @@ def test_package_2007_at_its_point_estimates_sits_on_the_moves_package(package, 
     than its reservation, are left to the programmes, and solve_runs returns that package."""
     batch = sol.point_estimates(package)
     moves = np.array([60.0, 77.5, 15.0])
-    at_moves = sol._utilities(batch, moves[None])[0]
+    at_moves = solver_runs.package_utilities(batch, moves[None])[0]
     np.testing.assert_allclose(batch.reservation[0], at_moves, atol=1e-12)  # all tight
     solved, better = check_against_programmes(batch, kind, ("US", "Russia"))
     assert not better.any()
@@ -708,9 +719,9 @@ def test_the_public_functions_take_the_switch(package, kind, monkeypatch):
     the extra."""
     batch = ns.sample(package, 5, seed=12)
     found = getattr(sol, kind)(batch, run=3, compiled=True)
-    _, outcome = sol._solve_each(batch, np.array([3]), kind, ("US", "Russia"), True, {})
+    _, outcome = solver_runs._solve_each(batch, np.array([3]), kind, ("US", "Russia"), True, {})
     index = [package.actor_index(a) for a in ("US", "Russia")]
-    slow = sol._utilities(batch.take([3]), outcome)[0, index]
+    slow = solver_runs.package_utilities(batch.take([3]), outcome)[0, index]
     fast, slow = (u.sum() if kind == "utilitarian" else u for u in (found.utility, slow))
     np.testing.assert_allclose(fast, slow, atol=1e-7)
     monkeypatch.setattr(compiled, "AVAILABLE", False)

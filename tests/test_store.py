@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import negosim as ns
-import negosim.engine as engine
-import negosim.store as stores
-import negosim.validation as validation
+import negosim.engine.memory as memory
+import negosim.engine.runner as engine
+import negosim.io.store as stores
 from negosim.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -504,7 +504,7 @@ def test_a_large_store_is_not_gathered_for_the_summary(tmp_path, package):
     # 2 x 10^7 runs x 387 bytes each is 7.7 GB, far above the 1 GiB the summary may take
     assert cli.SUMMARY_BYTES == 2**30
     assert cli._check_run(args, package) is False
-    assert validation.result_bytes_per_run(package) == 387  # as docs/scaling.md says
+    assert memory.result_bytes_per_run(package) == 387  # as docs/scaling.md says
     most = 2**30 // (2 * 387)  # the most runs gathered for the full summary
     assert most == 1_387_263  # as docs/scaling.md says
     _, args = _run_args(tmp_path, most)
@@ -536,13 +536,13 @@ def test_the_summary_of_a_large_store_is_read_back_in_parts(tmp_path, monkeypatc
     assert f"kosovo_status {means[0]:.1f}, missile_defense {means[1]:.1f}, cfe {means[2]:.1f}" in (
         " ".join(out.split())
     )
-    assert "negosim.store.iter_parts" in out
+    assert "negosim.io.store.iter_parts" in out
 
 
 def test_a_store_tells_apart_per_run_parameters_that_differ_past_what_a_repr_shows(tmp_path):
     """numpy abbreviates arrays of over 1,000 values in a repr: two calls whose per-run
     parameter differs only there are still different calls to a store."""
-    from negosim.strategies import TimeDependent
+    from negosim.model.strategies import TimeDependent
 
     sc = ns.load_scenario("cfe_2007")
     e = np.linspace(0.3, 3.0, 2_001)

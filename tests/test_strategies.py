@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import negosim as ns
-from negosim.protocols import Table
-from negosim.strategies import (
+from negosim.engine.protocols import Table
+from negosim.model.errors import ArgumentError
+from negosim.model.strategies import (
     Boulware,
     Conceder,
     Hardliner,
@@ -19,7 +20,6 @@ from negosim.strategies import (
     register,
     strategy_names,
 )
-from negosim.validation import ArgumentError
 
 from helpers import bilateral
 

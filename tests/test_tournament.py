@@ -10,8 +10,8 @@ from scipy import stats
 
 import negosim as ns
 from negosim import plot
+from negosim.analysis.tournaments import DEFAULT_FIELD
 from negosim.cli import main as cli
-from negosim.tournaments import DEFAULT_FIELD
 
 from helpers import time_dependent_closed_form
 
@@ -120,7 +120,7 @@ def test_cluster_interval_by_hand():
     """Totals (2, 3, 10) over sizes (2, 1, 4): mean 15/7, residuals T - mean * N =
     (-16/7, 6/7, 10/7) with squares summing to 392/49 = 8, so se = sqrt(3/2 * 8) / 7; with 2
     degrees of freedom t(p) = (2p - 1) / sqrt(2p(1 - p)). An empty cluster changes nothing."""
-    from negosim.tournaments import cluster_interval
+    from negosim.analysis.tournaments import cluster_interval
 
     t2 = 0.95 / np.sqrt(2 * 0.975 * 0.025)
     half = t2 * np.sqrt(12) / 7
@@ -140,7 +140,7 @@ def test_cluster_interval_is_scipys_t_interval_and_ignores_copies(means, size, c
     """Equal clusters: the interval is scipy's one-sample t interval of the cluster means;
     repeating every observation ``copies`` times (totals and sizes scaled alike) changes
     nothing."""
-    from negosim.tournaments import cluster_interval
+    from negosim.analysis.tournaments import cluster_interval
 
     means = np.array(means)
     counts = np.full(means.size, size)
@@ -199,14 +199,14 @@ def test_pairwise_and_heatmap_rank_rows_and_write_every_value():
     assert [t.get_text() for t in ax.texts] == [f"{v:.2f}" for v in table.to_numpy().ravel()]
     width, height = fig.get_size_inches()
     assert width / height in (pytest.approx(16 / 9), pytest.approx(4 / 3))
-    fig = result.plot_leaderboard()
+    fig = ns.plot.leaderboard(result)
     ax = fig.axes[0]
     assert [t.get_text().split(". ", 1)[1] for t in ax.get_yticklabels()] == order[::-1]
     assert "3 independent worlds" in ax.get_title()
 
 
 def test_default_field_and_user_strategy_join_by_name():
-    from negosim.strategies import Linear, register
+    from negosim.model.strategies import Linear, register
 
     class Patient(Linear):
         name = "patient_test"

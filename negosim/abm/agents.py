@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from negosim.preferences import PackageEvaluator
-from negosim.protocols.table import RoundRecord
+from negosim.engine.table import RoundRecord
+from negosim.model.preferences import PackageEvaluator
 
 if TYPE_CHECKING:
     from negosim.abm.model import DiplomacyModel
-    from negosim.strategies import Strategy
+    from negosim.model.strategies import Strategy
 
 
 class Diplomat(mesa.Agent):
@@ -55,7 +55,7 @@ class Diplomat(mesa.Agent):
 
     def update(self, record: RoundRecord | None) -> None:
         """Take this round's utility, target and answer from the table's record (the round is
-        played by the core's rulebook, :meth:`negosim.protocols.table.Table.play_round`)."""
+        played by the core's rulebook, :meth:`negosim.engine.table.Table.play_round`)."""
         if record is None:  # a move ended the talks before any package was put forward
             self.utility = self.target = self.accepted = np.nan
             return

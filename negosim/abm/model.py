@@ -10,18 +10,19 @@ import numpy as np
 import pandas as pd
 
 from negosim.abm.agents import Diplomat
-from negosim.engine import strategies_and_defaults, with_sampled_params
-from negosim.protocols import Table, get_protocol
-from negosim.protocols.alternating import Alternating
-from negosim.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
-from negosim.protocols.exchange import exchange_model_for
-from negosim.protocols.mediated import Mediated
-from negosim.results import SimulationResult
-from negosim.sampling import ScenarioBatch, sample
-from negosim.scenario import Scenario
-from negosim.strategies import Strategy
-from negosim.strategies.base import with_params
-from negosim.validation import ArgumentError
+from negosim.engine.protocols import Table, get_protocol
+from negosim.engine.protocols.alternating import Alternating
+from negosim.engine.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
+from negosim.engine.protocols.exchange import exchange_model_for
+from negosim.engine.protocols.mediated import Mediated
+from negosim.engine.results import SimulationResult
+from negosim.engine.runner import strategies_and_defaults, with_sampled_params
+from negosim.engine.sampling import ScenarioBatch, sample
+from negosim.io.scenario_file import load_scenario
+from negosim.model.errors import ArgumentError
+from negosim.model.scenario import Scenario
+from negosim.model.strategies import Strategy
+from negosim.model.strategies.base import with_params
 
 AGENT_COLUMNS = {
     "actor": "actor id",
@@ -77,8 +78,6 @@ class DiplomacyModel(mesa.Model):
         super().__init__(rng=seed)
         if batch is None:
             if scenario is None:
-                from negosim.scenario import load_scenario
-
                 scenario = load_scenario("package_2007")
             batch = sample(scenario, 1, seed, start=run)
         else:

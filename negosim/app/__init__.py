@@ -12,6 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from negosim.io.scenario_file import load_scenario
+from negosim.model.errors import ScenarioError
+
 __all__ = ["main", "serve"]
 
 PAGE = "negosim.app.page"
@@ -48,8 +51,6 @@ def serve(
         raise SystemExit(
             'negosim app: the page needs Solara; install it with pip install "negosim[app]"'
         ) from None
-    from negosim.scenario import ScenarioError, load_scenario
-
     if scenario is not None:
         try:
             load_scenario(scenario)  # fail here, with the file and field, not in the browser

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from negosim import solutions
+from negosim.analysis import solutions
 from negosim.app import state
-from negosim.plot import PALETTE
+from negosim.plot import PALETTE, sweep_agreement
 
 
 def _figure(width: float, height: float) -> tuple[Figure, object]:
@@ -105,8 +105,6 @@ def offer_trail(model, pair: tuple[str, str]) -> np.ndarray:
 
 def sweep_figure(frame: pd.DataFrame, target: str) -> Figure:
     """Agreement probability and its 95% interval against the swept input."""
-    from negosim.plot import sweep_agreement
-
     fig, ax = _figure(6.4, 3.0)
     sweep_agreement(frame, target, ax=ax)
     return fig

@@ -23,9 +23,9 @@ from mesa.visualization.utils import update_counter
 
 from negosim.abm import DiplomacyModel
 from negosim.app import figures, state, svg
-from negosim.protocols import PROTOCOLS
-from negosim.scenario import list_scenarios
-from negosim.strategies import strategy_names
+from negosim.engine.protocols import PROTOCOLS
+from negosim.io.scenario_file import list_scenarios
+from negosim.model.strategies import strategy_names
 
 SCENARIO = os.environ.get("NEGOSIM_APP_SCENARIO", "package_2007")
 NO_SWEEP = "(no sweep)"

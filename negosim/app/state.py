@@ -18,10 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from negosim.engine import iter_chunks
-from negosim.results import SimulationResult, wilson_interval
-from negosim.scenario import Scenario, load_scenario
-from negosim.strategies import get_strategy_class
+from negosim.analysis.whatif import sweep
+from negosim.engine.results import SimulationResult, wilson_interval
+from negosim.engine.runner import iter_chunks
+from negosim.engine.table import meets_reservation
+from negosim.io.scenario_file import load_scenario
+from negosim.model.moves import consent_columns
+from negosim.model.preferences import utilities
+from negosim.model.scenario import Scenario
+from negosim.model.strategies import get_strategy_class
 
 DEFAULT_RUNS = 2_000
 """Runs of the Monte Carlo view unless the user asks for more or fewer."""
@@ -334,7 +339,7 @@ def move_numbers(model) -> dict[str, np.ndarray]:
 
 def move_record(model) -> tuple[np.ndarray, np.ndarray]:
     """The round each move was made in (-1: not made) ``(M,)`` and who said yes to the moves
-    made ``(K,)`` (columns :func:`negosim.moves.consent_columns`), so far in this run."""
+    made ``(K,)`` (columns :func:`negosim.model.moves.consent_columns`), so far in this run."""
     if model._result is not None:
         res = model.result()
         return res.moved[0], res.consented[0]
@@ -359,8 +364,6 @@ def window_rounds(earliest: float, latest: float, rounds: int) -> tuple[int, int
 
 def consent_words(sc: Scenario, move_index: int, consented: np.ndarray) -> str:
     """Who consented to a move made: ``"US yes; eu_recognisers 22 of 27"``."""
-    from negosim.moves import consent_columns
-
     move = sc.all_moves[move_index]
     yes = {
         actor: bool(consented[k])
@@ -422,8 +425,6 @@ def agent_history(model) -> pd.DataFrame:
 def package_utilities(model, packages: np.ndarray) -> np.ndarray:
     """Every actor's utility ``(K, A)`` of packages ``(K, I)`` in this run (from the sampled
     batch, which stays whole after the run ends)."""
-    from negosim.preferences import utilities
-
     b, sc = model.batch, model.scenario
     return utilities(packages[None], b.positions[:1], b.weights[:1], sc.high - sc.low, sc.loss)[0]
 
@@ -442,8 +443,6 @@ def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, n
 def ratified(model, packages: np.ndarray, util: np.ndarray | None = None) -> np.ndarray:
     """Whether every coalition would ratify each package ``(K, I)`` in this run, each actor
     voting yes iff the package is worth its current reservation (BATNA)."""
-    from negosim.protocols.table import meets_reservation
-
     util = package_utilities(model, packages) if util is None else util
     reservation = np.array([[d.reservation for d in model.diplomats]])
     votes = meets_reservation(util, reservation)
@@ -474,8 +473,6 @@ def monte_carlo(
 
 def sweep_point(settings: Settings, target: str, value: float, runs: int) -> dict[str, float]:
     """One point of the sweep: :func:`negosim.sweep` at ``target = value``, same seed."""
-    from negosim.whatif import sweep
-
     frame = sweep(
         scenario_of(settings), {target: [value]}, runs, settings.seed, **settings.simulate_kwargs()
     )

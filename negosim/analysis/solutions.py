@@ -1,0 +1,353 @@
+"""Analytic bargaining solutions: Pareto frontier, Nash, Kalai-Smorodinsky, utilitarian,
+and the gain from linking issues.
+
+What is solved
+--------------
+A :class:`~negosim.model.scenario.Scenario` is solved at its point estimates (the file's
+numbers: no ``[[uncertainty]]`` draw, no ``estimate_spread``); a
+:class:`~negosim.engine.sampling.ScenarioBatch` is solved at run ``run``. The parties are the
+negotiators (or ``actors=``), with linear-loss utilities ``u_a(x) = 1 - sum_i c_ai |x_i - p_ai|``
+(``c_ai = w_ai / (h_i - l_i)``) and their reservations ``r_a`` (``batch.reservation``) as the
+disagreement point.
+
+The bargaining set is the set of packages ``x`` inside the issue scales that
+
+* give every party ``u_a(x) >= r_a`` and
+* pass every coalition by the rule of :meth:`negosim.engine.protocols.Table.coalition_consent`: a
+  coalition is asked only when ``x`` moves one of its ratified issues off the status quo;
+  a member votes yes iff ``u_m(x) >= r_m`` (tolerance 1e-9); the coalition consents by
+  unanimity, majority (more than half) or a qualified share (share >= threshold).
+
+The solutions
+-------------
+* utilitarian: ``max sum_a u_a``.
+* Kalai-Smorodinsky (Kalai and Smorodinsky 1975): ideal points ``m_a = max u_a``, the
+  largest ``lam`` with ``u_a >= r_a + lam (m_a - r_a)`` for every party, then the most joint
+  utility at that ``lam`` (so the point is Pareto-efficient).
+* Nash (Nash 1950): ``max sum_a alpha_a log(u_a - r_a)`` (powers ``alpha``, default equal).
+
+How (exact; docs/protocols.md gives the details): the solving is the engine's
+(:func:`negosim.engine.solvers.runs.solve_runs`, which the solution protocols run too). Two
+parties are first solved in closed form on their exact frontier, for every run at once
+(:mod:`negosim.engine.solvers.frontier`); where coalitions bind, by the compiled linear
+programmes of :mod:`negosim.engine.solvers.compiled` (where numba is installed); the integer
+programmes (:mod:`negosim.engine.solvers.programmes`) take the runs neither can vouch for.
+
+Every package returned is checked with the protocols' own ratification code.
+
+For two parties the Pareto frontier (without the coalitions) is exact and piecewise linear:
+order the issues by the salience ratio ``(w_A,i / d_i) / (w_B,i / d_i)``; the vertices give
+A its ideal on the first ``k`` issues and B its ideal on the rest (Raiffa 1982).
+
+The ``*_on_curve`` functions solve the same problems on an abstract two-party frontier
+``t -> (u_1(t), u_2(t))``, ``t`` in [0, 1] (the textbook examples of models.md 3.1-3.2).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq, minimize_scalar
+
+from negosim.engine.sampling import ScenarioBatch
+from negosim.engine.solvers.frontier import Frontier
+from negosim.engine.solvers.programmes import (
+    NASH_GAP,
+    SOLVERS,
+    parties_of,
+    point_estimates,
+    run_of,
+)
+from negosim.engine.solvers.runs import (
+    COMPILED,
+    package_utilities,
+    ratification_test,
+    solve_batch,
+    solve_runs,
+)
+from negosim.model.scenario import Scenario
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """A bargaining solution: the package (by issue) and every party's utility of it."""
+
+    package: np.ndarray
+    utility: np.ndarray
+    actors: tuple[str, ...]
+    issues: tuple[str, ...]
+
+    def as_series(self) -> pd.Series:
+        """``outcome.<issue>`` and ``utility.<actor>`` as one series."""
+        return pd.Series(
+            {
+                **{f"outcome.{i}": v for i, v in zip(self.issues, self.package, strict=True)},
+                **{f"utility.{a}": u for a, u in zip(self.actors, self.utility, strict=True)},
+            }
+        )
+
+    def __repr__(self) -> str:
+        package = _short_dict(self.issues, self.package, "{:.4g}")
+        utility = _short_dict(self.actors, self.utility, "{:.4f}")
+        return f"Solution(package={package}, utility={utility})"
+
+    def _repr_html_(self) -> str:
+        def rows(names, values, fmt):
+            return "".join(
+                f"<tr><td>{html.escape(str(n))}</td><td>{fmt.format(v)}</td></tr>"
+                for n, v in zip(names, values, strict=True)
+            )
+
+        return (
+            "<table><thead><tr><th>issue</th><th>package</th></tr></thead>"
+            f"<tbody>{rows(self.issues, self.package, '{:.4g}')}</tbody></table>"
+            "<table><thead><tr><th>actor</th><th>utility</th></tr></thead>"
+            f"<tbody>{rows(self.actors, self.utility, '{:.4f}')}</tbody></table>"
+        )
+
+
+def _short_dict(names: Sequence[str], values: np.ndarray, fmt: str, most: int = 12) -> str:
+    items = [f"{n!r}: {fmt.format(v)}" for n, v in zip(names, values, strict=True)]
+    if len(items) > most:
+        items = [*items[:most], f"... {len(items) - most} more"]
+    return "{" + ", ".join(items) + "}"
+
+
+def _batch_of(source: Scenario | ScenarioBatch, run: int) -> ScenarioBatch:
+    if isinstance(source, ScenarioBatch):
+        if not 0 <= run < source.runs:
+            raise IndexError(f"run={run} is outside the batch of {source.runs} runs")
+        return source
+    if run != 0:
+        raise ValueError(
+            f"run={run}: a Scenario is solved at its point estimates (one run); "
+            "pass a ScenarioBatch (ns.sample) to solve run k"
+        )
+    return point_estimates(source)
+
+
+def _solve(
+    source: Scenario | ScenarioBatch,
+    kind: str,
+    actors: Sequence[str] | None,
+    run: int,
+    ratify: bool,
+    options: dict,
+) -> Solution | None:
+    batch = _batch_of(source, run)
+    out = solve_runs(batch, kind, actors, runs=[run], ratify=ratify, **options)
+    if not out["deal"][0]:
+        return None
+    parties = out["actors"]
+    return Solution(out["outcome"][0], out["utility"][0], parties, batch.scenario.issues)
+
+
+def utilitarian(
+    source: Scenario | ScenarioBatch,
+    actors: Sequence[str] | None = None,
+    *,
+    run: int = 0,
+    ratify: bool = True,
+    compiled: bool | None = None,
+) -> Solution | None:
+    """The ratifiable package with the most joint utility, every party at least its
+    reservation; None if no package is ratifiable.
+
+    Parameters
+    ----------
+    source
+        A scenario (solved at its point estimates) or a sampled batch.
+    actors
+        The parties (default: the negotiators).
+    run
+        Which run of a batch (0 for a scenario).
+    ratify
+        Whether the scenario's coalitions must ratify the package (default True).
+    compiled
+        Two parties: try the compiled linear programmes first (:func:`solve_runs`; default
+        where numba is installed).
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> sc = ns.load_scenario("package_2007")
+    >>> best, nash_point = ns.solutions.utilitarian(sc), ns.solutions.nash(sc)
+    >>> best.actors, best.issues  # the parties (the negotiators) and the package's issues
+    (('US', 'Russia'), ('kosovo_status', 'missile_defense', 'cfe'))
+    >>> bool(best.utility.sum() >= nash_point.utility.sum() - 1e-9)  # the most joint utility
+    True
+    """
+    return _solve(source, "utilitarian", actors, run, ratify, {"compiled": compiled})
+
+
+def kalai_smorodinsky(
+    source: Scenario | ScenarioBatch,
+    actors: Sequence[str] | None = None,
+    *,
+    run: int = 0,
+    ratify: bool = True,
+    compiled: bool | None = None,
+) -> Solution | None:
+    """The ratifiable package that gives every party the same, largest share of its possible
+    gain ``(u_a - r_a) / (m_a - r_a)`` (then the most joint utility); None if no package is
+    ratifiable. Parameters as :func:`utilitarian`."""
+    return _solve(source, "kalai_smorodinsky", actors, run, ratify, {"compiled": compiled})
+
+
+def nash(
+    source: Scenario | ScenarioBatch,
+    actors: Sequence[str] | None = None,
+    *,
+    powers: Sequence[float] | None = None,
+    run: int = 0,
+    ratify: bool = True,
+    compiled: bool | None = None,
+) -> Solution | None:
+    """The ratifiable package maximising ``prod_a (u_a - r_a)^alpha_a`` (``powers`` alpha,
+    default equal: the symmetric Nash bargaining solution); None if no package is
+    ratifiable. Other parameters as :func:`utilitarian`.
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> ns.solutions.nash(ns.load_scenario("package_2007"))
+    Solution(package={'kosovo_status': 60, 'missile_defense': 77.5, 'cfe': 15},
+             utility={'US': 0.8921, 'Russia': 0.5966})
+    """
+    return _solve(source, "nash", actors, run, ratify, {"powers": powers, "compiled": compiled})
+
+
+def pareto_frontier(
+    source: Scenario | ScenarioBatch, actors: Sequence[str] | None = None, *, run: int = 0
+) -> pd.DataFrame:
+    """Vertices of the exact two-party Pareto frontier, without the coalitions (piecewise
+    linear between them).
+
+    Returns one row per vertex, from B's ideal package to A's: ``outcome.<issue>`` and
+    ``utility.<actor>`` columns, ``feasible`` (both at least their reservation) and
+    ``ratified`` (feasible and passed by every coalition).
+    """
+    batch = _batch_of(source, run)
+    sc = batch.scenario
+    parties = parties_of(sc, actors)
+    if len(parties) != 2:
+        raise ValueError(
+            "actors: the exact frontier is for two parties; use nash/kalai_smorodinsky for more"
+        )
+    one = run_of(batch, parties, run, ratify=False)
+    frontier = Frontier.of(one.positions[None, one.parties], one.cost[None, one.parties])
+    vertices = np.arange(len(sc.issues) + 1, dtype=float)
+    packages = np.concatenate([frontier.package(np.array([tau])) for tau in vertices])
+    util = np.array([one.utility(xx)[one.parties] for xx in packages])
+    frame = pd.DataFrame(packages, columns=[f"outcome.{i}" for i in sc.issues])
+    for j, actor in enumerate(parties):
+        frame[f"utility.{actor}"] = util[:, j]
+    copies = batch.take([run] * len(packages))
+    frame["feasible"] = ratification_test(copies, parties, False)(packages)
+    frame["ratified"] = ratification_test(copies, parties, True)(packages)
+    return frame
+
+
+def disagreement_point(
+    source: Scenario | ScenarioBatch, actors: Sequence[str] | None = None, *, run: int = 0
+) -> np.ndarray:
+    """The parties' reservations (the disagreement point) of the problem the solutions solve."""
+    batch = _batch_of(source, run)
+    parties = parties_of(batch.scenario, actors)
+    return np.asarray(batch.reservation[run, [batch.scenario.actor_index(a) for a in parties]])
+
+
+def linkage_gain(scenario: Scenario, actors: Sequence[str] | None = None) -> pd.DataFrame:
+    """Nash solutions of the package vs issue by issue (each issue alone, the others at the
+    status quo): whether a deal exists and the parties' joint utility.
+
+    Returns rows ``package`` and ``issue_by_issue`` with columns ``deal`` (every part has a
+    zone of agreement), ``joint_utility`` and one utility column per party.
+    """
+    package = nash(scenario, actors)
+    parties = (
+        package.actors
+        if package
+        else tuple(
+            actors
+            or [
+                a for a, r in zip(scenario.actors, scenario.roles, strict=True) if r == "negotiator"
+            ]
+        )
+    )
+    combined = scenario.status_quo.copy()
+    deals = []
+    for issue in scenario.issues:
+        sub = scenario.restrict([issue])
+        present = [a for a in parties if a in sub.actors]
+        sol = nash(sub, present) if len(present) >= 2 else None
+        deals.append(sol is not None)
+        if sol is not None:
+            combined[scenario.issue_index(issue)] = sol.package[0]
+    batch = point_estimates(scenario)
+    index = [scenario.actor_index(a) for a in parties]
+    u_split = package_utilities(batch, combined[None])[0, index]
+    u_split = u_split if any(deals) else batch.reservation[0, index]
+    u_package = package.utility if package else batch.reservation[0, index]
+    rows = {
+        "package": [package is not None, float(np.sum(u_package)), *u_package],
+        "issue_by_issue": [all(deals), float(np.sum(u_split)), *u_split],
+    }
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["deal", "joint_utility", *[f"utility.{a}" for a in parties]]
+    )
+
+
+# ----------------------------------------------------------------------------- abstract curves
+
+Curve = Callable[[float], tuple[float, float]]
+
+
+def nash_on_curve(
+    curve: Curve, disagreement=(0.0, 0.0), powers=(0.5, 0.5)
+) -> tuple[float, np.ndarray]:
+    """Nash point of a frontier ``t -> (u1, u2)``, ``t`` in [0, 1]: returns ``(t*, u(t*))``."""
+    d, alpha = np.asarray(disagreement, float), np.asarray(powers, float)
+
+    def neg_log(t):
+        g = np.asarray(curve(t)) - d
+        return np.inf if np.any(g <= 0) else -float(np.sum(alpha * np.log(g)))
+
+    res = minimize_scalar(neg_log, bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-12})
+    return float(res.x), np.asarray(curve(res.x), float)
+
+
+def kalai_smorodinsky_on_curve(curve: Curve, disagreement=(0.0, 0.0)) -> tuple[float, np.ndarray]:
+    """Kalai-Smorodinsky point of a monotone frontier ``t -> (u1, u2)`` (u1 rising, u2 falling)."""
+    d = np.asarray(disagreement, float)
+    m = np.array([curve(1.0)[0], curve(0.0)[1]])  # ideal: each party's best on the frontier
+
+    def gap(t):
+        u = np.asarray(curve(t))
+        return (u[0] - d[0]) / (m[0] - d[0]) - (u[1] - d[1]) / (m[1] - d[1])
+
+    t = brentq(gap, 0.0, 1.0, xtol=1e-14)
+    return t, np.asarray(curve(t), float)
+
+
+__all__ = [
+    "COMPILED",
+    "NASH_GAP",
+    "SOLVERS",
+    "Solution",
+    "disagreement_point",
+    "kalai_smorodinsky",
+    "kalai_smorodinsky_on_curve",
+    "linkage_gain",
+    "nash",
+    "nash_on_curve",
+    "pareto_frontier",
+    "point_estimates",
+    "solve_batch",
+    "solve_runs",
+    "utilitarian",
+]

@@ -1,0 +1,244 @@
+"""One set of argument checks for the engine's functions and the command line.
+
+Every check takes the argument's ``name`` as the caller spells it (``--runs`` on the command
+line, ``runs`` in Python) and raises :class:`ArgumentError` (a ``ValueError``) with one line:
+the name, the problem and the allowed range, e.g. ``runs: must be a whole number >= 0, got
+10.5``. The command line wraps the same functions as argparse ``type=`` functions
+(:func:`negosim.cli.cli_type`), so both front ends accept and refuse exactly the same values.
+Scenario files follow the same rules in :mod:`negosim.model.parse` (message
+``SOURCE: FIELD: problem``); the protocol names both check are
+:data:`negosim.model.elements.PROTOCOL_NAMES`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from negosim.model.elements import PROTOCOL_NAMES
+from negosim.model.errors import ArgumentError, UnknownNameError, unknown
+from negosim.model.strategies import Strategy, make_strategy
+from negosim.model.strategies.base import with_params
+
+MAX_ROUNDS = 1_000_000  # the scenario file's upper bound for ``rounds``
+MAX_CHUNKS = 1_000_000  # beyond this the chunk bookkeeping itself would not fit
+TABLE_FORMATS = (".parquet", ".csv", ".json")
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+MAX_DIGITS = 40  # whole numbers beyond 10**40 are refused before they are built (seeds fit)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def whole_number(value: Any, name: str, low: int = 0, high: float = math.inf) -> int:
+    """``value`` as an int in ``[low, high]``; whole floats (``1e5``) and digit strings
+    (``"10_000"``, ``"1e5"``) are accepted, fractions, booleans and non-numbers are not."""
+    bounds = f">= {low}" if high == math.inf else f"in [{low}, {int(high)}]"
+    problem = f"must be a whole number {bounds}, got {_shown(value)}"
+    number = _exact(value)
+    if number is None or number != number.to_integral_value():
+        raise ArgumentError(name, problem)
+    if number.adjusted() >= MAX_DIGITS or not low <= number <= high:
+        raise ArgumentError(name, problem)
+    return int(number)
+
+
+def _exact(value: Any) -> Decimal | None:
+    """The exact value of an integer, a finite float or a number written as text."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.strip().replace("_", ""))
+        except InvalidOperation:
+            return None
+    elif isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    elif isinstance(value, numbers.Real):
+        number = Decimal(float(value))
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def finite_number(value: Any, name: str) -> float:
+    """``value`` as a finite float (``nan`` and ``inf`` are refused, as in scenario files)."""
+    number = _exact(value)
+    if number is None:
+        raise ArgumentError(name, f"must be a finite number, got {_shown(value)}")
+    return float(number)
+
+
+def runs(value: Any, name: str = "runs") -> int:
+    """A number of Monte Carlo runs (>= 0)."""
+    return whole_number(value, name, 0)
+
+
+def seed(value: Any, name: str = "seed") -> int | None:
+    """A seed: a whole number >= 0, or ``None`` for fresh entropy."""
+    return None if value is None else whole_number(value, name, 0)
+
+
+def chunk_size(value: Any, name: str = "chunk_size") -> int:
+    """Runs computed at once (>= 1)."""
+    return whole_number(value, name, 1)
+
+
+def rounds(value: Any, name: str = "rounds") -> int | None:
+    """A deadline in rounds, ``[1, 1_000_000]``; ``None`` means the scenario's (0 is refused,
+    it does not mean "the scenario's")."""
+    return None if value is None else whole_number(value, name, 1, MAX_ROUNDS)
+
+
+def workers(value: Any, name: str = "workers") -> int | None:
+    """Dask worker processes (>= 1), or ``None`` to compute in this process."""
+    return None if value is None else whole_number(value, name, 1)
+
+
+def chunks(runs: int, chunk_size: int, name: str = "chunk_size") -> None:
+    """Refuse a chunking whose bookkeeping alone would not fit (more than a million chunks)."""
+    if -(-runs // chunk_size) > MAX_CHUNKS:
+        raise ArgumentError(
+            name,
+            f"{runs:,} runs in chunks of {chunk_size:,} make more than {MAX_CHUNKS:,} chunks; "
+            f"use a chunk size of at least {-(-runs // MAX_CHUNKS):,}",
+        )
+
+
+# ----------------------------------------------------------------------------- names
+
+
+def protocol(value: Any, name: str = "protocol") -> str:
+    """A protocol name (:data:`negosim.model.elements.PROTOCOL_NAMES`, each run by
+    :data:`negosim.engine.protocols.PROTOCOLS`)."""
+    if not isinstance(value, str) or value not in PROTOCOL_NAMES:
+        raise UnknownNameError(name, unknown("protocol", value, PROTOCOL_NAMES))
+    return value
+
+
+def strategy_spec(spec: str, name: str = "strategy"):
+    """A strategy from a spec ``NAME`` or ``NAME:k=v,k=v``; every value a finite number."""
+    label, _, rest = str(spec).partition(":")
+    params: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ArgumentError(name, f"strategy parameter {item!r} is not of the form k=v")
+        try:
+            params[key.strip()] = finite_number(text, key.strip())
+        except ArgumentError as exc:
+            raise ArgumentError(name, f"parameter {exc}") from None
+    try:
+        return make_strategy(label.strip(), **params)
+    except KeyError as exc:
+        raise UnknownNameError(name, str(exc.args[0])) from None
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(name, str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+def strategy_object(strategy: Any, name: str = "strategy") -> Any:
+    """A strategy object whose numeric parameters are all finite."""
+    for key, value in vars(strategy).items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | np.ndarray):
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ArgumentError(name, f"parameter {key}: must be a finite number, got {value}")
+    return strategy
+
+
+def per_run_parameters(strategy: Any, runs: int | None, name: str = "strategy") -> Any:
+    """A strategy whose parameters that may vary by run (its class's ``per_run``) are a
+    number or one value per run, as an array (a copy of it if one came as a list); ``runs``
+    None: unchecked."""
+    given = {}
+    for key in getattr(strategy, "per_run", ()):
+        value = getattr(strategy, key, None)
+        if runs is None or np.ndim(value) == 0:
+            continue
+        if np.ndim(value) != 1 or len(value) != runs:
+            got = f"{len(value)} values" if np.ndim(value) == 1 else f"shape {np.shape(value)}"
+            raise ArgumentError(
+                name, f"parameter {key}: {got} for {runs} runs (give a number, or one per run)"
+            )
+        given[key] = np.asarray(value, dtype=float)
+    return with_params(strategy, given)
+
+
+def strategies(
+    given: Mapping[str, Any] | None, name: str = "strategies", runs: int | None = None
+) -> dict[str, Any]:
+    """Strategy objects or specs per actor id, each checked (actors are checked by the
+    scenario); an array parameter must hold one value per run (``runs``, when given)."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise ArgumentError(name, f"must map actor ids to strategies, got {type(given).__name__}")
+    out = {}
+    for actor, spec in given.items():
+        where = f"{name}[{actor!r}]"
+        if isinstance(spec, Strategy):
+            out[actor] = per_run_parameters(strategy_object(spec, where), runs, where)
+        elif isinstance(spec, str):
+            out[actor] = strategy_spec(spec, where)
+        else:
+            raise ArgumentError(where, "must be a Strategy or a spec like 'boulware:e=0.2'")
+    return out
+
+
+# ----------------------------------------------------------------------------- paths
+
+
+def output_path(value: Any, name: str, formats: Sequence[str]) -> Path:
+    """A file to write: a known extension, not a folder, in a folder that exists or can be
+    made and can be written to (checked before any work starts)."""
+    path = _path(value, name)
+    if path.suffix.lower() not in formats:
+        raise ArgumentError(
+            name, f"{str(path)!r}: unknown extension {path.suffix!r}; use {', '.join(formats)}"
+        )
+    if path.is_dir():
+        raise ArgumentError(name, f"{str(path)!r} is a folder, not a file")
+    writable_folder(path.parent, name)
+    return path
+
+
+def _path(value: Any, name: str) -> Path:
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str) or not text.strip():
+        raise ArgumentError(name, f"must name a file or folder, got {text!r}")
+    if "\0" in text:
+        raise ArgumentError(name, f"{text!r} contains a NUL character")
+    return Path(text)
+
+
+def writable_folder(folder: Path, name: str) -> None:
+    """Refuse a folder that cannot be made or written to (its nearest existing ancestor must
+    be a folder we may write in)."""
+    here = Path(os.path.abspath(folder))
+    while not here.exists():
+        here = here.parent
+    if not here.is_dir():
+        raise ArgumentError(name, f"{str(here)!r} is not a folder, so nothing can be written in it")
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise ArgumentError(name, f"cannot write in folder {str(here)!r}")
+
+
+def store_folder(value: Any, name: str = "store") -> Path:
+    """A result store folder: missing (it is made) or a folder we may write in."""
+    path = _path(value, name)
+    if path.exists() and not path.is_dir():
+        raise ArgumentError(name, f"{str(path)!r} is a file, not a store folder")
+    writable_folder(path, name)
+    return path

@@ -1,0 +1,270 @@
+"""Monte Carlo samples of a scenario: arrays with a leading runs axis.
+
+Reproducibility does not depend on how the work is cut up. Runs are grouped in fixed
+blocks of :data:`BLOCK` runs; block ``b`` draws from its own stream
+``SeedSequence(seed, spawn_key=(b, stream))`` (the ``b``-th child that
+``SeedSequence(seed).spawn`` would make, extended by a stream number). Any range of runs
+is cut from the blocks that cover it, so run ``k`` gets the same numbers whatever chunk
+size, worker count or chunk order computed it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+
+from negosim.model.elements import MOVE_FIELDS, Target, Uncertainty
+from negosim.model.moves import MoveBook, MoveState, Valuation
+from negosim.model.preferences import PackageEvaluator, normalized_weights
+from negosim.model.scenario import Scenario
+from negosim.model.targets import target_bounds
+
+BLOCK = 1024
+"""Runs per random-number block (fixed: changing it changes every sampled number)."""
+
+SAMPLING_STREAM = 0
+"""Stream number of the scenario parameters; strategy noise uses 1 + actor index."""
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioBatch:
+    """Sampled parameters of runs ``start .. start + runs - 1`` of a scenario.
+
+    Attributes
+    ----------
+    positions, salience
+        ``(R, A, I)`` ideal points and salience (0 where an actor is not party).
+    power
+        ``(R, A)`` overall power; ``issue_power`` ``(R, A, I)`` power per issue.
+    reservation
+        ``(R, A)`` reservation utilities (BATNA): declared, else the utility of the
+        no-agreement package that the scenario's moves would produce
+        (:meth:`negosim.model.moves.MoveState.reservation`; the status quo's utility without moves).
+    strategy_params
+        ``{(actor index, parameter): (R,) array}`` for sampled strategy parameters.
+    moves
+        The scenario's moves with their sampled numbers (:class:`negosim.model.moves.MoveBook`).
+    """
+
+    scenario: Scenario
+    seed: int | None
+    start: int
+    positions: np.ndarray
+    salience: np.ndarray
+    power: np.ndarray
+    issue_power: np.ndarray
+    reservation: np.ndarray
+    strategy_params: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    moves: MoveBook | None = None
+
+    @property
+    def runs(self) -> int:
+        """Number of runs R."""
+        return self.positions.shape[0]
+
+    @property
+    def span(self) -> np.ndarray:
+        """Issue ranges ``high - low``, shape (I,)."""
+        return self.scenario.high - self.scenario.low
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Normalised salience weights ``(R, A, I)``."""
+        return normalized_weights(self.salience)
+
+    @cached_property
+    def evaluator(self) -> PackageEvaluator:
+        """Every actor's utility of one package per run (:class:`PackageEvaluator`)."""
+        return PackageEvaluator(self.positions, self.weights, self.span, self.scenario.loss)
+
+    @property
+    def discount(self) -> np.ndarray:
+        """Per-round discount factors ``(R, A)`` (broadcast)."""
+        return np.broadcast_to(self.scenario.discount, (self.runs, len(self.scenario.actors)))
+
+    def take(self, index: np.ndarray | slice) -> ScenarioBatch:
+        """The sub-batch of the given runs (``start`` is kept only for contiguous slices)."""
+        start = self.start + (index.start or 0) if isinstance(index, slice) else -1
+        return ScenarioBatch(
+            scenario=self.scenario,
+            seed=self.seed,
+            start=start,
+            positions=self.positions[index],
+            salience=self.salience[index],
+            power=self.power[index],
+            issue_power=self.issue_power[index],
+            reservation=self.reservation[index],
+            strategy_params={k: v[index] for k, v in self.strategy_params.items()},
+            moves=self.moves.take(index),
+        )
+
+    def move_state(self, first_round: int = 0) -> MoveState:
+        """The moves made before the talks start (the scenario's ``made``, recorded at
+        ``first_round``), as a state."""
+        sc = self.scenario
+        made = tuple(sc.move_index(m) for m in sc.made)
+        return MoveState(self.moves, sc.status_quo, len(sc.actors), made, first_round)
+
+    def uniforms(self, stream: int, per_run: int) -> np.ndarray:
+        """``(R, per_run)`` uniform draws in [0, 1) from ``stream``, reproducible per run."""
+        if self.start < 0:
+            raise ValueError("uniforms() needs a contiguous batch (made by sample())")
+        return _blocked(
+            self.seed, self.start, self.runs, stream, lambda rng, n: rng.random((n, per_run))
+        )
+
+
+def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 0) -> ScenarioBatch:
+    """Draw ``runs`` Monte Carlo samples of a scenario's uncertain numbers.
+
+    Parameters
+    ----------
+    scenario
+        The scenario; its ``[[uncertainty]]`` entries (and the ``estimate_spread`` default
+        for numbers marked "E") say what varies. Numbers without uncertainty are broadcast,
+        not copied.
+    runs
+        Number of runs R (>= 0).
+    seed
+        Seed of the run streams; the same seed gives the same runs (default 0; None: fresh
+        entropy).
+    start
+        Index of the first run, so that a range of a larger Monte Carlo can be drawn alone.
+
+    Returns
+    -------
+    ScenarioBatch
+
+    Examples
+    --------
+    >>> import negosim as ns
+    >>> batch = ns.sample(ns.load_scenario("package_2007"), 5, seed=1)
+    >>> batch.positions.shape  # runs x actors x issues
+    (5, 38, 3)
+    """
+    if runs < 0 or start < 0:
+        raise ValueError(f"runs and start must be >= 0, got runs={runs}, start={start}")
+    sc = scenario
+    n_actors = len(sc.actors)
+    specs = sc.effective_uncertainty
+    targets = [sc.parse_target(u.target) for u in specs]
+    draws = _blocked(
+        seed, start, runs, SAMPLING_STREAM, lambda rng, n: _draw_all(rng, n, specs, targets, sc)
+    )
+
+    def table(base: np.ndarray, name: str) -> np.ndarray:
+        hits = [(k, t) for k, t in enumerate(targets) if t.field == name]
+        shape = (runs, *base.shape)
+        if not hits:
+            return np.broadcast_to(base, shape)
+        out = np.array(np.broadcast_to(base, shape))
+        for k, t in hits:
+            if t.issue >= 0:
+                out[:, t.actor, t.issue] = draws[:, k]
+            else:
+                out[:, t.actor] = draws[:, k]
+        return out
+
+    positions = table(sc.positions, "position")
+    salience = table(sc.salience, "salience")
+    power = table(sc.power, "power")
+    by_issue = table(sc.issue_power, "power_by_issue")
+    explicit = np.array([[i in a.power_by_issue for i in sc.issues] for a in sc.actor_specs])
+    issue_power = np.where(explicit, by_issue, power[:, :, None]) if n_actors else by_issue
+    book = MoveBook.of(sc, _move_numbers(sc, runs, draws, targets))
+    declared = table(sc.reservation, "reservation")
+    params = {
+        (t.actor, t.param): draws[:, k] for k, t in enumerate(targets) if t.field == "strategy"
+    }
+    return with_batna(
+        ScenarioBatch(
+            sc, seed, start, positions, salience, power, issue_power, declared, params, book
+        )
+    )
+
+
+def with_batna(batch: ScenarioBatch) -> ScenarioBatch:
+    """The batch with every undeclared (NaN) reservation set to the actor's BATNA."""
+    declared = batch.reservation
+    if not np.isnan(declared).any():
+        return batch
+    sc, span = batch.scenario, batch.span
+    # issue by issue, element by element: the same bits for a run whatever the batch shape
+    derived = batch.move_state().reservation(
+        sc.start, Valuation(batch.positions, batch.weights, span, sc.loss), batch.evaluator
+    )
+    out = replace(batch, reservation=np.where(np.isnan(declared), derived, declared))
+    out.__dict__.update(weights=batch.weights, evaluator=batch.evaluator)  # computed once
+    return out
+
+
+def _move_numbers(sc: Scenario, runs: int, draws: np.ndarray, targets: list[Target]) -> dict:
+    """``(R, M)`` arrays of each move number: the file's values, or their draws. A sampled
+    window whose ends cross is the window between them."""
+    moves = sc.all_moves
+    out = {
+        f: np.array(np.broadcast_to([getattr(m, f) for m in moves], (runs, len(moves))), float)
+        for f in MOVE_FIELDS
+    }
+    for k, t in enumerate(targets):
+        if t.field == "move":
+            out[t.param][:, t.move] = draws[:, k]
+    out["earliest"], out["latest"] = (
+        np.minimum(out["earliest"], out["latest"]),
+        np.maximum(out["earliest"], out["latest"]),
+    )
+    return out
+
+
+def _blocked(seed, start, runs, stream, draw) -> np.ndarray:
+    """Concatenate ``draw(rng, BLOCK)`` over the blocks covering the runs, then cut them out."""
+    first, last = start // BLOCK, (start + runs - 1) // BLOCK
+    if runs == 0:
+        return draw(np.random.default_rng(0), 0)
+    parts = [
+        draw(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, stream))), BLOCK)
+        for b in range(first, last + 1)
+    ]
+    offset = start - first * BLOCK
+    return np.concatenate(parts)[offset : offset + runs]
+
+
+def _draw_all(rng, n, specs: tuple[Uncertainty, ...], targets: list[Target], sc) -> np.ndarray:
+    out = np.empty((n, len(specs)))
+    for k, (u, t) in enumerate(zip(specs, targets, strict=True)):
+        out[:, k] = draw(rng, u, n, target_bounds(sc, t))
+    return out
+
+
+def draw(
+    rng: np.random.Generator, u: Uncertainty, n: int, bounds=(-math.inf, math.inf)
+) -> np.ndarray:
+    """``n`` draws of one distribution (normal draws are truncated to ``bounds``)."""
+    p = u.params
+    if u.dist == "uniform":
+        return rng.uniform(p["low"], p["high"], n)
+    if u.dist == "triangular":
+        return rng.triangular(p["low"], p["mode"], p["high"], n)
+    if u.dist == "pert":
+        lo, mode, hi = p["low"], p["mode"], p["high"]
+        a = 1 + 4 * (mode - lo) / (hi - lo)
+        b = 1 + 4 * (hi - mode) / (hi - lo)
+        return lo + rng.beta(a, b, n) * (hi - lo)
+    if u.dist == "choice":
+        weights = np.asarray(p.get("weights", np.ones(len(p["values"]))), float)
+        return rng.choice(np.asarray(p["values"], float), size=n, p=weights / weights.sum())
+    if u.dist == "normal":
+        return _truncated_normal(rng, p["mean"], p["sd"], bounds, n)
+    raise ValueError(f"unknown distribution {u.dist!r}")
+
+
+def _truncated_normal(rng, mean, sd, bounds, n) -> np.ndarray:
+    """Draws of a normal truncated to ``bounds`` (:data:`scipy.stats.truncnorm`), by the
+    inverse CDF of one uniform per draw, so a run's draws do not depend on the others."""
+    from scipy.stats import truncnorm  # scipy is slow to import: only when a normal is drawn
+
+    low, high = (bounds[0] - mean) / sd, (bounds[1] - mean) / sd
+    return np.clip(truncnorm.ppf(rng.random(n), low, high, loc=mean, scale=sd), *bounds)

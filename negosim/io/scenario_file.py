@@ -1,0 +1,127 @@
+"""Scenario files: TOML read safely, validated, and the bundled scenarios found by name.
+
+:func:`load_scenario` reads a regular file of bounded size and nesting and hands the mapping
+to :meth:`negosim.model.scenario.Scenario.from_dict`; every problem is one
+:class:`~negosim.model.errors.ScenarioError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from negosim.model.errors import ScenarioError, suggest
+from negosim.model.scenario import Scenario
+
+
+def bundled_dir() -> Path:
+    """The folder of bundled scenario files (installed package data, or the source checkout)."""
+    installed = resources.files("negosim") / "_bundled_scenarios"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def list_scenarios() -> list[str]:
+    """Names of the bundled scenarios, loadable with :func:`load_scenario`.
+
+    Examples
+    --------
+    >>> "package_2007" in list_scenarios()
+    True
+    """
+    return sorted(p.stem for p in bundled_dir().glob("*.toml"))
+
+
+def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> Scenario:
+    """Load and validate a scenario from a TOML file or a bundled name.
+
+    Parameters
+    ----------
+    path_or_name
+        A path to a ``.toml`` file, or the name of a bundled scenario such as
+        ``"package_2007"`` (see :func:`list_scenarios`).
+    as_of
+        Apply the scenario's ``[[updates]]`` dated on or before this date.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not valid TOML, or fails validation.
+
+    Examples
+    --------
+    >>> sc = load_scenario("package_2007")
+    >>> len(sc.actors), sc.issues
+    (38, ('kosovo_status', 'missile_defense', 'cfe'))
+    >>> sc.positions.shape  # actors x issues
+    (38, 3)
+    """
+    path = Path(path_or_name)
+    if not path.exists() and not path.is_symlink():
+        bundled = bundled_dir() / f"{path_or_name}.toml"
+        if path.suffix or not bundled.exists():
+            names = list_scenarios()
+            hint = suggest(str(path_or_name), names)
+            raise ScenarioError(
+                f"no such file or bundled scenario{hint}; bundled: {', '.join(names)}",
+                source=str(path_or_name),
+            )
+        path = bundled
+    source = str(path_or_name) if Path(path_or_name).exists() else f"{path_or_name} ({path.name})"
+    data = _read_toml(path, source)
+    scenario = Scenario.from_dict(data, source=source)
+    return scenario if as_of is None else scenario.as_of(as_of)
+
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Largest scenario file read (the bundled ones are about 50 kB)."""
+
+MAX_NESTING = 16
+"""Deepest nesting of tables and arrays in a scenario file (the format needs 4)."""
+TOO_DEEP = f"nested too deeply (at most {MAX_NESTING} levels)"
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    """The parsed TOML of a regular file of bounded size and nesting, or a ScenarioError."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", source=source) from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise ScenarioError("not a regular file", source=source)
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"file too large ({info.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", source=source
+        )
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.loads(handle.read(MAX_FILE_BYTES + 1).decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
+    except RecursionError:
+        raise ScenarioError(TOO_DEEP, source=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read file: {exc}", source=source) from None
+    if _depth(data) > MAX_NESTING:
+        raise ScenarioError(TOO_DEEP, source=source)
+    return data
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of tables and arrays (iterative: a hostile file cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest

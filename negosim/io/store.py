@@ -1,0 +1,451 @@
+"""Crash-safe result stores: one Parquet file per finished chunk plus a manifest.
+
+A writer (:func:`negosim.simulate` with ``store=``) holds an exclusive lock on the folder for
+the whole call; a second writer is refused at once (``StoreError("store in use: ...")``).
+Every file is written to a temporary name, flushed to disk (``fsync``), renamed over the real
+name (atomic on POSIX) and the folder is flushed too, so after a crash or power loss each name
+holds either its old or its new bytes. The manifest records each chunk's rows, size and
+SHA-256 and everything that defines the call (:data:`IDENTITY`), with the scenario embedded.
+
+A killed or interrupted run leaves every finished chunk readable; running the same call again
+reads them instead of recomputing. A store made by a different call, or by another negosim
+version, is refused, so results are never mixed. A damaged manifest (not JSON, wrong shape,
+missing or mistyped fields, an embedded scenario that does not match its digest) is reported
+as ``StoreError("damaged store: <file>: <what>")``; :func:`negosim.load_results` only
+reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from negosim.model.errors import NegosimError, ScenarioError
+from negosim.model.moves import consent_columns
+from negosim.model.scenario import Scenario
+
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+FORMAT = 1
+#: Manifest fields that must equal the call's for a store to be resumed.
+IDENTITY = (
+    "version",
+    "scenario_digest",
+    "seed",
+    "runs",
+    "chunk_size",
+    "protocol",
+    "rounds",
+    "strategies",
+    "options",
+    "units",
+)
+# Type of every manifest field (bool is never accepted where an int is expected).
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "format": (int,),
+    "version": (str,),
+    "scenario_digest": (str,),
+    "scenario_id": (str,),
+    "seed": (int, type(None)),
+    "runs": (int,),
+    "chunk_size": (int,),
+    "protocol": (str,),
+    "rounds": (int,),
+    "strategies": (dict,),
+    "options": (dict,),
+    "units": (int,),
+    "scenario": (dict,),
+    "chunks": (dict,),
+}
+_CHUNK_FIELDS: dict[str, tuple[type, ...]] = {"rows": (int,), "bytes": (int,), "sha256": (str,)}
+_JSON_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+_LEFTOVERS = (".*.tmp", ".*.tmp-*")  # temporary files of writers that were killed
+
+
+class StoreError(NegosimError):
+    """A result store that cannot be used for this call.
+
+    The message starts with ``"damaged store: <file>: "`` for damage and ``"store in use: "``
+    when another call holds the store's lock; otherwise it names the store and the field.
+    """
+
+
+def result_columns(scenario: Scenario) -> dict[str, tuple[str, ...]]:
+    """Column labels of each 2-D result array (see :func:`chunk_frame`)."""
+    return {
+        "outcome": tuple(scenario.issues),
+        "utility": tuple(scenario.actors),
+        "moved": tuple(m.id for m in scenario.all_moves),
+        "consented": tuple(f"{m}.{a}" for m, a in consent_columns(scenario)),
+    }
+
+
+def chunk_frame(arrays: Mapping[str, Any], columns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """The result arrays of a chunk as one flat table.
+
+    Parameters
+    ----------
+    arrays
+        Result arrays with a leading runs axis. A 2-D array ``name`` becomes the columns
+        ``name.<label>`` for the labels ``columns[name]``; a 1-D array is one column of its own
+        name. Values that are not arrays (the per-round trace) are not stored.
+    columns
+        Column labels of every 2-D array.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, dtypes as in ``arrays``; ``frame.attrs["dtypes"]`` keeps the dtype of
+        each 2-D array (so a 2-D array with no labels also reads back exactly).
+    """
+    cols: dict[str, np.ndarray] = {}
+    dtypes: dict[str, str] = {}
+    for name, values in arrays.items():
+        if not isinstance(values, np.ndarray):
+            continue
+        if values.ndim == 2 and name in columns:
+            labels = tuple(columns[name])
+            if values.shape[1] != len(labels):
+                raise ValueError(
+                    f"result array {name!r} has {values.shape[1]} columns, {len(labels)} labels"
+                )
+            new = {f"{name}.{label}": values[:, k] for k, label in enumerate(labels)}
+            dtypes[name] = values.dtype.str
+        elif values.ndim == 1 and name not in columns:
+            new = {name: values}
+        else:
+            raise ValueError(f"result array {name!r} of shape {values.shape} has no column rule")
+        if clash := cols.keys() & new.keys():
+            raise ValueError(f"result column {sorted(clash)[0]!r} would be written twice")
+        cols.update(new)
+    frame = pd.DataFrame(cols)
+    frame.attrs["dtypes"] = dtypes
+    return frame
+
+
+def frame_arrays(frame: pd.DataFrame, columns: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Inverse of :func:`chunk_frame`: the same arrays with the same dtypes."""
+    dtypes = frame.attrs.get("dtypes", {})
+    out: dict[str, np.ndarray] = {}
+    grouped: set[str] = set()
+    for name, labels in columns.items():
+        names = [f"{name}.{label}" for label in labels]
+        grouped.update(names)
+        block = frame[names].to_numpy(dtype=dtypes.get(name))
+        out[name] = block.reshape(len(frame), len(names))
+    for name in frame.columns:
+        if name not in grouped:
+            out[name] = frame[name].to_numpy()
+    return out
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename is durable only then); POSIX only."""
+    if os.name != "posix":  # pragma: no cover - Windows cannot open a folder
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file, flush it to disk, rename it over ``path`` and flush
+    the folder: after a crash ``path`` holds the old or the new bytes, never a mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _is(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON name of a parsed value's type (for messages)."""
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a parsed manifest's shape, or None."""
+    if not isinstance(manifest, dict):
+        return f"the manifest is {_json_kind(manifest)}, not a JSON object"
+    if manifest.get("format") != FORMAT:
+        return f"format is {manifest.get('format')!r}, this negosim reads format {FORMAT}"
+    for key, kinds in _FIELDS.items():
+        if key not in manifest:
+            return f"field {key!r} is missing"
+        if not _is(manifest[key], kinds):
+            return f"field {key!r} is {_json_kind(manifest[key])}, not {_JSON_NAMES[kinds[0]]}"
+    runs, size = manifest["runs"], manifest["chunk_size"]
+    if runs < 0 or size < 1 or manifest["rounds"] < 1:
+        return "runs < 0, chunk_size < 1 or rounds < 1"
+    n_chunks = -(-runs // size)
+    for key, entry in manifest["chunks"].items():
+        if not (key.isdecimal() and int(key) < n_chunks):
+            return f"chunks: {key!r} is not a chunk number 0..{n_chunks - 1}"
+        if not isinstance(entry, dict) or not all(
+            _is(entry.get(k), kinds) for k, kinds in _CHUNK_FIELDS.items()
+        ):
+            return f"chunks.{key}: expected rows, bytes (int) and sha256 (str)"
+        rows = min(size, runs - int(key) * size)
+        if entry["rows"] != rows:
+            return f"chunks.{key}: {entry['rows']} rows recorded, the chunk has {rows}"
+    return None
+
+
+def read_manifest(path: str | Path) -> tuple[dict[str, Any], Scenario]:
+    """The checked manifest of a store and its embedded scenario (verified by its digest).
+
+    Raises
+    ------
+    StoreError
+        ``"damaged store: <file>: <what>"`` for every damaged form of the manifest.
+    """
+    file = Path(path) / MANIFEST
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"{path}: not a result store (no {MANIFEST})") from None
+    except OSError as exc:
+        raise StoreError(f"damaged store: {file}: unreadable ({exc.strerror})") from None
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        raise StoreError(f"damaged store: {file}: not JSON") from None
+    problem = _manifest_problem(manifest)
+    if problem is None:
+        try:
+            scenario = Scenario.from_dict(manifest["scenario"], source="embedded scenario")
+        except (ScenarioError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            problem = str(exc) if isinstance(exc, ScenarioError) else f"embedded scenario: {exc}"
+        else:
+            if scenario.digest != manifest["scenario_digest"]:
+                problem = "the embedded scenario does not match scenario_digest (edited?)"
+    if problem is not None:
+        raise StoreError(f"damaged store: {file}: {problem}")
+    return manifest, scenario
+
+
+def _check_identity(path: Path, manifest: Mapping[str, Any], identity: Mapping[str, Any]) -> None:
+    """Refuse a store of another negosim version or of another call."""
+    there, here = manifest["version"], identity.get("version")
+    if there != here:
+        raise StoreError(
+            f"{path}: the store was written by negosim {there}, this is negosim {here}; "
+            "a store is resumed only by the version that began it (results could differ): "
+            "use a new folder (negosim.load_results still reads it)"
+        )
+    for key in IDENTITY:
+        if manifest.get(key) != identity.get(key):
+            raise StoreError(
+                f"{path}: the store was made by another call ({key} is "
+                f"{manifest.get(key)!r} there, {identity.get(key)!r} here); "
+                "use a new folder or delete this one"
+            )
+
+
+class ResultStore:
+    """A folder of chunk files and a manifest for one :func:`negosim.simulate` call.
+
+    Open it for writing with :meth:`open`; :func:`load_results` reads a finished store.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    manifest
+        Its checked manifest (:func:`read_manifest`).
+    columns
+        Column labels of the 2-D result arrays (:func:`result_columns`).
+    """
+
+    def __init__(
+        self, path: Path, manifest: dict[str, Any], columns: Mapping[str, Sequence[str]]
+    ) -> None:
+        self.path, self.manifest, self.columns = path, manifest, columns
+        self.manifest_path = path / MANIFEST
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(
+        cls, path: str | Path, identity: Mapping[str, Any], columns: Mapping[str, Sequence[str]]
+    ) -> Iterator[ResultStore]:
+        """Lock the store for writing, for the life of the ``with`` block.
+
+        Leftover temporary files are removed; an existing manifest must be intact and made by
+        the same call (the fields of :data:`IDENTITY`, the negosim version included); a new
+        store records ``identity``.
+
+        Raises
+        ------
+        StoreError
+            ``"store in use: ..."`` at once if another call holds the lock (no waiting);
+            ``"damaged store: ..."``; or a store of another call or version.
+        """
+        path = Path(path)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store folder ({exc})") from None
+        lock = FileLock(path / LOCK, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"store in use: {path}: another call is writing to it; "
+                "wait for it to finish or use another folder"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot lock the store ({exc})") from None
+        try:
+            for pattern in _LEFTOVERS:
+                for leftover in path.glob(pattern):
+                    leftover.unlink(missing_ok=True)
+            if (path / MANIFEST).exists():
+                manifest, _ = read_manifest(path)
+                _check_identity(path, manifest, identity)
+                store = cls(path, manifest, columns)
+            else:
+                store = cls(path, {"format": FORMAT, **identity, "chunks": {}}, columns)
+                store._save()
+            yield store
+        finally:
+            lock.release()
+
+    def _save(self) -> None:
+        _atomic_write(self.manifest_path, json.dumps(self.manifest, indent=1).encode())
+
+    def chunk_file(self, index: int) -> Path:
+        """Path of chunk ``index``."""
+        return self.path / f"part-{index:06d}.parquet"
+
+    def _check(self, index: int) -> tuple[bytes | None, str | None]:
+        """The bytes of chunk ``index`` if it is recorded and intact, else what is wrong."""
+        entry = self.manifest["chunks"].get(str(index))
+        if entry is None:
+            return None, None
+        try:
+            data = self.chunk_file(index).read_bytes()
+        except FileNotFoundError:
+            return None, "is missing"
+        except OSError as exc:
+            return None, f"is unreadable ({exc.strerror})"
+        if len(data) != entry["bytes"]:
+            return None, f"has {len(data)} bytes, the manifest says {entry['bytes']}"
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            return None, "does not match its checksum"
+        return data, None
+
+    def finished(self, index: int) -> bool:
+        """Whether chunk ``index`` is stored intact; a damaged one is reported and forgotten
+        (writers only: the manifest is rewritten)."""
+        data, problem = self._check(index)
+        if problem:
+            warnings.warn(
+                f"{self.chunk_file(index)} {problem}; recomputing that chunk",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            del self.manifest["chunks"][str(index)]
+            self._save()
+        return data is not None
+
+    def write(self, index: int, arrays: Mapping[str, Any]) -> None:
+        """Store one chunk's result arrays (atomically), then record it in the manifest."""
+        frame = chunk_frame(arrays, self.columns)
+        data = frame.to_parquet(None, index=False)
+        _atomic_write(self.chunk_file(index), data)
+        self.manifest["chunks"][str(index)] = {
+            "rows": len(frame),
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        self._save()
+
+    def read(self, index: int, data: bytes | None = None) -> dict[str, np.ndarray]:
+        """The result arrays of chunk ``index`` (from ``data`` if given, else its file)."""
+        source = io.BytesIO(data) if data is not None else self.chunk_file(index)
+        try:
+            return frame_arrays(pd.read_parquet(source), self.columns)
+        except (OSError, ValueError, KeyError) as exc:  # pyarrow's errors derive from these
+            raise StoreError(
+                f"damaged store: {self.chunk_file(index)}: unreadable chunk ({exc})"
+            ) from None
+
+
+def iter_parts(path: str | Path) -> Iterator[dict[str, np.ndarray]]:
+    """The result arrays of a finished store, chunk by chunk in run order: memory holds one
+    chunk at a time, however many runs the store holds (reading never writes).
+
+    Raises
+    ------
+    StoreError
+        As :func:`negosim.load_results`, before the first chunk (unfinished, damaged manifest) or
+        at the damaged chunk.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import negosim as ns
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = ns.simulate(ns.load_scenario("package_2007"), 8, chunk_size=5, store=folder)
+    ...     print([len(part["agreed"]) for part in iter_parts(folder)])
+    [5, 3]
+    """
+    store, n_chunks, _ = finished_store(Path(path))
+    return read_parts(store, n_chunks)
+
+
+def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
+    """A store for reading, its number of chunks and its scenario; refused if a chunk is
+    missing."""
+    manifest, scenario = read_manifest(path)
+    n_chunks = -(-manifest["runs"] // manifest["chunk_size"])
+    missing = [k for k in range(n_chunks) if str(k) not in manifest["chunks"]]
+    if missing:
+        raise StoreError(
+            f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
+        )
+    return ResultStore(path, manifest, result_columns(scenario)), n_chunks, scenario
+
+
+def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
+    for k in range(n_chunks):
+        data, problem = store._check(k)
+        if problem:
+            raise StoreError(
+                f"damaged store: {store.chunk_file(k)}: {problem}; "
+                "rerun the same call to recompute it"
+            )
+        yield store.read(k, data)

@@ -1,0 +1,187 @@
+"""The parts of a scenario: issues, actors, coalitions, moves, uncertainty and updates.
+
+Plain frozen value objects and the vocabulary of the scenario format (roles, ratification
+rules, losses, distributions, protocol names). :class:`negosim.model.scenario.Scenario` holds
+them; :mod:`negosim.model.parse` builds them from a mapping and checks every field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+ROLES = ("negotiator", "ratifier", "mediator")
+RULES = ("unanimity", "majority", "qualified")
+LOSSES = ("linear", "quadratic")
+CONFIDENCE_CODES = ("A", "E")
+DISTRIBUTIONS = {
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "pert": ("low", "mode", "high"),
+    "choice": ("values",),
+}
+DISTRIBUTION_OPTIONAL = {"choice": ("weights",)}
+SALIENCE_RANGE = (0.0, 100.0)
+MAX_SCALE = 1e9
+"""Issue scales stay within +-MAX_SCALE, so that utilities keep full precision."""
+PROTOCOL_NAMES = (
+    "alternating",
+    "mediated",
+    "eum",
+    "exchange",
+    "compromise",
+    "median",
+    "nash",
+    "kalai_smorodinsky",
+    "utilitarian",
+)
+"""The protocols a scenario may name; :data:`negosim.engine.protocols.PROTOCOLS` runs each."""
+NEEDS_NEGOTIATORS = ("alternating", "mediated", "nash", "kalai_smorodinsky", "utilitarian")
+"""Protocols that are played by negotiators (the others forecast from every actor)."""
+
+
+# ----------------------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A labelled point on an issue scale."""
+
+    value: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One negotiated issue: a policy scale with a status quo (the reversion point)."""
+
+    id: str
+    label: str
+    low: float
+    high: float
+    status_quo: float
+    anchors: tuple[Anchor, ...] = ()
+    quote: str = ""
+    source: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """An outside option that ends the talks: shorthand for a :class:`Move` of one actor on
+    ``issue`` (to ``to``, default the status quo) with ``ends_talks`` and window ``[at, 1]``."""
+
+    issue: str
+    at: float
+    label: str = ""
+    source: str = ""
+    to: float | None = None
+    cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A unilateral move: its movers settle one issue at ``to`` without an agreement.
+
+    A move needs the consent of ``needs`` (actor or coalition ids), costs each mover ``cost``
+    utility and can be made while relative time is in ``[earliest, latest]``. A move with
+    ``ends_talks`` ends the whole negotiation (an exit). ``docs/protocols.md`` states when a
+    mover makes it.
+    """
+
+    id: str
+    actors: tuple[str, ...]
+    issue: str
+    to: float
+    needs: tuple[str, ...] = ()
+    cost: float = 0.0
+    earliest: float = 0.0
+    latest: float = 1.0
+    ends_talks: bool = False
+    label: str = ""
+    quote: str = ""
+    source: str = ""
+    confidence: Mapping[str, str] = field(default_factory=dict)
+
+
+ISSUE_TABLE_NOTE = "issue scales, status quo and the negotiators' ideal points"
+"""Caption of the issue table in a scenario's display."""
+
+MOVE_FIELDS = ("to", "cost", "earliest", "latest")
+"""Numbers of a move that uncertainty entries and updates can target (``moves.ID.FIELD``)."""
+
+MOVES_PREFIX = "moves"
+"""First part of a move target; reserved, so no actor may have this id."""
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySpec:
+    """A strategy named in a scenario file, with its parameters."""
+
+    name: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A state or organisation at the table."""
+
+    id: str
+    name: str
+    power: float
+    position: Mapping[str, float]
+    salience: Mapping[str, float]
+    role: str = "negotiator"
+    power_by_issue: Mapping[str, float] = field(default_factory=dict)
+    reservation: float | None = None
+    exit: Exit | None = None
+    strategy: StrategySpec | None = None
+    discount: float | None = None
+    confidence: Mapping[str, Any] = field(default_factory=dict)
+    sources: Any = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coalition:
+    """A group whose consent an agreement needs on the issues it ratifies."""
+
+    id: str
+    members: tuple[str, ...]
+    ratifies: tuple[str, ...]
+    rule: str = "unanimity"
+    threshold: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertainty:
+    """A distribution over one scenario number, for Monte Carlo."""
+
+    target: str
+    dist: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """A dated change of scenario numbers ("daily-updated analyses")."""
+
+    date: date
+    changes: Mapping[str, Any]
+    source: str = ""
+    note: str = ""
+    made: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A parsed uncertainty target such as ``Russia.salience.kosovo_status``."""
+
+    actor: int
+    field: str  # position | salience | power | power_by_issue | reservation | strategy | move
+    issue: int = -1
+    param: str = ""  # strategy parameter, or the move's field (to, cost, earliest, latest)
+    move: int = -1

@@ -1,0 +1,68 @@
+"""The errors every layer raises, and the one hint they share.
+
+Every error of negosim is a :class:`NegosimError` (a ``ValueError``) whose message is one
+line naming where the problem is: the file and field path of a scenario
+(:class:`ScenarioError`, ``SOURCE: FIELD: problem``), the argument of a function or a
+command-line option (:class:`ArgumentError`, ``NAME: problem``), or a result store
+(:class:`negosim.io.store.StoreError`). This module sits at the bottom of the package so that
+the model, the formats, the engine and the front ends raise the same types.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class NegosimError(ValueError):
+    """Any bad input negosim refuses; the message names the file, field or argument."""
+
+
+class ScenarioError(NegosimError):
+    """Invalid scenario input; the message names the source, the field path and the problem."""
+
+    def __init__(self, problem: str, *, source: str = "<dict>", path: str = "") -> None:
+        self.source = source
+        self.path = path
+        self.problem = problem
+        where = f"{source}: {path}" if path else source
+        super().__init__(f"{where}: {problem}")
+
+
+class ArgumentError(NegosimError):
+    """A bad argument of a command or a function; the message names the argument."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name, self.problem = name, problem
+        super().__init__(f"{name}: {problem}")
+
+    def __str__(self) -> str:  # KeyError subclasses would otherwise quote the message
+        return str(self.args[0])
+
+
+class UnknownNameError(ArgumentError, KeyError):
+    """An argument names something that does not exist (a protocol, strategy or actor).
+
+    It is both a ``ValueError`` (a bad argument) and a ``KeyError`` (a failed lookup), so
+    callers written for either keep working.
+    """
+
+
+def suggest(word: object, choices: Iterable[object]) -> str:
+    """A hint `` (did you mean 'x'?)`` naming the choice closest to ``word``, or ``""``.
+
+    Examples
+    --------
+    >>> suggest("alternatng", ["alternating", "mediated"])
+    " (did you mean 'alternating'?)"
+    >>> suggest("zzz", ["alternating"])
+    ''
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown(kind: str, value: object, known: Iterable[str]) -> str:
+    """The problem ``unknown KIND 'value' (did you mean ...?); known: a, b``."""
+    known = list(known)
+    return f"unknown {kind} {value!r}{suggest(value, known)}; known: {', '.join(known)}"
