@@ -104,26 +104,7 @@ def sweep(
 
 def _sampled_inputs(scenario: Scenario, runs: int, seed) -> pd.DataFrame:
     """The sampled value of every uncertain number, one column per target."""
-    batch = sample(scenario, runs, seed)
-    columns = {}
-    for u in scenario.effective_uncertainty:
-        t = scenario.parse_target(u.target)
-        if t.field == "strategy":
-            columns[u.target] = batch.strategy_params[(t.actor, t.param)]
-        elif t.field == "move":
-            columns[u.target] = getattr(batch.moves, t.param)[:, t.move]
-        elif t.field in ("position", "salience", "power_by_issue"):
-            array = {
-                "position": batch.positions,
-                "salience": batch.salience,
-                "power_by_issue": batch.issue_power,
-            }[t.field]
-            columns[u.target] = array[:, t.actor, t.issue]
-        else:
-            columns[u.target] = {"power": batch.power, "reservation": batch.reservation}[t.field][
-                :, t.actor
-            ]
-    return pd.DataFrame({k: np.asarray(v, float) for k, v in columns.items()})
+    return pd.DataFrame(sample(scenario, runs, seed).inputs())
 
 
 def sensitivity(

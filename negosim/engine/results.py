@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from negosim.engine.sampling import sample
 from negosim.io import store as stores
+from negosim.model.errors import ArgumentError
 from negosim.model.moves import consent_columns
 from negosim.model.scenario import Scenario
 
@@ -146,7 +148,7 @@ class SimulationResult:
         """Share of runs that reached agreement (NaN for zero runs)."""
         return float(self.agreed.mean()) if self.runs else math.nan
 
-    def to_frame(self, *, long: bool = False) -> pd.DataFrame:
+    def to_frame(self, *, long: bool = False, inputs: bool = False) -> pd.DataFrame:
         """The runs as a table.
 
         Wide (default), one row per run: ``run, agreed, rounds, exited``, ``outcome.<issue>``
@@ -159,6 +161,11 @@ class SimulationResult:
         (``value`` is the issue's column ``outcome.<issue>`` of the wide table), ready for
         ``groupby("issue")`` or a faceted plot.
 
+        ``inputs=True`` adds, per run, the sampled value of every uncertain number: a column
+        ``input.<target>`` per target (``input.Russia.salience.kosovo_status``), equal to
+        :meth:`ScenarioBatch.inputs` of ``sample(scenario, runs, seed)`` (drawn again, so it
+        costs about what sampling costs; a result without a seed cannot say its inputs).
+
         Examples
         --------
         >>> import negosim as ns
@@ -168,8 +175,20 @@ class SimulationResult:
         >>> list(res.to_frame(long=True).columns)
         ['run', 'issue', 'value', 'agreed']
         """
-        if long:
-            return self._long_frame()
+        frame = self._long_frame() if long else self._wide_frame()
+        if not inputs:
+            return frame
+        drawn = pd.DataFrame({f"input.{k}": v for k, v in self._inputs().items()})
+        return frame.join(drawn, on="run")
+
+    def _inputs(self) -> dict[str, np.ndarray]:
+        if self.seed is None:
+            raise ArgumentError(
+                "inputs", "this result has no seed (seed=None), so its sampled inputs are unknown"
+            )
+        return sample(self.scenario, self.runs, self.seed).inputs()
+
+    def _wide_frame(self) -> pd.DataFrame:
         sc = self.scenario
         names = np.array([*sc.actors, None], dtype=object)
         frame = pd.DataFrame(

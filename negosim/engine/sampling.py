@@ -1,15 +1,22 @@
 """Monte Carlo samples of a scenario: arrays with a leading runs axis.
 
-Reproducibility does not depend on how the work is cut up. Runs are grouped in fixed
-blocks of :data:`BLOCK` runs; block ``b`` draws from its own stream
-``SeedSequence(seed, spawn_key=(b, stream))`` (the ``b``-th child that
-``SeedSequence(seed).spawn`` would make, extended by a stream number). Any range of runs
-is cut from the blocks that cover it, so run ``k`` gets the same numbers whatever chunk
-size, worker count or chunk order computed it.
+Common random numbers: every uncertain number draws from a stream of its own, keyed by the
+seed, the run and the number's target (``Russia.salience.kosovo_status``,
+``moves.us_deploys.cost``). Fixing, sweeping or updating one number therefore leaves every
+other draw of every run unchanged: a what-if compares the same worlds.
+
+Reproducibility does not depend on how the work is cut up either. Runs are grouped in fixed
+blocks of :data:`BLOCK` runs; block ``b`` of the stream of target ``T`` is
+``SeedSequence(seed, spawn_key=(b, stream_key(T)))`` (the ``b``-th child that
+``SeedSequence(seed).spawn`` would make, extended by the target's key). Any range of runs is
+cut from the blocks that cover it, so run ``k`` gets the same numbers whatever chunk size,
+worker count or chunk order computed it. A strategy's noise (``random_walk``) is stream
+``1 + actor index``; the targets' 64-bit keys never take such small values in practice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -25,8 +32,11 @@ from negosim.model.targets import target_bounds
 BLOCK = 1024
 """Runs per random-number block (fixed: changing it changes every sampled number)."""
 
-SAMPLING_STREAM = 0
-"""Stream number of the scenario parameters; strategy noise uses 1 + actor index."""
+
+def stream_key(target: str) -> int:
+    """The key of a target's stream: the first 8 bytes of the SHA-256 of its text, so the
+    key depends on the target's name alone (not on which other numbers are uncertain)."""
+    return int.from_bytes(hashlib.sha256(target.encode()).digest()[:8], "little")
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +118,37 @@ class ScenarioBatch:
         made = tuple(sc.move_index(m) for m in sc.made)
         return MoveState(self.moves, sc.status_quo, len(sc.actors), made, first_round)
 
+    def sampled(self, target: Target) -> np.ndarray:
+        """``(R,)`` the value of one number of the scenario in every run (sampled or not),
+        as the engine uses it (e.g. a move's window with its ends in order)."""
+        if target.field == "strategy":
+            return self.strategy_params[(target.actor, target.param)]
+        if target.field == "move":
+            return getattr(self.moves, target.param)[:, target.move]
+        by_issue = {"position": self.positions, "salience": self.salience}
+        by_issue["power_by_issue"] = self.issue_power
+        if target.field in by_issue:
+            return by_issue[target.field][:, target.actor, target.issue]
+        return {"power": self.power, "reservation": self.reservation}[target.field][
+            :, target.actor
+        ]
+
+    def inputs(self) -> dict[str, np.ndarray]:
+        """The sampled value of every uncertain number, by target, each ``(R,)``.
+
+        Examples
+        --------
+        >>> import negosim as ns
+        >>> batch = ns.sample(ns.load_scenario("package_2007"), 3, seed=1)
+        >>> batch.inputs()["moves.us_deploys.cost"].shape
+        (3,)
+        """
+        sc = self.scenario
+        return {
+            u.target: np.asarray(self.sampled(sc.parse_target(u.target)), float)
+            for u in sc.effective_uncertainty
+        }
+
     def uniforms(self, stream: int, per_run: int) -> np.ndarray:
         """``(R, per_run)`` uniform draws in [0, 1) from ``stream``, reproducible per run."""
         if self.start < 0:
@@ -151,9 +192,9 @@ def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 
     n_actors = len(sc.actors)
     specs = sc.effective_uncertainty
     targets = [sc.parse_target(u.target) for u in specs]
-    draws = _blocked(
-        seed, start, runs, SAMPLING_STREAM, lambda rng, n: _draw_all(rng, n, specs, targets, sc)
-    )
+    draws = np.empty((runs, len(specs)))
+    for k, (u, t) in enumerate(zip(specs, targets, strict=True)):
+        draws[:, k] = _draws_of(u, target_bounds(sc, t), seed, start, runs)
 
     def table(base: np.ndarray, name: str) -> np.ndarray:
         hits = [(k, t) for k, t in enumerate(targets) if t.field == name]
@@ -219,8 +260,15 @@ def _move_numbers(sc: Scenario, runs: int, draws: np.ndarray, targets: list[Targ
     return out
 
 
-def _blocked(seed, start, runs, stream, draw) -> np.ndarray:
-    """Concatenate ``draw(rng, BLOCK)`` over the blocks covering the runs, then cut them out."""
+def _draws_of(u: Uncertainty, bounds, seed, start: int, runs: int) -> np.ndarray:
+    """The draws of one uncertain number for runs ``start .. start + runs - 1``, from its
+    own stream."""
+    return _blocked(seed, start, runs, stream_key(u.target), lambda rng, n: draw(rng, u, n, bounds))
+
+
+def _blocked(seed, start, runs, stream: int, draw) -> np.ndarray:
+    """Concatenate ``draw(rng, BLOCK)`` over the blocks of ``stream`` covering the runs, then
+    cut them out."""
     first, last = start // BLOCK, (start + runs - 1) // BLOCK
     if runs == 0:
         return draw(np.random.default_rng(0), 0)
@@ -230,13 +278,6 @@ def _blocked(seed, start, runs, stream, draw) -> np.ndarray:
     ]
     offset = start - first * BLOCK
     return np.concatenate(parts)[offset : offset + runs]
-
-
-def _draw_all(rng, n, specs: tuple[Uncertainty, ...], targets: list[Target], sc) -> np.ndarray:
-    out = np.empty((n, len(specs)))
-    for k, (u, t) in enumerate(zip(specs, targets, strict=True)):
-        out[:, k] = draw(rng, u, n, target_bounds(sc, t))
-    return out
 
 
 def draw(
