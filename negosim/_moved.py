@@ -78,36 +78,45 @@ class MovedFinder:
     def exec_module(self, module: types.ModuleType) -> None:
         old = module.__name__
         new = homes(old) or ()
-        warnings.warn(
-            f"{old} is now {new[0]}: import it from there (the old path goes in negosim 0.3)",
-            DeprecationWarning,
-            stacklevel=_caller_level(),
-        )
         if len(new) == 1:  # the same module object: attributes and monkeypatching agree
+            _warn(f"{old} is now {new[0]}: import it from there", _caller_level())
             sys.modules[old] = importlib.import_module(new[0])
             return
+        _warn(f"{old} was split into {', '.join(new)}", _caller_level())
 
         def find(attribute: str) -> object:
             for home in new:
                 value = getattr(importlib.import_module(home), attribute, _MISSING)
                 if value is not _MISSING:
+                    _warn(f"{old}.{attribute} is now {home}.{attribute}: import it from there", 2)
                     return value
             raise AttributeError(f"module {old!r} has no attribute {attribute!r}")
 
         module.__getattr__ = find  # type: ignore[method-assign]
 
 
+def _warn(message: str, stacklevel: int) -> None:
+    warnings.warn(
+        f"{message} (the old path goes in negosim 0.3)",
+        DeprecationWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 _MISSING = object()
 
 
 def _caller_level() -> int:
-    """The stack level of the code that imported the old path (past importlib's frames)."""
+    """The stack level, for :func:`warnings.warn` called here, of the code that imported the
+    old path: this module's frames count, importlib's do not (``warnings`` skips them), so
+    the warning points at the user's import line and Python's default filter shows it."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and (
-        frame.f_code.co_filename.startswith("<frozen importlib")
-        or frame.f_code.co_filename == __file__
-    ):
-        frame, level = frame.f_back, level + 1
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name != __file__ and not name.startswith("<frozen importlib"):
+            return level
+        level += name == __file__
+        frame = frame.f_back
     return level
 
 

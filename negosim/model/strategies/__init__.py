@@ -1,7 +1,7 @@
 """Negotiation strategies: one base class, one module per family, and a registry.
 
 Use a strategy by object (``Boulware(e=0.2)``) or by name (``make_strategy("boulware", e=0.2)``).
-Third-party packages add strategies through the entry-point group ``negosim.model.strategies``
+Third-party packages add strategies through the entry-point group ``negosim.strategies``
 (``name = "package.module:Class"``); in a session, :func:`register` does the same.
 """
 
