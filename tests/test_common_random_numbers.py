@@ -3,6 +3,8 @@ only what it changes, and results carry their sampled inputs beside their outcom
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -37,9 +39,7 @@ def _others_unchanged(before: dict, after: dict, changed: str) -> list[str]:
         "US.position.missile_defense",
     ],
 )
-def test_fixing_one_number_leaves_every_other_draw_of_every_run_unchanged(
-    package, drawn, target
-):
+def test_fixing_one_number_leaves_every_other_draw_of_every_run_unchanged(package, drawn, target):
     assert target in drawn, "the scenario no longer samples this number; pick another"
     fixed = package.fix(target, float(np.median(drawn[target])))
     after = ns.sample(fixed, RUNS, seed=11).inputs()
@@ -47,7 +47,12 @@ def test_fixing_one_number_leaves_every_other_draw_of_every_run_unchanged(
 
 
 def test_every_target_draws_from_its_own_stream(package, drawn):
-    """No two targets share a key, and no key is a strategy-noise stream (1 + actor)."""
+    """No two targets share a key, and no key is a strategy-noise stream (1 + actor); the key
+    is what docs/scaling.md says (the first 8 bytes of the SHA-256 of the target's text), and
+    package_2007 samples the 233 numbers the docs count (232 stay when one is fixed)."""
+    assert len(drawn) == 233
+    digest = hashlib.sha256(b"moves.us_deploys.cost").digest()
+    assert stream_key("moves.us_deploys.cost") == int.from_bytes(digest[:8], "little")
     keys = [stream_key(t) for t in drawn]
     assert len(set(keys)) == len(keys)
     assert min(keys) > len(package.actors) + 1

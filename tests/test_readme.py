@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import negosim as ns
 from negosim.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +65,17 @@ def test_the_gallery_script_draws_every_figure_it_shows(tmp_path, monkeypatch):
     assert shown and shown == written
     for name in written:
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_figure_caption_s_numbers():
+    """The caption under the README's figure: 20,000 worlds (seed 7), about 28% agree; without
+    agreement missile defence mostly stays at 70; the US deploys in about a fifth."""
+    caption = re.sub(r"\s+", " ", README.split("](docs/img/package_2007.png)")[1].split("\n\n")[1])
+    assert "20,000 sampled worlds" in caption and "about 28% of the worlds agree" in caption
+    sc = ns.load_scenario("package_2007")
+    res = ns.simulate(sc, 20_000, seed=7)
+    assert abs(res.agreement_rate - 0.28) <= 0.01
+    no_deal = res.outcome[~res.agreed, sc.issue_index("missile_defense")]
+    assert "missile defence mostly stays at 70" in caption and np.mean(no_deal == 70) > 0.5
+    deployed = np.mean(res.moved[:, sc.move_index("us_deploys")] >= 0)
+    assert "deploys alone in about a fifth of the worlds" in caption and 0.17 <= deployed <= 0.23

@@ -129,9 +129,7 @@ class ScenarioBatch:
         by_issue["power_by_issue"] = self.issue_power
         if target.field in by_issue:
             return by_issue[target.field][:, target.actor, target.issue]
-        return {"power": self.power, "reservation": self.reservation}[target.field][
-            :, target.actor
-        ]
+        return {"power": self.power, "reservation": self.reservation}[target.field][:, target.actor]
 
     def inputs(self) -> dict[str, np.ndarray]:
         """The sampled value of every uncertain number, by target, each ``(R,)``.

@@ -403,8 +403,9 @@ class Table:
         self._cache.pop("floor", None)
 
     def _record(self, record: RoundRecord) -> None:
-        """Store trace rows of a round for the traced runs."""
-        rows = np.flatnonzero(record.ids < self.trace_runs)
+        """Store trace rows of a round for the traced runs that are still open (a closed run
+        keeps its row in the working arrays until they are compacted: not its trace)."""
+        rows = np.flatnonzero((record.ids < self.trace_runs) & self.live)
         ids, t = record.ids[rows], record.t
         self.trace["proposer"][t] = record.proposer
         self.trace["offer"][ids, t] = record.offer[rows]

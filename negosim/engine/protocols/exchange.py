@@ -34,7 +34,7 @@ whether an outcome that sits exactly on a partner's position counts as passing i
 depends on the last digit of such sums; it is the exact reference, run by run, about 2.5 times
 slower than float run by run and 25 times slower than the batched float path. Once a last digit
 flips such a decision the trajectories part: on 200 sampled runs of package_2007 (10 rounds) the
-final outcomes differ by up to 4.3 on the 0..100 scale, mean 0.20 (docs/protocols.md).
+final outcomes differ by up to 2.9 on the 0..100 scale, mean 0.15 (docs/protocols.md).
 
 Each realised exchange is followed by recalculating only the exchanges that share an actor's
 supply or demand issue with it (the others cannot change), in list order.
