@@ -154,7 +154,8 @@ def sweep_agreement(frame, target: str, *, ax=None):
     Parameters
     ----------
     frame
-        The table of :func:`negosim.sweep`.
+        The table of :func:`negosim.sweep`. A sweep over two or more numbers (a grid) draws
+        one agreement line per value of the others (their columns are ``frame.attrs["swept"]``).
     target
         The swept column to put on the x axis.
     ax
@@ -164,30 +165,24 @@ def sweep_agreement(frame, target: str, *, ax=None):
     -------
     matplotlib.figure.Figure
         Agreement with its band and each point's value written above it; the move shares in a
-        second panel when the table has ``move.<id>`` columns and no ``ax`` was given.
+        second panel when the table has ``move.<id>`` columns, sweeps one number and no ``ax``
+        was given.
     """
     import matplotlib.pyplot as plt
 
     data = frame.sort_values(target)
-    moves = [c for c in data.columns if c.startswith("move.")]
+    others = [c for c in frame.attrs.get("swept", ()) if c != target]
+    moves = [c for c in data.columns if c.startswith("move.")] if not others else []
     if ax is not None:
         fig, axes = ax.figure, [ax]
     else:
         fig, axes = plt.subplots(1, 2 if moves else 1, figsize=SLIDE_WIDE, squeeze=False)
         axes = list(axes[0])
     ax = axes[0]
+    lines = data.groupby(others, sort=True) if others else [((), data)]
+    for k, (key, line) in enumerate(lines):
+        _agreement_line(ax, line, target, PALETTE[k % len(PALETTE)], _grid_label(others, key))
     x = data[target].to_numpy(float)
-    ax.fill_between(
-        x,
-        data["agreement_low"],
-        data["agreement_high"],
-        color=PALETTE[0],
-        alpha=0.25,
-        label="95% interval",
-    )
-    ax.plot(x, data["agreement"], marker="o", color=PALETTE[0], label="agreement")
-    for xi, yi in zip(x, data["agreement"], strict=True):
-        _value_label(ax, f"{yi:.0%}", (xi, yi), (0, 7), ha="center", fontsize=8)
     ax.set_xlabel(_target_label(target))
     ax.set_ylabel("probability of a package deal")
     ax.set_ylim(0, min(1.05, max(0.05, float(data["agreement_high"].max()) * 1.2)))
@@ -208,9 +203,30 @@ def sweep_agreement(frame, target: str, *, ax=None):
         right.set_ylabel("share of runs with the move made")
         right.legend(frameon=False, fontsize=8, loc="best")
         right.set_title("Unilateral moves", fontsize=10)
-    fig.suptitle(f"What if: {_target_label(target)}", fontsize=11)
+    swept = " and ".join(_target_label(t) for t in [target, *others])
+    fig.suptitle(f"What if: {swept}", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _agreement_line(ax, data, target: str, color: str, label: str) -> None:
+    """One agreement curve with its 95% band and each point's value above it."""
+    x = data[target].to_numpy(float)
+    band = "95% interval" if not label else None
+    ax.fill_between(
+        x, data["agreement_low"], data["agreement_high"], color=color, alpha=0.25, label=band
+    )
+    ax.plot(x, data["agreement"], marker="o", color=color, label=label or "agreement")
+    for xi, yi in zip(x, data["agreement"], strict=True):
+        _value_label(ax, f"{yi:.0%}", (xi, yi), (0, 7), ha="center", fontsize=8)
+
+
+def _grid_label(others: list[str], key) -> str:
+    """``Russia: salience on cfe = 40`` for one line of a grid sweep ("" for a single line)."""
+    values = key if isinstance(key, tuple) else (key,)
+    return ", ".join(
+        f"{_target_label(t)} = {_value(float(v))}" for t, v in zip(others, values, strict=True)
+    )
 
 
 def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement probability"):
@@ -241,12 +257,13 @@ def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement pr
         for t in data.index
     ]
     size = 9 if len(data) <= 12 else max(5.0, 110 / len(data))
+    points = column == "swing"  # a change of a probability: in percentage points, not %
+    data = data * 100 if points else data
     ax.barh(range(len(data)), data.to_numpy(), color=colors)
     ax.set_yticks(range(len(data)), names, fontsize=size)
-    percent = column == "swing"
     for k, v in enumerate(data):
         ax.annotate(
-            f"{v:+.0%}" if percent else f"{v:+.1f}",
+            f"{v:+.0f} pp" if points else f"{v:+.1f}",
             (v, k),
             xytext=(4 if v >= 0 else -4, 0),
             textcoords="offset points",
@@ -257,7 +274,8 @@ def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement pr
     reach = float(data.abs().max()) if len(data) else 1.0
     ax.set_xlim(-1.3 * reach - 1e-9, 1.3 * reach + 1e-9)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel(f"change in {label}, input at its 5% -> 95% value")
+    unit = " (percentage points)" if points else ""
+    ax.set_xlabel(f"change in {label}{unit}, input at its 5% -> 95% value")
     ax.set_title("Sensitivity, one input at a time (the rest still uncertain)", fontsize=11)
     fig.tight_layout()
     return fig

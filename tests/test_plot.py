@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 import negosim as ns
@@ -126,3 +127,30 @@ def test_leaderboard_and_heatmap(tmp_path):
     fig = saved(ns.plot.pairwise_heatmap(result), tmp_path, "b.png")
     assert fig.axes[0].images[0].get_array().shape == (3, 3)
     assert fig.axes[0].get_xlabel() == "opponent"
+
+
+def test_a_grid_sweep_draws_one_line_per_value_of_the_other_number(package, tmp_path):
+    grid = {"Russia.salience.kosovo_status": [40, 60, 80], "US.salience.cfe": [20, 60]}
+    table = ns.sweep(package, grid, runs=40, seed=1, **MEDIATED)
+    assert table.attrs["swept"] == tuple(grid)
+    fig = saved(plot.sweep_agreement(table, "Russia.salience.kosovo_status"), tmp_path, "g.png")
+    lines = [line for line in fig.axes[0].lines if len(line.get_xdata()) > 1]
+    assert len(lines) == 2 and all(list(line.get_xdata()) == [40, 60, 80] for line in lines)
+    for line, cfe in zip(lines, [20, 60], strict=True):
+        expected = table[table["US.salience.cfe"] == cfe].sort_values(next(iter(grid)))
+        np.testing.assert_allclose(line.get_ydata(), expected["agreement"])
+        assert line.get_label().endswith(f"= {cfe}")
+    assert len(fig.axes) == 1  # no move panel: one per line would hide the lines
+    assert "and" in fig._suptitle.get_text()
+
+
+def test_tornado_speaks_of_percentage_points(package, tmp_path):
+    sens = ns.sensitivity(package, runs=60, seed=1, top=2, **MEDIATED)
+    fig = saved(plot.tornado(sens), tmp_path, "t.png")
+    ax = fig.axes[0]
+    assert "(percentage points)" in ax.get_xlabel()
+    texts = [t.get_text() for t in ax.texts]
+    assert texts and all(t.endswith(" pp") for t in texts)
+    swing = sens["swing"].dropna()
+    bars = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(bars, sorted(100 * swing), atol=1e-9)

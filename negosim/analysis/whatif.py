@@ -99,7 +99,9 @@ def sweep(
                 sc = sc.fix(target, value)
             res = simulate(sc, runs, seed, progress=pace, **simulate_options)
             rows.append({**dict(zip(targets, values, strict=True)), **result_row(res)})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["swept"] = tuple(targets)  # which columns are the grid (for the figures)
+    return table
 
 
 def _sampled_inputs(scenario: Scenario, runs: int, seed) -> pd.DataFrame:
