@@ -415,6 +415,31 @@ def test_a_long_first_compilation_says_so(capsys):
     assert exchange_compiled.COMPILING not in capsys.readouterr().err
 
 
+def test_the_compiling_notice_is_said_once_per_machine_and_code(tmp_path, monkeypatch, capsys):
+    """After a first call that completed, a marker keeps later processes quiet while they
+    only load numba's cache; new code (another key) is announced again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key = exchange_compiled.CODE_KEY
+
+    def slow_first_call(code: str) -> str:
+        with compiling_notice("compiling", 0.01, key=code):
+            threading.Event().wait(0.2)
+        return capsys.readouterr().err
+
+    assert "compiling" in slow_first_call(key)
+    assert (tmp_path / "negosim" / "compiled" / key).is_file()
+    assert slow_first_call(key) == ""  # the same code on this machine: quiet
+    assert "compiling" in slow_first_call("exchange_compiled-another-version")
+    assert key.startswith("exchange_compiled-") and len(key.split("-")[-1]) == 16
+
+
+def test_a_failed_first_call_leaves_no_marker(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(RuntimeError), compiling_notice("compiling", 5.0, key="broken"):
+        raise RuntimeError("the compile failed")
+    assert not (tmp_path / "negosim" / "compiled" / "broken").exists()
+
+
 @pytest.mark.parametrize("columns", [0, 1, 2, 3, 17, 5000])
 def test_column_sums_add_top_to_bottom_like_python(columns):
     """The batched outcome sums add each column in order, as Python's ``sum`` does (numpy's

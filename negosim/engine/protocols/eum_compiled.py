@@ -30,7 +30,7 @@ import contextlib
 
 import numpy as np
 
-from negosim.engine.compiling import AVAILABLE, compiling_notice
+from negosim.engine.compiling import AVAILABLE, code_key, compiling_notice
 from negosim.engine.protocols import exchange_compiled
 
 # compiled as the exchange model is (no reference counting: nothing here allocates, every
@@ -275,6 +275,8 @@ COMPILING = (
     "negosim: compiling the expected utility model with numba (the first time on this "
     "machine, a few seconds; later calls load it from numba's cache)"
 )
+CODE_KEY = code_key(__file__)
+"""The compiled code's name in the machine's markers (:func:`compiling_notice`)."""
 
 BLOCK_NUMBERS = 32_768
 """Play blocks of runs whose ``(n, A, A)`` arrays hold about this many numbers each, so that
@@ -319,7 +321,7 @@ def forecast_positions(x, w, s, span, q: float, rounds: int) -> np.ndarray:
     block = max(1, BLOCK_NUMBERS // a**2)
     work = _Work(min(block, runs), a)
     first_call = not _offer_pass.signatures  # compiled, or loaded from the cache
-    with compiling_notice(COMPILING) if first_call else contextlib.nullcontext():
+    with compiling_notice(COMPILING, key=CODE_KEY) if first_call else contextlib.nullcontext():
         for lo in range(0, runs, block):
             rows = slice(lo, lo + block)
             work.play(x[rows], w[rows], s[rows], span[rows], float(q), rounds)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from negosim.engine.compiling import compiling_notice
+from negosim.engine.compiling import code_key, compiling_notice
 from negosim.engine.protocols import exchange_rules as rules
 
 try:
@@ -495,6 +495,8 @@ COMPILING = (
     "negosim: compiling the exchange model with numba (the first time on this machine, "
     "about 15 s; later calls load it from numba's cache)"
 )
+CODE_KEY = code_key(__file__)
+"""The compiled code's name in the machine's markers (:func:`compiling_notice`)."""
 
 
 def exchange_outcomes_compiled(x, s, c, party, rounds: int) -> np.ndarray:
@@ -519,6 +521,6 @@ def exchange_outcomes_compiled(x, s, c, party, rounds: int) -> np.ndarray:
     positions = tuple(np.empty((actors, issues)) for _ in range(3))
     work = _work(actors, issues, most_candidates(party))
     first_call = not outcomes.signatures  # compiled, or loaded from the cache, once per process
-    with compiling_notice(COMPILING) if first_call else contextlib.nullcontext():
+    with compiling_notice(COMPILING, key=CODE_KEY) if first_call else contextlib.nullcontext():
         outcomes(x, s, c, party, int(rounds), out, positions, work)
     return out

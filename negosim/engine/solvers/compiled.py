@@ -72,7 +72,7 @@ import contextlib
 
 import numpy as np
 
-from negosim.engine.compiling import compiling_notice
+from negosim.engine.compiling import code_key, compiling_notice
 from negosim.engine.solvers.programmes import required_votes
 
 try:
@@ -113,6 +113,8 @@ COMPILING = (
     "negosim: compiling the bargaining solutions with numba (the first time on this machine, "
     "about 10 s; later calls load them from numba's cache)"
 )
+CODE_KEY = code_key(__file__)
+"""The compiled code's name in the machine's markers (:func:`compiling_notice`)."""
 
 OPTIMAL, INFEASIBLE, UNSURE = 0, 1, 2
 """Statuses: a package found; no package (certified); no certified answer (fall back)."""
@@ -663,7 +665,7 @@ def solve_two(
         alpha = np.full(2, 0.5) if alpha is None else np.asarray(alpha, float)
         args = (*args, alpha[0], alpha[1])
     first_call = not kernels[kind].signatures  # compiled, or loaded from the cache, once
-    with compiling_notice(COMPILING) if first_call else contextlib.nullcontext():
+    with compiling_notice(COMPILING, key=CODE_KEY) if first_call else contextlib.nullcontext():
         status, z, *ideals = kernels[kind](*args)
     packages = [_on_scales(p, scenario, status) for p in (z, *ideals)]
     return status, packages[0], tuple(packages[1:])
