@@ -85,6 +85,8 @@ class MovedFinder:
         _warn(f"{old} was split into {', '.join(new)}", _caller_level())
 
         def find(attribute: str) -> object:
+            if attribute.startswith("__"):  # a module's own dunders (tools probe __file__)
+                raise AttributeError(f"module {old!r} has no attribute {attribute!r}")
             for home in new:
                 value = getattr(importlib.import_module(home), attribute, _MISSING)
                 if value is not _MISSING:
