@@ -22,7 +22,7 @@ from test_moves import hosted, two_issues
 
 import negosim as ns
 from negosim.abm import DiplomacyModel
-from negosim.app import main, serve, state, svg
+from negosim.app import main, reasons, serve, state, svg
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
@@ -109,6 +109,10 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
     model.step()
     model.step()
     assert state.describe_round(model) == "Round 1: B proposes X 5, Y 5; A rejects."
+    # in round 1 A weighed its move against no offer (round 0's offer was its own)
+    assert reasons.move_reasons(model) == [
+        "not made in round 1: nothing offered since the last move to weigh it against"
+    ]
     assert not state.settled_issues(model).any()
     assert "ns-settled-x" not in svg.offer_chart(model)
     model.step()
@@ -118,7 +122,7 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
     assert list(state.settled_issues(model)) == [True, False]
     chart = svg.offer_chart(model)
     assert "ns-settled-x" in chart and "ns-settled-y" not in chart
-    row = state.moves_table(model).iloc[0]
+    row = reasons.moves_table(model).iloc[0]
     assert (row["move"], row["by"], row["issue"], row["to"]) == ("a_alone", "A", "x", "100.0")
     assert (row["window"], row["needs"], row["made"], row["consent"]) == (
         "rounds 0..20",
@@ -126,8 +130,14 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
         "round 2",
         "",
     )
+    assert row["why"] == (
+        "made: to A 0.750 with it after its cost 0.000, 0.500 without it; "
+        "the best offer to A since the last move was worth 0.045"
+    )
     model.run()
-    assert state.describe_round(model) == "Round 16: package agreed: X 100, Y 36."
+    assert state.describe_round(model) == (
+        "Round 16: A proposes X 100, Y 36; B accepts; package agreed: X 100, Y 36."
+    )
 
 
 @pytest.mark.parametrize(("host_ideal", "made"), [(100, True), (0, False)])
@@ -138,25 +148,31 @@ def test_consent_to_a_move_is_listed(host_ideal, made):
     # settles the only issue ends the talks; without it they run to the deadline (t = 20).
     sc = hosted(host_ideal)
     model = DiplomacyModel(sc, seed=0, strategies={"A": "linear", "B": "hardliner"})
-    before = state.moves_table(model).iloc[0]
+    before = reasons.moves_table(model).iloc[0]
     assert (before["window"], before["needs"], before["made"]) == (
         "rounds 10..20",
         "hosts",
         "not yet",
     )
     model.run()
-    after = state.moves_table(model).iloc[0]
+    after = reasons.moves_table(model).iloc[0]
     if made:
         assert state.describe_round(model) == (
             "Round 10: A makes a_alone (x to 100); no agreement (no issue is left open); "
             "final package X 100."
         )
         assert (after["made"], after["consent"]) == ("round 10", "hosts 1 of 1")
-    else:
+        assert after["why"] == (
+            "made: to A 1.000 with it after its cost 0.000, 0.500 without it; "
+            "the best offer to A since the last move was worth 0.000"
+        )
+    else:  # A's last offer is the status quo's 50: B, hardliner, rejects it
         assert state.describe_round(model) == (
-            "Round 20: the deadline passes without agreement; final package X 50."
+            "Round 20: A proposes X 50; B rejects; the deadline passes without agreement; "
+            "final package X 50."
         )
         assert (after["made"], after["consent"]) == ("no", "")
+        assert after["why"] == "not made when the talks ended: consent refused: hosts 0 of 1 yes"
 
 
 def test_window_rounds():
@@ -174,7 +190,7 @@ def test_package_2007_moves_follow_the_model():
     model = DiplomacyModel(**s.model_kwargs())
     sc = model.scenario
     sampled = ns.sample(sc, 1, 7).moves  # run 0 of seed 7: what the model plays
-    table = state.moves_table(model).set_index("move")
+    table = reasons.moves_table(model).set_index("move")
     assert table.loc["russia_suspends_cfe", "window"] == "rounds 30..59"  # 0.5 * 59 = 29.5
     assert table.loc["kosovo_udi", "window"] == "rounds 43..59"
     assert (table["made"] == "not yet").all()
@@ -193,7 +209,7 @@ def test_package_2007_moves_follow_the_model():
     res = model.result()
     made = {m.id for k, m in enumerate(sc.all_moves) if res.moved[0, k] >= 0}
     assert named == made and "russia_suspends_cfe" in made
-    table = state.moves_table(model).set_index("move")
+    table = reasons.moves_table(model).set_index("move")
     consent = res.consent_frame()
     for k, move in enumerate(sc.all_moves):
         if move.id not in made:
@@ -219,7 +235,7 @@ def test_moves_table_is_empty_without_moves():
         actor.pop("exit", None)
     model = DiplomacyModel(ns.Scenario.from_dict(data), seed=1, rounds=4)
     model.run()
-    assert state.moves_table(model).empty
+    assert reasons.moves_table(model).empty
     assert not state.settled_issues(model).any()
 
 
@@ -291,11 +307,11 @@ def test_move_sliders_fix_the_window_and_value_into_the_scenario():
     import ipyvuetify as v
     import solara
 
-    from negosim.app import page
+    from negosim.app import controls
 
-    page.settings.set(state.Settings())
+    controls.settings.set(state.Settings())
     try:
-        _, rc = solara.render(page.MoveControls(), handle_error=False)
+        _, rc = solara.render(controls.MoveControls(), handle_error=False)
         sliders = rc.find(v.Slider).widgets
         sc = ns.load_scenario("package_2007")
         assert len(sliders) == 2 * len(sc.all_moves)  # opens at, to: per move in file order
@@ -304,15 +320,15 @@ def test_move_sliders_fix_the_window_and_value_into_the_scenario():
         assert (opens.v_model, to.v_model) == (0.74, 15.0)  # package_2007.toml
         opens.v_model = 0.2
         to.v_model = 40.0
-        assert dict(page.settings.value.changes) == {
+        assert dict(controls.settings.value.changes) == {
             "moves.russia_suspends_cfe.earliest": 0.2,
             "moves.russia_suspends_cfe.to": 40.0,
         }
-        model = DiplomacyModel(**page.settings.value.model_kwargs())
-        row = state.moves_table(model).set_index("move").loc["russia_suspends_cfe"]
+        model = DiplomacyModel(**controls.settings.value.model_kwargs())
+        row = reasons.moves_table(model).set_index("move").loc["russia_suspends_cfe"]
         assert (row["window"], row["to"]) == ("rounds 12..59", "40.0")  # 0.2 * 59 = 11.8
     finally:
-        page.settings.set(state.Settings())
+        controls.settings.set(state.Settings())
 
 
 def test_cli_app_subcommand(capsys):
