@@ -123,7 +123,7 @@ def StepView(model: solara.Reactive):
             (r.verdict, f"ns-verdict-{r.coalition}"),
             (r.voted_no.replace("_", " "), f"ns-voted-no-{r.coalition}"),
             (str(r.needed) if r.verdict == "vetoes" else "", None),
-            (f"{r.nearest} ({r.short:.3f} short)" if r.nearest else "", None),
+            (f"{r.nearest} ({r.short:.3f} short)" if r.verdict == "vetoes" else "", None),
         ]
         for r in verdicts.itertuples()
     ]
