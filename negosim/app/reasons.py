@@ -97,8 +97,9 @@ def _made_reason(model, k: int, t: int) -> str:
 
 
 def _end_appraisal(model, k: int, package: np.ndarray | None) -> MoveAppraisal:
-    """Move ``k`` weighed by the end-of-talks rule (its issue at the status quo: a move is
-    made only on an unsettled issue, and only its own issue enters the test)."""
+    """Move ``k`` weighed by the end-of-talks rule from ``package`` (the final one; None: the
+    status quo) with ``k``'s issue at the status quo, as it was when the move was weighed (a
+    move is made only on an unsettled issue, and only its own issue enters the test)."""
     sc = model.scenario
     base = sc.status_quo.copy() if package is None else package
     base[model.batch.moves.issue[k]] = sc.status_quo[model.batch.moves.issue[k]]
@@ -123,7 +124,7 @@ def _unmade_reason(model, k: int) -> str:
     if settler:
         return f"not made: its issue was settled by {settler}"
     if ended:
-        appraisal = _end_appraisal(model, k, None)
+        appraisal = _end_appraisal(model, k, model.result().outcome[0].copy())
         return "not made when the talks ended: " + _refusal_words(model, k, appraisal)
     if not model.steps or model.round not in model.move_inputs:
         return "not yet weighed: no round played"
