@@ -20,7 +20,7 @@ import solara.lab
 
 with warnings.catch_warnings():  # Solara's hook linter flags Mesa's own tab view, unused here
     warnings.filterwarnings("ignore", message=".*ComponentsView.*", category=UserWarning)
-    from mesa.visualization.utils import force_update
+    from mesa.visualization.utils import force_update, update_counter
 
 from negosim.abm import DiplomacyModel
 from negosim.app import comparison, state
@@ -224,6 +224,7 @@ def NegotiationController(model: solara.Reactive, parameters: dict):
     starts paused. Play steps the model it started with, and stops when that one ends or
     is replaced.
     """
+    update_counter.get()  # redrawn with every round played: Step goes grey at the end
     playing = solara.use_reactive(False)
     shown = model.value
     solara.use_effect(lambda: playing.set(False), [shown])

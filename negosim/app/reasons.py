@@ -2,7 +2,8 @@
 
 The words follow the rule of :mod:`negosim.model.moves`; the numbers come from
 :func:`negosim.model.moves.appraise` on this run's sampled values and on what the
-:class:`~negosim.abm.DiplomacyModel` recorded before each round (:class:`MoveInputs`).
+:class:`~negosim.abm.DiplomacyModel` recorded before each round
+(:class:`~negosim.abm.model.MoveInputs`).
 """
 
 from __future__ import annotations
