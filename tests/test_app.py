@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from test_moves import hosted, two_issues
 
 import negosim as ns
 from negosim.abm import DiplomacyModel
-from negosim.app import main, serve, state, svg
+from negosim.app import comparison, main, reasons, serve, state, svg
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
@@ -94,6 +95,44 @@ def test_narrative_and_verdicts_follow_the_model():
         if c.rule == "unanimity" and verdicts.loc[c.id, "asked"]:
             assert (verdicts.loc[c.id, "verdict"] == "vetoes") == bool(no)
             assert bool(re.search(rf"vetoe?s? \({c.id}\)", line)) == bool(no)
+    assert _vetoes_are_explained(model, line) >= 2  # Russia's first offer: exercise 3
+
+
+def _yes_needed(rule: str, threshold: float | None, yes: int, size: int) -> int:
+    """More yes votes a coalition needs, from its rule: all members; more than half; at least
+    ``threshold`` of them."""
+    if rule == "unanimity":
+        return size - yes
+    least = size // 2 + 1 if rule == "majority" else int(np.ceil(threshold * size - 1e-12))
+    return max(0, least - yes)
+
+
+def _vetoes_are_explained(model: DiplomacyModel, line: str) -> int:
+    """Every coalition that vetoed this round is in ``line`` with who voted no (by name, or
+    counted past three) and who tipped it: the one no-voter, or the count of yes votes missing
+    and the no-voter least short of its reservation. Returns how many coalitions vetoed."""
+    by_actor = {d.actor: d for d in model.diplomats}
+    verdicts = state.coalition_verdicts(model).set_index("coalition")
+    vetoed = 0
+    for c in model.scenario.coalitions:
+        if verdicts.loc[c.id, "verdict"] != "vetoes":
+            continue
+        vetoed += 1
+        no = [m for m in c.members if by_actor[m].accepted == 0.0]
+        yes = sum(by_actor[m].accepted == 1.0 for m in c.members)
+        needed = _yes_needed(c.rule, c.threshold, yes, len(c.members))
+        assert needed > 0 and verdicts.loc[c.id, "needed"] == needed
+        nearest = min(no, key=lambda m: by_actor[m].reservation - by_actor[m].utility)
+        who = state.join_names(no) if len(no) <= 3 else f"{len(no)} of {len(c.members)} members"
+        said = f"{who} {'vetoes' if len(no) == 1 else 'veto'} ({c.id}): "
+        if len(no) == 1:
+            said += f"{nearest.replace('_', ' ')}'s no alone tipped it"
+        else:
+            said += "any one of them" if needed == 1 else f"{needed} more yes votes needed"
+        assert said in line, (said, line)
+        if len(no) > 1:
+            assert f"nearest to yes: {nearest.replace('_', ' ')}, " in line
+    return vetoed
 
 
 # Hand-worked cases of tests/test_moves.py (its BASE scenario and A's move a_alone): one issue
@@ -109,6 +148,10 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
     model.step()
     model.step()
     assert state.describe_round(model) == "Round 1: B proposes X 5, Y 5; A rejects."
+    # in round 1 A weighed its move against no offer (round 0's offer was its own)
+    assert reasons.move_reasons(model) == [
+        "not made in round 1: nothing offered since the last move to weigh it against"
+    ]
     assert not state.settled_issues(model).any()
     assert "ns-settled-x" not in svg.offer_chart(model)
     model.step()
@@ -118,7 +161,7 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
     assert list(state.settled_issues(model)) == [True, False]
     chart = svg.offer_chart(model)
     assert "ns-settled-x" in chart and "ns-settled-y" not in chart
-    row = state.moves_table(model).iloc[0]
+    row = reasons.moves_table(model).iloc[0]
     assert (row["move"], row["by"], row["issue"], row["to"]) == ("a_alone", "A", "x", "100.0")
     assert (row["window"], row["needs"], row["made"], row["consent"]) == (
         "rounds 0..20",
@@ -126,8 +169,14 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
         "round 2",
         "",
     )
+    assert row["why"] == (
+        "made: to A 0.750 with it after its cost 0.000, 0.500 without it; "
+        "the best offer to A since the last move was worth 0.045"
+    )
     model.run()
-    assert state.describe_round(model) == "Round 16: package agreed: X 100, Y 36."
+    assert state.describe_round(model) == (
+        "Round 16: A proposes X 100, Y 36; B accepts; package agreed: X 100, Y 36."
+    )
 
 
 @pytest.mark.parametrize(("host_ideal", "made"), [(100, True), (0, False)])
@@ -138,25 +187,31 @@ def test_consent_to_a_move_is_listed(host_ideal, made):
     # settles the only issue ends the talks; without it they run to the deadline (t = 20).
     sc = hosted(host_ideal)
     model = DiplomacyModel(sc, seed=0, strategies={"A": "linear", "B": "hardliner"})
-    before = state.moves_table(model).iloc[0]
+    before = reasons.moves_table(model).iloc[0]
     assert (before["window"], before["needs"], before["made"]) == (
         "rounds 10..20",
         "hosts",
         "not yet",
     )
     model.run()
-    after = state.moves_table(model).iloc[0]
+    after = reasons.moves_table(model).iloc[0]
     if made:
         assert state.describe_round(model) == (
             "Round 10: A makes a_alone (x to 100); no agreement (no issue is left open); "
             "final package X 100."
         )
         assert (after["made"], after["consent"]) == ("round 10", "hosts 1 of 1")
-    else:
+        assert after["why"] == (
+            "made: to A 1.000 with it after its cost 0.000, 0.500 without it; "
+            "the best offer to A since the last move was worth 0.000"
+        )
+    else:  # A's last offer is the status quo's 50: B, hardliner, rejects it
         assert state.describe_round(model) == (
-            "Round 20: the deadline passes without agreement; final package X 50."
+            "Round 20: A proposes X 50; B rejects; the deadline passes without agreement; "
+            "final package X 50."
         )
         assert (after["made"], after["consent"]) == ("no", "")
+        assert after["why"] == "not made when the talks ended: consent refused: hosts 0 of 1 yes"
 
 
 def test_window_rounds():
@@ -174,7 +229,7 @@ def test_package_2007_moves_follow_the_model():
     model = DiplomacyModel(**s.model_kwargs())
     sc = model.scenario
     sampled = ns.sample(sc, 1, 7).moves  # run 0 of seed 7: what the model plays
-    table = state.moves_table(model).set_index("move")
+    table = reasons.moves_table(model).set_index("move")
     assert table.loc["russia_suspends_cfe", "window"] == "rounds 30..59"  # 0.5 * 59 = 29.5
     assert table.loc["kosovo_udi", "window"] == "rounds 43..59"
     assert (table["made"] == "not yet").all()
@@ -193,7 +248,7 @@ def test_package_2007_moves_follow_the_model():
     res = model.result()
     made = {m.id for k, m in enumerate(sc.all_moves) if res.moved[0, k] >= 0}
     assert named == made and "russia_suspends_cfe" in made
-    table = state.moves_table(model).set_index("move")
+    table = reasons.moves_table(model).set_index("move")
     consent = res.consent_frame()
     for k, move in enumerate(sc.all_moves):
         if move.id not in made:
@@ -211,6 +266,28 @@ def test_package_2007_moves_follow_the_model():
         assert table.loc[move.id, "consent"] == "; ".join(expected)
 
 
+@pytest.mark.parametrize("strategies", [None, {"Russia": RUSSIA}])
+def test_move_reasons_agree_with_the_moves_made(strategies):
+    """Every round of a package_2007 run: a move made in the talks is explained by the rule
+    of the talks (its value beat its cost, what the table offered, and consent was given), one
+    made when they ended by the end-of-talks rule, and no move left unmade is one the rule
+    would have made; the last line names each veto of the last round."""
+    model = DiplomacyModel(ns.load_scenario("package_2007"), seed=7, strategies=strategies)
+    while model.running:
+        model.step()
+        moved, _ = state.move_record(model)
+        for k, why in enumerate(reasons.move_reasons(model)):
+            if moved[k] < 0:
+                assert why.startswith(("not yet", "not made")), why
+                assert "its rule would make it" not in why
+            elif model.running or moved[k] < model.rounds:
+                assert why.startswith("made: to "), why
+            else:
+                assert why.startswith("made when the talks ended: to "), why
+    assert "the deadline passes without agreement" in state.describe_round(model)
+    assert _vetoes_are_explained(model, state.describe_round(model)) >= 1
+
+
 def test_moves_table_is_empty_without_moves():
     data = ns.load_scenario("package_2007").to_dict()
     data["moves"], data["updates"] = [], []  # updates name moves made by their date
@@ -219,7 +296,7 @@ def test_moves_table_is_empty_without_moves():
         actor.pop("exit", None)
     model = DiplomacyModel(ns.Scenario.from_dict(data), seed=1, rounds=4)
     model.run()
-    assert state.moves_table(model).empty
+    assert reasons.moves_table(model).empty
     assert not state.settled_issues(model).any()
 
 
@@ -272,6 +349,39 @@ def test_monte_carlo_in_progress_chunks_equals_simulate():
     assert line["agreed"] == int(ref.agreed.sum()) > 0
 
 
+def test_what_changed_compares_two_settings_on_the_same_runs():
+    a = comparison.baseline_of(state.Settings(seed=3))
+    b = state.Settings(seed=3, protocol="mediated").with_strategy("Russia", RUSSIA)
+    assert comparison.setting_changes(a, a) == []
+    assert comparison.setting_changes(a, b) == [
+        "protocol: alternating -> mediated",
+        "Russia's strategy: trade_off e=0.5 -> conceder e=5",
+    ]
+    # A of another seed is played on B's seed: the same worlds
+    assert comparison.on_same_worlds(replace(a, seed=1), b) == a
+    sc = ns.load_scenario("package_2007")
+    ref_a = ns.simulate(sc, 200, 3)
+    ref_b = ns.simulate(sc, 200, 3, protocol="mediated", strategies={"Russia": RUSSIA})
+    res_a, res_b = (state.monte_carlo(x, 200) for x in (a, b))
+    frame = comparison.compare_results(res_a, res_b)
+    assert frame.loc["agreement", "A"] == ref_a.agreement_rate
+    assert frame.loc["agreement", "B"] == ref_b.agreement_rate
+    k = sc.move_index("kosovo_udi")
+    assert frame.loc["kosovo_udi made", "change"] == pytest.approx(
+        np.mean(ref_b.moved[:, k] >= 0) - np.mean(ref_a.moved[:, k] >= 0)
+    )
+    pairs = comparison.paired_agreement(res_a, res_b)
+    assert pairs["both"] == int(np.sum(ref_a.agreed & ref_b.agreed))
+    assert pairs["only B"] == int(np.sum(~ref_a.agreed & ref_b.agreed))
+    assert sum(pairs.values()) == 200
+    # a strategy samples nothing: the same world; a fixed number is the value fixed
+    assert comparison.input_differences(a, b).empty
+    fixed = comparison.input_differences(a, a.with_change("moves.kosovo_udi.to", 15.0))
+    row = fixed.set_index("input").loc["moves.kosovo_udi.to"]
+    assert row["B"] == 15.0
+    assert row["A"] == ns.sample(sc, 1, 3).moves.to[0, k]
+
+
 def test_sweep_values():
     assert state.sweep_values(0, 100) == [20.0, 40.0, 60.0, 80.0, 100.0]
     assert state.sweep_values(10, 50) == [10.0, 20.0, 30.0, 40.0, 50.0]
@@ -285,34 +395,53 @@ def test_serve_names_an_unknown_scenario_and_main_exits_2(capsys):
     assert "negosim app:" in capsys.readouterr().err
 
 
+def test_slider_grid_holds_the_value():
+    # a slider snaps its value to min + k * step when drawn: 0.712 on a 0.01 grid became 0.71
+    assert state.slider_step(0.712, 0.0, 0.01) == 0.001
+    assert state.slider_step(0.74, 0.0, 0.01) == 0.01
+    assert state.slider_step(13.2, 5.0, 0.5) == 0.05  # (13.2 - 5) / 0.05 = 164
+    assert state.slider_step(72.25, 0.0, 1.0) == 0.01
+    assert not state.moved_by_hand(0.712, 0.712)
+    assert state.moved_by_hand(0.712, 0.71)
+
+
 def test_move_sliders_fix_the_window_and_value_into_the_scenario():
-    """The sidebar's sliders of a move (rendered without a browser) set ``moves.ID.FIELD``."""
+    """The sidebar's sliders of a move (rendered without a browser) show the scenario's
+    values on their grid, change nothing when set to the value they show (as a slider does
+    when it is drawn), and set ``moves.ID.FIELD`` when moved."""
     pytest.importorskip("solara", reason="the app extra is not installed")
     import ipyvuetify as v
     import solara
 
-    from negosim.app import page
+    from negosim.app import controls
 
-    page.settings.set(state.Settings())
+    controls.settings.set(state.Settings())
     try:
-        _, rc = solara.render(page.MoveControls(), handle_error=False)
+        _, rc = solara.render(controls.MoveControls(), handle_error=False)
         sliders = rc.find(v.Slider).widgets
         sc = ns.load_scenario("package_2007")
         assert len(sliders) == 2 * len(sc.all_moves)  # opens at, to: per move in file order
+        for k, move in enumerate(sc.all_moves):
+            for slider, value in ((sliders[2 * k], move.earliest), (sliders[2 * k + 1], move.to)):
+                assert slider.v_model == value
+                grid = (value - slider.min) / slider.step
+                assert abs(grid - round(grid)) < 1e-6, (move.id, value, slider.step)
+                slider.v_model = float(value)  # drawn, not moved
+        assert dict(controls.settings.value.changes) == {}
         k = sc.move_index("russia_suspends_cfe")
         opens, to = sliders[2 * k], sliders[2 * k + 1]
         assert (opens.v_model, to.v_model) == (0.74, 15.0)  # package_2007.toml
         opens.v_model = 0.2
         to.v_model = 40.0
-        assert dict(page.settings.value.changes) == {
+        assert dict(controls.settings.value.changes) == {
             "moves.russia_suspends_cfe.earliest": 0.2,
             "moves.russia_suspends_cfe.to": 40.0,
         }
-        model = DiplomacyModel(**page.settings.value.model_kwargs())
-        row = state.moves_table(model).set_index("move").loc["russia_suspends_cfe"]
+        model = DiplomacyModel(**controls.settings.value.model_kwargs())
+        row = reasons.moves_table(model).set_index("move").loc["russia_suspends_cfe"]
         assert (row["window"], row["to"]) == ("rounds 12..59", "40.0")  # 0.2 * 59 = 11.8
     finally:
-        page.settings.set(state.Settings())
+        controls.settings.set(state.Settings())
 
 
 def test_cli_app_subcommand(capsys):
@@ -446,6 +575,24 @@ class Page:
         )
         item.click()
 
+    def open_every_panel(self) -> None:
+        """Open every closed expansion panel (the sidebar's details), touching nothing else."""
+        for header in self.d.find_elements(self.By.CSS_SELECTOR, ".v-expansion-panel-header"):
+            if "v-expansion-panel-header--active" not in header.get_attribute("class"):
+                self.d.execute_script("arguments[0].scrollIntoView(); arguments[0].click()", header)
+        self.wait(
+            lambda: all(
+                "--active" in h.get_attribute("class")
+                for h in self.d.find_elements(self.By.CSS_SELECTOR, ".v-expansion-panel-header")
+            )
+        )
+        time.sleep(1.0)  # let every slider drawn in them report to the server
+
+    def scroll_to(self, element_id: str) -> None:
+        """Bring an element to the middle of its scrolled pane (for a screenshot)."""
+        element = self.wait(lambda: self.d.find_element(self.By.ID, element_id))
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+
     def type_into(self, css_class: str, value: str) -> None:
         from selenium.webdriver.common.keys import Keys
 
@@ -487,6 +634,66 @@ def _shown_equals_model(page: Page, model: DiplomacyModel) -> None:
         assert (page.text(f"ns-issue-state-{issue}") == "settled by a move") == settled
 
 
+def _panels_open_and_nothing_changed(page: Page, sc) -> None:
+    """Open every panel of the sidebar; each slider shows the scenario's value, and the
+    What changed view says nothing was set."""
+    page.open_every_panel()
+    for move in sc.all_moves:
+        for fld in ("earliest", "to"):
+            shown = page.number(f"ns-value-moves.{move.id}.{fld}")
+            assert shown == pytest.approx(getattr(move, fld), rel=1e-6), (move.id, fld)
+    for actor in state.negotiators(sc):
+        spec = sc.actor(actor)
+        for issue, salience in spec.salience.items():
+            assert page.number(f"ns-value-{actor}.salience.{issue}") == pytest.approx(salience)
+            position = spec.position[issue]
+            assert page.number(f"ns-value-{actor}.position.{issue}") == pytest.approx(position)
+    page.scroll_to("ns-value-moves.kosovo_udi.earliest")
+    page.shot("app_sidebar.png")
+    page.button("What changed").click()
+    page.wait(lambda: "nothing yet" in page.text("ns-cmp-changes"))
+
+
+def _monte_carlo_equals(page: Page, ref, runs: int) -> None:
+    """Run the Monte Carlo view with ``runs`` and compare it with ``ref`` (simulate)."""
+    page.button("Monte Carlo").click()
+    page.type_into("ns-mc-runs", str(runs))
+    started = time.perf_counter()
+    page.button("Run Monte Carlo").click()
+    page.wait(lambda: page.text("ns-mc-n") == str(runs), timeout=120)
+    print(f"{runs:,}-run Monte Carlo: {time.perf_counter() - started:.2f} s from click to result")
+    assert int(page.text("ns-mc-agreed")) == int(ref.agreed.sum()) > 0
+    assert abs(page.number("ns-mc-rate") - ref.agreement_rate) <= 5e-5
+    for k, move in enumerate(ref.scenario.all_moves):  # move shares, shown to 4 decimals
+        share = float(np.mean(ref.moved[:, k] >= 0))
+        assert abs(page.number(f"ns-mc-move-share-{move.id}") - share) <= 5e-5
+    for i, issue in enumerate(ref.scenario.issues):  # the final package of every run, median
+        median = float(np.median(ref.outcome[:, i]))
+        assert abs(page.number(f"ns-mc-q50-{issue}") - median) <= 0.05 + 1e-9
+
+
+def _ended_run_explained(page: Page, model: DiplomacyModel) -> None:
+    """The page at the end of ``model``'s run: the last line names each veto and who voted
+    no, each move says why, and the consent to each move made is the model's."""
+    _shown_equals_model(page, model)
+    sc = model.scenario
+    line = page.text("ns-narrative")
+    assert line.startswith(f"Round {model.round}: ")
+    assert _vetoes_are_explained(model, line) >= 1
+    for move, why in zip(sc.all_moves, reasons.move_reasons(model), strict=True):
+        assert page.text(f"ns-move-why-{move.id}") == why
+    made = [m.id for m in sc.all_moves if m.id in model.moves_made.split(", ")]
+    assert made and all(f"makes {m}" in line for m in made)
+    consent = model.result().consent_frame()
+    for move_id in made:  # "US yes; eu_recognisers 22 of 27": the members who said yes
+        said = consent[consent["move"] == move_id]
+        for c in sc.coalitions:
+            if c.id in sc.all_moves[sc.move_index(move_id)].needs:
+                yes = int(said[said["actor"].isin(c.members)]["consented"].sum())
+                shown = page.text(f"ns-move-consent-{move_id}")
+                assert f"{c.id} {yes} of {len(c.members)}" in shown
+
+
 @pytest.mark.slow
 def test_page_in_headless_chromium(tmp_path):
     browser, driver_path = _browser()
@@ -511,11 +718,30 @@ def test_page_in_headless_chromium(tmp_path):
         driver.get(url)
         page = Page(driver, tmp_path)
         assert page.text("ns-steps") == "0"
+        sc = ns.load_scenario("package_2007")
 
-        # One negotiation: Russia switches to Conceder, then five Steps.
+        # Every panel opened, nothing touched: the Monte Carlo is simulate's with the
+        # scenario's values (a slider that rounded a value when drawn changed it).
+        _panels_open_and_nothing_changed(page, sc)
+        _monte_carlo_equals(page, ns.simulate(sc, state.DEFAULT_RUNS, 7), state.DEFAULT_RUNS)
+
+        # Play to the end with the scenario's values: the last line names the vetoes.
+        page.button("One negotiation").click()
+        page.button("▶").click()
+        page.wait(lambda: page.text("ns-status") != "open", timeout=240)
+        model = DiplomacyModel(sc, seed=7)
+        model.run()
+        _ended_run_explained(page, model)
+        page.shot("app_step.png")
+        page.scroll_to("ns-move-why-us_deploys")
+        page.shot("app_moves.png")
+        assert not page.button("Step").is_enabled()
+
+        # A change after Play to the end: a fresh negotiation that Step and Play drive.
         page.choose("ns-strategy-Russia", "conceder")
         page.wait(lambda: page.text("ns-strategy-shown-Russia") == "conceder")
-        sc = ns.load_scenario("package_2007")
+        page.wait(lambda: page.text("ns-steps") == "0")
+        assert page.button("▶").is_enabled()
         model = DiplomacyModel(sc, seed=7, strategies={"Russia": RUSSIA})
         latencies = []
         for _ in range(5):
@@ -543,59 +769,33 @@ def test_page_in_headless_chromium(tmp_path):
         page.wait(lambda: "bargaining set of US and Russia" in driver.page_source)
         page.wait(lambda: driver.find_elements(page.By.CSS_SELECTOR, "img"))
         page.shot("app_pareto.png")
-
-        # Play on to the end: the moves made, in the line, the moves panel and the offer table.
         page.button("One negotiation").click()
-        page.button("▶").click()
-        page.wait(lambda: page.text("ns-status") != "open", timeout=240)
-        model.run()
-        _shown_equals_model(page, model)
-        line = page.text("ns-narrative")
-        assert line.startswith(f"Round {model.round}: ")
-        made = [m.id for m in sc.all_moves if m.id in model.moves_made.split(", ")]
-        assert made and all(f"makes {m}" in line for m in made)
-        consent = model.result().consent_frame()
-        for move_id in made:  # "US yes; eu_recognisers 22 of 27": the members who said yes
-            said = consent[consent["move"] == move_id]
-            for c in sc.coalitions:
-                if c.id in sc.all_moves[sc.move_index(move_id)].needs:
-                    yes = int(said[said["actor"].isin(c.members)]["consented"].sum())
-                    shown = page.text(f"ns-move-consent-{move_id}")
-                    assert f"{c.id} {yes} of {len(c.members)}" in shown
-        page.shot("app_step.png")
         page.button("Reset").click()
         page.wait(lambda: page.text("ns-steps") == "0")
 
-        # Monte Carlo: the mediated protocol, 300 runs, then 2,000 runs timed.
+        # Monte Carlo: the mediated protocol, 300 runs, and a sweep.
         page.choose("ns-protocol", "mediated")
-        page.button("Monte Carlo").click()
-        page.type_into("ns-mc-runs", "300")
-        page.button("Run Monte Carlo").click()
-        page.wait(lambda: page.text("ns-mc-n") == "300")
         ref = ns.simulate(sc, 300, 7, protocol="mediated", strategies={"Russia": RUSSIA})
-        assert int(page.text("ns-mc-agreed")) == int(ref.agreed.sum()) > 0
-        assert abs(page.number("ns-mc-rate") - ref.agreement_rate) <= 5e-5
-        for k, move in enumerate(sc.all_moves):  # move shares, shown to 4 decimals
-            share = float(np.mean(ref.moved[:, k] >= 0))
-            assert abs(page.number(f"ns-mc-move-share-{move.id}") - share) <= 5e-5
-        for i, issue in enumerate(sc.issues):  # the final package of every run, median
-            median = float(np.median(ref.outcome[:, i]))
-            assert abs(page.number(f"ns-mc-q50-{issue}") - median) <= 0.05 + 1e-9
-
-        page.type_into("ns-mc-runs", "2000")
-        started = time.perf_counter()
-        page.button("Run Monte Carlo").click()
-        page.wait(lambda: page.text("ns-mc-n") == "2000")
-        waited = time.perf_counter() - started
-        print(
-            f"2,000-run Monte Carlo: {waited:.2f} s from click to result in the browser, "
-            f"{page.text('ns-mc-seconds')} s computing"
-        )
+        _monte_carlo_equals(page, ref, 300)
         page.choose("ns-mc-sweep", "Russia.salience.kosovo_status")
         page.button("Run Monte Carlo").click()
         page.wait(lambda: "Sweep of Russia.salience.kosovo_status" in driver.page_source)
         page.wait(lambda: driver.find_elements(page.By.CSS_SELECTOR, "img"))  # the sweep
         page.shot("app_montecarlo.png")
+
+        # What changed: the scenario's values (A) and the sidebar's (B) on the same 300 runs.
+        page.button("What changed").click()
+        said = page.text("ns-cmp-changes")
+        assert "protocol: alternating -> mediated" in said and "Russia's strategy" in said
+        page.button("Compare A and B").click()
+        plain = ns.simulate(sc, 300, 7)
+        assert abs(page.number("ns-cmp-A-agreement") - plain.agreement_rate) <= 5e-5
+        assert abs(page.number("ns-cmp-B-agreement") - ref.agreement_rate) <= 5e-5
+        assert int(page.text("ns-cmp-pair-only-B")) == int(np.sum(~plain.agreed & ref.agreed))
+        assert page.text("ns-cmp-inputs-n") == "0"  # a strategy and a protocol sample nothing
+        page.shot("app_whatchanged.png")
+        page.button("Back to the scenario's values").click()
+        page.wait(lambda: "nothing yet" in page.text("ns-cmp-changes"))
     finally:
         if driver is not None:
             driver.quit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -34,6 +35,23 @@ AGENT_COLUMNS = {
 """Columns of ``datacollector.get_agent_vars_dataframe()`` (one row per round and agent)."""
 
 
+@dataclass(frozen=True)
+class MoveInputs:
+    """What the moves of one round are decided from (one run).
+
+    Attributes
+    ----------
+    package
+        ``(I,)`` the no-agreement package before the round (status quo and moves made).
+    offered
+        ``(A,)`` each actor's best utility of a package the others put on the table since
+        the last move (-inf: none yet).
+    """
+
+    package: np.ndarray
+    offered: np.ndarray
+
+
 class DiplomacyModel(mesa.Model):
     """One run of a scenario negotiated by :class:`Diplomat` agents.
 
@@ -59,6 +77,11 @@ class DiplomacyModel(mesa.Model):
         ``moves`` (the moves made that round);
         agent table: one row per round and agent with the columns of :data:`AGENT_COLUMNS`;
         table ``coalitions``: round, coalition, consents (1/0, NaN when not asked).
+    move_inputs
+        Per round played, the :class:`MoveInputs` its moves were decided from.
+    offered_this_round
+        Whether the last round put a package on the table (False when a move ended the
+        talks before any).
     """
 
     def __init__(
@@ -101,6 +124,8 @@ class DiplomacyModel(mesa.Model):
         self.proposer: int = -1
         self.agreed = False
         self.moves_made = ""
+        self.move_inputs: dict[int, MoveInputs] = {}
+        self.offered_this_round = False
         self._result: dict[str, Any] | None = None
         issue_reporters = {
             f"offer.{i}": _offer_reporter(k) for k, i in enumerate(self.scenario.issues)
@@ -141,8 +166,13 @@ class DiplomacyModel(mesa.Model):
             return
         self.round = t = self.table.first_round + self.steps - 1
         before = self.table.moves.moved.copy() if self.table.open_runs else None
+        if self.table.open_runs:
+            self.move_inputs[t] = MoveInputs(
+                self.table.moves.package[0].copy(), self.table.best_seen[0].copy()
+            )
         record = self.table.play_round(self.rules, t)
         self._note_moves(before, t)
+        self.offered_this_round = record is not None
         if record is not None:
             self.proposer = record.proposer
             self.offer = record.offer[0]

@@ -1,15 +1,16 @@
-"""The teaching page (Solara): one negotiation step by step, the Pareto view, the Monte Carlo.
+"""The teaching page (Solara): one negotiation step by step, the Pareto view, the Monte Carlo
+and what a change of settings changed.
 
-Served by :func:`negosim.app.serve` (``solara run negosim.app.page``). Step / Play / Reset are
-Mesa's SolaraViz model controller driving a :class:`~negosim.abm.DiplomacyModel`; the views
-redraw on Mesa's update counter. The scenario comes from ``NEGOSIM_APP_SCENARIO``.
+Served by :func:`negosim.app.serve` (``solara run negosim.app.page``). The sidebar
+(:mod:`negosim.app.controls`) holds the settings and Step / Play / Reset, which drive a
+:class:`~negosim.abm.DiplomacyModel`; the views redraw on Mesa's update counter. The scenario
+comes from ``NEGOSIM_APP_SCENARIO``.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import os
 import time
 import warnings
 
@@ -18,19 +19,13 @@ import solara.lab
 
 with warnings.catch_warnings():  # Solara's hook linter flags Mesa's own tab view, unused here
     warnings.filterwarnings("ignore", message=".*ComponentsView.*", category=UserWarning)
-    from mesa.visualization.solara_viz import ModelController
-from mesa.visualization.utils import update_counter
+    from mesa.visualization.utils import update_counter
 
 from negosim.abm import DiplomacyModel
-from negosim.app import figures, state, svg
-from negosim.engine.protocols import PROTOCOLS
-from negosim.io.scenario_file import list_scenarios
-from negosim.model.strategies import strategy_names
+from negosim.app import comparison, figures, reasons, state, svg
+from negosim.app.controls import Controls, NegotiationController, settings
 
-SCENARIO = os.environ.get("NEGOSIM_APP_SCENARIO", "package_2007")
 NO_SWEEP = "(no sweep)"
-
-settings = solara.reactive(state.Settings(scenario=SCENARIO))
 runs = solara.reactive(state.DEFAULT_RUNS)
 sweep_target = solara.reactive(NO_SWEEP)
 view = solara.reactive("One negotiation")
@@ -67,134 +62,6 @@ CSS = """
 .ns-line { font-size: 15px; background: #f4f7fb; padding: 6px 10px;
            border-left: 4px solid #0072B2; }
 """
-
-
-# ---------------------------------------------------------------------- controls
-@solara.component
-def NegotiatorControls(actor: str):
-    s = settings.value
-    sc = state.scenario_of(s)
-    name, value = state.current_strategy(s, actor)
-    param = state.strategy_param(name)
-
-    def set_strategy(new: str) -> None:
-        settings.set(s.with_strategy(actor, state.strategy_spec(new, state.strategy_default(new))))
-
-    def set_param(new: float) -> None:
-        settings.set(s.with_strategy(actor, state.strategy_spec(name, new)))
-
-    with solara.Card(actor.replace("_", " "), margin=0, elevation=1):
-        solara.Select(
-            "strategy",
-            values=strategy_names(),
-            value=name,
-            on_value=set_strategy,
-            classes=[f"ns-strategy-{actor}"],
-        )
-        if param is not None:
-            solara.SliderFloat(
-                f"{param} (concession exponent)" if param == "e" else param,
-                value=value if value is not None else 1.0,
-                min=0.05,
-                max=10.0,
-                step=0.05,
-                on_value=set_param,
-            )
-        spec = sc.actor(actor)
-        with solara.Details("ideal point and salience per issue"):
-            for issue in sc.issue_specs:
-                if issue.id not in spec.salience:
-                    continue
-                for fld, lo, hi, now in (
-                    ("position", issue.low, issue.high, spec.position[issue.id]),
-                    ("salience", 0, 100, spec.salience[issue.id]),
-                ):
-                    target = f"{actor}.{fld}.{issue.id}"
-                    solara.SliderInt(
-                        f"{fld} {state.issue_letters(sc)[sc.issue_index(issue.id)]}",
-                        value=round(now),
-                        min=int(lo),
-                        max=int(hi),
-                        on_value=lambda v, t=target: settings.set(
-                            settings.value.with_change(t, float(v))
-                        ),
-                    )
-
-
-@solara.component
-def MoveControls():
-    """A slider for each move's window opening (``earliest``) and its value ``to``."""
-    sc = state.scenario_of(settings.value)
-
-    def fix(target: str, value: float) -> None:
-        settings.set(settings.value.with_change(target, float(value)))
-
-    with (
-        solara.Card("Unilateral moves", margin=0, elevation=1),
-        solara.Details("window opening and value of each move"),
-    ):
-        for move in sc.all_moves:
-            issue = sc.issue(move.issue)
-            solara.Text(f"{move.id} ({', '.join(move.actors)}, {move.issue})")
-            solara.SliderFloat(
-                "opens at (share of the time)",
-                value=move.earliest,
-                min=0.0,
-                max=move.latest,
-                step=0.01,
-                on_value=lambda v, t=f"moves.{move.id}.earliest": fix(t, v),
-            )
-            solara.SliderFloat(
-                f"to ({issue.low:g}..{issue.high:g})",
-                value=move.to,
-                min=float(issue.low),
-                max=float(issue.high),
-                step=0.5,
-                on_value=lambda v, t=f"moves.{move.id}.to": fix(t, v),
-            )
-
-
-@solara.component
-def Controls():
-    s = settings.value
-    sc = state.scenario_of(s)
-    scenarios = list_scenarios()
-    if s.scenario not in scenarios:
-        scenarios = [s.scenario, *scenarios]
-    solara.Select(
-        "scenario",
-        values=scenarios,
-        value=s.scenario,
-        on_value=lambda v: settings.set(state.Settings(scenario=v, seed=s.seed)),
-    )
-    solara.Select(
-        "protocol",
-        values=list(PROTOCOLS),
-        value=s.protocol or sc.protocol,
-        on_value=lambda v: settings.set(state.replace_settings(s, protocol=v)),
-        classes=["ns-protocol"],
-    )
-    solara.SliderInt(
-        "deadline (rounds)",
-        value=s.rounds or sc.rounds,
-        min=2,
-        max=200,
-        on_value=lambda v: settings.set(state.replace_settings(s, rounds=int(v))),
-    )
-    solara.InputInt(
-        "seed",
-        value=s.seed,
-        on_value=lambda v: settings.set(state.replace_settings(s, seed=int(v or 0))),
-    )
-    for actor in state.negotiators(sc):
-        NegotiatorControls(actor)
-    if sc.all_moves:
-        MoveControls()
-    solara.Button(
-        "Back to the scenario's values",
-        text=True,
-        on_click=lambda: settings.set(state.Settings(scenario=s.scenario, seed=s.seed)),
-    )
 
 
 # ---------------------------------------------------------------------- one negotiation
@@ -254,15 +121,28 @@ def StepView(model: solara.Reactive):
             (r.rule, None),
             (r.ratifies, None),
             (r.verdict, f"ns-verdict-{r.coalition}"),
-            (r.against, None),
+            (r.voted_no.replace("_", " "), f"ns-voted-no-{r.coalition}"),
+            (str(r.needed) if r.verdict == "vetoes" else "", None),
+            (f"{r.nearest} ({r.short:.3f} short)" if r.verdict == "vetoes" else "", None),
         ]
         for r in verdicts.itertuples()
     ]
-    coalitions = _table(["coalition", "rule", "ratifies", "verdict", "voted no"], coalition_rows)
-    moves = state.moves_table(m)
+    coalitions = _table(
+        [
+            "coalition",
+            "rule",
+            "ratifies",
+            "verdict",
+            "voted no",
+            "more yes needed",
+            "nearest to yes",
+        ],
+        coalition_rows,
+    )
+    moves = reasons.moves_table(m)
     move_rows = [
         [
-            (str(v), f"ns-move-{col}-{row['move']}" if col in ("made", "consent") else None)
+            (str(v), f"ns-move-{col}-{row['move']}" if col in ("made", "consent", "why") else None)
             for col, v in row.items()
         ]
         for row in moves.to_dict("records")
@@ -474,8 +354,115 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
                 solara.Info("Choose an input to sweep, then run again.")
 
 
+# ---------------------------------------------------------------------- what changed
+baseline = solara.reactive(None)
+"""Settings A of the "What changed" view (None: the scenario's own values)."""
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_comparison(a: state.Settings, b: state.Settings, n: int) -> dict:
+    """Both Monte Carlos on the same seed and runs, and the traced run's differing inputs."""
+
+    def ticker(offset: float):
+        return lambda done: setattr(run_comparison, "progress", offset + 50 * done)
+
+    results = {"A": state.monte_carlo(a, n, ticker(0)), "B": state.monte_carlo(b, n, ticker(50))}
+    return {"a": a, "b": b, **results, "inputs": comparison.input_differences(a, b)}
+
+
+def _cell_id(quantity: str) -> str:
+    return quantity.replace(" ", "-")
+
+
+def _comparison_html(out: dict) -> str:
+    """The side-by-side table, the paired agreement and the traced run's differing inputs."""
+    frame = comparison.compare_results(out["A"], out["B"])
+    digits = {q: (1 if q.startswith("median") else 4) for q in frame.index}
+    rows = [
+        [(q, None)]
+        + [
+            (
+                f"{r[c]:+.{digits[q]}f}" if c == "change" else f"{r[c]:.{digits[q]}f}",
+                f"ns-cmp-{c}-{_cell_id(q)}",
+            )
+            for c in ("A", "B", "change")
+        ]
+        for q, r in frame.iterrows()
+    ]
+    pairs = comparison.paired_agreement(out["A"], out["B"])
+    paired = ", ".join(
+        f"{label} <b id='ns-cmp-pair-{_cell_id(label)}'>{count}</b>"
+        for label, count in pairs.items()
+    )
+    inputs = out["inputs"]
+    input_rows = [
+        [(r.input, None), (f"{r.A:.4g}", None), (f"{r.B:.4g}", None)]
+        for r in inputs.head(12).itertuples()
+    ]
+    more = f"<p>… and {len(inputs) - 12} more.</p>" if len(inputs) > 12 else ""
+    return (
+        f"<h4>{out['A'].runs:,} runs each, seed {out['A'].seed}</h4>"
+        + _table(["", "A", "B", "B − A"], rows)
+        + f"<p>Runs agreed (run k of A against run k of B): {paired}.</p>"
+        + f"<h4>Sampled numbers of the traced run (run 0) that differ: "
+        f"<span id='ns-cmp-inputs-n'>{len(inputs)}</span></h4>"
+        + "<p style='font-size:12px'>On the same worlds only the numbers B fixes differ; any "
+        "other row is a number drawn again.</p>"
+        + (_table(["input", "A", "B"], input_rows) + more if len(inputs) else "")
+    )
+
+
+@solara.component
+def WhatChangedView(model: solara.Reactive):  # the views share one signature
+    s = settings.value
+    a = comparison.on_same_worlds(baseline.value or comparison.baseline_of(s), s)
+    changes = comparison.setting_changes(a, s)
+    with solara.Row():
+        solara.InputInt("runs", value=runs, classes=["ns-cmp-runs"])
+        solara.Button(
+            "Compare A and B",
+            color="primary",
+            on_click=lambda: run_comparison(a, s, max(1, int(runs.value or 1))),
+            disabled=run_comparison.pending,
+            classes=["ns-cmp-run"],
+        )
+        solara.Button("Make the sidebar's settings A", on_click=lambda: baseline.set(s))
+        solara.Button("A: the scenario's values", text=True, on_click=lambda: baseline.set(None))
+    said = "".join(f"<li>{html.escape(line)}</li>" for line in changes)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            "<p><b>A</b>: "
+            + ("the scenario's values" if baseline.value is None else "the settings made A")
+            + "; <b>B</b>: the sidebar's settings now. Both are played on the same seed and "
+            "runs, so run k of A and run k of B are the same sampled world but for what B "
+            "changes:</p>"
+            + (
+                f"<ul id='ns-cmp-changes'>{said}</ul>"
+                if changes
+                else "<p id='ns-cmp-changes'>nothing yet: change a setting in the sidebar.</p>"
+            )
+        ),
+    )
+    if run_comparison.pending:
+        solara.ProgressLinear(run_comparison.progress or True)
+    out = run_comparison.value
+    if run_comparison.error:
+        solara.Error(f"Comparison failed: {run_comparison.exception}")
+    if out is None or run_comparison.pending:
+        return
+    if (out["a"], out["b"]) != (a, s):
+        solara.Info("The settings changed since this comparison: press Compare again.")
+    solara.HTML(tag="div", unsafe_innerHTML=_comparison_html(out))
+
+
 # ---------------------------------------------------------------------- the page
-VIEWS = {"One negotiation": StepView, "Pareto view": ParetoView, "Monte Carlo": MonteCarloView}
+VIEWS = {
+    "One negotiation": StepView,
+    "Pareto view": ParetoView,
+    "Monte Carlo": MonteCarloView,
+    "What changed": WhatChangedView,
+}
 
 
 @solara.component
@@ -484,11 +471,7 @@ def Page():
     kwargs = solara.use_memo(s.model_kwargs, [s])
     first = solara.use_memo(lambda: DiplomacyModel(**kwargs), [])
     model = solara.use_reactive(first)
-    parameters = solara.use_reactive(kwargs)  # follows kwargs: what Reset rebuilds from
     built = solara.use_ref(kwargs)
-    play_interval = solara.use_reactive(300)
-    render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
 
     def rebuild() -> None:
         if built.current is not kwargs:  # a setting changed: a fresh negotiation
@@ -502,13 +485,7 @@ def Page():
         solara.AppBarTitle(f"negosim · {state.scenario_of(s).title}")
     with solara.Sidebar():
         with solara.Card("Step / Play / Reset", margin=0):
-            ModelController(
-                model,
-                model_parameters=parameters,
-                play_interval=play_interval,
-                render_interval=render_interval,
-                use_threads=use_threads,
-            ).key(f"controller-{id(model.value)}")
+            NegotiationController(model, kwargs)
         with solara.Card("Settings", margin=0):
             Controls()
     solara.ToggleButtonsSingle(value=view, values=list(VIEWS), classes=["ns-views"])

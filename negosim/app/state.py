@@ -25,6 +25,7 @@ from negosim.engine.table import meets_reservation
 from negosim.io.scenario_file import load_scenario
 from negosim.model.moves import consent_columns
 from negosim.model.preferences import utilities
+from negosim.model.ratification import CoalitionRule
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import get_strategy_class
 
@@ -183,47 +184,56 @@ def join_names(names: list[str]) -> str:
 
 
 def coalition_verdicts(model) -> pd.DataFrame:
-    """This round's verdict of every coalition: rule, whether it was asked, whether it consents,
-    and its members who voted no."""
+    """This round's verdict of every coalition: rule, whether it was asked, whether it
+    consents, its members who voted no (``against``, ``n_against``), how many of them would
+    have had to say yes for it to consent (``needed``) and which of them was nearest to yes
+    (``nearest``, ``short``: how far its utility fell below its reservation)."""
     sc = model.scenario
     rows = []
     table = model.datacollector.get_table_dataframe("coalitions")
     now = table[table["round"] == model.round] if len(table) else table
     consents = dict(zip(now.get("coalition", []), now.get("consents", []), strict=True))
-    accepted = {d.actor: d.accepted for d in model.diplomats}
-    for c in sc.coalitions:
+    by_actor = {d.actor: d for d in model.diplomats}
+    for c, rule in zip(sc.coalitions, model.table.coalitions, strict=True):
         verdict = consents.get(c.id, math.nan)
-        against = [m for m in c.members if accepted.get(m) == 0.0]
-        named = (
-            join_names(against)
-            if len(against) <= 3
-            else f"{len(against)} of {len(c.members)} members"
-        )
-        asked = model.offer is not None and bool(
-            np.any(
-                np.abs(
-                    np.asarray(model.offer)[[sc.issue_index(i) for i in c.ratifies]]
-                    - sc.status_quo[[sc.issue_index(i) for i in c.ratifies]]
-                )
-                > 1e-12
-            )
-        )
+        against = [m for m in c.members if by_actor[m].accepted == 0.0]
+        short = {m: by_actor[m].reservation - by_actor[m].utility for m in against}
+        asked = model.offer is not None and _moves_ratified_issue(sc, c, model.offer)
+        if not asked:
+            shown = "not asked"
+        elif math.isnan(verdict):
+            shown = "—"
+        else:
+            shown = "consents" if verdict else "vetoes"
+        votes = np.array([by_actor[m].accepted == 1.0 for m in c.members])
+        nearest = min(short, key=short.get) if short else ""
         rows.append(
             {
                 "coalition": c.id,
                 "rule": c.rule,
                 "ratifies": ", ".join(c.ratifies),
                 "asked": asked,
-                "verdict": "—"
-                if math.isnan(verdict)
-                else ("consents" if verdict else "vetoes")
-                if asked
-                else "not asked",
-                "against": named if asked else "",
+                "verdict": shown,
+                "against": _named(against, len(c.members)) if asked else "",
+                "voted_no": ", ".join(against) if asked else "",
                 "n_against": len(against) if asked else 0,
+                "needed": yes_votes_needed(rule, votes) if asked else 0,
+                "nearest": nearest,
+                "short": short.get(nearest, math.nan),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _named(members: list[str], size: int) -> str:
+    """The members who voted no, by name up to three, else counted."""
+    return join_names(members) if len(members) <= 3 else f"{len(members)} of {size} members"
+
+
+def _moves_ratified_issue(sc: Scenario, coalition, package: np.ndarray) -> bool:
+    """Whether ``package`` moves an issue ``coalition`` ratifies (only then is it asked)."""
+    issues = [sc.issue_index(i) for i in coalition.ratifies]
+    return bool(np.any(np.abs(np.asarray(package)[issues] - sc.status_quo[issues]) > 1e-12))
 
 
 def negotiator_rows(model) -> pd.DataFrame:
@@ -254,35 +264,76 @@ def _response(accepted: float, proposed: bool) -> str:
 
 
 def describe_round(model) -> str:
-    """A plain-words line of what just happened, e.g. ``Round 44: Russia makes
-    russia_suspends_cfe (cfe to 13); US proposes K 30, M 45, C 13; Russia rejects``."""
+    """A plain-words line of what just happened: the moves made, the package put forward, who
+    accepted and who rejected it, which coalition vetoed it and who voted no, e.g.
+    ``Round 44: Russia makes russia_suspends_cfe (cfe to 13); US proposes K 60, M 79, C 13;
+    Russia rejects; 20 of 26 members veto (nato): ...``; once the talks end, how they ended."""
     sc = model.scenario
     if model.steps == 0:
         return f"Round 0: the talks open at the status quo ({package_words(sc, sc.status_quo)})."
     head = f"Round {model.round}: "
     made = moves_words(model, model.moves_made)
+    table = table_words(model)
     if not model.running and model._result is not None:  # the run just ended
-        return head + _ending(model, made) + "."
+        return head + _ending(model, made, table) + "."
     if model.offer is None:
         return head + "; ".join([*made, "no package on the table"]) + "."
+    return head + "; ".join([*made, *table]) + "."
+
+
+def table_words(model) -> list[str]:
+    """What happened at the table this round: the package put forward, the negotiators who
+    accepted and rejected it, and each coalition's veto (:func:`veto_words`)."""
+    sc = model.scenario
+    if model.offer is None or not (model.offered_this_round or model.rules is None):
+        return []
     if model.protocol == "alternating" and model.proposer >= 0:
         says = f"{model.proposer_id.replace('_', ' ')} proposes {package_words(sc, model.offer)}"
     else:
         says = f"the text on the table is {package_words(sc, model.offer)}"
-    parts = [*made, says]
-    rejecting = [
-        d.actor
-        for d in model.diplomats
-        if d.role == "negotiator" and d.accepted == 0.0 and d.index != model.proposer
-    ]
-    if rejecting:
-        parts.append(f"{join_names(rejecting)} {'rejects' if len(rejecting) == 1 else 'reject'}")
-    for _, row in coalition_verdicts(model).iterrows():
-        if row["verdict"] == "vetoes":
-            who = row["against"] or "its members"
-            verb = "vetoes" if row["n_against"] == 1 else "veto"
-            parts.append(f"{who} {verb} ({row['coalition']})")
-    return head + "; ".join(parts) + "."
+    parts = [says]
+    answering = [d for d in model.diplomats if d.role == "negotiator" and d.index != model.proposer]
+    for answer, verb in ((1.0, "accept"), (0.0, "reject")):
+        who = [d.actor for d in answering if d.accepted == answer]
+        if who:
+            parts.append(f"{join_names(who)} {verb}{'s' if len(who) == 1 else ''}")
+    return parts + veto_words(model)
+
+
+def veto_words(model) -> list[str]:
+    """``"Poland and Czech Republic veto (host_nations): ..."``: per coalition that vetoed the
+    package this round, who voted no and who tipped it (:func:`tip_words`)."""
+    out = []
+    for row in coalition_verdicts(model).itertuples():
+        if row.verdict == "vetoes":
+            who = row.against or "its members"
+            verb = "vetoes" if row.n_against == 1 else "veto"
+            out.append(f"{who} {verb} ({row.coalition}): {tip_words(row)}")
+    return out
+
+
+def tip_words(row) -> str:
+    """Who tipped a veto (a row of :func:`coalition_verdicts`): the one member whose no alone
+    decided it, or how many of the no votes would have had to turn and which member was
+    nearest to yes (least short of its reservation)."""
+    name = row.nearest.replace("_", " ")
+    if row.needed == 1 and row.n_against == 1:
+        return f"{name}'s no alone tipped it"
+    nearest = f"nearest to yes: {name}, {row.short:.3f} short of its reservation"
+    if row.needed == 1:
+        return f"any one of them saying yes would have carried it; {nearest}"
+    return f"{row.needed} more yes votes needed; {nearest}"
+
+
+def yes_votes_needed(rule: CoalitionRule, votes: np.ndarray) -> int:
+    """How many of the members who voted no would have had to say yes for the coalition to
+    consent (its rule counts votes, not names): 0 when it consents."""
+    for extra in range(int((~votes).sum()) + 1):
+        turned = votes.copy()
+        turned[np.flatnonzero(~votes)[:extra]] = True
+        if rule.consents(turned[None])[0]:
+            return extra
+    return int((~votes).sum())
 
 
 def moves_words(model, made: str) -> list[str]:
@@ -302,23 +353,24 @@ def moves_words(model, made: str) -> list[str]:
     return out
 
 
-def _ending(model, made: list[str]) -> str:
-    """How the run ended (after the moves ``made`` this round): the agreed package, or why
-    there is none and the package that stands."""
+def _ending(model, made: list[str], table: list[str]) -> str:
+    """How the run ended (after the moves ``made`` and what happened at the ``table`` this
+    round): the agreed package, or why there is none and the package that stands."""
     res = model.result()
     sc = model.scenario
     final = package_words(sc, res.outcome[0])
     if bool(res.agreed[0]):
-        return "; ".join([*made, f"package agreed: {final}"])
+        return "; ".join([*made, *table, f"package agreed: {final}"])
     exiter = int(res.exited[0])
     if exiter < 0 and not settled_issues(model).all():
-        return "; ".join(["the deadline passes without agreement", *made, f"final package {final}"])
+        deadline = "the deadline passes without agreement"
+        return "; ".join([*table, deadline, *made, f"final package {final}"])
     why = (
         f"{sc.actors[exiter].replace('_', ' ')} has left the talks"
         if exiter >= 0
         else "no issue is left open"
     )
-    return "; ".join([*made, f"no agreement ({why})", f"final package {final}"])
+    return "; ".join([*made, *table, f"no agreement ({why})", f"final package {final}"])
 
 
 def shown_package(model) -> tuple[str, np.ndarray | None]:
@@ -379,38 +431,6 @@ def consent_words(sc: Scenario, move_index: int, consented: np.ndarray) -> str:
         else:
             parts.append(f"{need} {'yes' if yes.get(need) else 'no'}")
     return "; ".join(parts)
-
-
-def moves_table(model) -> pd.DataFrame:
-    """Every move of the scenario (exits included) in this run: who makes it, on which issue,
-    to what value, its window, whose consent it needs, whether and in which round it was made
-    and who consented."""
-    sc = model.scenario
-    numbers = move_numbers(model) if sc.all_moves else {}
-    moved, consented = move_record(model)
-    rows = []
-    for k, move in enumerate(sc.all_moves):
-        first, last = window_rounds(numbers["earliest"][k], numbers["latest"][k], model.rounds)
-        if moved[k] >= model.rounds:  # made when the talks ended at the deadline
-            made = f"at the end (round {int(moved[k])})"
-        elif moved[k] >= 0:
-            made = f"round {int(moved[k])}"
-        else:
-            made = "not yet" if model.running else "no"
-        rows.append(
-            {
-                "move": move.id,
-                "by": ", ".join(move.actors),
-                "issue": move.issue,
-                "to": f"{numbers['to'][k]:.1f}",
-                "window": f"rounds {first}..{last}" + (" (ends talks)" if move.ends_talks else ""),
-                "needs": ", ".join(move.needs) or "no one",
-                "made": made,
-                "consent": consent_words(sc, k, consented) if moved[k] >= 0 else "",
-            }
-        )
-    columns = ["move", "by", "issue", "to", "window", "needs", "made", "consent"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def agent_history(model) -> pd.DataFrame:
@@ -505,3 +525,26 @@ def agreement_line(res: SimulationResult) -> dict[str, float]:
     k, n = int(res.agreed.sum()), res.runs
     low, high = wilson_interval(k, n)
     return {"agreed": k, "runs": n, "rate": k / n if n else math.nan, "low": low, "high": high}
+
+
+# ---------------------------------------------------------------------- sliders
+SLIDER_DIGITS = 6
+"""Finest step of a slider: a value with more decimals than this is shown rounded."""
+
+
+def slider_step(value: float, low: float, step: float) -> float:
+    """``step``, or a tenth of it (then a hundredth, ...) when ``value`` is not on the grid
+    ``low + k * step``: a slider snaps its value to its grid when it is drawn, and a snapped
+    value would change the scenario though no one touched the slider."""
+    for _ in range(SLIDER_DIGITS):
+        k = (value - low) / step
+        if abs(k - round(k)) < 1e-6:
+            return step
+        step = round(step / 10, 12)
+    return step
+
+
+def moved_by_hand(shown: float, new: float) -> bool:
+    """Whether a slider's new value differs from the value it shows (a value equal to it is
+    the slider being drawn, not moved: fixing it would make an uncertain number certain)."""
+    return not math.isclose(new, shown, rel_tol=1e-12, abs_tol=1e-12)

@@ -347,3 +347,120 @@ class MoveState:
     def fix_settled(self, packages: np.ndarray) -> np.ndarray:
         """Packages ``(R, I)`` with every settled issue at its settled value."""
         return np.where(self.settled, self.package, packages)
+
+
+@dataclass(frozen=True)
+class MoveAppraisal:
+    """The numbers that decide one move in one run at one moment, for explaining a decision
+    (the decision itself is :meth:`MoveState.decide` during the talks and
+    :meth:`MoveState.settle` at their end; :func:`appraise` computes the same quantities).
+
+    Attributes
+    ----------
+    movers
+        ``(k,)`` actor indices of the movers.
+    gain
+        ``(k,)`` what the move changes in each mover's utility (on its issue), before the cost.
+    cost
+        The cost each mover pays.
+    without
+        ``(k,)`` each mover's utility of the no-agreement package without the move.
+    offered
+        ``(k,)`` the best utility each mover was offered by the others since the last move
+        (-inf: nothing offered yet), or None at the end of the talks (no offer weighed).
+    voters, yes
+        ``(v,)`` the actors asked to consent and whether each says yes (no worse off).
+    askers_agree
+        Whether every actor asked directly says yes.
+    coalition_consents
+        Per coalition the move needs (in its ``needs`` order), whether it consents.
+    """
+
+    movers: np.ndarray
+    gain: np.ndarray
+    cost: float
+    without: np.ndarray
+    offered: np.ndarray | None
+    voters: np.ndarray
+    yes: np.ndarray
+    askers_agree: bool
+    coalition_consents: tuple[bool, ...]
+
+    @property
+    def worth(self) -> np.ndarray:
+        """``(k,)`` each mover's utility of the no-agreement package with the move, less its
+        cost."""
+        return self.without + self.gain - self.cost
+
+    @property
+    def worth_its_cost(self) -> bool:
+        """Whether the move gains every mover more than its cost."""
+        return bool(np.all(self.gain - self.cost > GAIN_TOLERANCE))
+
+    @property
+    def anything_offered(self) -> bool:
+        """Whether every mover has been offered a package since the last move."""
+        return self.offered is not None and bool(np.all(self.offered > -np.inf))
+
+    @property
+    def beats_the_table(self) -> bool:
+        """Whether the move is worth more to every mover than the best offer it had."""
+        return self.anything_offered and bool(np.all(self.worth > self.offered + GAIN_TOLERANCE))
+
+    @property
+    def consented(self) -> bool:
+        """Whether every actor and coalition the move needs says yes."""
+        return self.askers_agree and all(self.coalition_consents)
+
+    @property
+    def made_in_talks(self) -> bool:
+        """Whether the rule of the talks makes it (window open, issue not settled)."""
+        return self.worth_its_cost and self.beats_the_table and self.consented
+
+    @property
+    def made_at_end(self) -> bool:
+        """Whether the end-of-talks rule makes it (window open, issue not settled)."""
+        return self.worth_its_cost and self.consented
+
+
+def appraise(
+    book: MoveBook,
+    m: int,
+    run: int,
+    package: np.ndarray,
+    values: Valuation,
+    offered: np.ndarray | None = None,
+) -> MoveAppraisal:
+    """What decides move ``m`` in run ``run`` of ``book`` and ``values`` from the
+    no-agreement ``package`` ``(I,)``, with ``offered`` ``(A,)`` each actor's best utility
+    of the others' offers since the last move (None: at the end of the talks)."""
+    i, movers, voters = book.issue[m], book.movers[m], book.voters(m)
+
+    def change(actors: np.ndarray) -> np.ndarray:
+        pos, w = values.positions[run, actors, i][None], values.weights[run, actors, i][None]
+        span = values.span[i]
+        after = issue_values(pos, w, book.to[run, m : m + 1], span, values.loss)
+        return (after - issue_values(pos, w, package[i : i + 1], span, values.loss))[0]
+
+    yes = np.ones(values.positions.shape[1], dtype=bool)
+    yes[voters] = meets_reservation(change(voters), 0.0)
+    without = utility_of(
+        package,
+        values.positions[run, movers],
+        values.weights[run, movers],
+        values.span,
+        values.loss,
+    )
+    return MoveAppraisal(
+        movers=movers,
+        gain=change(movers),
+        cost=float(book.cost[run, m]),
+        without=without,
+        offered=None if offered is None else np.asarray(offered)[movers],
+        voters=voters,
+        yes=yes[voters],
+        askers_agree=bool(np.all(yes[book.askers[m]])),
+        coalition_consents=tuple(
+            bool(rule.consents(yes[None, rule.members])[0]) for rule in book.coalitions[m]
+        ),
+    )
