@@ -380,6 +380,8 @@ def test_what_changed_compares_two_settings_on_the_same_runs():
     row = fixed.set_index("input").loc["moves.kosovo_udi.to"]
     assert row["B"] == 15.0
     assert row["A"] == ns.sample(sc, 1, 3).moves.to[0, k]
+    # common random numbers: fixing one number leaves every other draw of the run as it was
+    assert list(fixed["input"]) == ["moves.kosovo_udi.to"]
 
 
 def test_sweep_values():

@@ -98,10 +98,12 @@ def test_exercise_2_1_one_run_with_its_moves(package):
     said("the US's reservation rises to 0.873")
     said("Russia makes russia_suspends_cfe (cfe to 14)")
     said("Russia's reservation rises to 0.600")
-    last = "Kosovo makes kosovo_udi (kosovo_status to 60); no agreement (no issue is left open); "
+    last = "the deadline passes without agreement; Kosovo makes kosovo_udi (kosovo_status to 60); "
     last += "final package K 60, M 75, C 14"
-    assert lines[59][0] == f"Round 59: {last}."
+    assert lines[59][0].startswith("Round 59: Russia proposes K 60, M 75, C 14; US accepts; ")
+    assert lines[59][0].endswith(f"; {last}.") and "veto (nato)" in lines[59][0]
     said(last)
+    said("in round 59 the US accepts Russia's last offer (K 60, M 75, C 14) but NATO members veto")
     final = model.result()
     assert not final.agreed[0]
     np.testing.assert_array_equal(np.round(final.outcome[0]), [60, 75, 14])

@@ -406,8 +406,8 @@ def _comparison_html(out: dict) -> str:
         + f"<p>Runs agreed (run k of A against run k of B): {paired}.</p>"
         + f"<h4>Sampled numbers of the traced run (run 0) that differ: "
         f"<span id='ns-cmp-inputs-n'>{len(inputs)}</span></h4>"
-        + "<p style='font-size:12px'>On the same worlds only the numbers B fixes differ; any "
-        "other row is a number drawn again.</p>"
+        + "<p style='font-size:12px'>Each sampled number has a random stream of its own, so "
+        "on the same worlds only the numbers B fixes differ.</p>"
         + (_table(["input", "A", "B"], input_rows) + more if len(inputs) else "")
     )
 

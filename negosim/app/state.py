@@ -362,7 +362,8 @@ def _ending(model, made: list[str], table: list[str]) -> str:
     if bool(res.agreed[0]):
         return "; ".join([*made, *table, f"package agreed: {final}"])
     exiter = int(res.exited[0])
-    if exiter < 0 and not settled_issues(model).all():
+    # at the deadline the end-of-talks moves may settle every issue: the deadline ended it
+    if exiter < 0 and (int(res.rounds[0]) >= model.rounds or not settled_issues(model).all()):
         deadline = "the deadline passes without agreement"
         return "; ".join([*table, deadline, *made, f"final package {final}"])
     why = (
