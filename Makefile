@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNS ?= 100000
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test test-fast bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# A quick check for contributors: lint, the layers and the tests marked fast (under 2 minutes).
+test-fast: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -m fast -p no:nbmake -o addopts="-ra --strict-markers" tests
 
 bench: $(VENV)/.bench
 	mkdir -p benchmarks/results
