@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from negosim import _moved
+from negosim import _moved, _version
 
 _ATTRS = {
     "Scenario": "negosim.model.scenario",
@@ -85,7 +85,7 @@ def __getattr__(name: str):
     elif name in _SUBMODULES:
         value = importlib.import_module(_SUBMODULES[name])
     elif name == "__version__":
-        value = _version()
+        value = _version.package_version()
     else:
         raise AttributeError(f"module 'negosim' has no attribute {name!r}")
     globals()[name] = value  # later lookups skip this function
@@ -94,15 +94,6 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_ATTRS, *_SUBMODULES, "__version__"})
-
-
-def _version() -> str:
-    from importlib import metadata  # importlib.metadata costs ~20 ms: only when asked
-
-    try:  # one source: the version in pyproject.toml, as installed
-        return metadata.version("negosim")
-    except metadata.PackageNotFoundError:  # a source tree that was never installed
-        return "0+unknown"
 
 
 __all__ = [

@@ -5,6 +5,13 @@ became :mod:`negosim.model.scenario` and its neighbours, ``negosim.protocols`` b
 :mod:`negosim.engine.protocols`, and so on. Importing an old path still works: it gives the
 new module (or, where the old module was split, a module that finds each name where it went)
 and warns with a ``DeprecationWarning`` naming the new path. :data:`MOVED` is the whole list.
+
+A name set on a split module's old path (``monkeypatch.setattr(negosim.scenario, ...)``) does
+not reach the module that uses it: patch the new module. Removed outright in 0.2, with no
+alias: ``negosim.validation.check_protocol`` and ``negosim.scenario.check_protocol`` (the
+parser checks a protocol name against ``negosim.model.elements.PROTOCOL_NAMES``) and
+``negosim.sampling.SAMPLING_STREAM`` (every sampled number has a stream of its own, keyed by
+its target: docs/scaling.md, "Reproducibility").
 """
 
 from __future__ import annotations
@@ -25,7 +32,12 @@ MOVED: dict[str, tuple[str, ...]] = {
         "negosim.model.errors",
         "negosim.io.scenario_file",
     ),
-    "negosim.validation": ("negosim.engine.arguments", "negosim.model.errors", "negosim.cli"),
+    "negosim.validation": (
+        "negosim.engine.arguments",
+        "negosim.engine.memory",
+        "negosim.model.errors",
+        "negosim.cli",
+    ),
     "negosim.preferences": ("negosim.model.preferences",),
     "negosim.ratification": ("negosim.model.ratification",),
     "negosim.moves": ("negosim.model.moves",),
@@ -35,8 +47,17 @@ MOVED: dict[str, tuple[str, ...]] = {
     "negosim.store": ("negosim.io.store", "negosim.engine.results"),
     "negosim.protocols": ("negosim.engine.protocols",),
     "negosim.protocols.table": ("negosim.engine.table",),
+    "negosim.protocols.exchange": (
+        "negosim.engine.protocols.exchange",
+        "negosim.engine.protocols.exchange_batch",
+    ),
+    "negosim.protocols.exchange_compiled": (
+        "negosim.engine.protocols.exchange_compiled",
+        "negosim.engine.compiling",
+    ),
     "negosim.frontier": ("negosim.engine.solvers.frontier",),
     "negosim.solutions_compiled": ("negosim.engine.solvers.compiled",),
+    "negosim.solutions": ("negosim.analysis.solutions",),  # its solver names: see there
     "negosim.linkage": ("negosim.analysis.linkage",),
     "negosim.whatif": ("negosim.analysis.whatif",),
     "negosim.tournaments": ("negosim.analysis.tournaments",),

@@ -321,7 +321,7 @@ def test_leftover_temporary_files_are_removed_by_the_next_writer(tmp_path, minim
 
 def test_a_store_of_another_version_is_read_but_not_resumed(tmp_path, minimal, monkeypatch):
     folder = tmp_path / "v"
-    monkeypatch.setattr(ns, "__version__", "0.0.1")
+    monkeypatch.setattr(engine, "package_version", lambda: "0.0.1")
     ns.simulate(minimal, 30, seed=1, chunk_size=10, store=folder, collect=False)
     monkeypatch.undo()
     assert json.loads((folder / "manifest.json").read_text())["version"] == "0.0.1"

@@ -46,6 +46,7 @@ The ``*_on_curve`` functions solve the same problems on an abstract two-party fr
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,7 @@ import pandas as pd
 from scipy.optimize import brentq, minimize_scalar
 
 from negosim.engine.sampling import ScenarioBatch
+from negosim.engine.solvers import programmes
 from negosim.engine.solvers.frontier import Frontier
 from negosim.engine.solvers.programmes import (
     NASH_GAP,
@@ -332,6 +334,33 @@ def kalai_smorodinsky_on_curve(curve: Curve, disagreement=(0.0, 0.0)) -> tuple[f
 
     t = brentq(gap, 0.0, 1.0, xtol=1e-14)
     return t, np.asarray(curve(t), float)
+
+
+_SOLVER_NAMES = (
+    "BRANCH_LIMIT",
+    "BRANCH_NODES",
+    "FW_GAP",
+    "FW_ROUNDS",
+    "NASH_ROUNDS",
+    "RETRY_MARGIN",
+    "TOLERANCE",
+)
+"""Settings of 0.1's ``negosim.solutions`` that moved with the solvers to the engine."""
+
+
+def __getattr__(name: str) -> object:
+    """0.1's ``negosim.solutions.BRANCH_LIMIT`` and the other solver settings, with a
+    DeprecationWarning naming where they went (setting one here changes nothing: set it on
+    :mod:`negosim.engine.solvers.programmes`)."""
+    if name not in _SOLVER_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"negosim.solutions.{name} is now negosim.engine.solvers.programmes.{name}: import it "
+        "from there (the old path goes in negosim 0.3)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(programmes, name)
 
 
 __all__ = [

@@ -11,12 +11,12 @@ the front ends (docs/architecture.md).
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 _RUNNER_NAMES = frozenset(
     {
         "BAR_DELAY",
+        "BLOCK",
         "DEFAULT_CHUNK",
         "DEFAULT_STRATEGY",
         "FIRST_STEP",
@@ -55,4 +55,6 @@ def __getattr__(name: str) -> object:
         DeprecationWarning,
         stacklevel=2,
     )
-    return getattr(importlib.import_module("negosim.engine.runner"), name)
+    from negosim.engine import runner  # a 0.1 name: the runner loads only when one is used
+
+    return getattr(runner, name)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from negosim._version import package_version
 from negosim.engine import arguments as check
 from negosim.engine import memory
 from negosim.engine.protocols import Table, get_protocol
@@ -371,10 +372,7 @@ def _identity(plan: _Plan) -> dict[str, Any]:
     """What defines a stored call (:data:`negosim.io.store.IDENTITY`), with the scenario embedded
     so that :func:`negosim.load_results` can rebuild it and check it against its digest.
 
-    The version is ``negosim.__version__``, read when the call is made: the installed
-    distribution's, computed by the root package on first use (importing it with this module
-    would read the distribution's metadata, ~20 ms, on every ``import negosim.engine``)."""
-    from negosim import __version__  # the root's attribute, read at call time (see docstring)
+    The version is the installed distribution's (:func:`negosim._version.package_version`)."""
 
     scenario = plan.scenario
     return {
@@ -391,7 +389,7 @@ def _identity(plan: _Plan) -> dict[str, Any]:
         "options": {k: repr(v) for k, v in sorted(plan.options.items())},
         "units": independent_units(plan),
         "scenario": json.loads(json.dumps(scenario.to_dict(), default=str)),
-        "version": __version__,
+        "version": package_version(),
     }
 
 
