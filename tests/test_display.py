@@ -26,6 +26,9 @@ from negosim.model.strategies import (
     checked_target,
 )
 
+# tournaments on a few small worlds, on purpose: their FewWorldsWarning is tested on its own
+pytestmark = pytest.mark.filterwarnings("ignore::negosim.analysis.tournaments.FewWorldsWarning")
+
 ROOT = Path(__file__).resolve().parents[1]
 REPR_LIMIT = 1500
 

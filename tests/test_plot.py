@@ -11,6 +11,10 @@ from negosim import plot
 
 from helpers import bilateral
 
+# tournaments on a few small worlds, on purpose: their FewWorldsWarning is tested on its own
+pytestmark = pytest.mark.filterwarnings("ignore::negosim.analysis.tournaments.FewWorldsWarning")
+
+
 MEDIATED = {"protocol": "mediated", "strategies": {"Russia": "conceder"}}
 
 

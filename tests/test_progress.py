@@ -25,6 +25,9 @@ from negosim.engine.runner import (
     progress_bar,
 )
 
+# tournaments on a few small worlds, on purpose: their FewWorldsWarning is tested on its own
+pytestmark = pytest.mark.filterwarnings("ignore::negosim.analysis.tournaments.FewWorldsWarning")
+
 ARRAYS = ("agreed", "outcome", "utility", "rounds", "exited", "moved", "consented")
 
 

@@ -15,6 +15,10 @@ from negosim.cli import main as cli
 
 from helpers import time_dependent_closed_form
 
+# tournaments on a few small worlds, on purpose: their FewWorldsWarning is tested on its own
+pytestmark = pytest.mark.filterwarnings("ignore::negosim.analysis.tournaments.FewWorldsWarning")
+
+
 FIELD = ["boulware", "conceder", "hardliner"]
 
 
@@ -248,3 +252,22 @@ def test_cli_tournament(tmp_path, capsys):
     assert code == 0 and png.exists()
     assert "boulware" in capsys.readouterr().out
     assert cli(["tournament", "--strategies", "bolware", "--runs", "2", "--no-progress"]) == 2
+
+
+def test_fewer_than_ten_worlds_warn_and_the_default_has_enough():
+    """Intervals over 3 generated worlds ran past 1 (t(0.975, 2) = 4.3): a tournament on fewer
+    than 10 independent worlds warns, naming the count and the t quantile; the default plays
+    12 generated worlds and does not warn."""
+    import warnings
+
+    from negosim.analysis.tournaments import DEFAULT_WORLDS, FewWorldsWarning, t_quantile
+
+    three = [ns.generate(2, 2, seed=k) for k in range(3)]
+    with pytest.warns(FewWorldsWarning, match=r"rest on 3 independent world\(s\).*= 4\.3"):
+        ns.tournament(["boulware", "conceder"], three, runs=2, seed=0)
+    assert round(t_quantile(3), 3) == 4.303  # Student's t, 2 degrees of freedom (tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewWorldsWarning)
+        board = ns.tournament(["boulware", "conceder"], runs=2, seed=0).leaderboard
+    assert DEFAULT_WORLDS >= 10 and (board["worlds"] == DEFAULT_WORLDS).all()
+    assert (board["utility_high"] <= 1).all()  # utilities are at most 1: so are the bounds here

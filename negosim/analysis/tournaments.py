@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import stdtrit  # Student t quantiles, without loading scipy.stats
 
 from negosim.analysis.solutions import nash
 from negosim.engine.runner import parse_strategy, progress_bar, simulate
@@ -38,6 +39,17 @@ DEFAULT_FIELD = (
     "random_walk",
     "trade_off",
 )
+DEFAULT_WORLDS = 12
+"""Generated scenarios a tournament plays when given none: enough independent worlds for
+intervals that mean something (with 3, t(0.975, 2) = 4.3 stretched them past 1)."""
+FEW_WORLDS = 10
+"""Below this many independent worlds a tournament warns (:class:`FewWorldsWarning`)."""
+
+
+class FewWorldsWarning(UserWarning):
+    """A leaderboard whose intervals rest on fewer than :data:`FEW_WORLDS` independent worlds."""
+
+
 _PLOT_MOVED = (
     "TournamentResult.plot_* are deprecated: use ns.plot.{}(result) (the figures are the front "
     "end's, and the analysis layer does not import it)"
@@ -172,6 +184,22 @@ def _worlds(
     return out
 
 
+def _warn_if_few(count: int) -> None:
+    if count < FEW_WORLDS:
+        spread = f"t(0.975, {count - 1}) = {t_quantile(count):.1f}" if count > 1 else "none"
+        warnings.warn(
+            f"the leaderboard's intervals rest on {count} independent world(s), fewer than "
+            f"{FEW_WORLDS} ({spread}): pass more scenarios, or scenarios that sample numbers",
+            FewWorldsWarning,
+            stacklevel=3,
+        )
+
+
+def t_quantile(worlds: int) -> float:
+    """The 97.5% quantile of Student's t with ``worlds - 1`` degrees of freedom."""
+    return float(stdtrit(worlds - 1, 0.975))
+
+
 def _distinct_runs(batch: ScenarioBatch) -> tuple[np.ndarray, np.ndarray]:
     """The first run of each distinct world and the world of every run.
 
@@ -215,8 +243,6 @@ def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, flo
         ``(mean, low, high)``; the bounds are NaN with fewer than two clusters, the mean
         too with no observation.
     """
-    from scipy.special import stdtrit  # Student t quantile, without loading scipy.stats
-
     used = np.asarray(counts) > 0
     totals, counts = np.asarray(totals, float)[used], np.asarray(counts, float)[used]
     g, n = int(used.sum()), float(counts.sum())
@@ -372,7 +398,9 @@ def tournament(
         Strategy objects or registered names/specs (``"boulware"``, ``"time_dependent:e=0.5"``;
         a user's registered strategy joins by name). Default: :data:`DEFAULT_FIELD`.
     scenarios
-        One scenario or several; default: three generated bilateral 3-issue scenarios.
+        One scenario or several; default: :data:`DEFAULT_WORLDS` generated bilateral 3-issue
+        scenarios. Fewer than :data:`FEW_WORLDS` independent worlds in all (distinct sampled
+        draws over the scenarios) give a :class:`FewWorldsWarning`: the intervals are then wide.
     runs, seed
         Monte Carlo runs per pairing and their seed (shared by every pairing). Runs of a
         scenario without uncertainty only repeat its one world (they matter for random
@@ -409,12 +437,12 @@ def tournament(
     Examples
     --------
     >>> import negosim as ns
-    >>> worlds = [ns.generate(2, 3, seed=k) for k in range(4)]
+    >>> worlds = [ns.generate(2, 3, seed=k) for k in range(10)]
     >>> result = ns.tournament(["boulware", "conceder"], worlds, runs=5, seed=1)
     >>> list(result.leaderboard["strategy"])
     ['boulware', 'conceder']
     >>> int(result.leaderboard["worlds"].iloc[0])
-    4
+    10
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
@@ -423,7 +451,7 @@ def tournament(
     labels = list(objects)
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
-    scenarios = list(scenarios or [generate(2, 3, seed=k) for k in range(3)])
+    scenarios = list(scenarios or [generate(2, 3, seed=k) for k in range(DEFAULT_WORLDS)])
     jobs, seated = [], []
     for k, sc in enumerate(scenarios):
         negotiators = [a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"]
@@ -438,6 +466,7 @@ def tournament(
             if a != b or self_play:
                 jobs += [(k, seat, a, b) for seat in seats]
     worlds = _worlds(scenarios, seated, runs, seed, progress)
+    _warn_if_few(sum(w.count for w in worlds))
     offset = np.cumsum([0] + [w.count for w in worlds])
     totals = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
     counts = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
