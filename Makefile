@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNS ?= 100000
 
-.PHONY: demo test test-fast bench lint format clean
+.PHONY: demo test test-fast notebooks bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test-fast: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m fast -p no:nbmake -o addopts="-ra --strict-markers" tests
+
+# Run the notebooks as make test does and save them with their outputs (they are committed so).
+notebooks: $(VENV)/.dev
+	$(BIN)/python notebooks/execute.py
 
 bench: $(VENV)/.bench
 	mkdir -p benchmarks/results
