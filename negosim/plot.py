@@ -1,7 +1,7 @@
 """Figures (matplotlib). Each function takes data or a result, returns the Figure, and never
 calls ``show()``.
 
-Why one module (about 730 lines): it is the gallery users browse as ``ns.plot.<figure>``, one
+Why one module (about 770 lines): it is the gallery users browse as ``ns.plot.<figure>``, one
 function a figure, all sharing the palette, the figure sizes and the label helpers at the top.
 """
 
@@ -27,12 +27,19 @@ MOVE_COLORS = (PALETTE[1], PALETTE[4], "0.35", PALETTE[5])
 """Colours of the unilateral moves' shares (in file order)."""
 
 
+def _settings_line(settings: str) -> str:
+    """The title's last line naming what was set (empty when nothing was)."""
+    return f"\n{textwrap.shorten(settings, 120, placeholder='...')}" if settings else ""
+
+
 def _value_label(ax, text: str, xy, offset: tuple[float, float], **style) -> None:
     """Write a value next to a point, ``offset`` points away from it."""
     ax.annotate(text, xy, xytext=offset, textcoords="offset points", **style)
 
 
-def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=None):
+def outcome_distributions(
+    result: SimulationResult, *, bins: int = 40, figsize=None, settings: str = ""
+):
     """Where each issue ends, run by run: agreed packages and, without agreement, the
     no-agreement package the moves made, stacked, with the status quo and anchors marked.
 
@@ -42,6 +49,9 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
         A Monte Carlo result.
     bins
         Histogram bins per issue.
+    settings
+        What was set away from the scenario's values (``--set``, ``--strategy``, ...), as a
+        line of the title, so that the figure says what it shows.
 
     Returns
     -------
@@ -73,7 +83,7 @@ def outcome_distributions(result: SimulationResult, *, bins: int = 40, figsize=N
     low, high = result.summary().agreement[["ci_low", "ci_high"]].iloc[0]
     fig.suptitle(
         f"{sc.title}\n{result.runs:,} runs, {result.protocol} protocol: agreement in "
-        f"{share:.1%} of runs (95% CI {low:.1%}..{high:.1%})",
+        f"{share:.1%} of runs (95% CI {low:.1%}..{high:.1%})" + _settings_line(settings),
         fontsize=11,
     )
     fig.tight_layout(rect=(0, 0.05, 1, 1))
@@ -147,7 +157,7 @@ def _value(v: float) -> str:
     return f"{v:.2f}" if abs(v) < 1 else f"{v:.0f}"
 
 
-def sweep_agreement(frame, target: str, *, ax=None):
+def sweep_agreement(frame, target: str, *, ax=None, settings: str = ""):
     """Agreement probability (with its 95% interval) against a swept parameter and, on a new
     figure, the share of runs in which each unilateral move is made beside it.
 
@@ -160,6 +170,8 @@ def sweep_agreement(frame, target: str, *, ax=None):
         The swept column to put on the x axis.
     ax
         An Axes to draw the agreement panel on (then no move panel); default a new 16:9 figure.
+    settings
+        A line added to the title (the runs per point and what was set, say).
 
     Returns
     -------
@@ -204,7 +216,7 @@ def sweep_agreement(frame, target: str, *, ax=None):
         right.legend(frameon=False, fontsize=8, loc="best")
         right.set_title("Unilateral moves", fontsize=10)
     swept = " and ".join(_target_label(t) for t in [target, *others])
-    fig.suptitle(f"What if: {swept}", fontsize=11)
+    fig.suptitle(f"What if: {swept}" + _settings_line(settings), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -229,7 +241,14 @@ def _grid_label(others: list[str], key) -> str:
     )
 
 
-def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement probability"):
+def tornado(
+    table,
+    *,
+    column: str = "swing",
+    ax=None,
+    label: str = "agreement probability",
+    settings: str = "",
+):
     """Tornado chart of a sensitivity table: the change of ``column`` from each input's low to
     its high value, largest on top, each bar with its value and the input's low -> high.
 
@@ -243,6 +262,8 @@ def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement pr
         An Axes to draw on; default a new 16:9 figure.
     label
         What ``column`` measures, for the x label.
+    settings
+        A line added to the title (what was set away from the scenario's values).
     """
     import matplotlib.pyplot as plt
 
@@ -276,12 +297,13 @@ def tornado(table, *, column: str = "swing", ax=None, label: str = "agreement pr
     ax.axvline(0, color="black", linewidth=0.8)
     unit = " (percentage points)" if points else ""
     ax.set_xlabel(f"change in {label}{unit}, input at its 5% -> 95% value")
-    ax.set_title("Sensitivity, one input at a time (the rest still uncertain)", fontsize=11)
+    title = "Sensitivity, one input at a time (the rest still uncertain)"
+    ax.set_title(title + _settings_line(settings), fontsize=11)
     fig.tight_layout()
     return fig
 
 
-def timeline(frame, scenario, *, figsize=None):
+def timeline(frame, scenario, *, figsize=None, settings: str = ""):
     """Each dated update as a Monte Carlo: agreement and move shares, and each issue's final
     package (5-95% band, median) on every date, the events labelled.
 
@@ -370,7 +392,9 @@ def timeline(frame, scenario, *, figsize=None):
         va="bottom",
         fontsize=7.5,
     )
-    fig.suptitle(f"{scenario.title}: timeline of dated updates", fontsize=10)
+    fig.suptitle(
+        f"{scenario.title}: timeline of dated updates" + _settings_line(settings), fontsize=10
+    )
     fig.tight_layout(rect=(0, 0.03 + 0.025 * half, 1, 1))
     return fig
 
@@ -380,7 +404,7 @@ def _day(when) -> str:
     return f"{when.day} {when.strftime('%b')}"
 
 
-def leaderboard(board, *, metric: str = "utility", ax=None):
+def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     """Strategies ranked by a metric, best on top, with their 95% intervals.
 
     Parameters
@@ -441,7 +465,7 @@ def leaderboard(board, *, metric: str = "utility", ax=None):
         note = f"95% intervals{units} (cluster-robust t; identical runs count once)"
     else:
         note = "no interval: a single sampled world (add scenarios or uncertainty)"
-    ax.set_title(f"Tournament leaderboard\n{note}", fontsize=11)
+    ax.set_title(f"Tournament leaderboard\n{note}" + _settings_line(settings), fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -158,3 +158,18 @@ def test_tornado_speaks_of_percentage_points(package, tmp_path):
     swing = sens["swing"].dropna()
     bars = sorted(p.get_width() for p in ax.patches)
     np.testing.assert_allclose(bars, sorted(100 * swing), atol=1e-9)
+
+
+def test_titles_name_what_was_set(package, tmp_path):
+    """A figure says what it shows: the settings away from the scenario's values (what the
+    command line's --set, --strategy and --protocol give) are a line of every title."""
+    said = "protocol mediated; Russia=conceder; Russia.salience.kosovo_status=40"
+    res = ns.simulate(package, 50, seed=1, **MEDIATED)
+    fig = saved(plot.outcome_distributions(res, settings=said), tmp_path, "o.png")
+    assert fig._suptitle.get_text().endswith(said)
+    table = ns.sweep(package, {"US.salience.cfe": [20, 60]}, runs=30, seed=1)
+    fig = plot.sweep_agreement(table, "US.salience.cfe", settings=said)
+    assert fig._suptitle.get_text().endswith(said)
+    sens = ns.sensitivity(package, runs=60, seed=1, top=2)
+    assert plot.tornado(sens, settings=said).axes[0].get_title().endswith(said)
+    assert "\n" not in plot.tornado(sens).axes[0].get_title()  # nothing set: no extra line
