@@ -11,7 +11,11 @@ not reach the module that uses it: patch the new module. Removed outright in 0.2
 alias: ``negosim.validation.check_protocol`` and ``negosim.scenario.check_protocol`` (the
 parser checks a protocol name against ``negosim.model.elements.PROTOCOL_NAMES``) and
 ``negosim.sampling.SAMPLING_STREAM`` (every sampled number has a stream of its own, keyed by
-its target: docs/scaling.md, "Reproducibility").
+its target: docs/scaling.md, "Reproducibility"); the internal constants ``MUTABLE`` and
+``SUM_BLOCK`` of ``negosim.protocols.exchange`` (now in ``exchange_batch``) and
+``NOTICE_SECONDS`` of ``negosim.protocols.exchange_compiled`` (now in ``negosim.engine.compiling``).
+A split module is aliased only where its old parent is the root: under a moved package the
+import system would bind the alias as an attribute of the new package, in place of the module.
 """
 
 from __future__ import annotations
@@ -47,14 +51,6 @@ MOVED: dict[str, tuple[str, ...]] = {
     "negosim.store": ("negosim.io.store", "negosim.engine.results"),
     "negosim.protocols": ("negosim.engine.protocols",),
     "negosim.protocols.table": ("negosim.engine.table",),
-    "negosim.protocols.exchange": (
-        "negosim.engine.protocols.exchange",
-        "negosim.engine.protocols.exchange_batch",
-    ),
-    "negosim.protocols.exchange_compiled": (
-        "negosim.engine.protocols.exchange_compiled",
-        "negosim.engine.compiling",
-    ),
     "negosim.frontier": ("negosim.engine.solvers.frontier",),
     "negosim.solutions_compiled": ("negosim.engine.solvers.compiled",),
     "negosim.solutions": ("negosim.analysis.solutions",),  # its solver names: see there

@@ -212,6 +212,9 @@ API_0_1 = json.loads((ROOT / "tests" / "data" / "api_0_1.json").read_text())["mo
 REMOVED_IN_0_2 = {
     ("negosim.validation", "check_protocol"): "the parser checks names against PROTOCOL_NAMES",
     ("negosim.sampling", "SAMPLING_STREAM"): "each sampled number has a stream of its own",
+    ("negosim.protocols.exchange", "MUTABLE"): "internal, now in exchange_batch",
+    ("negosim.protocols.exchange", "SUM_BLOCK"): "internal, now in exchange_batch",
+    ("negosim.protocols.exchange_compiled", "NOTICE_SECONDS"): "internal, now in compiling",
 }
 """Public names of 0.1 with no alias, each with the reason (also in negosim/_moved.py)."""
 
@@ -291,3 +294,28 @@ def test_an_old_import_line_is_warned_about_by_default_where_it_is(tmp_path):
         run.stderr
     )
     assert "negosim.scenario.Scenario is now negosim.model.scenario.Scenario" in run.stderr
+
+
+def test_old_paths_leave_the_new_packages_as_they_were():
+    """Importing every old path binds nothing into the new packages: each package's
+    submodule attribute is still the real module (an alias bound there would make every use
+    of the module through its package warn)."""
+    code = f"""
+import importlib, sys, types, warnings
+warnings.simplefilter("ignore", DeprecationWarning)
+import negosim
+for old in {sorted(API_0_1)!r}:
+    importlib.import_module(old)
+wrong = []
+for name, module in list(sys.modules.items()):
+    parent, _, child = name.rpartition(".")
+    if not name.startswith("negosim.") or getattr(module, "__name__", name) != name:
+        continue  # an old path's entry (its __name__ is the new one's or its own alias)
+    package = sys.modules.get(parent)
+    if package is not None and getattr(package, child, module) is not module:
+        wrong.append(name)
+print(wrong)
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
