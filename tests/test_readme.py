@@ -79,3 +79,14 @@ def test_the_figure_caption_s_numbers():
     assert "missile defence mostly stays at 70" in caption and np.mean(no_deal == 70) > 0.5
     deployed = np.mean(res.moved[:, sc.move_index("us_deploys")] >= 0)
     assert "deploys alone in about a fifth of the worlds" in caption and 0.17 <= deployed <= 0.23
+
+
+def test_the_nash_line_prints_the_no_deal_package():
+    """The ten lines' Nash package, at the file's numbers, is what the moves leave without a
+    deal: each party's utility is exactly its reservation (its BATNA)."""
+    (code,) = blocks("python")
+    assert "nash(sc))  # at the file's numbers: the no-deal package, as moves leave it" in code
+    sc = ns.load_scenario("package_2007")
+    nash = ns.solutions.nash(sc)
+    batna = ns.solutions.disagreement_point(sc)
+    np.testing.assert_allclose(nash.utility, batna, atol=1e-9)

@@ -70,6 +70,8 @@ def test_exercise_1_logrolling(package, mediated):
     said("the CFE terms between about 40 and 51")
     assert np.quantile(other[:, 2], 0.95) <= 35
     said("the CFE terms are mostly below 35")
+    assert np.median(other[:, 2]) < np.quantile(agreed[:, 2], 0.05)
+    said("got alone more than an agreed package gives it (the middle of the")
 
 
 def test_exercise_2_1_one_run_with_its_moves(package):
