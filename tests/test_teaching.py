@@ -188,3 +188,10 @@ def test_exercise_3_a_veto_player(package, mediated):
     low, high = np.quantile(agreed[:, 1], [0.05, 0.95])
     assert abs(low - 60) <= 1 and abs(high - 74) <= 1
     said("missile defence stays between about 60 and 74")
+
+
+def test_the_page_s_run_counts():
+    assert state.DEFAULT_RUNS == 2000
+    said("plays N negotiations, 2,000 by default")
+    assert state.SWEEP_RUNS == 1000
+    said("with 1,000 runs per\n  point and the same seed")

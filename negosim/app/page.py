@@ -231,7 +231,7 @@ def run_monte_carlo(s: state.Settings, n: int, target: str) -> dict:
     if target != NO_SWEEP:
         low, high = state.sweep_targets(state.scenario_of(s))[target]
         values = state.sweep_values(low, high)
-        per_point = max(1, min(n, 1000))
+        per_point = max(1, min(n, state.SWEEP_RUNS))
         rows = []
         for k, value in enumerate(values):
             rows.append(state.sweep_point(s, target, value, per_point))

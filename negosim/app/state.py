@@ -36,6 +36,8 @@ PROGRESS_CHUNK = 500
 """Runs per progress tick (results do not depend on it: the core is chunk-size invariant)."""
 
 SWEEP_POINTS = 5
+SWEEP_RUNS = 1_000
+"""Runs per point of the page's sweep (fewer if the Monte Carlo asks for fewer)."""
 
 
 @dataclass(frozen=True)
