@@ -11,7 +11,9 @@ import copy
 import errno
 import hashlib
 import json
+import math
 import os
+import re
 import shutil
 import time
 from datetime import UTC, date, datetime
@@ -585,6 +587,45 @@ class TestApiErrorsNameTheArgument:
     def test_sensitivity_of_zero_runs_names_runs(self):
         with pytest.raises(ArgumentError, match=r"^runs: "):
             ns.sensitivity(ns.load_scenario("cfe_2007"), 0)
+
+    @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            ((0.9, 0.1), "0 <= low < high <= 1"),
+            ((0, 2), "0 <= low < high <= 1"),
+            ("ab", "must be two numbers"),
+            ((0.1, math.nan), "must be a finite number"),
+        ],
+    )
+    def test_quantiles_for_the_analyses_are_checked_by_name(self, value, problem):
+        with pytest.raises(ArgumentError, match=rf"^quantiles: .*{re.escape(problem)}"):
+            check.quantile_pair(value)
+        assert check.quantile_pair([np.float64(0.05), 0.95]) == (0.05, 0.95)
+
+    @pytest.mark.parametrize(
+        ("grid", "named"),
+        [
+            (None, "grid: must map targets"),
+            ({}, "grid: must map targets"),
+            ({"US.nope": [1]}, "grid['US.nope']: unknown target field"),
+            ({"US.power": 5}, "grid['US.power']: must be a sequence"),
+            ({"US.power": []}, "grid['US.power']: needs at least one value"),
+            ({"US.power": [1, "x"]}, "grid['US.power']: must be a finite number"),
+        ],
+    )
+    def test_a_sweep_grid_is_checked_by_name(self, grid, named):
+        sc = ns.load_scenario(MINIMAL_FILE)
+        with pytest.raises(ArgumentError, match=re.escape(named)):
+            check.grid(grid, sc.parse_target)
+        values = np.arange(40, 81, 20)
+        assert check.grid({"US.power": values}, sc.parse_target) == {"US.power": [40, 60, 80]}
+
+    @pytest.mark.parametrize("value", [None, 3, "", "a\0b"])
+    def test_a_store_path_is_checked_by_name(self, value):
+        with pytest.raises(ArgumentError, match=r"^path: "):
+            check.store_path(value)
+        with pytest.raises(ArgumentError, match=r"^path: "):
+            list(stores.iter_parts(value))
 
     @pytest.mark.parametrize("value", [123, None, b"package_2007", ""])
     def test_load_scenario_of_a_non_path_names_the_argument(self, value):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,47 @@ def chunks(runs: int, chunk_size: int, name: str = "chunk_size") -> None:
             f"{runs:,} runs in chunks of {chunk_size:,} make more than {MAX_CHUNKS:,} chunks; "
             f"use a chunk size of at least {-(-runs // MAX_CHUNKS):,}",
         )
+
+
+def quantile_pair(value: Any, name: str = "quantiles") -> tuple[float, float]:
+    """Two quantiles ``(low, high)`` with ``0 <= low < high <= 1``."""
+    problem = f"must be two numbers (low, high) with 0 <= low < high <= 1, got {_shown(value)}"
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise ArgumentError(name, problem)
+    if len(value) != 2:
+        raise ArgumentError(name, problem)
+    low, high = (finite_number(v, name) for v in value)
+    if not 0 <= low < high <= 1:
+        raise ArgumentError(name, problem)
+    return low, high
+
+
+def grid(value: Any, targets: Callable[[str], Any], name: str = "grid") -> dict[str, list[float]]:
+    """A sweep grid ``{target: values}``: at least one target, each one ``targets`` (a
+    scenario's ``parse_target``) accepts, with a non-empty sequence of finite numbers (kept
+    as given). A target ``targets`` refuses (``KeyError``) is an :class:`UnknownNameError`."""
+    if not isinstance(value, Mapping) or not value:
+        raise ArgumentError(name, f"must map targets to values, got {_shown(value)}")
+    out: dict[str, list[float]] = {}
+    for target, values in value.items():
+        where = f"{name}[{target!r}]"
+        try:
+            targets(target)
+        except KeyError as exc:
+            raise UnknownNameError(where, str(exc.args[0])) from None
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+            raise ArgumentError(where, f"must be a sequence of numbers, got {_shown(values)}")
+        if not len(values):
+            raise ArgumentError(where, "needs at least one value")
+        for v in values:
+            finite_number(v, where)
+        out[target] = list(values)  # as given: a sweep's table shows them so
+    return out
+
+
+def store_path(value: Any, name: str = "path") -> Path:
+    """A store folder to read (whether it is one is the store's check)."""
+    return _path(value, name)
 
 
 # ----------------------------------------------------------------------------- names

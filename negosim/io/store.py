@@ -473,7 +473,7 @@ def iter_parts(path: str | Path) -> Iterator[dict[str, np.ndarray]]:
     ...     print([len(part["agreed"]) for part in iter_parts(folder)])
     [5, 3]
     """
-    if not isinstance(path, str | os.PathLike) or "\0" in str(path):
+    if not isinstance(path, str | os.PathLike) or not str(path).strip() or "\0" in str(path):
         raise ArgumentError("path", f"must name a store folder, got {path!r}")
     store, n_chunks, _ = finished_store(Path(path))
     return read_parts(store, n_chunks)
