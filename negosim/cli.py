@@ -4,9 +4,11 @@ strategy tournaments.
 Every argument is checked before any work starts, by the same functions the Python API uses
 (:mod:`negosim.engine.arguments`). Exit codes: 0 on success, 2 on bad input with one line on stderr
 that names the argument, file or field and the problem; 130 when interrupted. Files are
-written only when asked for, in the format their extension names.
+written only when asked for, in the format their extension names, never onto an input, each
+other or a store; a file that cannot be written after the work (a full disk) is written to the
+temporary folder instead, and the one line (exit 2) says where.
 
-Why one module (about 810 lines): the parser (:func:`_parser` and its option helpers) and the
+Why one module (about 860 lines): the parser (:func:`_parser` and its option helpers) and the
 ``cmd_*`` functions it dispatches to are read together, each option next to the command that
 uses it; the protocols, the analysis and the figures are imported inside the commands, so that
 ``negosim --help`` starts without them.
