@@ -112,6 +112,15 @@ class TestOutputsNeverOverlapInputsOrStores:
         assert "--store" in one_error_line(capsys)
         assert ns.load_results(stored).runs == 10
 
+    def test_plot_through_a_link_onto_a_part_file_is_refused(self, stored, tmp_path, capsys):
+        part = stored / "part-000001.parquet"
+        before = part.read_bytes()
+        link = tmp_path / "figure.png"
+        link.symlink_to(part)
+        args = ["run", str(MINIMAL_FILE), "--store", str(stored), "--resume", *RUN]
+        assert cli([*args, "--plot", str(link)]) == 2
+        assert "--plot" in one_error_line(capsys) and part.read_bytes() == before
+
     def test_out_onto_the_scenario_file_is_refused(self, tmp_path, capsys):
         scenario_file = tmp_path / "scenario.json"  # a scenario file may have any extension
         shutil.copy(MINIMAL_FILE, scenario_file)
