@@ -35,6 +35,8 @@ from negosim.model.errors import ArgumentError
 from negosim.model.ratification import coalition_rules
 from negosim.model.strategies import Strategy
 
+from helpers import no_hang
+
 DATA = Path(__file__).parent / "data"
 MINIMAL_FILE = DATA / "minimal.toml"
 RUN = ["--runs", "6", "--seed", "1", "--no-progress"]
@@ -545,10 +547,11 @@ class TestStoreReaderChecksItsFiles:
 
     def test_a_manifest_of_10_to_the_30_runs_is_refused_at_once(self, stored):
         self.edit_manifest(stored, runs=10**30)
-        began = time.perf_counter()
-        with pytest.raises(ns.StoreError, match=r"damaged store: .*more than 1,000,000 chunks"):
+        with (
+            no_hang(5),
+            pytest.raises(ns.StoreError, match=r"damaged store: .*more than 1,000,000 chunks"),
+        ):
             ns.load_results(stored)
-        assert time.perf_counter() - began < 5
 
     def test_units_beyond_the_runs_are_refused(self, stored):
         self.edit_manifest(stored, units=11)
@@ -577,7 +580,7 @@ class TestStoreReaderChecksItsFiles:
     def test_a_fifo_in_place_of_a_file_is_refused_not_read(self, stored, name):
         (stored / name).unlink()
         os.mkfifo(stored / name)  # reading it would block for ever
-        with pytest.raises(ns.StoreError, match=f"{name}: .*not a regular file"):
+        with no_hang(), pytest.raises(ns.StoreError, match=f"{name}: .*not a regular file"):
             ns.load_results(stored)
 
 

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import stat
 import tomllib
 import warnings
@@ -43,6 +42,8 @@ from negosim.io.scenario_file import bundled_dir
 from negosim.io.store import MANIFEST
 from negosim.model.errors import NegosimError
 
+from helpers import no_hang
+
 SCALE = float(os.environ.get("NEGOSIM_FUZZ_SCALE", 1))
 DATA = Path(__file__).parent / "data"
 MINIMAL_FILE = DATA / "minimal.toml"
@@ -58,22 +59,6 @@ def fuzz_settings(examples: int):
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
-
-
-@contextlib.contextmanager
-def no_hang(seconds: float = HANG_SECONDS):
-    """Fail (as a hang) if the block runs longer than ``seconds``."""
-
-    def alarm(signum, frame):
-        raise TimeoutError(f"hang: still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def record(surface: str, outcome: str) -> None:
