@@ -213,7 +213,7 @@ class TestUpdatesSetUncertainNumbers:
         np.testing.assert_array_equal(after, 10.0)
 
     def test_timeline_rows_differ_after_the_update(self):
-        update = {"date": "2007-11-01", "set": {UNCERTAIN: 0, "US.salience.kosovo": 0}}
+        update = {"date": "2007-11-01", "set": {UNCERTAIN: 0}}  # only the uncertain number
         sc = scenario(lambda d: d.update(updates=[update]))
         table = ns.timeline(sc, runs=40, seed=1)
         assert table["outcome.kosovo"].iloc[0] != table["outcome.kosovo"].iloc[1]
