@@ -98,20 +98,20 @@ class TestOutputsNeverOverlapInputsOrStores:
         before = part.read_bytes()
         args = ["run", str(MINIMAL_FILE), "--store", str(stored), "--resume", *RUN]
         assert cli([*args, "--out", str(part)]) == 2
-        assert "inside the --store folder" in one_error_line(capsys) and part.read_bytes() == before
+        assert "store folder" in one_error_line(capsys) and part.read_bytes() == before
 
     def test_out_into_a_new_store_folder_is_refused_before_work(self, tmp_path, capsys):
         store = tmp_path / "new"
         args = ["run", str(MINIMAL_FILE), "--store", str(store), *RUN]
         assert cli([*args, "--out", str(store / "table.csv")]) == 2
-        assert "--out" in one_error_line(capsys) and not store.exists()
+        assert "inside the --store folder" in one_error_line(capsys) and not store.exists()
 
     def test_a_link_to_the_manifest_counts_as_the_manifest(self, stored, tmp_path, capsys):
         link = tmp_path / "table.json"
         link.symlink_to(stored / stores.MANIFEST)
         args = ["run", str(MINIMAL_FILE), "--store", str(stored), "--resume", *RUN]
         assert cli([*args, "--out", str(link)]) == 2
-        assert "--store" in one_error_line(capsys)
+        assert "store folder" in one_error_line(capsys)
         assert ns.load_results(stored).runs == 10
 
     def test_plot_through_a_link_onto_a_part_file_is_refused(self, stored, tmp_path, capsys):
@@ -122,6 +122,12 @@ class TestOutputsNeverOverlapInputsOrStores:
         args = ["run", str(MINIMAL_FILE), "--store", str(stored), "--resume", *RUN]
         assert cli([*args, "--plot", str(link)]) == 2
         assert "--plot" in one_error_line(capsys) and part.read_bytes() == before
+
+    def test_out_into_a_store_the_command_does_not_name_is_refused(self, stored, capsys):
+        before = (stored / stores.MANIFEST).read_bytes()
+        assert cli(["run", str(MINIMAL_FILE), *RUN, "--out", str(stored / stores.MANIFEST)]) == 2
+        assert "lies in a result store folder" in one_error_line(capsys)
+        assert (stored / stores.MANIFEST).read_bytes() == before
 
     def test_out_onto_the_scenario_file_is_refused(self, tmp_path, capsys):
         scenario_file = tmp_path / "scenario.json"  # a scenario file may have any extension

@@ -272,6 +272,8 @@ def cli_world(tmp_path_factory):
         == 0
     )
     (root / "plain.txt").write_text("not a folder")
+    (root / "link.png").symlink_to(root / "store" / "part-000001.parquet")
+    (root / "link.json").symlink_to(root / "scenario.csv")
     return root
 
 
@@ -355,7 +357,33 @@ def command_lines(root: Path):
     command = st.sampled_from(
         ["validate", "show", "run", "run", "run", "sweep", "timeline", "tournament", "sensitivity"]
     )
-    return st.tuples(command, scenario, st.lists(option, max_size=4))
+    any_line = st.tuples(command, scenario, st.lists(option, max_size=4))
+    return st.one_of(any_line, colliding_lines(root))
+
+
+def colliding_lines(root: Path):
+    """A valid command line but for one output that collides with an input or a store,
+    directly or through a link (one in two command lines the fuzz tries)."""
+    store = ["--store", str(root / "store"), "--resume"]
+    collisions = st.sampled_from(
+        [
+            ("run", [*store, "--out", str(root / "store" / MANIFEST)]),
+            ("run", [*store, "--out", str(root / "store" / "part-000000.parquet")]),
+            ("run", [*store, "--plot", str(root / "link.png")]),
+            ("run", ["--plot", str(root / "link.png")]),
+            ("run", ["--out", str(root / "store" / MANIFEST)]),
+            ("run", ["--out", str(root / "scenario.csv")]),
+            ("sweep", ["--out", str(root / "link.json")]),
+            ("timeline", ["--out", str(root / "scenario.csv")]),
+            (
+                "run",
+                ["--store", str(root / "new_store"), "--out", str(root / "new_store" / "x.csv")],
+            ),
+        ]
+    )
+    return collisions.map(
+        lambda pair: (pair[0], str(root / "scenario.csv"), [(flag, None) for flag in pair[1]])
+    )
 
 
 def build(command: str, scenario: str, options) -> list[str]:

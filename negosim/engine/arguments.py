@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from negosim.io.store import MAX_CHUNKS
+from negosim.io.store import MANIFEST, MAX_CHUNKS
 from negosim.model.elements import PLAYS_STRATEGIES, PROTOCOL_NAMES
 from negosim.model.errors import ArgumentError, UnknownNameError, unknown
 from negosim.model.strategies import Strategy, make_strategy
@@ -266,8 +266,9 @@ def strategies(
 
 
 def output_path(value: Any, name: str, formats: Sequence[str]) -> Path:
-    """A file to write: a known extension, not a folder, in a folder that exists or can be
-    made and can be written to (checked before any work starts)."""
+    """A file to write: a known extension, not a folder, not in a result store's folder (a
+    link counts as the file it leads to), in a folder that exists or can be made and can be
+    written to (checked before any work starts)."""
     path = _path(value, name)
     if path.suffix.lower() not in formats:
         raise ArgumentError(
@@ -275,6 +276,12 @@ def output_path(value: Any, name: str, formats: Sequence[str]) -> Path:
         )
     if path.is_dir():
         raise ArgumentError(name, f"{str(path)!r} is a folder, not a file")
+    if (Path(os.path.realpath(path)).parent / MANIFEST).exists():
+        raise ArgumentError(
+            name,
+            f"{str(path)!r} lies in a result store folder (it holds {MANIFEST}); writing it "
+            "could damage the store: write it elsewhere",
+        )
     writable_folder(path.parent, name)
     return path
 
