@@ -4,9 +4,11 @@ strategy tournaments.
 Every argument is checked before any work starts, by the same functions the Python API uses
 (:mod:`negosim.engine.arguments`). Exit codes: 0 on success, 2 on bad input with one line on stderr
 that names the argument, file or field and the problem; 130 when interrupted. Files are
-written only when asked for, in the format their extension names.
+written only when asked for, in the format their extension names, never onto an input, each
+other or a store; a file that cannot be written after the work (a full disk) is written to the
+temporary folder instead, and the one line (exit 2) says where.
 
-Why one module (about 810 lines): the parser (:func:`_parser` and its option helpers) and the
+Why one module (about 860 lines): the parser (:func:`_parser` and its option helpers) and the
 ``cmd_*`` functions it dispatches to are read together, each option next to the command that
 uses it; the protocols, the analysis and the figures are imported inside the commands, so that
 ``negosim --help`` starts without them.
@@ -18,6 +20,7 @@ import argparse
 import contextlib
 import os
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -26,8 +29,8 @@ from typing import Any
 from negosim import app as app_command
 from negosim.engine import arguments as check
 from negosim.io import store as _store
-from negosim.io.scenario_file import list_scenarios, load_scenario
-from negosim.model.errors import ArgumentError, ScenarioError
+from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
+from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
 from negosim.model.scenario import Scenario
 
 BAD_INPUT = 2
@@ -52,13 +55,9 @@ class _UsageError(Exception):
 
 
 def _bad_input_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (
-        ScenarioError,
-        ArgumentError,
-        InputError,
-        _UsageError,
-    )
-    return (*errors, _store.StoreError)
+    """Every error reported in one line: the command line's own and negosim's (bad files,
+    arguments, stores, strategies, protocols that cannot solve a scenario)."""
+    return (NegosimError, InputError, _UsageError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -485,7 +484,33 @@ def _load(name: str) -> Scenario:
         raise InputError(f"{name!r}: cannot read the scenario: {_one_line(exc)}") from None
 
 
+def _once(pairs: Sequence[tuple[str, Any]], option: str) -> None:
+    """Refuse an option given twice for the same actor or number (the last would silently
+    win)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise InputError(f"{option} {key}: given twice; give each once")
+        seen.add(key)
+
+
+def _input_file(name: str) -> Path:
+    """The file a scenario argument reads: the path given, else the bundled file it names."""
+    path = Path(name)
+    return path if path.exists() or path.suffix else bundled_dir() / f"{name}.toml"
+
+
+def _separate_outputs(args: argparse.Namespace, inputs: dict[str, Path]) -> None:
+    """Refuse --out and --plot files that are an input, each other, or inside --store."""
+    check.separate_paths(
+        {"--out": args.out, "--plot": args.plot},
+        inputs,
+        {"--store": getattr(args, "store", None)},
+    )
+
+
 def _apply_changes(sc: Scenario, changes: Sequence[tuple[str, float]]) -> Scenario:
+    _once(changes, "--set")
     for path, value in changes:
         try:
             sc = sc.replace_value(path, value)
@@ -497,6 +522,7 @@ def _apply_changes(sc: Scenario, changes: Sequence[tuple[str, float]]) -> Scenar
 def _strategies(sc: Scenario, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     from negosim.engine.runner import resolve_strategies
 
+    _once(pairs, "--strategy")
     given = dict(pairs)
     for actor, spec in given.items():
         try:
@@ -518,6 +544,7 @@ def _protocol_options(sc: Scenario | None, args: argparse.Namespace) -> dict[str
 def _setup(args: argparse.Namespace, gathered: bool = True) -> tuple[Scenario, dict[str, Any]]:
     """The scenario with its --set changes, and the checked simulate options of a command
     (``gathered``: every Monte Carlo of the command is gathered in memory)."""
+    _separate_outputs(args, {"the scenario": _input_file(args.scenario)})
     sc = _apply_changes(_load(args.scenario), args.changes)
     if gathered:
         _runs_fit(sc, args.runs)
@@ -556,8 +583,7 @@ def write_table(frame, path: Path) -> None:
     }
     if path.suffix.lower() not in writers:  # the --out check refuses these before any work
         raise InputError(f"--out: unknown extension {path.suffix!r}")
-    with _atomic(path) as tmp:
-        writers[path.suffix.lower()](tmp)
+    _write_or_rescue(writers[path.suffix.lower()], path, "--out", "table")
     print(f"table written to {path}")
 
 
@@ -565,12 +591,33 @@ def save_figure(figure, path: Path) -> None:
     """Save a figure in the format of ``path``'s extension (.png, .svg or .pdf)."""
     import matplotlib.pyplot as plt
 
+    def draw(tmp: Path) -> None:
+        figure.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
+
     try:
-        with _atomic(path) as tmp:
-            figure.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
+        _write_or_rescue(draw, path, "--plot", "figure")
     finally:
         plt.close(figure)
     print(f"figure saved to {path}")
+
+
+def _write_or_rescue(write: Callable[[Path], Any], path: Path, option: str, what: str) -> None:
+    """``write`` the file atomically; on a write error (a full disk, a folder removed or made
+    read-only during the run) write it to a new file in the temporary folder instead and
+    raise one line naming both, so the work done is not lost."""
+    try:
+        with _atomic(path) as tmp:
+            write(tmp)
+        return
+    except OSError as exc:
+        problem = f"{option}: cannot write {path} ({exc.strerror or exc})"
+    try:
+        fd, name = tempfile.mkstemp(prefix="negosim-", suffix=path.suffix.lower())
+        os.close(fd)
+        write(Path(name))
+    except OSError as exc:
+        raise InputError(f"{problem}; the {what} was not saved ({exc.strerror or exc})") from None
+    raise InputError(f"{problem}; the {what} was written to {name} instead")
 
 
 def _plotting() -> Any:
@@ -728,6 +775,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     sc, options = _setup(args)
     grid: dict[str, list[float]] = {}
+    _once(args.param, "--param")
     for target, values in args.param:
         try:
             sc.parse_target(target)
@@ -789,6 +837,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 def cmd_tournament(args: argparse.Namespace) -> int:
     from negosim.analysis.tournaments import generate, tournament
 
+    _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
     scenarios = [_load(s) for s in args.scenario] or [
         generate(2, 3, seed=args.seed + k) for k in range(args.generate)
     ]

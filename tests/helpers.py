@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from typing import Any
 
 import numpy as np
@@ -182,3 +184,19 @@ def eum_comparable_rounds(trace, x, c, s, opts) -> int:
             if np.any(apart & (np.abs(margin) < 1e-12)):
                 return t
     return len(trace)
+
+
+@contextlib.contextmanager
+def no_hang(seconds: float = 20):
+    """Fail (as a hang) if the block runs longer than ``seconds``."""
+
+    def alarm(signum, frame):
+        raise TimeoutError(f"hang: still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

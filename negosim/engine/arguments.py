@@ -15,20 +15,21 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from negosim.model.elements import PROTOCOL_NAMES
+from negosim.io.store import MANIFEST, MAX_CHUNKS
+from negosim.model.elements import PLAYS_STRATEGIES, PROTOCOL_NAMES
 from negosim.model.errors import ArgumentError, UnknownNameError, unknown
 from negosim.model.strategies import Strategy, make_strategy
 from negosim.model.strategies.base import with_params
 
 MAX_ROUNDS = 1_000_000  # the scenario file's upper bound for ``rounds``
-MAX_CHUNKS = 1_000_000  # beyond this the chunk bookkeeping itself would not fit
+WORKERS_PER_CPU = 4  # more local worker processes than this only share the cores
 TABLE_FORMATS = (".parquet", ".csv", ".json")
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
 MAX_DIGITS = 40  # whole numbers beyond 10**40 are refused before they are built (seeds fit)
@@ -101,9 +102,20 @@ def rounds(value: Any, name: str = "rounds") -> int | None:
     return None if value is None else whole_number(value, name, 1, MAX_ROUNDS)
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity where the platform tells, else all)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS and Windows
+        return os.cpu_count() or 1
+
+
 def workers(value: Any, name: str = "workers") -> int | None:
-    """Dask worker processes (>= 1), or ``None`` to compute in this process."""
-    return None if value is None else whole_number(value, name, 1)
+    """Dask worker processes, ``[1, WORKERS_PER_CPU * available_cpus()]`` (each a process
+    of its own on this machine), or ``None`` to compute in this process."""
+    if value is None:
+        return None
+    return whole_number(value, name, 1, WORKERS_PER_CPU * available_cpus())
 
 
 def chunks(runs: int, chunk_size: int, name: str = "chunk_size") -> None:
@@ -116,6 +128,47 @@ def chunks(runs: int, chunk_size: int, name: str = "chunk_size") -> None:
         )
 
 
+def quantile_pair(value: Any, name: str = "quantiles") -> tuple[float, float]:
+    """Two quantiles ``(low, high)`` with ``0 <= low < high <= 1``."""
+    problem = f"must be two numbers (low, high) with 0 <= low < high <= 1, got {_shown(value)}"
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise ArgumentError(name, problem)
+    if len(value) != 2:
+        raise ArgumentError(name, problem)
+    low, high = (finite_number(v, name) for v in value)
+    if not 0 <= low < high <= 1:
+        raise ArgumentError(name, problem)
+    return low, high
+
+
+def grid(value: Any, targets: Callable[[str], Any], name: str = "grid") -> dict[str, list[float]]:
+    """A sweep grid ``{target: values}``: at least one target, each one ``targets`` (a
+    scenario's ``parse_target``) accepts, with a non-empty sequence of finite numbers (kept
+    as given). A target ``targets`` refuses (``KeyError``) is an :class:`UnknownNameError`."""
+    if not isinstance(value, Mapping) or not value:
+        raise ArgumentError(name, f"must map targets to values, got {_shown(value)}")
+    out: dict[str, list[float]] = {}
+    for target, values in value.items():
+        where = f"{name}[{target!r}]"
+        try:
+            targets(target)
+        except KeyError as exc:
+            raise UnknownNameError(where, str(exc.args[0])) from None
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+            raise ArgumentError(where, f"must be a sequence of numbers, got {_shown(values)}")
+        if not len(values):
+            raise ArgumentError(where, "needs at least one value")
+        for v in values:
+            finite_number(v, where)
+        out[target] = list(values)  # as given: a sweep's table shows them so
+    return out
+
+
+def store_path(value: Any, name: str = "path") -> Path:
+    """A store folder to read (whether it is one is the store's check)."""
+    return _path(value, name)
+
+
 # ----------------------------------------------------------------------------- names
 
 
@@ -125,6 +178,18 @@ def protocol(value: Any, name: str = "protocol") -> str:
     if not isinstance(value, str) or value not in PROTOCOL_NAMES:
         raise UnknownNameError(name, unknown("protocol", value, PROTOCOL_NAMES))
     return value
+
+
+def strategies_played(given: Any, protocol: str, name: str = "strategies") -> None:
+    """Refuse strategies for a protocol that does not play them (they would change nothing,
+    so every strategy would score the same)."""
+    if given and protocol not in PLAYS_STRATEGIES:
+        raise ArgumentError(
+            name,
+            f"protocol {protocol!r} does not play the negotiators' strategies (its outcome "
+            f"follows from positions, salience and power); those that do: "
+            f"{', '.join(PLAYS_STRATEGIES)}",
+        )
 
 
 def strategy_spec(spec: str, name: str = "strategy"):
@@ -201,8 +266,9 @@ def strategies(
 
 
 def output_path(value: Any, name: str, formats: Sequence[str]) -> Path:
-    """A file to write: a known extension, not a folder, in a folder that exists or can be
-    made and can be written to (checked before any work starts)."""
+    """A file to write: a known extension, not a folder, not in a result store's folder (a
+    link counts as the file it leads to), in a folder that exists or can be made and can be
+    written to (checked before any work starts)."""
     path = _path(value, name)
     if path.suffix.lower() not in formats:
         raise ArgumentError(
@@ -210,6 +276,12 @@ def output_path(value: Any, name: str, formats: Sequence[str]) -> Path:
         )
     if path.is_dir():
         raise ArgumentError(name, f"{str(path)!r} is a folder, not a file")
+    if (Path(os.path.realpath(path)).parent / MANIFEST).exists():
+        raise ArgumentError(
+            name,
+            f"{str(path)!r} lies in a result store folder (it holds {MANIFEST}); writing it "
+            "could damage the store: write it elsewhere",
+        )
     writable_folder(path.parent, name)
     return path
 
@@ -233,6 +305,46 @@ def writable_folder(folder: Path, name: str) -> None:
         raise ArgumentError(name, f"{str(here)!r} is not a folder, so nothing can be written in it")
     if not os.access(here, os.W_OK | os.X_OK):
         raise ArgumentError(name, f"cannot write in folder {str(here)!r}")
+
+
+def separate_paths(
+    outputs: Mapping[str, Path | None],
+    inputs: Mapping[str, Path | None] = {},
+    stores: Mapping[str, Path | None] = {},
+) -> None:
+    """Refuse an output file that is an input file, another output, or lies inside a store
+    folder (writing it would destroy what a command reads or keeps); symbolic and hard links
+    count as the file they lead to. Each mapping takes the option name to its path (None:
+    not given)."""
+    seen: dict[str, Path] = {}
+    for name, path in outputs.items():
+        if path is None:
+            continue
+        for other, taken in {**{k: v for k, v in inputs.items() if v is not None}, **seen}.items():
+            if _same_file(path, taken):
+                raise ArgumentError(
+                    name, f"{str(path)!r} is also {other} {str(taken)!r}; write to another file"
+                )
+        for store, folder in stores.items():
+            if folder is not None and Path(os.path.realpath(folder)) in (
+                Path(os.path.realpath(path)).parents
+            ):
+                raise ArgumentError(
+                    name,
+                    f"{str(path)!r} lies inside the {store} folder {str(folder)!r}; writing it "
+                    "would damage the store: write it elsewhere",
+                )
+        seen[name] = path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (the same real path, or the same inode)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
 
 
 def store_folder(value: Any, name: str = "store") -> Path:

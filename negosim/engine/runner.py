@@ -258,6 +258,7 @@ def _prepare(
         check.store_folder(store)
     trace = check.whole_number(call.trace, "trace", 0)
     protocol = check.protocol(scenario.protocol if call.protocol is None else call.protocol)
+    check.strategies_played(call.strategies, protocol)
     rounds = check.rounds(call.rounds) or scenario.rounds
     chunk_size = (
         default_chunk(protocol, options) if chunk_size is None else check.chunk_size(chunk_size)

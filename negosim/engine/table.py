@@ -248,6 +248,7 @@ class Table:
             settled=self.moves.settled if self.moves.book.size else None,
             fixed=self.moves.package if self.moves.book.size else None,
             memo=self._memo.setdefault(actor, {}),
+            scale=(self.scenario.low, self.scenario.high),
         )
         return view
 

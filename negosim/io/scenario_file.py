@@ -7,6 +7,8 @@ to :meth:`negosim.model.scenario.Scenario.from_dict`; every problem is one
 
 from __future__ import annotations
 
+import codecs
+import os
 import stat
 import tomllib
 from datetime import date
@@ -14,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from negosim.model.errors import ScenarioError, suggest
+from negosim.model.errors import ArgumentError, ScenarioError, suggest
 from negosim.model.scenario import Scenario
 
 
@@ -61,6 +63,12 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     >>> sc.positions.shape  # actors x issues
     (38, 3)
     """
+    if not isinstance(path_or_name, str | os.PathLike) or not str(path_or_name).strip():
+        raise ArgumentError(
+            "path_or_name", f"must be a file path or a bundled name, got {path_or_name!r}"
+        )
+    if "\0" in str(path_or_name):
+        raise ArgumentError("path_or_name", f"{str(path_or_name)!r} contains a NUL character")
     path = Path(path_or_name)
     if not path.exists() and not path.is_symlink():
         bundled = bundled_dir() / f"{path_or_name}.toml"
@@ -100,7 +108,7 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         )
     try:
         with path.open("rb") as handle:
-            data = tomllib.loads(handle.read(MAX_FILE_BYTES + 1).decode("utf-8"))
+            data = tomllib.loads(_text(handle.read(MAX_FILE_BYTES + 1), source))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
     except RecursionError:
@@ -110,6 +118,29 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
     if _depth(data) > MAX_NESTING:
         raise ScenarioError(TOO_DEEP, source=source)
     return data
+
+
+_OTHER_ENCODINGS = {
+    codecs.BOM_UTF32_LE: "UTF-32",  # before UTF-16: its mark begins with UTF-16's
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
+
+
+def _text(raw: bytes, source: str) -> str:
+    """A file's bytes as text: UTF-8, with or without a byte order mark (some editors write
+    one); a file marked as UTF-16 or UTF-32 is refused naming its encoding."""
+    for mark, encoding in _OTHER_ENCODINGS.items():
+        if raw.startswith(mark):
+            raise ScenarioError(f"the file is {encoding} text; save it as UTF-8", source=source)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}); save it as UTF-8",
+            source=source,
+        ) from None
 
 
 def _depth(value: Any) -> int:

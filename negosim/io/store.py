@@ -18,10 +18,12 @@ reads.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,13 +34,18 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from negosim.model.errors import NegosimError, ScenarioError
+from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
 from negosim.model.moves import consent_columns
 from negosim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 FORMAT = 1
+MAX_CHUNKS = 1_000_000
+"""Most chunks a store may hold (beyond this the chunk bookkeeping itself would not fit); a
+manifest claiming more is damaged."""
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+"""Largest manifest read (one of :data:`MAX_CHUNKS` chunks takes about 150 bytes)."""
 #: Manifest fields that must equal the call's for a store to be resumed.
 IDENTITY = (
     "version",
@@ -187,6 +194,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
     _fsync_folder(path.parent)
 
 
+def _read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ``OSError`` (with a
+    ``strerror``) for anything else: a FIFO would block and a device never end."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
+    if info.st_size > limit:
+        raise OSError(errno.EFBIG, f"{info.st_size:,} bytes, more than expected ({limit:,})")
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
+
+
 def _is(value: Any, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
 
@@ -211,6 +230,12 @@ def _manifest_problem(manifest: Any) -> str | None:
     if runs < 0 or size < 1 or manifest["rounds"] < 1:
         return "runs < 0, chunk_size < 1 or rounds < 1"
     n_chunks = -(-runs // size)
+    if n_chunks > MAX_CHUNKS:
+        return f"{runs} runs in chunks of {size} make more than {MAX_CHUNKS:,} chunks"
+    if not 0 <= manifest["units"] <= runs:
+        return f"units is {manifest['units']}, not in [0, runs = {runs}]"
+    if manifest["seed"] is not None and manifest["seed"] < 0:
+        return f"seed is {manifest['seed']}, not >= 0"
     for key, entry in manifest["chunks"].items():
         if not (key.isdecimal() and int(key) < n_chunks):
             return f"chunks: {key!r} is not a chunk number 0..{n_chunks - 1}"
@@ -234,7 +259,7 @@ def read_manifest(path: str | Path) -> tuple[dict[str, Any], Scenario]:
     """
     file = Path(path) / MANIFEST
     try:
-        raw = file.read_bytes()
+        raw = _read_regular(file, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         raise StoreError(f"{path}: not a result store (no {MANIFEST})") from None
     except OSError as exc:
@@ -291,9 +316,14 @@ class ResultStore:
     """
 
     def __init__(
-        self, path: Path, manifest: dict[str, Any], columns: Mapping[str, Sequence[str]]
+        self,
+        path: Path,
+        manifest: dict[str, Any],
+        columns: Mapping[str, Sequence[str]],
+        scale: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.path, self.manifest, self.columns = path, manifest, columns
+        self.scale = scale  # the issues' (low, high), to check outcomes read back
         self.manifest_path = path / MANIFEST
 
     @classmethod
@@ -344,7 +374,19 @@ class ResultStore:
             lock.release()
 
     def _save(self) -> None:
-        _atomic_write(self.manifest_path, json.dumps(self.manifest, indent=1).encode())
+        self._write(self.manifest_path, json.dumps(self.manifest, indent=1).encode())
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write a file of the store atomically; a write error (a full disk, a folder made
+        read-only) is one line, and every chunk recorded so far stays readable."""
+        try:
+            _atomic_write(path, data)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: cannot write {path.name} ({exc.strerror or exc}); the chunks "
+                "finished before it are kept: free space or fix the folder, then run the same "
+                "call again to continue"
+            ) from None
 
     def chunk_file(self, index: int) -> Path:
         """Path of chunk ``index``."""
@@ -356,7 +398,7 @@ class ResultStore:
         if entry is None:
             return None, None
         try:
-            data = self.chunk_file(index).read_bytes()
+            data = _read_regular(self.chunk_file(index), entry["bytes"])
         except FileNotFoundError:
             return None, "is missing"
         except OSError as exc:
@@ -385,7 +427,7 @@ class ResultStore:
         """Store one chunk's result arrays (atomically), then record it in the manifest."""
         frame = chunk_frame(arrays, self.columns)
         data = frame.to_parquet(None, index=False)
-        _atomic_write(self.chunk_file(index), data)
+        self._write(self.chunk_file(index), data)
         self.manifest["chunks"][str(index)] = {
             "rows": len(frame),
             "bytes": len(data),
@@ -397,11 +439,19 @@ class ResultStore:
         """The result arrays of chunk ``index`` (from ``data`` if given, else its file)."""
         source = io.BytesIO(data) if data is not None else self.chunk_file(index)
         try:
-            return frame_arrays(pd.read_parquet(source), self.columns)
-        except (OSError, ValueError, KeyError) as exc:  # pyarrow's errors derive from these
+            frame = pd.read_parquet(source)
+            arrays = frame_arrays(frame, self.columns)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's derive from these
             raise StoreError(
                 f"damaged store: {self.chunk_file(index)}: unreadable chunk ({exc})"
             ) from None
+        entry = self.manifest["chunks"].get(str(index))
+        if entry is not None and len(frame) != entry["rows"]:
+            raise StoreError(
+                f"damaged store: {self.chunk_file(index)}: {len(frame)} rows, the manifest "
+                f"says {entry['rows']}"
+            )
+        return arrays
 
 
 def iter_parts(path: str | Path) -> Iterator[dict[str, np.ndarray]]:
@@ -423,6 +473,8 @@ def iter_parts(path: str | Path) -> Iterator[dict[str, np.ndarray]]:
     ...     print([len(part["agreed"]) for part in iter_parts(folder)])
     [5, 3]
     """
+    if not isinstance(path, str | os.PathLike) or not str(path).strip() or "\0" in str(path):
+        raise ArgumentError("path", f"must name a store folder, got {path!r}")
     store, n_chunks, _ = finished_store(Path(path))
     return read_parts(store, n_chunks)
 
@@ -437,10 +489,21 @@ def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
         raise StoreError(
             f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
         )
-    return ResultStore(path, manifest, result_columns(scenario)), n_chunks, scenario
+    scale = (np.asarray(scenario.low), np.asarray(scenario.high))
+    return ResultStore(path, manifest, result_columns(scenario), scale), n_chunks, scenario
 
 
 def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
+    """The checked result arrays of each chunk in run order: intact (size and checksum), the
+    manifest's row count, the same columns and dtypes in every chunk (those of chunk 0), and
+    every outcome finite and within its issue's scale.
+
+    Raises
+    ------
+    StoreError
+        ``"damaged store: <file>: <what>"`` at the first chunk that fails a check.
+    """
+    first: dict[str, np.dtype] | None = None
     for k in range(n_chunks):
         data, problem = store._check(k)
         if problem:
@@ -448,4 +511,31 @@ def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarr
                 f"damaged store: {store.chunk_file(k)}: {problem}; "
                 "rerun the same call to recompute it"
             )
-        yield store.read(k, data)
+        arrays = store.read(k, data)
+        kinds = {name: np.asarray(a).dtype for name, a in arrays.items()}
+        first = kinds if first is None else first
+        problem = _parts_problem(arrays, kinds, first, store.scale)
+        if problem:
+            raise StoreError(f"damaged store: {store.chunk_file(k)}: {problem}")
+        yield arrays
+
+
+def _parts_problem(
+    arrays: Mapping[str, np.ndarray],
+    kinds: Mapping[str, np.dtype],
+    first: Mapping[str, np.dtype],
+    scale: tuple[np.ndarray, np.ndarray] | None,
+) -> str | None:
+    """What is wrong with one chunk's arrays read back, or None."""
+    if kinds != first:
+        return f"its columns or types differ from chunk 0's ({sorted(set(kinds) ^ set(first))})"
+    if any(kind.kind == "O" for kind in kinds.values()):
+        return "a column holds values that are not numbers"
+    outcome = arrays.get("outcome")
+    if scale is not None and outcome is not None:
+        low, high = scale
+        span = high - low
+        inside = (outcome >= low - 1e-9 * span) & (outcome <= high + 1e-9 * span)
+        if outcome.dtype.kind != "f" or not np.all(inside):
+            return "an outcome is not a number within its issue's scale"
+    return None

@@ -8,11 +8,13 @@ an error names the target that was edited.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from negosim.model.elements import Target
-from negosim.model.errors import ScenarioError
+from negosim.model.errors import ArgumentError, ScenarioError
 from negosim.model.targets import parse_target
 
 if TYPE_CHECKING:  # annotations only: the scenario module imports this one
@@ -21,10 +23,10 @@ if TYPE_CHECKING:  # annotations only: the scenario module imports this one
 
 def fix(sc: Scenario, target: str, value: Any) -> Scenario:
     """A copy with one number set and no longer uncertain (for what-if sweeps): its
-    ``[[uncertainty]]`` entry is dropped and it no longer counts as an estimate."""
+    ``[[uncertainty]]`` entry is dropped (as by :func:`replace_value`) and it no longer counts
+    as an estimate."""
     changed = sc.replace_value(target, value)
     data = changed.to_dict()
-    data["uncertainty"] = [u for u in data["uncertainty"] if u["target"] != target]
     t = changed.parse_target(target)
     if t.field == "move" and t.move < len(sc.moves):
         data["moves"][t.move]["confidence"][t.param] = "A"
@@ -50,8 +52,14 @@ def fix(sc: Scenario, target: str, value: Any) -> Scenario:
 def as_of(sc: Scenario, when: date | str) -> Scenario:
     """The scenario as of ``when``: every ``[[updates]]`` entry dated on or before it
     applied (its numbers set, its moves made), and, when the scenario has an ``ends`` date,
-    the talks continued from the share of the window elapsed by ``when`` (``start``)."""
-    when = date.fromisoformat(when) if isinstance(when, str) else when
+    the talks continued from the share of the window elapsed by ``when`` (``start``).
+
+    An update that sets a number with an ``[[uncertainty]]`` entry sets it for certain from
+    its date on: the entry is dropped (:func:`replace_value`). ``when`` is a day: a
+    ``datetime.date``, an ISO 8601 date string, or a moment (``datetime``,
+    ``pandas.Timestamp``, ``numpy.datetime64``, an ISO date-time string) taken as its day.
+    """
+    when = day(when, "as_of")
     out, made = sc, list(sc.made)
     for update in sorted(sc.updates, key=lambda u: u.date):
         if update.date <= when:
@@ -65,6 +73,34 @@ def as_of(sc: Scenario, when: date | str) -> Scenario:
         data["scenario"]["date"] = min(when, sc.ends or when)
         data["scenario"]["start"] = sc.relative_time(when)
     return sc.from_dict(data, source=f"{sc.origin} as of {when}")
+
+
+def day(when: Any, name: str = "when") -> date:
+    """The day of ``when``: a date, a moment (``datetime``, ``pandas.Timestamp``,
+    ``numpy.datetime64``) or an ISO 8601 date or date-time string.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``name``, for anything else (a number, an unreadable string, NaT).
+
+    Examples
+    --------
+    >>> day("2007-12-01T10:30"), day(date(2007, 12, 1))
+    (datetime.date(2007, 12, 1), datetime.date(2007, 12, 1))
+    """
+    if isinstance(when, np.datetime64) and not np.isnat(when):
+        when = when.astype("datetime64[D]").item()
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when.strip())
+        except ValueError:
+            raise ArgumentError(name, f"must be a date like 2007-10-19, got {when!r}") from None
+    if isinstance(when, datetime):
+        when = when.date()  # NaT is a datetime whose date() raises ValueError
+    if isinstance(when, date) and not isinstance(when, datetime):
+        return when
+    raise ArgumentError(name, f"must be a date like 2007-10-19, got {when!r}")
 
 
 def restrict(sc: Scenario, issue_ids: Sequence[str]) -> Scenario:
@@ -131,13 +167,17 @@ def restrict(sc: Scenario, issue_ids: Sequence[str]) -> Scenario:
 def replace_value(sc: Scenario, target: str, value: Any) -> Scenario:
     """A copy with one number changed, e.g. ``replace_value("Russia.salience.cfe", 40)``.
 
-    The copy is validated like a file. Raises ``ScenarioError`` naming ``target``.
+    The number is then certain: its ``[[uncertainty]]`` entry, if any, is dropped (else the
+    sampled values would silently override the one set). The copy is validated like a file.
+    Raises ``ScenarioError`` naming ``target``.
     """
     data = sc.to_dict()
     try:
         t = sc.parse_target(target)
     except KeyError as exc:
         raise ScenarioError(str(exc.args[0]), source=sc.origin, path=target) from None
+    # a number that is set is that number: an [[uncertainty]] entry would override it
+    data["uncertainty"] = [u for u in data["uncertainty"] if u["target"] != target]
     if t.field == "move":
         return _replace_move_value(sc, data, t, value, target)
     actor = data["actors"][t.actor]

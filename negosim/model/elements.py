@@ -27,6 +27,12 @@ DISTRIBUTION_OPTIONAL = {"choice": ("weights",)}
 SALIENCE_RANGE = (0.0, 100.0)
 MAX_SCALE = 1e9
 """Issue scales stay within +-MAX_SCALE, so that utilities keep full precision."""
+MIN_SPAN_SHARE = 1e-5
+"""An issue scale is at least this share of its largest end wide ([1e6, 1e6 + 20] is, [1e6,
+1e6 + 1] is not), so that positions on it keep about 11 significant digits."""
+MAX_POWER = 1e9
+"""Power (overall and per issue) is at most this, so that power-weighted sums, products and
+squares stay finite and exact enough however many actors there are."""
 PROTOCOL_NAMES = (
     "alternating",
     "mediated",
@@ -41,6 +47,9 @@ PROTOCOL_NAMES = (
 """The protocols a scenario may name; :data:`negosim.engine.protocols.PROTOCOLS` runs each."""
 NEEDS_NEGOTIATORS = ("alternating", "mediated", "nash", "kalai_smorodinsky", "utilitarian")
 """Protocols that are played by negotiators (the others forecast from every actor)."""
+PLAYS_STRATEGIES = ("alternating", "mediated")
+"""Protocols whose negotiators offer and answer by their strategies (the others compute their
+outcome from positions, salience and power alone, so a strategy would change nothing)."""
 
 
 # ----------------------------------------------------------------------------- value objects

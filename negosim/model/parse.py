@@ -10,17 +10,22 @@ Reading files is :mod:`negosim.io.scenario_file`'s part; this module sees only m
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import numbers
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from negosim.model.elements import (
     CONFIDENCE_CODES,
     DISTRIBUTION_OPTIONAL,
     DISTRIBUTIONS,
     LOSSES,
+    MAX_POWER,
     MAX_SCALE,
+    MIN_SPAN_SHARE,
     MOVE_FIELDS,
     MOVES_PREFIX,
     NEEDS_NEGOTIATORS,
@@ -101,14 +106,17 @@ class _Parser:
         *,
         open_low: bool = False,
     ) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise self.fail(path, f"must be a number, got {_kind(value)}")
-        x = float(value)
+        try:
+            x = float(value)
+        except (OverflowError, ValueError):  # an int or a Fraction beyond the float range
+            raise self.fail(path, f"must be finite, got {_kind(value)} {value}") from None
         if not math.isfinite(x):
             raise self.fail(path, f"must be finite, got {x}")
         if x < lo or x > hi or (open_low and x <= lo):
             low = f"> {lo:g}" if open_low else f">= {lo:g}"
-            bounds = low if hi == math.inf else f"in [{lo:g}, {hi:g}]"
+            bounds = low if hi == math.inf else f"in {'(' if open_low else '['}{lo:g}, {hi:g}]"
             raise self.fail(path, f"must be {bounds}, got {x:g}")
         return x
 
@@ -121,7 +129,8 @@ class _Parser:
         seen.add(ident)
         return ident
 
-    def reference(self, value: Any, path: str, known: Sequence[str], kind: str) -> str:
+    def reference(self, value: Any, path: str, known: Collection[str], kind: str) -> str:
+        """A string naming one of ``known`` (pass a set for a long list: one lookup each)."""
         ref = self.text(value, path)
         if ref not in known:
             raise self.fail(path, f"unknown {kind} {ref!r}{suggest(ref, known)}")
@@ -207,9 +216,9 @@ class _Parser:
         issues: list[Issue],
         coalitions: list[Coalition],
     ) -> list[Move]:
-        actor_ids = [a.id for a in actors]
+        actor_ids = {a.id for a in actors}
         by_issue = {i.id: i for i in issues}
-        needs_ids = actor_ids + [c.id for c in coalitions]
+        needs_ids = actor_ids | {c.id for c in coalitions}
         seen = {f"exit_{a.id}" for a in actors if a.exit is not None}
         out = []
         for k, row in enumerate(self.array(value, "moves")):
@@ -281,10 +290,15 @@ class _Parser:
         return out
 
     def date(self, value: Any, path: str) -> date | None:
-        if value is None or isinstance(value, date):
+        """A day: a TOML local date (``2007-10-19``) or an ISO 8601 date string; a date
+        with a time of day, a time alone or anything else is refused (the model counts days)."""
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
             return value
+        problem = f"must be a date like 2007-10-19 (a day, no time of day), got {value!s}"
+        if isinstance(value, datetime | time) or not isinstance(value, str):
+            raise self.fail(path, problem)
         try:
-            return date.fromisoformat(self.text(value, path))
+            return date.fromisoformat(value)
         except ValueError:
             raise self.fail(path, f"must be a date like 2007-10-19, got {value!r}") from None
 
@@ -323,6 +337,13 @@ class _Parser:
         high = self.number(scale[1], f"{path}.scale[1]", -MAX_SCALE, MAX_SCALE)
         if high <= low:
             raise self.fail(f"{path}.scale", f"low must be below high, got [{low:g}, {high:g}]")
+        if high - low < MIN_SPAN_SHARE * max(abs(low), abs(high)):
+            raise self.fail(
+                f"{path}.scale",
+                f"too narrow for its distance from 0: [{low:g}, {high:g}] is narrower than "
+                f"{MIN_SPAN_SHARE:g} of its largest end, so utilities on it lose their precision "
+                "(shift the scale toward 0)",
+            )
         anchors = []
         for k, item in enumerate(self.array(row.get("anchors", []), f"{path}.anchors")):
             apath = f"{path}.anchors[{k}]"
@@ -390,7 +411,7 @@ class _Parser:
                     f"{path}.salience.{issue}", "missing: the actor has a position here"
                 )
         power_by_issue = {
-            issue: self.number(v, f"{path}.power_by_issue.{issue}", 0, open_low=True)
+            issue: self.number(v, f"{path}.power_by_issue.{issue}", 0, MAX_POWER, open_low=True)
             for issue, v in self.issue_table(
                 row.get("power_by_issue", {}), f"{path}.power_by_issue", ids
             ).items()
@@ -404,7 +425,7 @@ class _Parser:
         return Actor(
             id=ident,
             name=self.text(row.get("name", ident), f"{path}.name", empty=False),
-            power=self.number(row["power"], f"{path}.power", 0, open_low=True),
+            power=self.number(row["power"], f"{path}.power", 0, MAX_POWER, open_low=True),
             position=position,
             salience=salience,
             role=self.choice(row.get("role", "negotiator"), f"{path}.role", ROLES),
@@ -477,14 +498,21 @@ class _Parser:
     # -- coalitions
     def coalitions(self, value: Any, actor_ids: list[str], issue_ids: list[str]) -> list[Coalition]:
         seen: set[str] = set()
+        actors = set(actor_ids)  # one lookup per member, however many actors
         out = []
         for k, row in enumerate(self.array(value, "coalitions")):
             path = f"coalitions[{k}]"
             row = self.table(row, path)
             self.keys(row, path, ("id", "members", "ratifies"), ("rule", "threshold", "source"))
             ident = self.identifier(row["id"], f"{path}.id", seen)
+            if ident in actors:  # `needs` names actors and coalitions alike
+                raise self.fail(
+                    f"{path}.id",
+                    f"{ident!r} is also an actor's id; a move's needs = [{ident!r}] would be "
+                    "ambiguous: give the coalition another id",
+                )
             members = [
-                self.reference(m, f"{path}.members[{j}]", actor_ids, "actor")
+                self.reference(m, f"{path}.members[{j}]", actors, "actor")
                 for j, m in enumerate(self.array(row["members"], f"{path}.members"))
             ]
             if not members:
@@ -614,6 +642,8 @@ class _Parser:
                 w = [self.number(v, f"{path}.weights[{j}]", 0) for j, v in enumerate(weights)]
                 if sum(w) <= 0:
                     raise self.fail(f"{path}.weights", "must not all be zero")
+                if not math.isfinite(sum(w)):
+                    raise self.fail(f"{path}.weights", "their sum must be finite")
                 out["weights"] = w
             return out
         if dist == "normal":

@@ -72,7 +72,8 @@ class CoalitionRule:
 
 
 def coalition_rules(scenario: Scenario) -> list[CoalitionRule]:
-    """The scenario's coalitions as :class:`CoalitionRule` objects, in file order."""
+    """The scenario's coalitions as :class:`CoalitionRule` objects, in file order (one
+    lookup per member: :meth:`Scenario.actor_index` does not search)."""
     return [
         CoalitionRule(
             np.array([scenario.actor_index(m) for m in c.members], dtype=np.intp),

@@ -87,15 +87,21 @@ class Scenario:
         return hash(self.digest)
 
     # ------------------------------------------------------------------ ids and lookups
-    @property
+    @cached_property
     def actors(self) -> tuple[str, ...]:
         """Actor ids in file order."""
         return tuple(a.id for a in self.actor_specs)
 
-    @property
+    @cached_property
     def issues(self) -> tuple[str, ...]:
         """Issue ids in file order."""
         return tuple(i.id for i in self.issue_specs)
+
+    @cached_property
+    def _positions_of_ids(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Actor and issue ids to their positions, built once (a lookup is then one step,
+        not a search: a scenario may have tens of thousands of actors)."""
+        return {a: k for k, a in enumerate(self.actors)}, {i: k for k, i in enumerate(self.issues)}
 
     def actor(self, actor_id: str) -> Actor:
         """The actor with this id."""
@@ -107,11 +113,13 @@ class Scenario:
 
     def actor_index(self, actor_id: str) -> int:
         """Position of an actor in :attr:`actors`; ``KeyError`` with a suggestion if unknown."""
-        return index_of(actor_id, self.actors, "actor")
+        found = self._positions_of_ids[0].get(actor_id) if isinstance(actor_id, str) else None
+        return index_of(actor_id, self.actors, "actor") if found is None else found
 
     def issue_index(self, issue_id: str) -> int:
         """Position of an issue in :attr:`issues`; ``KeyError`` with a suggestion if unknown."""
-        return index_of(issue_id, self.issues, "issue")
+        found = self._positions_of_ids[1].get(issue_id) if isinstance(issue_id, str) else None
+        return index_of(issue_id, self.issues, "issue") if found is None else found
 
     @property
     def digest(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from negosim.model.elements import (
+    MAX_POWER,
     MOVE_FIELDS,
     MOVES_PREFIX,
     SALIENCE_RANGE,
@@ -137,7 +138,7 @@ def target_bounds(sc: Scenario, target: Target) -> tuple[float, float]:
     if target.field == "reservation":
         return 0.0, 1.0
     if target.field in ("power", "power_by_issue"):
-        return 1e-9, math.inf
+        return 1e-9, MAX_POWER
     if target.field == "move":
         if target.param == "to":
             issue = sc.issue_specs[target.issue]

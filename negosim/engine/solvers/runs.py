@@ -33,7 +33,13 @@ from negosim.engine.solvers.programmes import (
     solve_run,
 )
 from negosim.engine.table import Table
+from negosim.model.errors import ArgumentError
 from negosim.model.preferences import utilities
+
+
+class UnsolvedError(ArgumentError, RuntimeError):
+    """A solution protocol cannot solve a scenario within float precision: one line naming
+    the protocol (a ``NegosimError``, and a ``RuntimeError`` as before)."""
 
 
 def solve_runs(
@@ -242,7 +248,12 @@ def _solve_each(
         deal[k] = found is not None
         outcome[k] = sc.status_quo if found is None else found
     if np.any(bad & deal & ~passes(outcome)):
-        raise RuntimeError(f"{sc.origin}: a {kind} package failed ratification after a retry")
+        raise UnsolvedError(
+            "protocol",
+            f"{kind}: {sc.origin}: a package failed ratification after a retry (the "
+            "scenario's numbers are beyond the solver's precision); use another protocol or "
+            "rescale the issues",
+        )
     return deal, outcome
 
 

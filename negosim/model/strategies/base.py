@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from negosim.model.errors import ArgumentError
 from negosim.model.preferences import inverse_loss, issue_loss, utility_of
 
 ACCEPT_TOLERANCE = 1e-9
@@ -71,6 +72,9 @@ class View:
         Values derived from this actor's view that hold until the next move or until
         finished runs are dropped (the table keeps them per actor; None: none are kept).
         See :meth:`remember`.
+    scale
+        ``(low, high)`` of every issue, ``(I,)`` each (None where not known): an offer must
+        lie on the scales.
     """
 
     me: int
@@ -91,6 +95,7 @@ class View:
     fixed: np.ndarray | None = None
     ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     memo: dict[str, Any] | None = None
+    scale: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def tau(self) -> float:
@@ -303,28 +308,60 @@ def snake_case(name: str) -> str:
 
 
 def checked_target(strategy: Strategy, view: View) -> np.ndarray:
-    """``strategy.target(view)``, refused with a clear message unless its shape is ``(R,)``."""
+    """``strategy.target(view)``, refused with a clear message unless it is ``(R,)`` finite
+    numbers."""
     return _checked(strategy, "target", strategy.target(view), (view.runs,), "R,", float)
 
 
 def checked_propose(strategy: Strategy, view: View) -> np.ndarray:
-    """``strategy.propose(view)``, refused with a clear message unless its shape is ``(R, I)``."""
+    """``strategy.propose(view)``, refused with a clear message unless it is ``(R, I)``
+    finite numbers, each within its issue's scale (``view.low``, ``view.high`` where the
+    view carries them)."""
     shape = (view.runs, view.span.shape[0])
-    return _checked(strategy, "propose", strategy.propose(view), shape, "R, I", float)
+    offer = _checked(strategy, "propose", strategy.propose(view), shape, "R, I", float)
+    low, high = view.scale if view.scale is not None else (None, None)
+    if low is not None:
+        margin = SCALE_TOLERANCE * view.span
+        if np.any(offer < low - margin) or np.any(offer > high + margin):
+            raise _refused(strategy, "propose", "a package outside the issue scales")
+    return offer
 
 
 def checked_respond(strategy: Strategy, view: View, offer_utility: np.ndarray) -> np.ndarray:
-    """``strategy.respond(view, offer_utility)``, refused unless its shape is ``(R,)``."""
+    """``strategy.respond(view, offer_utility)``, refused unless it is ``(R,)`` booleans (a
+    bool array, or numbers that are all 0 or 1)."""
     votes = strategy.respond(view, offer_utility)
     return _checked(strategy, "respond", votes, (view.runs,), "R,", bool)
+
+
+SCALE_TOLERANCE = 1e-9
+"""A proposed package may overshoot an issue's scale by this share of its span (round-off);
+the table then clips it onto the scale."""
+
+
+def _refused(strategy: Strategy, method: str, problem: str) -> ArgumentError:
+    return ArgumentError(
+        f"strategy {strategy.name!r} ({type(strategy).__name__})",
+        f"{method}() returned {problem} (see docs/strategies.md)",
+    )
 
 
 def _checked(strategy: Strategy, method: str, value: Any, shape: tuple, axes: str, dtype: type):
     got = np.shape(value)
     if got != shape:  # a scalar or a wrong axis would broadcast silently into every run
-        raise ValueError(
-            f"strategy {strategy.name!r} ({type(strategy).__name__}): {method}() returned "
-            f"shape {got}, expected ({axes}) = {shape} (one row per run in view.runs; "
-            "see docs/strategies.md)"
+        raise _refused(
+            strategy,
+            method,
+            f"shape {got}, expected ({axes}) = {shape} (one row per run in view.runs)",
         )
-    return np.asarray(value, dtype=dtype)
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise _refused(strategy, method, f"values of type {array.dtype}, expected numbers")
+    if dtype is bool:
+        if array.dtype.kind != "b" and not np.isin(array, (0, 1)).all():
+            raise _refused(strategy, method, "values other than True/False (or 1/0)")
+        return array.astype(bool)
+    array = array.astype(float)
+    if not np.isfinite(array).all():
+        raise _refused(strategy, method, "a value that is not finite (NaN or infinite)")
+    return array
