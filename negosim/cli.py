@@ -8,7 +8,7 @@ written only when asked for, in the format their extension names, never onto an 
 other or a store; a file that cannot be written after the work (a full disk) is written to the
 temporary folder instead, and the one line (exit 2) says where.
 
-Why one module (about 860 lines): the parser (:func:`_parser` and its option helpers) and the
+Why one module (about 900 lines): the parser (:func:`_parser` and its option helpers) and the
 ``cmd_*`` functions it dispatches to are read together, each option next to the command that
 uses it; the protocols, the analysis and the figures are imported inside the commands, so that
 ``negosim --help`` starts without them.
@@ -22,11 +22,13 @@ import os
 import sys
 import tempfile
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from negosim import app as app_command
+from negosim._version import package_version
 from negosim.engine import arguments as check
 from negosim.io import store as _store
 from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
@@ -124,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="negosim", description=_wrap(DESCRIPTION), epilog=epilog, formatter_class=_formatter
     )
+    parser.add_argument(
+        "--version", action="version", version=f"negosim {package_version()}", help="the version"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, text: str, func) -> argparse.ArgumentParser:
@@ -167,6 +172,12 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue the store in --store DIR: finished chunks are read, not recomputed",
+    )
+    p.add_argument(
+        "--inputs",
+        action="store_true",
+        help="with --out: add each run's sampled value of every uncertain number, a column "
+        "input.<target> each (to condition outcomes on inputs)",
     )
 
     p = command("sweep", "a Monte Carlo at each value of one or more parameters", cmd_sweep)
@@ -326,7 +337,7 @@ def _verbose_option(p: argparse.ArgumentParser, text: str = "print every column"
 
 
 def _tournament_options(p: argparse.ArgumentParser) -> None:
-    from negosim.analysis.tournaments import DEFAULT_FIELD
+    from negosim.analysis.tournaments import DEFAULT_FIELD, DEFAULT_WORLDS
 
     p.add_argument(
         "--strategies",
@@ -346,7 +357,7 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--generate",
         type=cli_type(check.whole_number, "--generate", 1, 1000),
-        default=3,
+        default=DEFAULT_WORLDS,
         metavar="N",
         help="without --scenario: play N (1..1000) generated scenarios (default: %(default)s)",
     )
@@ -662,9 +673,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.store is not None:
         print(f"\nchunks stored in {args.store} (read them with negosim.load_results)")
     if args.out:
-        write_table(res.to_frame(), args.out)
+        write_table(res.to_frame(inputs=args.inputs), args.out)
     if args.plot:
-        save_figure(_plotting().outcome_distributions(res), args.plot)
+        figure = _plotting().outcome_distributions(res, settings=_given(args, runs=False))
+        save_figure(figure, args.plot)
     return 0
 
 
@@ -696,6 +708,17 @@ def _stored_summary(sc: Scenario, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _given(args: argparse.Namespace, runs: bool = True) -> str:
+    """The settings of a command away from the scenario's values, for a figure's title (with
+    the runs and the seed: ``runs=False`` where the title counts the runs itself)."""
+    given = [f"protocol {args.protocol}"] if getattr(args, "protocol", None) else []
+    given += [f"rounds {args.rounds}"] if getattr(args, "rounds", None) else []
+    given += [f"{a}={s}" for a, s in getattr(args, "strategy", None) or ()]
+    given += [f"{path}={value:g}" for path, value in getattr(args, "changes", None) or ()]
+    count = f"{args.runs:,} runs" + (" a point" if args.command == "sweep" else "") + ", "
+    return "; ".join([f"{count if runs else ''}seed {args.seed}", *given])
+
+
 def _settings_line(sc: Scenario, protocol: str, deadline: int, args: argparse.Namespace) -> str:
     """What was run: scenario, protocol, deadline, seed, and every setting given."""
     given = [f"--strategy {a}={s}" for a, s in args.strategy]
@@ -712,6 +735,10 @@ def _check_run(args: argparse.Namespace, sc: Scenario) -> bool:
     _check_store(args)
     if args.plot is not None and args.runs == 0:
         raise InputError("--plot: no runs to plot (--runs is 0)")
+    if args.inputs and args.out is None:
+        raise InputError("--inputs: adds columns to the table of --out FILE, which is missing")
+    if args.inputs and args.seed is None:
+        raise InputError("--inputs: a run without --seed cannot say its sampled inputs")
     try:
         _runs_fit(sc, args.runs, "--store DIR")
         gather = True
@@ -788,7 +815,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         args,
         table,
         _summary_columns(sc, list(grid)),
-        lambda: _plotting().sweep_agreement(table, first),
+        lambda: _plotting().sweep_agreement(table, first, settings=_given(args)),
     )
 
 
@@ -801,17 +828,17 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     _check_swings(sc, args.seed)
     table = sensitivity(sc, args.runs, args.seed, top=args.top, **options)
     shown = ["low", "high", "agreement_at_low", "agreement_at_high", "swing"]
-    return _finish(args, table, shown, lambda: _plotting().tornado(table))
+    return _finish(args, table, shown, lambda: _plotting().tornado(table, settings=_given(args)))
 
 
 def _check_swings(sc: Scenario, seed: int) -> None:
     """Fix every explicit uncertain input once at a sampled value, as the swings will, so a
     scenario that cannot be fixed fails before the first Monte Carlo."""
-    from negosim.analysis.whatif import _sampled_inputs
+    from negosim.engine.sampling import sample
 
-    values = _sampled_inputs(sc, 1, seed)
+    values = sample(sc, 1, seed).inputs()
     for u in sc.uncertainty:
-        sc.fix(u.target, float(values[u.target].iloc[0]))
+        sc.fix(u.target, float(values[u.target][0]))
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
@@ -830,12 +857,12 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     if args.out:
         write_table(table, args.out)
     if args.plot:
-        save_figure(_plotting().timeline(table, sc), args.plot)
+        save_figure(_plotting().timeline(table, sc, settings=_given(args)), args.plot)
     return 0
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:
-    from negosim.analysis.tournaments import generate, tournament
+    from negosim.analysis.tournaments import FewWorldsWarning, generate, tournament
 
     _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
     scenarios = [_load(s) for s in args.scenario] or [
@@ -846,18 +873,24 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         if not any(role == "negotiator" for role in sc.roles):
             raise InputError(f"--scenario {sc.origin}: no negotiator to seat a strategy")
         _runs_fit(sc, args.runs)
-    result = tournament(
-        args.strategies,
-        scenarios,
-        args.runs,
-        args.seed,
-        protocol=args.protocol,
-        progress=not args.no_progress,
-        **options,
-    )
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", FewWorldsWarning)
+        result = tournament(
+            args.strategies,
+            scenarios,
+            args.runs,
+            args.seed,
+            protocol=args.protocol,
+            progress=not args.no_progress,
+            **options,
+        )
+    for warning in said:  # one line each, as every message of the command line
+        print(f"negosim: warning: {warning.message}", file=sys.stderr)
     board = result.leaderboard
     shown = ["strategy", "plays", "utility", "utility_low", "utility_high", "agreed", "rounds"]
-    return _finish(args, board, shown, lambda: _plotting().leaderboard(result))
+    return _finish(
+        args, board, shown, lambda: _plotting().leaderboard(result, settings=_given(args))
+    )
 
 
 if __name__ == "__main__":

@@ -596,12 +596,6 @@ class TestStoreReaderChecksItsFiles:
 class TestApiErrorsNameTheArgument:
     """Class 11: API errors that do not name the argument."""
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=IndexError,
-        reason="negosim/analysis/whatif.py (being changed elsewhere) must check runs >= 1 "
-        "with check.whole_number(runs, 'runs', 1) before its first Monte Carlo",
-    )
     def test_sensitivity_of_zero_runs_names_runs(self):
         with pytest.raises(ArgumentError, match=r"^runs: "):
             ns.sensitivity(ns.load_scenario("cfe_2007"), 0)

@@ -85,7 +85,7 @@ def test_repeating_identical_runs_does_not_narrow_the_interval():
     one = ns.tournament(DETERMINISTIC, worlds[0], runs=1000, seed=0).leaderboard
     assert one[["utility_low", "utility_high"]].isna().all().all()
     assert (one["worlds"] == 1).all()
-    with pytest.raises(ValueError, match="runs must be at least 1, got 0"):
+    with pytest.raises(ns.ArgumentError, match=r"^runs: must be a whole number >= 1, got 0"):
         ns.tournament(DETERMINISTIC, worlds, runs=0)
 
 

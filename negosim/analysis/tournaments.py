@@ -22,8 +22,10 @@ import pandas as pd
 from scipy.special import stdtrit  # Student t quantiles, without loading scipy.stats
 
 from negosim.analysis.solutions import nash
+from negosim.engine import arguments as check
 from negosim.engine.runner import parse_strategy, progress_bar, simulate
 from negosim.engine.sampling import ScenarioBatch, sample
+from negosim.model.errors import ArgumentError, UnknownNameError
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
 
@@ -444,13 +446,17 @@ def tournament(
     >>> int(result.leaderboard["worlds"].iloc[0])
     10
     """
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, got {runs}")
+    runs = check.whole_number(runs, "runs", 1)  # each argument named, before any work
+    protocol = check.protocol(protocol)
     field = list(strategies or DEFAULT_FIELD)
     objects = {_label(s): parse_strategy(s) for s in field}
     labels = list(objects)
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
+    if scenarios is not None and not (
+        isinstance(scenarios, Sequence) and all(isinstance(s, Scenario) for s in scenarios)
+    ):
+        raise ArgumentError("scenarios", "must be a Scenario or a sequence of them")
     scenarios = list(scenarios or [generate(2, 3, seed=k) for k in range(DEFAULT_WORLDS)])
     jobs, seated = [], []
     for k, sc in enumerate(scenarios):
@@ -459,8 +465,9 @@ def tournament(
         seats = list(roles or negotiators)
         for seat in seats:
             if seat not in negotiators:
-                raise KeyError(
-                    f"{sc.id}: seat {seat!r} is not a negotiator; negotiators: {negotiators}"
+                raise UnknownNameError(
+                    "roles",
+                    f"{sc.id}: seat {seat!r} is not a negotiator; negotiators: {negotiators}",
                 )
         for a, b in itertools.product(labels, repeat=2):
             if a != b or self_play:

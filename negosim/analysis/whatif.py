@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from negosim.engine import arguments as check
 from negosim.engine.results import SimulationResult, share_interval
 from negosim.engine.runner import Progress, progress_bar, simulate
 from negosim.engine.sampling import sample
+from negosim.model.errors import ArgumentError
 from negosim.model.scenario import Scenario
 
 
@@ -87,9 +89,9 @@ def sweep(
     >>> bool(table["agreement"].between(0, 1).all())
     True
     """
+    runs = check.whole_number(runs, "runs", 1)  # each argument named, before any work
+    grid = check.grid(grid, scenario.parse_target)
     targets = list(grid)
-    for target in targets:
-        scenario.parse_target(target)  # KeyError with a suggestion, before any work
     points = list(itertools.product(*(list(grid[t]) for t in targets)))
     rows = []
     with progress_bar(progress, len(points) * runs, f"sweep {scenario.id}") as pace:
@@ -144,6 +146,9 @@ def sensitivity(
     >>> bool((table["low"] <= table["high"]).all())  # the 5% and 95% quantiles of each input
     True
     """
+    runs = check.whole_number(runs, "runs", 1)  # each argument named, before any work
+    top = check.whole_number(top, "top", 1)
+    quantiles = check.quantile_pair(quantiles)
     own = not isinstance(progress, Progress)  # a caller's bar keeps the caller's total
     with progress_bar(progress, runs, f"sensitivity {scenario.id}") as pace:
         return _sensitivity(scenario, runs, seed, top, quantiles, pace, own, simulate_options)
@@ -226,10 +231,13 @@ def timeline(
     >>> list(table["date"].astype(str))  # the scenario's date, then its three updates
     ['2007-10-19', '2007-11-21', '2007-12-03', '2007-12-12']
     """
+    runs = check.whole_number(runs, "runs", 1)
     dates = [(scenario.date, "as loaded")] if scenario.date else []
     dates += [(u.date, u.note or u.source) for u in sorted(scenario.updates, key=lambda u: u.date)]
     if not dates:
-        raise ValueError(f"{scenario.origin}: no date and no [[updates]] to make a timeline of")
+        raise ArgumentError(
+            "scenario", f"{scenario.origin}: no date and no [[updates]] to make a timeline of"
+        )
     rows = []
     with progress_bar(progress, len(dates) * runs, f"timeline {scenario.id}") as pace:
         for when, note in dates:

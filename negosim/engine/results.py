@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from negosim.engine import arguments as check
 from negosim.engine.sampling import sample
 from negosim.io import store as stores
 from negosim.model.errors import ArgumentError
@@ -594,7 +595,7 @@ def load_results(path: str | Path) -> SimulationResult:
     >>> back.runs, bool((back.outcome == res.outcome).all())
     (8, True)
     """
-    opened, n_chunks, scenario = stores.finished_store(Path(path))
+    opened, n_chunks, scenario = stores.finished_store(check.store_path(path))
     manifest = opened.manifest
     return SimulationResult.from_chunks(
         scenario,
