@@ -554,3 +554,47 @@ def test_fuzz_argument_lists_never_traceback_or_hang(tmp_path_factory):
         path.write_text(json.dumps(report, indent=1))
         print(f"\nCLI fuzz counts ({path}): {json.dumps(report)}")
     assert counts["inputs tried"] > 0 and counts["tracebacks"] == counts["hangs"] == 0
+
+
+# ----------------------------------------------------------------------------- first contact
+
+
+def test_version_names_the_installed_version(capsys):
+    assert cli(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"negosim {ns.__version__}"
+
+
+def test_run_inputs_writes_each_run_s_sampled_inputs(tmp_path, capsys):
+    out = tmp_path / "runs.parquet"
+    argv = ["run", "package_2007", "--runs", "30", "--seed", "3", "--no-progress"]
+    assert cli([*argv, "--out", str(out), "--inputs"]) == 0
+    frame = pd.read_parquet(out)
+    expected = ns.sample(ns.load_scenario("package_2007"), 30, 3).inputs()
+    assert [c for c in frame.columns if c.startswith("input.")] == [f"input.{k}" for k in expected]
+    for target, values in expected.items():
+        np.testing.assert_array_equal(frame[f"input.{target}"].to_numpy(), values)
+    capsys.readouterr()
+    assert cli([*argv, "--inputs"]) == 2
+    assert "--inputs: adds columns to the table of --out FILE" in one_error_line(capsys)
+
+
+def test_figure_titles_name_what_the_command_set(tmp_path, monkeypatch):
+    titles = []
+    monkeypatch.setattr(
+        "negosim.cli.save_figure", lambda fig, path: titles.append(fig._suptitle.get_text())
+    )
+    common = ["--runs", "40", "--seed", "2", "--no-progress", "--plot", str(tmp_path / "f.png")]
+    given = ["--strategy", "Russia=conceder", "--set", "Russia.salience.kosovo_status=40"]
+    assert cli(["run", "package_2007", *common, *given]) == 0
+    assert titles[-1].endswith("seed 2; Russia=conceder; Russia.salience.kosovo_status=40")
+    grid = ["--param", "US.salience.cfe=20,60", "--protocol", "mediated"]
+    assert cli(["sweep", "package_2007", *common, *grid]) == 0
+    assert titles[-1].endswith("40 runs a point, seed 2; protocol mediated")
+
+
+def test_a_tournament_on_few_worlds_says_so_in_one_line(capsys):
+    argv = ["tournament", "--strategies", "boulware", "conceder", "--generate", "3"]
+    assert cli([*argv, "--runs", "2", "--no-progress"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [err[0]] and err[0].startswith("negosim: warning: the leaderboard's intervals")
+    assert "rest on 3 independent world(s)" in err[0]
