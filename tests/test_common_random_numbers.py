@@ -15,11 +15,6 @@ RUNS = 300
 
 
 @pytest.fixture(scope="module")
-def package():
-    return ns.load_scenario("package_2007")
-
-
-@pytest.fixture(scope="module")
 def drawn(package):
     return ns.sample(package, RUNS, seed=11).inputs()
 

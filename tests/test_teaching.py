@@ -21,11 +21,6 @@ RUSSIA = "conceder:e=5"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def package():
-    return ns.load_scenario("package_2007")
-
-
 def about(share: float, percent: int) -> bool:
     """``share`` is "about ``percent``%": within one point of it."""
     return abs(100 * share - percent) <= 1.0 + 1e-9
