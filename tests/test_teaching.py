@@ -56,6 +56,11 @@ def test_exercise_1_logrolling(package, mediated):
     np.testing.assert_allclose(nash.package, [60, 76, 18], atol=0.5)
     said("(K 60), missile defence moves a little above its status quo (M 76, from 70)")
     said("(C 18, from a status quo of 75)")
+    us, russia = (package.actor_index(a) for a in ("US", "Russia"))
+    ratio = package.salience[us] / package.salience[russia]  # the US's weight over Russia's
+    assert np.argmax(ratio) == package.issue_index("kosovo_status")
+    assert np.argmin(ratio) == package.issue_index("cfe")
+    said("Relative to the other side, the US cares most about Kosovo, and\n   Russia about the CFE")
     assert about(mediated.agreement_rate, 30)
     said("about 30% of the runs agree")
     agreed, other = mediated.outcome[mediated.agreed], mediated.outcome[~mediated.agreed]
@@ -140,6 +145,11 @@ def test_exercise_2_3_to_2_5_what_the_moves_give(package):
     assert np.all(early.moved[:, package.move_index("russia_suspends_cfe")] == 1)
     assert about(early.agreement_rate, 25)
     said("agreement falls only a little (about 25%, from 29%)")
+    plain = ns.simulate(package, state.DEFAULT_RUNS, 7).agreement_rate
+    when = abs(early.agreement_rate - plain)  # the window moved
+    what = min(abs(alone.agreement_rate - plain), abs(worse.agreement_rate - plain))  # the value
+    assert when < what
+    said("what a move gives matters more than\n   when it can be made")
 
 
 def test_exercise_2_6_the_sweeps_and_their_shapes(package):
