@@ -507,7 +507,7 @@ def _once(pairs: Sequence[tuple[str, Any]], option: str) -> None:
 
 def _input_file(name: str) -> Path:
     """The file a scenario argument reads: the path given, else the bundled file it names."""
-    path = Path(name)
+    path = check.input_path(name, "scenario")
     return path if path.exists() or path.suffix else bundled_dir() / f"{name}.toml"
 
 

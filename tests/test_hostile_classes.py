@@ -744,3 +744,62 @@ class TestNamesAreUnambiguousAndMessagesTrue:
         path.write_bytes(text.encode("latin-1"))
         offset = text.encode("latin-1").index(b"\xe9")
         assert f"not UTF-8 text (byte {offset} is 0xe9)" in refused(path, capsys)
+
+
+# ----------------------------------------------------------------------------- a spot audit
+# Members of classes 6 and 8 that an independent hostile test found after the fixes above.
+
+
+class TestSolutionsRefuseWhatTheyCannotSolveAtValidation:
+    """Class 6: a bargaining solution needs linear loss and two negotiators; a file that asks
+    for one without them is refused by `validate` (it passed, then the run crashed)."""
+
+    def test_quadratic_loss_with_a_bargaining_solution(self, tmp_path, capsys):
+        for protocol in ("nash", "kalai_smorodinsky", "utilitarian"):
+            data = copy.deepcopy(MINIMAL)
+            data["scenario"].update(loss="quadratic", protocol=protocol)
+            err = refused(write(tmp_path, data, f"{protocol}.toml"), capsys)
+            assert "scenario.protocol:" in err and "linear loss only" in err
+
+    def test_one_negotiator_with_a_bargaining_solution(self, tmp_path, capsys):
+        data = copy.deepcopy(MINIMAL)
+        data["scenario"]["protocol"] = "kalai_smorodinsky"
+        data["actors"][1]["role"] = "ratifier"
+        assert "needs two negotiators or more, got 1" in refused(write(tmp_path, data), capsys)
+
+    def test_the_api_names_the_protocol_or_the_loss(self):
+        data = copy.deepcopy(MINIMAL)
+        data["scenario"]["loss"] = "quadratic"
+        sc = ns.Scenario.from_dict(data)
+        with pytest.raises(ns.ArgumentError, match=r"^protocol: .*linear loss only"):
+            ns.simulate(sc, 5, protocol="nash")
+        with pytest.raises(ns.ArgumentError, match=r"^loss: "):
+            ns.solutions.nash(sc)
+        with pytest.raises(ns.ArgumentError, match=r"^actors: .*at least two parties"):
+            ns.solutions.nash(ns.load_scenario(MINIMAL_FILE), ["US"])
+
+
+class TestPathsTheSystemRefusesToLookAt:
+    """Class 8: a file or folder name longer than the system's 255 bytes ended in
+    `OSError: File name too long` (for --out, --store, the scenario and the API's paths)."""
+
+    LONG = "x" * 300
+
+    def test_the_command_line_names_the_option(self, tmp_path, capsys):
+        cases = {
+            "--out": ["run", str(MINIMAL_FILE), "--out", str(tmp_path / f"{self.LONG}.csv")],
+            "--store": ["run", str(MINIMAL_FILE), "--store", str(tmp_path / self.LONG)],
+            "scenario": ["run", str(tmp_path / f"{self.LONG}.toml")],
+        }
+        for option, argv in cases.items():
+            assert cli([*argv, "--runs", "3"]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and f"{option}: a name in the path is" in err
+
+    def test_the_api_names_the_argument(self, tmp_path):
+        with pytest.raises(ns.ArgumentError, match=r"^path_or_name: a name in the path is 305"):
+            ns.load_scenario(tmp_path / f"{self.LONG}.toml")
+        with pytest.raises(ns.ArgumentError, match=r"^store: a name in the path is 300"):
+            ns.simulate(ns.load_scenario(MINIMAL_FILE), 3, store=tmp_path / self.LONG)
+        with pytest.raises(ns.ArgumentError, match=r"^path: a name in the path is 300"):
+            ns.load_results(tmp_path / self.LONG)

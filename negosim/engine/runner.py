@@ -29,7 +29,7 @@ from negosim.engine.protocols import Table, get_protocol
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import BLOCK, ScenarioBatch, sample
 from negosim.io.store import ResultStore, result_columns
-from negosim.model.elements import NEEDS_NEGOTIATORS
+from negosim.model.elements import NEEDS_NEGOTIATORS, solution_problem
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Linear, Strategy, make_strategy
 from negosim.model.strategies.base import of_runs
@@ -267,6 +267,9 @@ def _prepare(
         raise check.ArgumentError(
             "protocol", f"{protocol!r} needs a negotiator and {scenario.origin} has none"
         )
+    problem = solution_problem(protocol, scenario.loss, scenario.roles.count("negotiator"))
+    if problem:
+        raise check.ArgumentError("protocol", f"{scenario.origin}: {problem}")
     if collect:
         memory.fits_in_memory(runs, memory.result_bytes_per_run(scenario))
     check.chunks(runs, chunk_size)

@@ -70,6 +70,11 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     if "\0" in str(path_or_name):
         raise ArgumentError("path_or_name", f"{str(path_or_name)!r} contains a NUL character")
     path = Path(path_or_name)
+    longest = max(len(os.fsencode(part)) for part in path.parts)
+    if longest > NAME_MAX:  # the system refuses to look at such a path at all
+        raise ArgumentError(
+            "path_or_name", f"a name in the path is {longest} bytes long (at most {NAME_MAX})"
+        )
     if not path.exists() and not path.is_symlink():
         bundled = bundled_dir() / f"{path_or_name}.toml"
         if path.suffix or not bundled.exists():
@@ -85,6 +90,9 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     scenario = Scenario.from_dict(data, source=source)
     return scenario if as_of is None else scenario.as_of(as_of)
 
+
+NAME_MAX = 255
+"""Bytes in one file or folder name that the system will look at (Linux, macOS, Windows)."""
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Largest scenario file read (the bundled ones are about 50 kB)."""

@@ -45,6 +45,25 @@ PROTOCOL_NAMES = (
     "utilitarian",
 )
 """The protocols a scenario may name; :data:`negosim.engine.protocols.PROTOCOLS` runs each."""
+SOLUTION_PROTOCOLS = ("nash", "kalai_smorodinsky", "utilitarian")
+"""The bargaining solutions: two parties or more, and exact for linear loss only."""
+
+
+def solution_problem(protocol: str, loss: str, negotiators: int) -> str:
+    """Why a bargaining solution cannot solve a scenario with this ``loss`` and number of
+    ``negotiators`` ("" if it can, or for any other protocol): one rule for the scenario
+    file's check and the engine's."""
+    if protocol not in SOLUTION_PROTOCOLS:
+        return ""
+    if negotiators < 2:
+        return (
+            f"the bargaining solution {protocol!r} needs two negotiators or more, got {negotiators}"
+        )
+    if loss != "linear":
+        return f"the bargaining solution {protocol!r} is exact for linear loss only, got {loss!r}"
+    return ""
+
+
 NEEDS_NEGOTIATORS = ("alternating", "mediated", "nash", "kalai_smorodinsky", "utilitarian")
 """Protocols that are played by negotiators (the others forecast from every actor)."""
 PLAYS_STRATEGIES = ("alternating", "mediated")

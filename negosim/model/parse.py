@@ -43,6 +43,7 @@ from negosim.model.elements import (
     Target,
     Uncertainty,
     Update,
+    solution_problem,
 )
 from negosim.model.errors import ScenarioError, suggest, unknown
 from negosim.model.strategies import make_strategy
@@ -193,6 +194,9 @@ class _Parser:
                 f"no negotiator: the scenario's protocol {sc.protocol!r} needs at least one "
                 "actor with role 'negotiator' (the default role)",
             )
+        problem = solution_problem(sc.protocol, sc.loss, sc.roles.count("negotiator"))
+        if problem:
+            raise self.fail("scenario.protocol", problem)
         if sc.ends is not None and sc.date is not None and sc.ends < sc.date:
             raise self.fail("scenario.ends", f"must not be before scenario.date ({sc.date})")
         moves = self.moves(doc.get("moves", []), actors, issues, coalitions)

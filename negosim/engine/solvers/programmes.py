@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from negosim.engine.sampling import ScenarioBatch, sample
+from negosim.model.errors import ArgumentError
 from negosim.model.ratification import CoalitionRule
 from negosim.model.scenario import Scenario
 
@@ -97,11 +98,13 @@ def parties_of(sc: Scenario, actors: Sequence[str] | None) -> tuple[str, ...]:
     if actors is None:
         actors = [a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"]
     if len(actors) < 2:
-        raise ValueError(f"actors: a bargaining problem needs at least two parties, got {actors}")
+        raise ArgumentError(
+            "actors", f"a bargaining problem needs at least two parties, got {actors}"
+        )
     for a in actors:
         sc.actor_index(a)
     if len(set(actors)) < len(actors):
-        raise ValueError(f"actors: each party once, got {list(actors)}")
+        raise ArgumentError("actors", f"each party once, got {list(actors)}")
     return tuple(actors)
 
 
@@ -153,7 +156,9 @@ def required_votes(rule, size: int) -> int:
 def run_of(batch: ScenarioBatch, parties: tuple[str, ...], run: int, ratify: bool) -> _Run:
     sc = batch.scenario
     if sc.loss != "linear":
-        raise ValueError(f"{sc.origin}: loss: the bargaining solutions are exact for linear loss")
+        raise ArgumentError(
+            "loss", f"{sc.origin}: the bargaining solutions are exact for linear loss"
+        )
     index = np.array([sc.actor_index(a) for a in parties])
     one = _Run(
         positions=np.asarray(batch.positions[run], float),
@@ -656,5 +661,5 @@ def nash_powers(powers, parties: int) -> np.ndarray:
     """The Nash bargaining powers ``alpha`` (default equal), checked."""
     alpha = np.full(parties, 1 / parties) if powers is None else np.asarray(powers, float)
     if alpha.shape != (parties,) or not np.all(np.isfinite(alpha) & (alpha > 0)):
-        raise ValueError(f"powers: one positive finite number per party, got {powers}")
+        raise ArgumentError("powers", f"one positive finite number per party, got {powers}")
     return alpha

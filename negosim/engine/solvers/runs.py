@@ -74,7 +74,9 @@ def solve_runs(
     sc = batch.scenario
     parties = parties_of(sc, actors)
     if sc.loss != "linear":
-        raise ValueError(f"{sc.origin}: loss: the bargaining solutions are exact for linear loss")
+        raise ArgumentError(
+            "loss", f"{sc.origin}: the bargaining solutions are exact for linear loss"
+        )
     unknown = set(options) - ({"powers"} if kind == "nash" else set())
     if unknown:
         raise TypeError(f"{kind}: unknown option(s) {', '.join(sorted(unknown))}")
