@@ -357,9 +357,8 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--generate",
         type=cli_type(check.whole_number, "--generate", 1, 1000),
-        default=DEFAULT_WORLDS,
         metavar="N",
-        help="without --scenario: play N (1..1000) generated scenarios (default: %(default)s)",
+        help=f"without --scenario: play N (1..1000) generated worlds (default: {DEFAULT_WORLDS})",
     )
     _runs_and_seed(p, 100, 1)
     p.add_argument(
@@ -809,6 +808,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         except KeyError as exc:
             raise InputError(f"--param {target}: {exc.args[0]}") from None
         grid[target] = values
+    fixed = {path for path, _ in args.changes} & set(grid)
+    if fixed:  # a swept number's --set would be overwritten at every point
+        raise InputError(f"--set {sorted(fixed)[0]}: also swept by --param; give one or the other")
     table = sweep(sc, grid, args.runs, args.seed, **options)
     first = next(iter(grid))
     return _finish(
@@ -862,11 +864,18 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:
-    from negosim.analysis.tournaments import FewWorldsWarning, generate, tournament
+    from negosim.analysis.tournaments import (
+        DEFAULT_WORLDS,
+        FewWorldsWarning,
+        generate,
+        tournament,
+    )
 
     _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
+    if args.scenario and args.generate is not None:  # it would be ignored without a word
+        raise InputError("--generate: plays generated worlds only without --scenario")
     scenarios = [_load(s) for s in args.scenario] or [
-        generate(2, 3, seed=args.seed + k) for k in range(args.generate)
+        generate(2, 3, seed=args.seed + k) for k in range(args.generate or DEFAULT_WORLDS)
     ]
     options = _protocol_options(None, args)
     for sc in scenarios:

@@ -803,3 +803,34 @@ class TestPathsTheSystemRefusesToLookAt:
             ns.simulate(ns.load_scenario(MINIMAL_FILE), 3, store=tmp_path / self.LONG)
         with pytest.raises(ns.ArgumentError, match=r"^path: a name in the path is 300"):
             ns.load_results(tmp_path / self.LONG)
+
+
+class TestMoreMembersFoundByTheSpotAudit:
+    """Class 1 (the API overwrote a user's file in a folder given as a store), class 3 (an
+    input dropped without a word: --set of a swept number, --generate beside --scenario) and
+    class 11 (no runs gave a table of NaN)."""
+
+    def test_the_api_refuses_a_folder_of_other_files_as_a_store(self, tmp_path):
+        folder = tmp_path / "mine"
+        folder.mkdir()
+        (folder / "part-000000.parquet").write_text("a user's file")
+        with pytest.raises(ns.ArgumentError, match=r"^store: .* holds other files"):
+            ns.simulate(ns.load_scenario(MINIMAL_FILE), 10, store=folder)
+        assert (folder / "part-000000.parquet").read_text() == "a user's file"
+
+    def test_a_swept_number_may_not_also_be_set(self, capsys):
+        target = "Russia.salience.kosovo"
+        argv = ["sweep", str(MINIMAL_FILE), "--set", f"{target}=40", "--param", f"{target}=50,60"]
+        assert cli([*argv, *RUN]) == 2
+        assert f"--set {target}: also swept by --param" in capsys.readouterr().err
+
+    def test_generated_worlds_are_not_asked_beside_a_scenario(self, capsys):
+        argv = ["tournament", "--scenario", str(MINIMAL_FILE), "--generate", "5"]
+        assert cli([*argv, *RUN]) == 2
+        assert "--generate: plays generated worlds only without --scenario" in (
+            capsys.readouterr().err
+        )
+
+    def test_gain_from_linkage_needs_runs(self):
+        with pytest.raises(ns.ArgumentError, match=r"^runs: must be a whole number >= 1"):
+            ns.gain_from_linkage(ns.load_scenario(MINIMAL_FILE), runs=0)

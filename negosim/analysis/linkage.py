@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from negosim.engine import arguments as check
 from negosim.engine.runner import run_batch
 from negosim.engine.sampling import ScenarioBatch, sample, with_batna
 from negosim.model.elements import MOVE_FIELDS
@@ -79,6 +80,7 @@ def gain_from_linkage(
     >>> list(table.index)
     ['package', 'issue_by_issue', 'gain']
     """
+    runs = check.whole_number(runs, "runs", 1)  # no runs: a table of NaN
     batch = sample(scenario, runs, seed)
     kwargs = dict(protocol=protocol, strategies=strategies, rounds=rounds, **options)
     package = run_batch(batch, **kwargs)

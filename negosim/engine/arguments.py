@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from negosim.io import store as stores
 from negosim.io.store import MANIFEST, MAX_CHUNKS
 from negosim.model.elements import PLAYS_STRATEGIES, PROTOCOL_NAMES
 from negosim.model.errors import ArgumentError, UnknownNameError, unknown
@@ -360,9 +361,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def store_folder(value: Any, name: str = "store") -> Path:
-    """A result store folder: missing (it is made) or a folder we may write in."""
+    """A result store folder: missing (it is made), a store (to resume), or an empty folder
+    we may write in; a folder of other files is refused (a chunk would replace a file of the
+    same name)."""
     path = _path(value, name)
     if path.exists() and not path.is_dir():
         raise ArgumentError(name, f"{str(path)!r} is a file, not a store folder")
+    fresh = path.is_dir() and not (path / stores.MANIFEST).exists()
+    if fresh and any(p.name != stores.LOCK for p in path.iterdir()):  # a lock may be there
+        raise ArgumentError(name, f"{path} holds other files; choose a new folder")
     writable_folder(path, name)
     return path
