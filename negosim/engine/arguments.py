@@ -368,7 +368,8 @@ def store_folder(value: Any, name: str = "store") -> Path:
     if path.exists() and not path.is_dir():
         raise ArgumentError(name, f"{str(path)!r} is a file, not a store folder")
     fresh = path.is_dir() and not (path / stores.MANIFEST).exists()
-    if fresh and any(p.name != stores.LOCK for p in path.iterdir()):  # a lock may be there
+    # a store another writer is starting holds only its lock and temporary (hidden) files
+    if fresh and any(not p.name.startswith(".") for p in path.iterdir()):
         raise ArgumentError(name, f"{path} holds other files; choose a new folder")
     writable_folder(path, name)
     return path
