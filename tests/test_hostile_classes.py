@@ -814,7 +814,7 @@ class TestMoreMembersFoundByTheSpotAudit:
         folder = tmp_path / "mine"
         folder.mkdir()
         (folder / "part-000000.parquet").write_text("a user's file")
-        with pytest.raises(ns.ArgumentError, match=r"^store: .* holds other files"):
+        with pytest.raises(ns.StoreError, match=r"^store: .* holds other files"):
             ns.simulate(ns.load_scenario(MINIMAL_FILE), 10, store=folder)
         assert (folder / "part-000000.parquet").read_text() == "a user's file"
 

@@ -370,6 +370,8 @@ def store_folder(value: Any, name: str = "store") -> Path:
     fresh = path.is_dir() and not (path / stores.MANIFEST).exists()
     # a store another writer is starting holds only its lock and temporary (hidden) files
     if fresh and any(not p.name.startswith(".") for p in path.iterdir()):
-        raise ArgumentError(name, f"{path} holds other files; choose a new folder")
+        raise stores.StoreError(  # a store's error: a damaged store looks the same
+            f"{name}: {path} holds other files and no store manifest; choose a new folder"
+        )
     writable_folder(path, name)
     return path
