@@ -770,12 +770,8 @@ def _check_store(args: argparse.Namespace) -> None:
             f"--store: {args.store} holds a store already; pass --resume to continue it "
             "or choose a new folder"
         )
-    if not manifest.exists():
-        if args.resume:
-            raise InputError(f"--resume: {args.store} holds no store to continue")
-        own = {_store.LOCK}  # a store's own lock file (its writer may hold it right now)
-        if args.store.is_dir() and any(p.name not in own for p in args.store.iterdir()):
-            raise InputError(f"--store: {args.store} holds other files; choose a new folder")
+    if not manifest.exists() and args.resume:  # other files: refused by --store's own check
+        raise InputError(f"--resume: {args.store} holds no store to continue")
 
 
 # ----------------------------------------------------------------------------- what-ifs

@@ -255,7 +255,7 @@ def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, flo
         return mean, math.nan, math.nan
     residual = totals - mean * counts
     se = math.sqrt(g / (g - 1) * float(residual @ residual)) / n
-    half = float(stdtrit(g - 1, 0.975)) * se
+    half = t_quantile(g) * se
     return mean, mean - half, mean + half
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from negosim.io import store as stores
+from negosim.io.scenario_file import NAME_MAX, longest_name
 from negosim.io.store import MANIFEST, MAX_CHUNKS
 from negosim.model.elements import PLAYS_STRATEGIES, PROTOCOL_NAMES
 from negosim.model.errors import ArgumentError, UnknownNameError, unknown
@@ -33,7 +34,6 @@ MAX_ROUNDS = 1_000_000  # the scenario file's upper bound for ``rounds``
 WORKERS_PER_CPU = 4  # more local worker processes than this only share the cores
 TABLE_FORMATS = (".parquet", ".csv", ".json")
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
-NAME_MAX = 255  # bytes in one file or folder name on Linux, macOS and Windows
 MAX_DIGITS = 40  # whole numbers beyond 10**40 are refused before they are built (seeds fit)
 
 
@@ -294,7 +294,7 @@ def _path(value: Any, name: str) -> Path:
         raise ArgumentError(name, f"must name a file or folder, got {text!r}")
     if "\0" in text:
         raise ArgumentError(name, f"{text!r} contains a NUL character")
-    longest = max(len(os.fsencode(part)) for part in Path(text).parts)
+    longest = longest_name(text)
     if longest > NAME_MAX:  # the system's limit: every later look at the path would fail
         raise ArgumentError(
             name, f"a name in the path is {longest} bytes long (at most {NAME_MAX})"

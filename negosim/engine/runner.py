@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import operator
 import time
@@ -24,7 +23,7 @@ import numpy as np
 
 from negosim._version import package_version
 from negosim.engine import arguments as check
-from negosim.engine import memory
+from negosim.engine import compiling, memory
 from negosim.engine.protocols import Table, get_protocol
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import BLOCK, ScenarioBatch, sample
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
 DEFAULT_CHUNK = 16_384
-_SOLUTIONS_COMPILED = importlib.util.find_spec("numba") is not None
 """Whether the two-party bargaining solutions run compiled (:mod:`negosim.engine.solvers.compiled`:
 thousands of runs/s instead of tens), found without importing numba."""
 PROGRAMME_CHUNK = {"nash": 64, "kalai_smorodinsky": 64, "utilitarian": 128}
@@ -47,7 +45,7 @@ or without numba): tens of runs/s, so a chunk every few seconds."""
 PROTOCOL_CHUNK = {
     "eum": 512,
     "exchange": 512,
-    **(dict.fromkeys(PROGRAMME_CHUNK, 4096) if _SOLUTIONS_COMPILED else PROGRAMME_CHUNK),
+    **(dict.fromkeys(PROGRAMME_CHUNK, 4096) if compiling.AVAILABLE else PROGRAMME_CHUNK),
 }
 """Default chunks of the slow per-run models: a killed run loses at most one chunk, and a
 Dask worker returns one every few seconds (results never depend on the chunk size; the

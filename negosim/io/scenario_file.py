@@ -70,7 +70,7 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     if "\0" in str(path_or_name):
         raise ArgumentError("path_or_name", f"{str(path_or_name)!r} contains a NUL character")
     path = Path(path_or_name)
-    longest = max(len(os.fsencode(part)) for part in path.parts)
+    longest = longest_name(path)
     if longest > NAME_MAX:  # the system refuses to look at such a path at all
         raise ArgumentError(
             "path_or_name", f"a name in the path is {longest} bytes long (at most {NAME_MAX})"
@@ -93,6 +93,13 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
 
 NAME_MAX = 255
 """Bytes in one file or folder name that the system will look at (Linux, macOS, Windows)."""
+
+
+def longest_name(path: str | Path) -> int:
+    """Bytes of the longest file or folder name in ``path`` (the system's limit is
+    :data:`NAME_MAX`)."""
+    return max((len(os.fsencode(part)) for part in Path(path).parts), default=0)
+
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Largest scenario file read (the bundled ones are about 50 kB)."""
