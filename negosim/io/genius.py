@@ -41,6 +41,7 @@ from negosim.model.domains import (
     LinearEvaluator,
     Profile,
     TableEvaluator,
+    check_issues,
     make_domain,
 )
 from negosim.model.errors import ArgumentError, ScenarioError
@@ -109,6 +110,7 @@ def read_genius(folder: str | Path) -> Domain:
     if not profiles:
         raise ScenarioError("no profile (<utility_space>) file here", source=str(path))
     issues = _genius_issues(domain_root, str(domain_file))
+    check_issues([issue for _, issue in issues], str(domain_file))  # before the profiles
     return make_domain(
         domain_file.stem,
         [issue for _, issue in issues],

@@ -24,6 +24,7 @@ from negosim.model.domains import (
     Issue,
     Profile,
     TableEvaluator,
+    check_issues,
     check_profile,
     make_domain,
 )
@@ -72,6 +73,7 @@ def read_geniusweb(folder: str | Path) -> Domain:
     if not profiles:
         raise ScenarioError(f"no {GENIUSWEB_LINEAR} profile here", source=str(path))
     issues = _geniusweb_issues(domain_data["issuesValues"], str(domain_file), "issuesValues")
+    check_issues(issues, str(domain_file))  # before the profiles
     return make_domain(
         domain_file.stem,
         issues,
