@@ -3,7 +3,9 @@
 Sampling (:mod:`~negosim.engine.sampling`), the negotiating table and its round rules
 (:mod:`~negosim.engine.table`), the protocols (:mod:`~negosim.engine.protocols`), the
 bargaining solvers (:mod:`~negosim.engine.solvers`), the results
-(:mod:`~negosim.engine.results`), the argument checks (:mod:`~negosim.engine.arguments`)
+(:mod:`~negosim.engine.results`), the discrete benchmark domains' outcomes, tactics and exact
+solutions (:mod:`~negosim.engine.discrete`, :mod:`~negosim.engine.discrete_solutions`), the
+argument checks (:mod:`~negosim.engine.arguments`)
 and :func:`~negosim.engine.runner.simulate` with its chunks, workers and progress
 (:mod:`~negosim.engine.runner`). It imports the model and the formats, never the analysis or
 the front ends (docs/architecture.md).
