@@ -582,6 +582,14 @@ def test_an_empty_or_missing_folder_is_one_line(tmp_path):
         read_domain(tmp_path / "f.xml")
 
 
+def test_an_integer_range_too_wide_to_enumerate_is_refused(tmp_path):
+    text = (DATA / "bad" / "no_profile" / "d.xml").read_text()
+    (tmp_path / "d.xml").write_text(text.replace('upperbound="3"', 'upperbound="1000000000"'))
+    (tmp_path / "p.xml").write_text((DATA / "bad" / "no_domain" / "p.xml").read_text())
+    with pytest.raises(ScenarioError, match=r"d\.xml: issue 'size': 1,000,000,000 values"):
+        read_domain(tmp_path)
+
+
 def test_arguments_of_the_engine_are_checked():
     domain = read_genius(LUNCH)
     with pytest.raises(ArgumentError, match="lunch has 24 outcomes; at most 10 are enumerated"):

@@ -32,6 +32,7 @@ in :mod:`negosim.io.genius`, the enumeration and the negotiations in
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,10 @@ from typing import Any
 import numpy as np
 
 from negosim.model.errors import ScenarioError
+
+MAX_VALUES = 1_000_000
+"""Most values of one issue (an integer range wider than this is refused: no domain of it could
+be enumerated)."""
 
 SMALLEST_MAXIMUM = 1e-5
 """A table whose largest evaluation is below this scores every value 0 (GENIUS
@@ -282,6 +287,10 @@ def check_issues(issues: Sequence[Issue], source: str) -> None:
                     source=source,
                     path=where,
                 )
+            if issue.size > MAX_VALUES:
+                raise ScenarioError(
+                    f"{issue.size:,} values (at most {MAX_VALUES:,})", source=source, path=where
+                )
             continue
         if not issue.labels:
             raise ScenarioError("the issue has no values", source=source, path=where)
@@ -297,7 +306,8 @@ def check_profile(profile: Profile, issues: Sequence[Issue]) -> None:
     src = profile.source
 
     def number(value: float, path: str) -> None:
-        if not isinstance(value, int | float) or not math.isfinite(value):
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not real or not math.isfinite(value):
             raise ScenarioError(f"{value!r} is not a finite number", source=src, path=path)
 
     if len(profile.weights) != len(issues) or len(profile.evaluators) != len(issues):
