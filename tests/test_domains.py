@@ -602,6 +602,7 @@ def test_arguments_of_the_engine_are_checked():
         ({"tactics": {"alice": 1.0, "carol": 1.0}}, "one tactic for each of alice, bob"),
         ({"tactics": [np.ones(3), np.ones(4)]}, r"arrays of \[3, 4\] exponents"),
         ({"tactics": ["linear"] * 2, "rounds": 0}, "rounds: a whole number >= 1"),
+        ({"tactics": ["linear"] * 2, "runs": -1}, "runs: a whole number >= 1"),
         ({"tactics": ["linear"] * 2, "acceptance": "maybe"}, "acceptance"),
         ({"tactics": ["linear"] * 2, "bidding": "random"}, "bidding"),
         ({"tactics": ["linear"], "parties": ["alice"]}, "at least two parties"),

@@ -335,6 +335,10 @@ def negotiate(
         raise ArgumentError("acceptance", f"{acceptance!r}; choose {' or '.join(ACCEPTANCE)}")
     if bidding not in BIDDING:
         raise ArgumentError("bidding", f"{bidding!r}; choose {' or '.join(BIDDING)}")
+    if runs is not None and (
+        isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1
+    ):
+        raise ArgumentError("runs", f"a whole number >= 1, not {runs!r}")
     who = space.parties(parties)
     if len(who) < 2:
         raise ArgumentError("parties", "a negotiation needs at least two parties")
