@@ -534,6 +534,7 @@ BAD = {  # folder: (the file named, the element named)
     "missing_evaluation": ("p.xml", "item[value='blue'].evaluation"),
     "negative_evaluation": ("p.xml", "issue 'color' value 'blue'"),
     "malformed_xml": ("p.xml", "line 11, column 0"),
+    "unknown_encoding": ("p.xml", "unknown encoding: klingon"),
     "two_domains": ("two_domains", "d.xml"),
     "no_profile": ("no_profile", "no profile (<utility_space>)"),
     "no_domain": ("no_domain", "no GENIUS domain file"),

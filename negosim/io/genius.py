@@ -128,6 +128,8 @@ def _parse_xml(file: Path) -> ET.Element | None:
         return ET.fromstring(raw)
     except ET.ParseError as exc:
         raise ScenarioError(f"not well-formed XML ({exc})", source=str(file)) from None
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know or cannot parse
+        raise ScenarioError(f"unreadable XML ({exc})", source=str(file)) from None
     except RecursionError:
         raise ScenarioError("XML nested too deeply", source=str(file)) from None
 
