@@ -629,6 +629,8 @@ def test_runs_vary_by_their_exponents_only():
 # --------------------------------------------------------------------------- ANAC folders
 
 ANAC = os.environ.get("NEGOSIM_ANAC_DOMAINS")
+"""A folder of ANAC domains: NegMAS's tests/data/scenarios/anac (GENIUS, 2010-2016) or the ANL
+2023 template's domains (GeniusWeb with specials.json)."""
 
 
 def _folders(root):
