@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from negosim.abm.agents import Diplomat
+from negosim.engine import arguments as check
 from negosim.engine.protocols import Table, get_protocol
 from negosim.engine.protocols.alternating import Alternating
 from negosim.engine.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
@@ -50,6 +51,19 @@ class MoveInputs:
 
     package: np.ndarray
     offered: np.ndarray
+
+
+def _check_arguments(scenario, seed, run, protocol, strategies, rounds) -> None:
+    """The model's arguments, each checked by name before any work, as :func:`negosim.simulate`
+    checks them (:mod:`negosim.engine.arguments`)."""
+    if scenario is not None:
+        check.scenario(scenario)
+    check.seed(seed)
+    check.whole_number(run, "run", 0)
+    check.rounds(rounds)
+    check.strategies(strategies)
+    if protocol is not None:
+        check.protocol(protocol)
 
 
 class DiplomacyModel(mesa.Model):
@@ -98,6 +112,7 @@ class DiplomacyModel(mesa.Model):
         step: float = 0.2,
         **options: Any,
     ) -> None:
+        _check_arguments(scenario, seed, run, protocol, strategies, rounds)
         super().__init__(rng=seed)
         if batch is None:
             if scenario is None:
