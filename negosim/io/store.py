@@ -103,7 +103,8 @@ RESULT_KINDS = {
     "consented": "b",
 }
 """The result arrays every chunk holds (:meth:`negosim.SimulationResult.from_chunks` reads
-them) and their numpy kinds; a chunk may hold more arrays, of numbers or booleans."""
+them) and their numpy kinds; a chunk may hold more arrays, of numbers or booleans (they are
+not read into a result)."""
 TOLERANCE = 1e-9
 """Round-off allowed on an outcome (a share of its issue's span) and on a utility."""
 
@@ -528,26 +529,17 @@ def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
 
 
 def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
-    """The checked result arrays of each chunk in run order: each passes
-    :meth:`ResultStore.verified`, and every chunk has the columns and dtypes of the first.
+    """The checked result arrays of each chunk in run order, each judged alone by
+    :meth:`ResultStore.verified` (as a writer resuming judges it), so a damaged chunk is the
+    one named.
 
     Raises
     ------
     StoreError
         ``"damaged store: <file>: <what>"`` at the first chunk that fails a check.
     """
-    first: dict[str, np.dtype] | None = None
     for k in range(n_chunks):
-        arrays = store.read(k)
-        kinds = {name: np.asarray(a).dtype for name, a in arrays.items()}
-        first = kinds if first is None else first
-        if kinds != first:  # each passed the checks: which one is odd cannot be told
-            differ = sorted(set(kinds.items()) ^ set(first.items()))
-            raise StoreError(
-                f"damaged store: {store.chunk_file(k)}: its columns or types differ from "
-                f"those of {store.chunk_file(0).name} ({', '.join(sorted({n for n, _ in differ}))})"
-            )
-        yield arrays
+        yield store.read(k)
 
 
 def _content_problem(
