@@ -53,17 +53,15 @@ class MoveInputs:
     offered: np.ndarray
 
 
-def _check_arguments(scenario, seed, run, protocol, strategies, rounds) -> None:
+def _check_arguments(scenario, seed, run, protocol, strategies, rounds) -> tuple:
     """The model's arguments, each checked by name before any work, as :func:`negosim.simulate`
-    checks them (:mod:`negosim.engine.arguments`)."""
+    checks them (:mod:`negosim.engine.arguments`); the seed, run and rounds as numbers."""
     if scenario is not None:
         check.scenario(scenario)
-    check.seed(seed)
-    check.whole_number(run, "run", 0)
-    check.rounds(rounds)
     check.strategies(strategies)
     if protocol is not None:
         check.protocol(protocol)
+    return check.seed(seed), check.whole_number(run, "run", 0), check.rounds(rounds)
 
 
 class DiplomacyModel(mesa.Model):
@@ -112,7 +110,7 @@ class DiplomacyModel(mesa.Model):
         step: float = 0.2,
         **options: Any,
     ) -> None:
-        _check_arguments(scenario, seed, run, protocol, strategies, rounds)
+        seed, run, rounds = _check_arguments(scenario, seed, run, protocol, strategies, rounds)
         super().__init__(rng=seed)
         if batch is None:
             if scenario is None:

@@ -72,7 +72,7 @@ from negosim.engine.solvers.runs import (
     solve_batch,
     solve_runs,
 )
-from negosim.model.errors import ArgumentError, OutOfRangeError, UnknownNameError, unknown
+from negosim.model.errors import ArgumentError, OutOfRangeError
 from negosim.model.scenario import Scenario
 
 
@@ -139,11 +139,7 @@ def _batch_of(
         )
     sc = source.scenario if isinstance(source, ScenarioBatch) else source
     if actors is not None:
-        if isinstance(actors, str) or not isinstance(actors, Sequence):
-            raise ArgumentError("actors", f"must be a sequence of actor ids, got {actors!r}")
-        for actor in actors:
-            if not isinstance(actor, str) or actor not in sc.actors:
-                raise UnknownNameError("actors", unknown("actor", actor, sc.actors))
+        check.ids(actors, "actors", sc.actors)
     return (source if isinstance(source, ScenarioBatch) else point_estimates(source)), run
 
 

@@ -468,13 +468,15 @@ def tournament(
     objects = _field(DEFAULT_FIELD if strategies is None else strategies)
     labels = list(objects)
     scenarios = _scenarios(scenarios)
-    if roles is not None and (isinstance(roles, str) or not isinstance(roles, Sequence)):
-        raise ArgumentError("roles", f"must be a sequence of actor ids, got {roles!r}")
+    if roles is not None:  # each seat an actor here, and a negotiator of each scenario below
+        roles = check.ids(roles, "roles", sorted({a for sc in scenarios for a in sc.actors}))
+        if not roles:
+            raise ArgumentError("roles", "needs at least one seat (None: every negotiator)")
     jobs, seated = [], []
     for k, sc in enumerate(scenarios):
         negotiators = [a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"]
         seated.append(negotiators)
-        seats = list(roles or negotiators)
+        seats = negotiators if roles is None else roles
         for seat in seats:
             if seat not in negotiators:
                 raise UnknownNameError(

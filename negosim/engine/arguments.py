@@ -278,6 +278,20 @@ def protocol(value: Any, name: str = "protocol") -> str:
     return value
 
 
+def ids(value: Any, name: str, known: Sequence[str], kind: str = "actor") -> list[str]:
+    """A sequence of ids, each one of ``known`` (an unknown one is an
+    :class:`UnknownNameError`); a bare string is refused, as it would be read letter by
+    letter."""
+    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
+        hint = f" (one {kind}: [{value!r}])" if isinstance(value, str) else ""
+        raise ArgumentError(name, f"must be a sequence of {kind} ids, got {_shown(value)}{hint}")
+    out = list(value)
+    for ident in out:
+        if not isinstance(ident, str) or ident not in known:
+            raise UnknownNameError(name, unknown(kind, ident, known))
+    return out
+
+
 def strategies_played(given: Any, protocol: str, name: str = "strategies", what: str = "") -> None:
     """Refuse strategies, or ``what`` else concerns them (a strategy parameter set or
     swept), for a protocol that does not play them: they would change nothing, so every

@@ -281,11 +281,9 @@ def _prepare(
         chosen, from_scenario = strategies_and_defaults(scenario, given)
     except KeyError as exc:
         raise check.UnknownNameError("strategies", str(exc.args[0])) from None
-    try:
-        if call.order is not None:
-            options["order"] = tuple(scenario.actor_index(a) for a in call.order)
-    except KeyError as exc:
-        raise check.UnknownNameError("order", str(exc.args[0])) from None
+    if call.order is not None:
+        order = check.ids(call.order, "order", scenario.actors)
+        options["order"] = tuple(scenario.actor_index(a) for a in order)
     if options:  # the protocol, on no runs, checks each option itself before any work
         trial = (sample(scenario, 0, seed), protocol, chosen, from_scenario, rounds, 0, options)
         check.protocol_options(protocol, options, partial(_negotiate, *trial))
