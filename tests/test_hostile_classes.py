@@ -778,9 +778,18 @@ class TestStoreReaderChecksItsFiles:
             ns.StoreError, match=r"part-000000.parquet: the result column 'rounds' holds float64"
         ):
             ns.load_results(stored)
-        rewrite_chunk(stored, 0, frame.assign(extra=1.0))  # a column only chunk 0 has
-        with pytest.raises(ns.StoreError, match=r"part-000001.parquet: .* of part-000000.parquet"):
-            ns.load_results(stored)
+
+    def test_a_column_only_one_chunk_has_is_read_past_by_reader_and_writer_alike(self, stored):
+        """The reader refused it (blaming the next chunk) while a writer resumed it: a store
+        that resumed and could not be read back. Such a column is not a result's."""
+        original = ns.load_results(stored)
+        frame = pd.read_parquet(stored / "part-000000.parquet")
+        rewrite_chunk(stored, 0, frame.assign(extra=1.0))
+        np.testing.assert_array_equal(ns.load_results(stored).outcome, original.outcome)
+        resumed = ns.simulate(
+            ns.load_scenario(MINIMAL_FILE), 10, seed=2, chunk_size=4, store=stored
+        )
+        np.testing.assert_array_equal(resumed.outcome, original.outcome)
 
     def test_a_result_column_missing_from_every_chunk_is_refused(self, stored):
         for k in range(3):
@@ -788,6 +797,35 @@ class TestStoreReaderChecksItsFiles:
             rewrite_chunk(stored, k, frame.drop(columns="exited"))
         with pytest.raises(ns.StoreError, match=r"part-000000.parquet: the result column 'exited'"):
             ns.load_results(stored)
+
+
+class TestPeerReadersCheckTheirFiles:
+    """Class 10, found by the second audit in the peer readers: a FIFO blocked them for ever,
+    a short row of a decide file ended in an IndexError."""
+
+    @pytest.mark.parametrize("reader", [ns.io.read_decide, ns.io.read_eum_csv])
+    def test_a_fifo_is_refused_not_read(self, tmp_path, reader):
+        os.mkfifo(tmp_path / "pipe.csv")
+        with no_hang(), pytest.raises(ns.ScenarioError, match=r"pipe.csv: not a regular file"):
+            reader(tmp_path / "pipe.csv")
+
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            ("#A\n", "line 1: a #A row needs 2 cells, got 1"),
+            ("#A\tUS\tUnited States\n#M\tshield\n", "line 2: a #M row needs 3 cells, got 2"),
+            ("#D\tUS\tshield\t1\t2\n", "line 1: a #D row needs 6 cells, got 5"),
+        ],
+    )
+    def test_a_short_row_of_a_decide_file_names_its_line(self, tmp_path, text, problem):
+        (tmp_path / "short.txt").write_text(text)
+        with pytest.raises(ns.ScenarioError, match=re.escape(problem)):
+            ns.io.read_decide(tmp_path / "short.txt")
+
+    def test_a_cell_that_is_no_finite_number_names_its_row(self, tmp_path):
+        (tmp_path / "eum.csv").write_text("Actor,Capability,Position,Salience\nUS,nan,10,0.5\n")
+        with pytest.raises(ns.ScenarioError, match=r"row 2.Capability: 'nan' is not a finite"):
+            ns.io.read_eum_csv(tmp_path / "eum.csv")
 
 
 # ----------------------------------------------------------------------------- 11
@@ -927,6 +965,19 @@ class TestApiErrorsNameTheArgument:
             sc.restrict(["nope"])
         with pytest.raises(IndexError, match="outside the batch"):
             ns.solutions.nash(ns.sample(sc, 2), run=2)
+
+    @pytest.mark.parametrize("reader", [ns.io.read_decide, ns.io.read_eum_csv])
+    @pytest.mark.parametrize("value", [3, None, "", "a\0b"])
+    def test_the_peer_readers_name_their_path(self, reader, value):
+        with pytest.raises(ArgumentError, match=r"^path: "):
+            reader(value)
+
+    def test_the_eum_reader_names_its_issue_and_status_quo(self, tmp_path):
+        (tmp_path / "eum.csv").write_text("Actor,Capability,Position,Salience\nUS,1,10,0.5\n")
+        with pytest.raises(ArgumentError, match=r"^issue: must be an id, got 'a.b'"):
+            ns.io.read_eum_csv(tmp_path / "eum.csv", issue="a.b")
+        with pytest.raises(ArgumentError, match=r"^status_quo: must be a number or None"):
+            ns.io.read_eum_csv(tmp_path / "eum.csv", status_quo="50")
 
 
 # ----------------------------------------------------------------------------- 12
@@ -1108,6 +1159,13 @@ class TestValidInputIsAccepted:
         named = r"^grid\['US.power'\]: must be a one-dimensional array of numbers"
         with pytest.raises(ArgumentError, match=named):
             ns.sweep(ns.load_scenario(MINIMAL_FILE), {"US.power": values}, runs=2)
+
+    def test_a_peer_file_named_with_dots_is_read(self, tmp_path):
+        """my.data.csv was refused: its name made the scenario id 'my.data'."""
+        path = tmp_path / "my.data.v2.csv"
+        path.write_text("Actor,Capability,Position,Salience\nUS,1,10,0.5\nRU,2,60,0.7\n")
+        sc = ns.io.read_eum_csv(path)
+        assert sc.id == "my_data_v2" and sc.actors == ("US", "RU")
 
 
 # ----------------------------------------------------------------------------- 14
