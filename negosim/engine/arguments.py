@@ -73,14 +73,14 @@ def from_text(text: str) -> Decimal | str:
     (True, 'ten')
     """
     try:
-        number = _Typed(text.strip().replace("_", ""))
+        number = _TypedNumber(text.strip().replace("_", ""))
     except InvalidOperation:
         return text
     number.text = text
     return number if number.is_finite() else text
 
 
-class _Typed(Decimal):
+class _TypedNumber(Decimal):
     """A number read from the command line's text, shown in messages as it was typed."""
 
     text: str
@@ -107,7 +107,7 @@ def _shown(value: Any) -> str:
     its type (``list [3]``)."""
     if isinstance(value, str):
         return repr(value)
-    if isinstance(value, _Typed):
+    if isinstance(value, _TypedNumber):
         return repr(value.text)
     if value is None or isinstance(value, numbers.Number | Decimal | np.bool_):
         return str(value)
@@ -346,12 +346,13 @@ def strategy_spec(spec: str, name: str = "strategy"):
         if not sep or not key.strip():
             raise ArgumentError(name, f"strategy parameter {item!r} is not of the form k=v")
         try:
-            params[key.strip()] = finite_number(from_text(text), key.strip())
-            problem = magnitude_problem(params[key.strip()])
-            if problem:
-                raise ArgumentError(key.strip(), problem)
+            value = finite_number(from_text(text), key.strip())
         except ArgumentError as exc:
             raise ArgumentError(name, f"parameter {exc}") from None
+        problem = magnitude_problem(value)  # a strategy may take its reciprocal
+        if problem:
+            raise ArgumentError(name, f"parameter {key.strip()}: {problem}")
+        params[key.strip()] = value
     try:
         return make_strategy(label.strip(), **params)
     except KeyError as exc:
