@@ -885,9 +885,11 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
     if args.scenario and args.generate is not None:  # it would be ignored without a word
         raise InputError("--generate: plays generated worlds only without --scenario")
+    _once([(spec, None) for spec in args.strategies or ()], "--strategies")
     scenarios = [_load(s) for s in args.scenario] or [
         generate(2, 3, seed=args.seed + k) for k in range(args.generate or DEFAULT_WORLDS)
     ]
+    check.distinct_scenarios(scenarios, [f"--scenario {name}" for name in args.scenario])
     options = _protocol_options(None, args)
     for sc in scenarios:
         if not any(role == "negotiator" for role in sc.roles):

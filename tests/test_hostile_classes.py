@@ -1087,6 +1087,27 @@ class TestNonsenseIsRefused:
         table = ns.sweep(sc, {"US.strategy.e": [0.1, 5.0]}, 4, protocol="alternating")
         assert table["US.strategy.e"].tolist() == [0.1, 5.0]
 
+    def test_a_scenario_given_twice_to_a_tournament_is_refused(self, tmp_path, capsys):
+        """Found beside the audit: its worlds counted twice as independent, which narrowed
+        the intervals without cause (whatever the copy's file or name)."""
+        sc = ns.load_scenario(MINIMAL_FILE)
+        again = ns.Scenario.from_dict(sc.to_dict(), source="a copy")
+        same = r"'minimal' is the same scenario as"
+        with pytest.raises(ArgumentError, match=rf"^scenarios\[1\]: {same} scenarios\[0\]"):
+            ns.tournament(["boulware", "conceder"], [sc, again], runs=2)
+        copied = tmp_path / "copy.toml"
+        shutil.copy(MINIMAL_FILE, copied)
+        argv = ["tournament", "--scenario", str(MINIMAL_FILE), "--scenario", str(copied)]
+        assert cli([*argv, "--runs", "2", "--no-progress"]) == 2
+        line = one_error_line(capsys)
+        assert f"--scenario {copied}: 'minimal' is the same scenario as --scenario" in line
+
+    def test_a_strategy_given_twice_on_the_command_line_is_refused(self, capsys):
+        """The field kept one of them without a word."""
+        argv = ["tournament", "--strategies", "boulware", "boulware", "--generate", "2"]
+        assert cli([*argv, "--runs", "2", "--no-progress"]) == 2
+        assert "--strategies boulware: given twice" in one_error_line(capsys)
+
 
 # ----------------------------------------------------------------------------- 13
 

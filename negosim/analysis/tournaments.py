@@ -563,7 +563,10 @@ def _scenarios(scenarios: Any) -> list[Scenario]:
         )
     if not scenarios:
         raise ArgumentError("scenarios", "needs at least one scenario (None: generated worlds)")
-    return [check.scenario(sc, f"scenarios[{k}]") for k, sc in enumerate(scenarios)]
+    names = [f"scenarios[{k}]" for k in range(len(scenarios))]
+    out = [check.scenario(sc, name) for sc, name in zip(scenarios, names, strict=True)]
+    check.distinct_scenarios(out, names)
+    return out
 
 
 def _play(

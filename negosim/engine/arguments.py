@@ -169,6 +169,21 @@ def scenario(value: Any, name: str = "scenario") -> Scenario:
     return value
 
 
+def distinct_scenarios(scenarios: Sequence[Scenario], names: Sequence[str]) -> None:
+    """Refuse a scenario given twice (the same content, whatever its file or name): a study
+    over scenarios would count its sampled worlds twice as independent, narrowing its
+    intervals without cause. ``names[k]`` names scenario ``k``'s argument or option."""
+    first: dict[str, str] = {}
+    for sc, name in zip(scenarios, names, strict=False):
+        if sc.digest in first:
+            raise ArgumentError(
+                name,
+                f"{sc.id!r} is the same scenario as {first[sc.digest]}: its worlds would count "
+                "twice as independent; give each scenario once",
+            )
+        first[sc.digest] = name
+
+
 def runs(value: Any, name: str = "runs") -> int:
     """A number of Monte Carlo runs (>= 0)."""
     return whole_number(value, name, 0)
