@@ -959,6 +959,25 @@ class TestApiErrorsNameTheArgument:
         with pytest.raises(ns.NegosimError, match=named):
             call(ns.load_scenario(MINIMAL_FILE))
 
+    @pytest.mark.parametrize(
+        ("kwargs", "named"),
+        [
+            ({"batch": 3}, r"^batch: must be a ScenarioBatch"),
+            ({"protocol": "mediated", "step": math.nan}, r"^step: protocol 'mediated' refuses"),
+            ({"order": ("US", "nope")}, r"^order: unknown actor 'nope'"),
+            ({"order": 3}, r"^order: must be a sequence of actor ids"),
+            ({"bogus": 1}, r"^bogus: protocol 'alternating' refuses it"),
+            ({"protocol": "eum", "variant": "zz"}, r"^variant: protocol 'eum' refuses it"),
+            ({"strategies": {"nope": "boulware"}}, r"^strategies: unknown actor 'nope'"),
+        ],
+        ids=["batch", "step", "order_actor", "order_number", "option", "variant", "strategies"],
+    )
+    def test_the_mesa_model_checks_its_arguments_as_simulate_does(self, kwargs, named):
+        """Each ended in an AttributeError, ValueError, KeyError or TypeError, or was ignored
+        (an option the protocol does not take)."""
+        with pytest.raises(ns.NegosimError, match=named):
+            ns.abm.DiplomacyModel(ns.load_scenario(MINIMAL_FILE), **kwargs)
+
     def test_lookups_stay_key_and_index_errors_for_older_callers(self):
         sc = ns.load_scenario(MINIMAL_FILE)
         with pytest.raises(KeyError, match="unknown issue 'nope'"):

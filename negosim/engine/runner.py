@@ -172,11 +172,12 @@ def check_call(
     protocol: str | None = None,
     strategies: Mapping[str, Strategy | str] | None = None,
     rounds: int | None = None,
+    order: tuple[str, ...] | None = None,
     **options: Any,
 ) -> None:
     """Check the arguments of a :func:`simulate` call by name, as it would, without running
-    it: for functions that run the engine another way (:func:`run_batch`)."""
-    _prepare(_Call(scenario, runs, seed, None, protocol, strategies, rounds, 0, None, options))
+    it: for functions that run the engine another way (:func:`run_batch`, the Mesa model)."""
+    _prepare(_Call(scenario, runs, seed, None, protocol, strategies, rounds, 0, order, options))
 
 
 @dataclass(frozen=True)
