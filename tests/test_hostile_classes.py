@@ -1172,6 +1172,15 @@ class TestValidInputIsAccepted:
         numpy, plain = scenario(change), scenario()
         assert numpy == plain and numpy.digest == plain.digest
 
+    def test_numbers_in_zero_dimensional_arrays_are_numbers(self):
+        """simulate(sc, np.array(3)) was refused: "got 3" (a number by every look)."""
+        sc = ns.load_scenario(MINIMAL_FILE)
+        held = ns.simulate(sc, np.array(3), seed=np.array(1), rounds=np.array(12))
+        plain = ns.simulate(sc, 3, seed=1, rounds=12)
+        np.testing.assert_array_equal(held.outcome, plain.outcome)
+        with pytest.raises(ArgumentError, match=r"^runs: must be a whole number >= 0, got ndarray"):
+            ns.simulate(sc, np.array([3]))
+
     def test_a_numpy_fraction_is_no_whole_number(self):
         """np.float32(20.5) rounds were cut to 20 without a word."""
         with pytest.raises(

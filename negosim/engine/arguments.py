@@ -87,8 +87,10 @@ class _TypedNumber(Decimal):
 
 
 def _exact(value: Any) -> Decimal | None:
-    """The exact value of an integer, a finite float or a ``Decimal`` (None for anything
-    else: booleans, strings, arrays)."""
+    """The exact value of an integer, a finite float or a ``Decimal``, also in a
+    zero-dimensional numpy array (None for anything else: booleans, strings, arrays)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]  # a number held in a zero-dimensional array
     if isinstance(value, bool | np.bool_):
         return None
     if isinstance(value, Decimal):
