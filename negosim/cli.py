@@ -30,6 +30,7 @@ from typing import Any
 from negosim import app as app_command
 from negosim._version import package_version
 from negosim.engine import arguments as check
+from negosim.engine.arguments import from_text
 from negosim.io import store as _store
 from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
 from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
@@ -150,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     _monte_carlo_options(p, runs=10_000, zero_runs=True)
     p.add_argument(
         "--chunk-size",
-        type=cli_type(check.chunk_size, "--chunk-size"),
+        type=cli_number(check.chunk_size, "--chunk-size"),
         default=None,
         metavar="N",
         help="runs computed (and stored) at once; bounds memory, never changes results "
@@ -158,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers",
-        type=cli_type(check.workers, "--workers"),
+        type=cli_number(check.workers, "--workers"),
         metavar="N",
         help="run the chunks on a local Dask cluster of N processes (default: in this process)",
     )
@@ -192,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     _monte_carlo_options(p, runs=2_000)
     top = "swing this many inputs one at a time, those most correlated with the results, plus "
     top += "every input of an explicit [[uncertainty]] entry (default: %(default)s)"
-    whole = cli_type(check.whole_number, "--top", 1)
+    whole = cli_number(check.whole_number, "--top", 1)
     p.add_argument("--top", type=whole, default=12, metavar="N", help=top)
     _verbose_option(p)
 
@@ -240,6 +241,16 @@ def cli_type(check: Callable[..., Any], option: str, *extra: Any) -> Callable[[s
     return convert
 
 
+def cli_number(check: Callable[..., Any], option: str, *extra: Any) -> Callable[[str], Any]:
+    """:func:`cli_type` of a number's check: the option's text read as a number first
+    (:func:`negosim.engine.arguments.from_text`: ``1_000``, ``1e3``)."""
+
+    def read(text: str, name: str, *more: Any) -> Any:
+        return check(from_text(text), name, *more)
+
+    return cli_type(read, option, *extra)
+
+
 def _scenario_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "scenario", metavar="SCENARIO", help="a .toml file or a bundled name (see: scenarios)"
@@ -259,7 +270,7 @@ def _monte_carlo_options(p: argparse.ArgumentParser, runs: int, zero_runs: bool 
     _arithmetic_option(p)
     p.add_argument(
         "--rounds",
-        type=cli_type(check.rounds, "--rounds"),
+        type=cli_number(check.rounds, "--rounds"),
         metavar="T",
         help=f"deadline in rounds, 1..{check.MAX_ROUNDS:,} (default: the scenario's)",
     )
@@ -289,14 +300,14 @@ def _runs_and_seed(p: argparse.ArgumentParser, runs: int, low: int) -> None:
     what = "Monte Carlo runs" if low == 0 else "Monte Carlo runs per point (at least 1)"
     p.add_argument(
         "--runs",
-        type=cli_type(check.whole_number, "--runs", low),
+        type=cli_number(check.whole_number, "--runs", low),
         default=runs,
         metavar="N",
         help=f"{what} (default: %(default)s)",
     )
     p.add_argument(
         "--seed",
-        type=cli_type(check.seed, "--seed"),
+        type=cli_number(check.seed, "--seed"),
         default=0,
         metavar="S",
         help="seed (a whole number >= 0): the same seed gives the same results "
@@ -356,7 +367,7 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--generate",
-        type=cli_type(check.whole_number, "--generate", 1, 1000),
+        type=cli_number(check.whole_number, "--generate", 1, 1000),
         metavar="N",
         help=f"without --scenario: play N (1..1000) generated worlds (default: {DEFAULT_WORLDS})",
     )
@@ -405,7 +416,7 @@ def _actor_strategy(text: str) -> tuple[str, str]:
 def _change(text: str) -> tuple[str, float]:
     path, value = _pair(text, "--set", "PATH=VALUE, e.g. Russia.power=40")
     try:
-        return path, check.finite_number(value, path)
+        return path, check.finite_number(from_text(value), path)
     except ArgumentError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -416,7 +427,7 @@ def _param(text: str) -> tuple[str, list[float]]:
     if not items:
         raise argparse.ArgumentTypeError(f"{text!r}: expected PATH=V1,V2,... with numbers")
     try:
-        return path, [check.finite_number(v, path) for v in items]
+        return path, [check.finite_number(from_text(v), path) for v in items]
     except ArgumentError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -556,6 +567,8 @@ def _setup(args: argparse.Namespace, gathered: bool = True) -> tuple[Scenario, d
     (``gathered``: every Monte Carlo of the command is gathered in memory)."""
     _separate_outputs(args, {"the scenario": _input_file(args.scenario)})
     sc = _apply_changes(_load(args.scenario), args.changes)
+    protocol = args.protocol or sc.protocol
+    check.strategy_targets_played(sc, dict(args.changes), protocol, lambda t: f"--set {t}")
     if gathered:
         _runs_fit(sc, args.runs)
     options = {
@@ -807,6 +820,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     fixed = {path for path, _ in args.changes} & set(grid)
     if fixed:  # a swept number's --set would be overwritten at every point
         raise InputError(f"--set {sorted(fixed)[0]}: also swept by --param; give one or the other")
+    protocol = args.protocol or sc.protocol
+    check.strategy_targets_played(sc, grid, protocol, lambda t: f"--param {t}")
     table = sweep(sc, grid, args.runs, args.seed, **options)
     first = next(iter(grid))
     return _finish(
@@ -870,9 +885,11 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
     if args.scenario and args.generate is not None:  # it would be ignored without a word
         raise InputError("--generate: plays generated worlds only without --scenario")
+    _once([(spec, None) for spec in args.strategies or ()], "--strategies")
     scenarios = [_load(s) for s in args.scenario] or [
         generate(2, 3, seed=args.seed + k) for k in range(args.generate or DEFAULT_WORLDS)
     ]
+    check.distinct_scenarios(scenarios, [f"--scenario {name}" for name in args.scenario])
     options = _protocol_options(None, args)
     for sc in scenarios:
         if not any(role == "negotiator" for role in sc.roles):

@@ -320,14 +320,25 @@ def test_unknown_names_stay_key_errors_for_older_callers(minimal):
     [("7", 0, 7), ("1_000", 0, 1000), ("1e3", 0, 1000), (" 4 ", 1, 4), (5.0, 0, 5)],
 )
 def test_whole_number_accepts_whole_values(text, low, expected):
-    assert validation.whole_number(text, "n", low) == expected
+    """Command-line text is read as a number first (from_text), Python values as they are."""
+    value = validation.from_text(text) if isinstance(text, str) else text
+    assert validation.whole_number(value, "n", low) == expected
 
 
 @pytest.mark.parametrize(
     "text", ["1.5", "-1", "nan", "inf", "", "0x10", "1e400", "ten", True, None, 2.5]
 )
 def test_whole_number_refuses_the_rest(text):
+    value = validation.from_text(text) if isinstance(text, str) else text
     with pytest.raises(validation.ArgumentError, match=r"^n: must be a whole number >= 0, got"):
+        validation.whole_number(value, "n", 0)
+
+
+@pytest.mark.parametrize("text", ["7", "1e3", " 4 "])
+def test_whole_number_refuses_text_in_python(text):
+    with pytest.raises(
+        validation.ArgumentError, match=rf"^n: must be a whole number >= 0, got '{text}'"
+    ):
         validation.whole_number(text, "n", 0)
 
 

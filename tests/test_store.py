@@ -6,6 +6,7 @@ import io
 import json
 import multiprocessing
 import os
+import queue
 import re
 import signal
 import stat
@@ -91,7 +92,7 @@ def test_killed_run_resumes_bit_identical_without_recomputing(tmp_path, package,
         time.sleep(0.02)
     assert proc.poll() is None, "the run finished before it could be killed; make it longer"
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.wait(timeout=60)
     before = json.loads(manifest.read_text())["chunks"]
     assert 3 <= len(before) < 20
     for k in before:  # every chunk stored before the kill is readable
@@ -109,7 +110,7 @@ def test_damaged_chunk_is_recomputed_with_a_warning(tmp_path, package, counting)
     part = store / "part-000001.parquet"
     part.write_bytes(part.read_bytes()[:100])  # truncated
     counting.clear()
-    with pytest.warns(RuntimeWarning, match="part-000001.parquet has 100 bytes"):
+    with pytest.warns(RuntimeWarning, match="part-000001.parquet: has 100 bytes"):
         again = ns.simulate(package, 120, seed=1, chunk_size=40, store=store)
     assert counting == [40]
     assert_identical(first, again)
@@ -176,6 +177,51 @@ def _race_worker(barrier, outcomes, folder: Path, seed: int) -> None:
             outcomes.put((i, seed, str(exc)))
 
 
+def _gather(outcomes, procs: list, count: int, seconds: float) -> list:
+    """``count`` items from the queue of the child processes ``procs``: the test fails at once
+    when a child dies (it would never put its items, and a get would wait for ever) and after
+    ``seconds`` in all; every child still running at the end is stopped."""
+    got, deadline = [], time.monotonic() + seconds
+    try:
+        while len(got) < count:
+            try:
+                got.append(outcomes.get(timeout=1))
+                continue
+            except queue.Empty:
+                pass
+            codes = [p.exitcode for p in procs]
+            if any(code not in (None, 0) for code in codes):
+                pytest.fail(f"a writer died (exit codes {codes}) after {len(got)} outcomes")
+            if all(code == 0 for code in codes) and outcomes.empty():
+                pytest.fail(f"the writers ended after {len(got)} of {count} outcomes")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{len(got)} of {count} outcomes after {seconds} s: a hang")
+        for p in procs:
+            p.join(timeout=60)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=10)
+    return got
+
+
+def _dies() -> None:
+    """A child that dies before it puts anything, as one the system kills would."""
+    os._exit(3)
+
+
+def test_gathering_fails_at_once_when_a_child_dies():
+    """The race below waited up to 300 s per outcome for a writer that had died."""
+    ctx = multiprocessing.get_context("spawn")
+    outcomes, child = ctx.Queue(), ctx.Process(target=_dies)
+    child.start()
+    began = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match=r"a writer died \(exit codes \[3\]\)"):
+        _gather(outcomes, [child], 1, seconds=120)
+    assert time.monotonic() - began < 60
+
+
 def test_two_writers_racing_on_one_store_one_wins_and_its_results_are_kept(tmp_path, minimal):
     ctx = multiprocessing.get_context("spawn")
     barrier, outcomes = ctx.Barrier(2), ctx.Queue()
@@ -183,9 +229,7 @@ def test_two_writers_racing_on_one_store_one_wins_and_its_results_are_kept(tmp_p
     procs = [ctx.Process(target=_race_worker, args=(barrier, outcomes, tmp_path, s)) for s in seeds]
     for p in procs:
         p.start()
-    got = [outcomes.get(timeout=300) for _ in range(2 * RACE_TRIES)]
-    for p in procs:
-        p.join(timeout=60)
+    got = _gather(outcomes, procs, 2 * RACE_TRIES, seconds=300)
     assert [p.exitcode for p in procs] == [0, 0]
     expected = {s: ns.simulate(minimal, RACE_RUNS, s) for s in seeds}
     for i in range(RACE_TRIES):

@@ -228,7 +228,7 @@ def test_generated_saliences_control_logrolling():
     identical = ns.generate(2, 4, seed=1, salience="identical")
     np.testing.assert_array_equal(identical.salience[0], identical.salience[1])
     assert ns.generate(3, 2, seed=7) == ns.generate(3, 2, seed=7)
-    with pytest.raises(ValueError, match="salience must be"):
+    with pytest.raises(ns.ArgumentError, match=r"^salience: must be one of"):
         ns.generate(2, 2, salience="random")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,16 +12,17 @@ import numpy as np
 import pandas as pd
 
 from negosim.abm.agents import Diplomat
+from negosim.engine import arguments as check
 from negosim.engine.protocols import Table, get_protocol
 from negosim.engine.protocols.alternating import Alternating
 from negosim.engine.protocols.eum import EUMOptions, eum_round, eum_setup, weighted_median
 from negosim.engine.protocols.exchange import exchange_model_for
 from negosim.engine.protocols.mediated import Mediated
 from negosim.engine.results import SimulationResult
-from negosim.engine.runner import strategies_and_defaults, with_sampled_params
+from negosim.engine.runner import check_call, strategies_and_defaults, with_sampled_params
 from negosim.engine.sampling import ScenarioBatch, sample
 from negosim.io.scenario_file import load_scenario
-from negosim.model.errors import ArgumentError
+from negosim.model.errors import ArgumentError, UnknownNameError
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
 from negosim.model.strategies.base import with_params
@@ -50,6 +52,27 @@ class MoveInputs:
 
     package: np.ndarray
     offered: np.ndarray
+
+
+def _check_arguments(
+    scenario, seed, run, batch, protocol, strategies, rounds, order, step, options
+):
+    """The model's arguments, each checked by name before any work as :func:`negosim.simulate`
+    checks them (:func:`negosim.engine.runner.check_call`: a protocol's options by the protocol
+    itself); the scenario (default ``package_2007``), seed, run and rounds, checked."""
+    if batch is not None and not isinstance(batch, ScenarioBatch):
+        raise ArgumentError("batch", f"must be a ScenarioBatch (ns.sample), got {batch!r}")
+    if batch is None and scenario is not None:
+        check.scenario(scenario)
+    sc = batch.scenario if batch is not None else scenario or load_scenario("package_2007")
+    run = check.whole_number(run, "run", 0, batch.runs - 1 if batch is not None else math.inf)
+    given = {"step": step} if (protocol or sc.protocol) == "mediated" else {}
+    check_call(sc, 1, seed, protocol=protocol, rounds=rounds, order=order, **given, **options)
+    try:  # each strategy checked (per-run parameters by the run, below)
+        strategies_and_defaults(sc, check.strategies(strategies))
+    except KeyError as exc:
+        raise UnknownNameError("strategies", str(exc.args[0])) from None
+    return sc, check.seed(seed), run, check.rounds(rounds)
 
 
 class DiplomacyModel(mesa.Model):
@@ -98,6 +121,8 @@ class DiplomacyModel(mesa.Model):
         step: float = 0.2,
         **options: Any,
     ) -> None:
+        checked = (scenario, seed, run, batch, protocol, strategies, rounds, order, step, options)
+        scenario, seed, run, rounds = _check_arguments(*checked)
         super().__init__(rng=seed)
         if batch is None:
             if scenario is None:

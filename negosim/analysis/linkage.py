@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from negosim.engine import arguments as check
-from negosim.engine.runner import run_batch
+from negosim.engine.runner import check_call, run_batch
 from negosim.engine.sampling import ScenarioBatch, sample, with_batna
 from negosim.model.elements import MOVE_FIELDS
 from negosim.model.moves import MoveBook
@@ -81,6 +81,9 @@ def gain_from_linkage(
     ['package', 'issue_by_issue', 'gain']
     """
     runs = check.whole_number(runs, "runs", 1)  # no runs: a table of NaN
+    check_call(
+        scenario, runs, seed, protocol=protocol, strategies=strategies, rounds=rounds, **options
+    )
     batch = sample(scenario, runs, seed)
     kwargs = dict(protocol=protocol, strategies=strategies, rounds=rounds, **options)
     package = run_batch(batch, **kwargs)

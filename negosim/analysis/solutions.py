@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, minimize_scalar
 
+from negosim.engine import arguments as check
 from negosim.engine.sampling import ScenarioBatch
 from negosim.engine.solvers import programmes
 from negosim.engine.solvers.frontier import Frontier
@@ -71,6 +72,7 @@ from negosim.engine.solvers.runs import (
     solve_batch,
     solve_runs,
 )
+from negosim.model.errors import ArgumentError, OutOfRangeError
 from negosim.model.scenario import Scenario
 
 
@@ -119,17 +121,26 @@ def _short_dict(names: Sequence[str], values: np.ndarray, fmt: str, most: int = 
     return "{" + ", ".join(items) + "}"
 
 
-def _batch_of(source: Scenario | ScenarioBatch, run: int) -> ScenarioBatch:
-    if isinstance(source, ScenarioBatch):
-        if not 0 <= run < source.runs:
-            raise IndexError(f"run={run} is outside the batch of {source.runs} runs")
-        return source
-    if run != 0:
-        raise ValueError(
-            f"run={run}: a Scenario is solved at its point estimates (one run); "
-            "pass a ScenarioBatch (ns.sample) to solve run k"
+def _batch_of(
+    source: Scenario | ScenarioBatch, run: int, actors: Sequence[str] | None = None
+) -> tuple[ScenarioBatch, int]:
+    """The batch to solve (a scenario at its point estimates) and the run, the arguments
+    checked by name: ``run`` one of its runs, ``actors`` (the parties) its actors."""
+    if not isinstance(source, ScenarioBatch):
+        check.scenario(source, "source")
+    run = check.whole_number(run, "run", 0)
+    if isinstance(source, ScenarioBatch) and run >= source.runs:
+        raise OutOfRangeError("run", f"{run} is outside the batch of {source.runs} runs")
+    if not isinstance(source, ScenarioBatch) and run != 0:
+        raise ArgumentError(
+            "run",
+            f"{run}: a Scenario is solved at its point estimates (one run); "
+            "pass a ScenarioBatch (ns.sample) to solve run k",
         )
-    return point_estimates(source)
+    sc = source.scenario if isinstance(source, ScenarioBatch) else source
+    if actors is not None:
+        check.ids(actors, "actors", sc.actors)
+    return (source if isinstance(source, ScenarioBatch) else point_estimates(source)), run
 
 
 def _solve(
@@ -140,7 +151,12 @@ def _solve(
     ratify: bool,
     options: dict,
 ) -> Solution | None:
-    batch = _batch_of(source, run)
+    batch, run = _batch_of(source, run, actors)
+    check.flag(ratify, "ratify")
+    if options.get("compiled") is not None:
+        check.flag(options["compiled"], "compiled")
+    if options.get("powers") is not None:
+        check.number_array(options["powers"], "powers")
     out = solve_runs(batch, kind, actors, runs=[run], ratify=ratify, **options)
     if not out["deal"][0]:
         return None
@@ -233,12 +249,12 @@ def pareto_frontier(
     ``utility.<actor>`` columns, ``feasible`` (both at least their reservation) and
     ``ratified`` (feasible and passed by every coalition).
     """
-    batch = _batch_of(source, run)
+    batch, run = _batch_of(source, run, actors)
     sc = batch.scenario
     parties = parties_of(sc, actors)
     if len(parties) != 2:
-        raise ValueError(
-            "actors: the exact frontier is for two parties; use nash/kalai_smorodinsky for more"
+        raise ArgumentError(
+            "actors", "the exact frontier is for two parties; use nash/kalai_smorodinsky for more"
         )
     one = run_of(batch, parties, run, ratify=False)
     frontier = Frontier.of(one.positions[None, one.parties], one.cost[None, one.parties])
@@ -258,7 +274,7 @@ def disagreement_point(
     source: Scenario | ScenarioBatch, actors: Sequence[str] | None = None, *, run: int = 0
 ) -> np.ndarray:
     """The parties' reservations (the disagreement point) of the problem the solutions solve."""
-    batch = _batch_of(source, run)
+    batch, run = _batch_of(source, run, actors)
     parties = parties_of(batch.scenario, actors)
     return np.asarray(batch.reservation[run, [batch.scenario.actor_index(a) for a in parties]])
 

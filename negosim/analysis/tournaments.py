@@ -28,6 +28,7 @@ from negosim.engine.sampling import ScenarioBatch, sample
 from negosim.model.errors import ArgumentError, UnknownNameError
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
+from negosim.model.targets import id_problem
 
 DEFAULT_FIELD = (
     "time_dependent:e=0.1",
@@ -41,6 +42,10 @@ DEFAULT_FIELD = (
     "random_walk",
     "trade_off",
 )
+GENERATE_LIMIT = 100_000
+"""Most actors, issues and actor-issue pairs of a generated scenario."""
+SALIENCE_PROFILES = ("independent", "identical", "opposed")
+"""How :func:`generate` draws the actors' saliences."""
 DEFAULT_WORLDS = 12
 """Generated scenarios a tournament plays when given none: enough independent worlds for
 intervals that mean something (with 3, t(0.975, 2) = 4.3 stretched them past 1)."""
@@ -95,10 +100,20 @@ def generate(
     >>> ns.generate(3, 4, seed=5) == sc  # the same seed gives the same scenario
     True
     """
-    if salience not in ("independent", "identical", "opposed"):
-        raise ValueError(f"salience must be independent, identical or opposed, got {salience!r}")
-    if n_actors < 1 or n_issues < 1:
-        raise ValueError("a scenario needs at least one actor and one issue")
+    n_actors = check.whole_number(n_actors, "n_actors", 1, GENERATE_LIMIT)  # before any work
+    n_issues = check.whole_number(n_issues, "n_issues", 1, GENERATE_LIMIT)
+    if n_actors * n_issues > GENERATE_LIMIT:
+        raise ArgumentError(
+            "n_issues", f"{n_actors} actors x {n_issues} issues: at most {GENERATE_LIMIT:,} in all"
+        )
+    seed = check.seed(seed)
+    salience = check.choice(salience, "salience", SALIENCE_PROFILES)
+    reservation = check.number_interval(reservation, "reservation", 0.0, 1.0)
+    rounds = check.whole_number(rounds, "rounds", 2, check.MAX_ROUNDS)
+    if name is not None:
+        problem = id_problem(name) if isinstance(name, str) and name else "must be a non-empty id"
+        if problem:
+            raise ArgumentError("name", f"{problem}, got {name!r}")
     rng = np.random.default_rng(seed)
     issues = [f"i{k}" for k in range(n_issues)]
     position = rng.uniform(0, 100, (n_actors, n_issues))
@@ -447,22 +462,21 @@ def tournament(
     10
     """
     runs = check.whole_number(runs, "runs", 1)  # each argument named, before any work
+    seed = check.seed(seed)
     protocol = check.protocol(protocol)
-    field = list(strategies or DEFAULT_FIELD)
-    objects = {_label(s): parse_strategy(s) for s in field}
+    self_play, progress = check.flag(self_play, "self_play"), check.flag(progress, "progress")
+    objects = _field(DEFAULT_FIELD if strategies is None else strategies)
     labels = list(objects)
-    if isinstance(scenarios, Scenario):
-        scenarios = [scenarios]
-    if scenarios is not None and not (
-        isinstance(scenarios, Sequence) and all(isinstance(s, Scenario) for s in scenarios)
-    ):
-        raise ArgumentError("scenarios", "must be a Scenario or a sequence of them")
-    scenarios = list(scenarios or [generate(2, 3, seed=k) for k in range(DEFAULT_WORLDS)])
+    scenarios = _scenarios(scenarios)
+    if roles is not None:  # each seat an actor here, and a negotiator of each scenario below
+        roles = check.ids(roles, "roles", sorted({a for sc in scenarios for a in sc.actors}))
+        if not roles:
+            raise ArgumentError("roles", "needs at least one seat (None: every negotiator)")
     jobs, seated = [], []
     for k, sc in enumerate(scenarios):
         negotiators = [a for a, r in zip(sc.actors, sc.roles, strict=True) if r == "negotiator"]
         seated.append(negotiators)
-        seats = list(roles or negotiators)
+        seats = negotiators if roles is None else roles
         for seat in seats:
             if seat not in negotiators:
                 raise UnknownNameError(
@@ -507,6 +521,52 @@ def tournament(
     return TournamentResult(
         pd.DataFrame(rows), _summarise(totals, counts, plays, labels), runs, seed
     )
+
+
+def _field(strategies: Any) -> dict[str, Strategy]:
+    """The strategies of a tournament by label: a non-empty sequence of strategy objects or
+    specs, each checked and each once (a strategy given twice would play as one)."""
+    if isinstance(strategies, str | Strategy) or not isinstance(strategies, Sequence):
+        raise ArgumentError(
+            "strategies", f"must be a sequence of strategies or specs, got {strategies!r}"
+        )
+    if not strategies:
+        raise ArgumentError("strategies", "needs at least one strategy (None: the default field)")
+    objects: dict[str, Strategy] = {}
+    for k, spec in enumerate(strategies):
+        where = f"strategies[{k}]"
+        if isinstance(spec, Strategy):
+            strategy = check.strategy_object(spec, where)
+        elif isinstance(spec, str):
+            strategy = check.strategy_spec(spec, where)
+        else:
+            raise ArgumentError(
+                where, f"must be a Strategy or a spec like 'boulware:e=0.2', got {spec!r}"
+            )
+        label = _label(spec)
+        if label in objects:
+            raise ArgumentError(where, f"{label!r} is given twice; give each strategy once")
+        objects[label] = parse_strategy(strategy)
+    return objects
+
+
+def _scenarios(scenarios: Any) -> list[Scenario]:
+    """The scenarios of a tournament: one, or a non-empty sequence of them; None: the
+    :data:`DEFAULT_WORLDS` generated worlds."""
+    if scenarios is None:
+        return [generate(2, 3, seed=k) for k in range(DEFAULT_WORLDS)]
+    if isinstance(scenarios, Scenario):
+        return [scenarios]
+    if not isinstance(scenarios, Sequence) or isinstance(scenarios, str):
+        raise ArgumentError(
+            "scenarios", f"must be a Scenario or a sequence of them, got {scenarios!r}"
+        )
+    if not scenarios:
+        raise ArgumentError("scenarios", "needs at least one scenario (None: generated worlds)")
+    names = [f"scenarios[{k}]" for k in range(len(scenarios))]
+    out = [check.scenario(sc, name) for sc, name in zip(scenarios, names, strict=True)]
+    check.distinct_scenarios(out, names)
+    return out
 
 
 def _play(

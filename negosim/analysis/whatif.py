@@ -89,8 +89,11 @@ def sweep(
     >>> bool(table["agreement"].between(0, 1).all())
     True
     """
-    runs = check.whole_number(runs, "runs", 1)  # each argument named, before any work
+    scenario = check.scenario(scenario)  # each argument named, before any work
+    runs = check.whole_number(runs, "runs", 1)
     grid = check.grid(grid, scenario.parse_target)
+    protocol = check.protocol(simulate_options.get("protocol") or scenario.protocol)
+    check.strategy_targets_played(scenario, grid, protocol, lambda t: f"grid[{t!r}]")
     targets = list(grid)
     points = list(itertools.product(*(list(grid[t]) for t in targets)))
     rows = []
@@ -146,7 +149,8 @@ def sensitivity(
     >>> bool((table["low"] <= table["high"]).all())  # the 5% and 95% quantiles of each input
     True
     """
-    runs = check.whole_number(runs, "runs", 1)  # each argument named, before any work
+    scenario = check.scenario(scenario)  # each argument named, before any work
+    runs = check.whole_number(runs, "runs", 1)
     top = check.whole_number(top, "top", 1)
     quantiles = check.quantile_pair(quantiles)
     own = not isinstance(progress, Progress)  # a caller's bar keeps the caller's total
@@ -231,6 +235,7 @@ def timeline(
     >>> list(table["date"].astype(str))  # the scenario's date, then its three updates
     ['2007-10-19', '2007-11-21', '2007-12-03', '2007-12-12']
     """
+    scenario = check.scenario(scenario)  # each argument named, before any work
     runs = check.whole_number(runs, "runs", 1)
     dates = [(scenario.date, "as loaded")] if scenario.date else []
     dates += [(u.date, u.note or u.source) for u in sorted(scenario.updates, key=lambda u: u.date)]

@@ -4,7 +4,9 @@ Every check takes the argument's ``name`` as the caller spells it (``--runs`` on
 line, ``runs`` in Python) and raises :class:`ArgumentError` (a ``ValueError``) with one line:
 the name, the problem and the allowed range, e.g. ``runs: must be a whole number >= 0, got
 10.5``. The command line wraps the same functions as argparse ``type=`` functions
-(:func:`negosim.cli.cli_type`), so both front ends accept and refuse exactly the same values.
+(:func:`negosim.cli.cli_type`), so both front ends accept and refuse exactly the same values;
+only the command line's text is read as a number first (:func:`from_text`): in Python a
+string is not a number (``simulate(sc, "10")`` is refused).
 Scenario files follow the same rules in :mod:`negosim.model.parse` (message
 ``SOURCE: FIELD: problem``); the protocol names both check are
 :data:`negosim.model.elements.PROTOCOL_NAMES`.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,14 @@ import numpy as np
 from negosim.io import store as stores
 from negosim.io.scenario_file import NAME_MAX, longest_name
 from negosim.io.store import MANIFEST, MAX_CHUNKS
-from negosim.model.elements import PLAYS_STRATEGIES, PROTOCOL_NAMES
-from negosim.model.errors import ArgumentError, UnknownNameError, unknown
+from negosim.model.elements import (
+    MIN_MAGNITUDE,
+    PLAYS_STRATEGIES,
+    PROTOCOL_NAMES,
+    magnitude_problem,
+)
+from negosim.model.errors import ArgumentError, NegosimError, UnknownNameError, unknown
+from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy, make_strategy
 from negosim.model.strategies.base import with_params
 
@@ -41,8 +49,9 @@ MAX_DIGITS = 40  # whole numbers beyond 10**40 are refused before they are built
 
 
 def whole_number(value: Any, name: str, low: int = 0, high: float = math.inf) -> int:
-    """``value`` as an int in ``[low, high]``; whole floats (``1e5``) and digit strings
-    (``"10_000"``, ``"1e5"``) are accepted, fractions, booleans and non-numbers are not."""
+    """``value`` as an int in ``[low, high]``: an integer (numpy's too), a whole float
+    (``1e5``) or a ``Decimal``; fractions, booleans, strings and other objects are refused
+    (the command line's text is read by :func:`from_text` first)."""
     bounds = f">= {low}" if high == math.inf else f"in [{low}, {int(high)}]"
     problem = f"must be a whole number {bounds}, got {_shown(value)}"
     number = _exact(value)
@@ -53,15 +62,39 @@ def whole_number(value: Any, name: str, low: int = 0, high: float = math.inf) ->
     return int(number)
 
 
+def from_text(text: str) -> Decimal | str:
+    """A number written on the command line (``"10_000"``, ``"1e5"``, ``" 4 "``) as its exact
+    value, for the checks here; text that is no finite number comes back as it is (the check
+    then refuses it, naming the option and the text).
+
+    Examples
+    --------
+    >>> from_text("1_000") == 1000, from_text("ten")
+    (True, 'ten')
+    """
+    try:
+        number = _TypedNumber(text.strip().replace("_", ""))
+    except InvalidOperation:
+        return text
+    number.text = text
+    return number if number.is_finite() else text
+
+
+class _TypedNumber(Decimal):
+    """A number read from the command line's text, shown in messages as it was typed."""
+
+    text: str
+
+
 def _exact(value: Any) -> Decimal | None:
-    """The exact value of an integer, a finite float or a number written as text."""
+    """The exact value of an integer, a finite float or a ``Decimal``, also in a
+    zero-dimensional numpy array (None for anything else: booleans, strings, arrays)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]  # a number held in a zero-dimensional array
     if isinstance(value, bool | np.bool_):
         return None
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip().replace("_", ""))
-        except InvalidOperation:
-            return None
+    if isinstance(value, Decimal):
+        number = value
     elif isinstance(value, numbers.Integral):
         return Decimal(int(value))
     elif isinstance(value, numbers.Real):
@@ -72,15 +105,85 @@ def _exact(value: Any) -> Decimal | None:
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    """A value as a message shows it: text quoted, numbers as they are, anything else with
+    its type (``list [3]``)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, _TypedNumber):
+        return repr(value.text)
+    if value is None or isinstance(value, numbers.Number | Decimal | np.bool_):
+        return str(value)
+    return f"{type(value).__name__} {value}"
 
 
 def finite_number(value: Any, name: str) -> float:
     """``value`` as a finite float (``nan`` and ``inf`` are refused, as in scenario files)."""
     number = _exact(value)
-    if number is None:
+    if number is None or abs(number) > Decimal(np.finfo(float).max):  # beyond the floats
         raise ArgumentError(name, f"must be a finite number, got {_shown(value)}")
     return float(number)
+
+
+def flag(value: Any, name: str) -> bool:
+    """``True`` or ``False`` (numpy's booleans too); ``0``, ``"no"`` and the rest are refused,
+    since they would be read as a truth value without a word."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentError(name, f"must be True or False, got {_shown(value)}")
+    return bool(value)
+
+
+def choice(value: Any, name: str, options: Sequence[str]) -> str:
+    """One of ``options`` (a name)."""
+    if not isinstance(value, str) or value not in options:
+        raise UnknownNameError(name, f"must be one of {', '.join(options)}, got {_shown(value)}")
+    return value
+
+
+def number_interval(value: Any, name: str, low: float, high: float) -> tuple[float, float]:
+    """Two numbers ``(a, b)`` with ``low <= a <= b <= high`` (a range to draw from)."""
+    problem = f"must be two numbers (a, b) with {low:g} <= a <= b <= {high:g}, got {_shown(value)}"
+    if not _one_dimensional(value) or len(value) != 2:
+        raise ArgumentError(name, problem)
+    a, b = (finite_number(v, name) for v in value)
+    if not low <= a <= b <= high:
+        raise ArgumentError(name, problem)
+    return a, b
+
+
+def _one_dimensional(value: Any) -> bool:
+    """Whether ``value`` is a one-dimensional array-like (not text, a mapping or a set)."""
+    if isinstance(value, str | bytes | Mapping | set | frozenset):
+        return False
+    try:
+        return np.ndim(value) == 1
+    except (TypeError, ValueError):  # a ragged nest of lists
+        return False
+
+
+def scenario(value: Any, name: str = "scenario") -> Scenario:
+    """A :class:`~negosim.model.scenario.Scenario` (a file or a bundled name is loaded with
+    :func:`negosim.load_scenario` first: a string here would be ambiguous)."""
+    if not isinstance(value, Scenario):
+        hint = (
+            f"; load it first: negosim.load_scenario({value!r})" if isinstance(value, str) else ""
+        )
+        raise ArgumentError(name, f"must be a Scenario, got {_shown(value)}{hint}")
+    return value
+
+
+def distinct_scenarios(scenarios: Sequence[Scenario], names: Sequence[str]) -> None:
+    """Refuse a scenario given twice (the same content, whatever its file or name): a study
+    over scenarios would count its sampled worlds twice as independent, narrowing its
+    intervals without cause. ``names[k]`` names scenario ``k``'s argument or option."""
+    first: dict[str, str] = {}
+    for sc, name in zip(scenarios, names, strict=False):
+        if sc.digest in first:
+            raise ArgumentError(
+                name,
+                f"{sc.id!r} is the same scenario as {first[sc.digest]}: its worlds would count "
+                "twice as independent; give each scenario once",
+            )
+        first[sc.digest] = name
 
 
 def runs(value: Any, name: str = "runs") -> int:
@@ -145,8 +248,9 @@ def quantile_pair(value: Any, name: str = "quantiles") -> tuple[float, float]:
 
 def grid(value: Any, targets: Callable[[str], Any], name: str = "grid") -> dict[str, list[float]]:
     """A sweep grid ``{target: values}``: at least one target, each one ``targets`` (a
-    scenario's ``parse_target``) accepts, with a non-empty sequence of finite numbers (kept
-    as given). A target ``targets`` refuses (``KeyError``) is an :class:`UnknownNameError`."""
+    scenario's ``parse_target``) accepts, with a non-empty one-dimensional array of finite
+    numbers (a list, a tuple, a numpy array, a pandas Series ...; kept as given). A target
+    ``targets`` refuses (``KeyError``) is an :class:`UnknownNameError`."""
     if not isinstance(value, Mapping) or not value:
         raise ArgumentError(name, f"must map targets to values, got {_shown(value)}")
     out: dict[str, list[float]] = {}
@@ -156,14 +260,23 @@ def grid(value: Any, targets: Callable[[str], Any], name: str = "grid") -> dict[
             targets(target)
         except KeyError as exc:
             raise UnknownNameError(where, str(exc.args[0])) from None
-        if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-            raise ArgumentError(where, f"must be a sequence of numbers, got {_shown(values)}")
-        if not len(values):
-            raise ArgumentError(where, "needs at least one value")
-        for v in values:
-            finite_number(v, where)
-        out[target] = list(values)  # as given: a sweep's table shows them so
+        out[target] = list(number_array(values, where))  # as given: a sweep's table shows them
     return out
+
+
+def number_array(value: Any, name: str) -> Iterable[Any]:
+    """A non-empty one-dimensional array-like of finite numbers (each checked), as given;
+    strings, mappings, sets and arrays of other shapes are refused."""
+    if not _one_dimensional(value):
+        raise ArgumentError(
+            name, f"must be a one-dimensional array of numbers, got {_shown(value)}"
+        )
+    values = list(value)
+    if not values:
+        raise ArgumentError(name, "needs at least one value")
+    for v in values:
+        finite_number(v, name)
+    return values
 
 
 def store_path(value: Any, name: str = "path") -> Path:
@@ -182,16 +295,63 @@ def protocol(value: Any, name: str = "protocol") -> str:
     return value
 
 
-def strategies_played(given: Any, protocol: str, name: str = "strategies") -> None:
-    """Refuse strategies for a protocol that does not play them (they would change nothing,
-    so every strategy would score the same)."""
+def ids(value: Any, name: str, known: Sequence[str], kind: str = "actor") -> list[str]:
+    """A sequence of ids, each one of ``known`` (an unknown one is an
+    :class:`UnknownNameError`); a bare string is refused, as it would be read letter by
+    letter."""
+    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
+        hint = f" (one {kind}: [{value!r}])" if isinstance(value, str) else ""
+        raise ArgumentError(name, f"must be a sequence of {kind} ids, got {_shown(value)}{hint}")
+    out = list(value)
+    for ident in out:
+        if not isinstance(ident, str) or ident not in known:
+            raise UnknownNameError(name, unknown(kind, ident, known))
+    return out
+
+
+def strategies_played(given: Any, protocol: str, name: str = "strategies", what: str = "") -> None:
+    """Refuse strategies, or ``what`` else concerns them (a strategy parameter set or
+    swept), for a protocol that does not play them: they would change nothing, so every
+    strategy would score the same and every point of a sweep give the same numbers."""
     if given and protocol not in PLAYS_STRATEGIES:
+        changes = f", so {what} changes nothing" if what else ""
         raise ArgumentError(
             name,
             f"protocol {protocol!r} does not play the negotiators' strategies (its outcome "
-            f"follows from positions, salience and power); those that do: "
+            f"follows from positions, salience and power){changes}; those that do: "
             f"{', '.join(PLAYS_STRATEGIES)}",
         )
+
+
+def strategy_targets_played(
+    scenario: Scenario, targets: Iterable[str], protocol: str, name: Callable[[str], str]
+) -> None:
+    """Refuse targets of strategy parameters (``US.strategy.e``) that a call sets or sweeps
+    under a protocol that plays no strategies (:func:`strategies_played`); ``name(target)``
+    names the argument or option."""
+    for target in targets:
+        try:
+            field = scenario.parse_target(target).field
+        except KeyError:  # the caller's own check names an unknown target
+            continue
+        strategies_played(field == "strategy", protocol, name(target), "a strategy parameter")
+
+
+def protocol_options(protocol: str, options: Mapping[str, Any], trial: Callable[[], Any]) -> None:
+    """Refuse options of ``simulate`` that ``protocol`` does not take or whose values it
+    refuses, before any work: ``trial`` plays the protocol with them on no runs, so the
+    protocol's own checks decide (one place for each rule)."""
+    if not options:
+        return
+    try:
+        trial()
+    except NegosimError:
+        raise
+    except (TypeError, ValueError, KeyError) as exc:
+        problem = str(exc.args[0]) if exc.args else type(exc).__name__
+        named = [k for k in options if repr(k) in problem] or [k for k in options if k in problem]
+        name = named[0] if len(named) == 1 else ", ".join(options)
+        raise ArgumentError(name, f"protocol {protocol!r} refuses it: {problem}") from None
 
 
 def strategy_spec(spec: str, name: str = "strategy"):
@@ -203,9 +363,13 @@ def strategy_spec(spec: str, name: str = "strategy"):
         if not sep or not key.strip():
             raise ArgumentError(name, f"strategy parameter {item!r} is not of the form k=v")
         try:
-            params[key.strip()] = finite_number(text, key.strip())
+            value = finite_number(from_text(text), key.strip())
         except ArgumentError as exc:
             raise ArgumentError(name, f"parameter {exc}") from None
+        problem = magnitude_problem(value)  # a strategy may take its reciprocal
+        if problem:
+            raise ArgumentError(name, f"parameter {key.strip()}: {problem}")
+        params[key.strip()] = value
     try:
         return make_strategy(label.strip(), **params)
     except KeyError as exc:
@@ -215,13 +379,19 @@ def strategy_spec(spec: str, name: str = "strategy"):
 
 
 def strategy_object(strategy: Any, name: str = "strategy") -> Any:
-    """A strategy object whose numeric parameters are all finite."""
+    """A strategy object whose numeric parameters are all finite, each 0 or at least
+    :data:`~negosim.model.elements.MIN_MAGNITUDE` in size."""
     for key, value in vars(strategy).items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real | np.ndarray):
             continue
         array = np.asarray(value)
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        if array.dtype.kind not in "fc":
+            continue
+        if not np.isfinite(array).all():
             raise ArgumentError(name, f"parameter {key}: must be a finite number, got {value}")
+        tiny = array[(array != 0) & (np.abs(array) < MIN_MAGNITUDE)]
+        if tiny.size:
+            raise ArgumentError(name, f"parameter {key}: {magnitude_problem(float(tiny.flat[0]))}")
     return strategy
 
 

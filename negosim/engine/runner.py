@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,22 +116,9 @@ def strategies_and_defaults(
 
 
 def parse_strategy(spec: Strategy | str) -> Strategy:
-    """A strategy from an object or a spec ``"name"`` / ``"name:k=v,k=v"``."""
-    if isinstance(spec, Strategy):
-        return spec
-    name, _, rest = str(spec).partition(":")
-    params: dict[str, Any] = {}
-    for item in filter(None, rest.split(",")):
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"strategy parameter {item!r} is not of the form key=value")
-        try:
-            params[key.strip()] = float(value)
-        except ValueError:
-            raise ValueError(
-                f"strategy parameter {key.strip()!r}: {value!r} is not a number"
-            ) from None
-    return make_strategy(name.strip(), **params)
+    """A strategy from an object or a spec ``"name"`` / ``"name:k=v,k=v"`` (read and checked
+    by :func:`negosim.engine.arguments.strategy_spec`)."""
+    return spec if isinstance(spec, Strategy) else check.strategy_spec(spec)
 
 
 def with_sampled_params(
@@ -174,6 +162,22 @@ def iter_chunks(
     )
     for start in range(0, plan.runs, plan.chunk_size):
         yield start, compute_chunk(*plan.chunk(start))
+
+
+def check_call(
+    scenario: Scenario,
+    runs: int,
+    seed: int | None = 0,
+    *,
+    protocol: str | None = None,
+    strategies: Mapping[str, Strategy | str] | None = None,
+    rounds: int | None = None,
+    order: tuple[str, ...] | None = None,
+    **options: Any,
+) -> None:
+    """Check the arguments of a :func:`simulate` call by name, as it would, without running
+    it: for functions that run the engine another way (:func:`run_batch`, the Mesa model)."""
+    _prepare(_Call(scenario, runs, seed, None, protocol, strategies, rounds, 0, order, options))
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,8 @@ def _prepare(
     ``collect``: the results will be gathered in memory, so ``runs`` must fit; ``store``: a
     folder that must be writable.
     """
-    scenario, chunk_size, options = call.scenario, call.chunk_size, call.options
+    scenario = check.scenario(call.scenario)
+    chunk_size, options = call.chunk_size, call.options
     runs = check.runs(call.runs)
     seed = check.seed(call.seed)
     check.workers(workers)
@@ -277,11 +282,12 @@ def _prepare(
         chosen, from_scenario = strategies_and_defaults(scenario, given)
     except KeyError as exc:
         raise check.UnknownNameError("strategies", str(exc.args[0])) from None
-    try:
-        if call.order is not None:
-            options["order"] = tuple(scenario.actor_index(a) for a in call.order)
-    except KeyError as exc:
-        raise check.UnknownNameError("order", str(exc.args[0])) from None
+    if call.order is not None:
+        order = check.ids(call.order, "order", scenario.actors)
+        options["order"] = tuple(scenario.actor_index(a) for a in order)
+    if options:  # the protocol, on no runs, checks each option itself before any work
+        trial = (sample(scenario, 0, seed), protocol, chosen, from_scenario, rounds, 0, options)
+        check.protocol_options(protocol, options, partial(_negotiate, *trial))
     return _Plan(
         scenario, runs, seed, chunk_size, protocol, chosen, from_scenario, rounds, trace, options
     )
@@ -488,8 +494,12 @@ def simulate(
     >>> bool((again.outcome == res.outcome).all())
     True
     """
-    if not collect and store is None:
-        raise ValueError("collect=False needs a store to write the results to")
+    if not check.flag(collect, "collect") and store is None:
+        raise check.ArgumentError(
+            "collect", "False keeps no result, so it needs store= (a folder to write them to)"
+        )
+    if not isinstance(progress, Progress):
+        check.flag(progress, "progress")
     call = _Call(
         scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
     )

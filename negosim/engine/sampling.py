@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from negosim.engine import arguments as check
 from negosim.model.elements import MOVE_FIELDS, Target, Uncertainty
 from negosim.model.moves import MoveBook, MoveState, Valuation
 from negosim.model.preferences import PackageEvaluator, normalized_weights
@@ -184,9 +185,9 @@ def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 
     >>> batch.positions.shape  # runs x actors x issues
     (5, 38, 3)
     """
-    if runs < 0 or start < 0:
-        raise ValueError(f"runs and start must be >= 0, got runs={runs}, start={start}")
-    sc = scenario
+    sc = check.scenario(scenario)  # each argument named, before any work
+    runs, seed = check.runs(runs), check.seed(seed)
+    start = check.whole_number(start, "start", 0)
     n_actors = len(sc.actors)
     specs = sc.effective_uncertainty
     targets = [sc.parse_target(u.target) for u in specs]

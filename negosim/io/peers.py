@@ -6,29 +6,58 @@
   Salience) of one issue.
 
 Both return a validated :class:`~negosim.Scenario`; problems raise :class:`ScenarioError`
-naming the file, the row and the field.
+naming the file, the row and the field. Files are read as scenario files are (a regular file
+of bounded size, UTF-8: :func:`negosim.io.scenario_file.read_text`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import math
 from pathlib import Path
 from typing import Any
 
-from negosim.model.errors import ScenarioError
+from negosim.io.scenario_file import path_argument, read_text
+from negosim.model.errors import ArgumentError, ScenarioError
 from negosim.model.scenario import Scenario
+from negosim.model.targets import RESERVED_ID_CHARACTERS, id_problem, invisible
 
 
-def _number(text: str, source: str, where: str) -> float:
+def _number(text: Any, source: str, where: str) -> float:
+    """A finite number written in a cell (or given as ``status_quo``)."""
     try:
-        return float(str(text).strip())
+        number = float(str(text).strip())
     except ValueError:
-        raise ScenarioError(f"{text!r} is not a number", source=source, path=where) from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise ScenarioError(f"{text!r} is not a finite number", source=source, path=where)
+    return number
 
 
 def _salience_scale(values: list[float]) -> float:
     """Saliences given on [0, 1] are scaled to negosim's 0..100."""
     return 100.0 if values and max(values) <= 1.0 else 1.0
+
+
+ROW_CELLS = {"#A": 2, "#P": 2, "#M": 3, "#D": 6}
+"""Cells each row of a decide file needs, its tag included (``#D``: actor, issue, position,
+salience, power)."""
+
+
+def _rows(text: str, dialect: Any, source: str) -> list[list[str]]:
+    """The rows of a delimited file (a NUL byte or a runaway quote is one line's error)."""
+    try:
+        return list(csv.reader(text.splitlines(), dialect))
+    except csv.Error as exc:
+        raise ScenarioError(f"not a delimited file: {exc}", source=source) from None
+
+
+def _scenario_id(stem: str, default: str) -> str:
+    """A scenario id from a file name: the characters an id may not hold (``.`` and ``=``,
+    invisible ones) become ``_`` (``my.data.csv`` is scenario ``my_data``)."""
+    ident = "".join("_" if c in RESERVED_ID_CHARACTERS or invisible(c) else c for c in stem)
+    return ident.strip() or default
 
 
 def read_decide(path: str | Path) -> Scenario:
@@ -39,12 +68,9 @@ def read_decide(path: str | Path) -> Scenario:
     power x salience weighted mean (the exchange model's starting outcome). Actors whose
     saliences are all zero are left out.
     """
-    path = Path(path)
+    path = path_argument(path, "path")
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", source=source) from None
+    text = read_text(path, source)
     try:
         dialect = csv.Sniffer().sniff(text[:1024], delimiters="\t;,")
     except csv.Error:
@@ -53,23 +79,25 @@ def read_decide(path: str | Path) -> Scenario:
     issues: dict[str, dict[str, Any]] = {}
     points: dict[str, list[float]] = {}
     rows: list[tuple[int, list[str]]] = []
-    for line, row in enumerate(csv.reader(text.splitlines(), dialect), start=1):
+    for line, row in enumerate(_rows(text, dialect, source), start=1):
         row = [cell.strip().strip("'\"") for cell in row]
         if not row or not row[0]:
             continue
         tag = row[0]
         where = f"line {line}"
+        if len(row) < ROW_CELLS.get(tag, 0):
+            raise ScenarioError(
+                f"a {tag} row needs {ROW_CELLS[tag]} cells, got {len(row)}",
+                source=source,
+                path=where,
+            )
         if tag == "#A":
             actors[row[1]] = {"id": row[1], "name": row[2] if len(row) > 2 and row[2] else row[1]}
         elif tag == "#P":
             issues[row[1]] = {"id": row[1], "label": row[2] if len(row) > 2 and row[2] else row[1]}
         elif tag == "#M":
             points.setdefault(row[1], []).append(_number(row[2], source, f"{where}.position"))
-        elif tag == "#D":
-            if len(row) < 6:
-                raise ScenarioError(
-                    "#D needs actor, issue, position, salience, power", source=source, path=where
-                )
+        elif tag == "#D":  # actor, issue, position, salience, power
             rows.append((line, row))
         elif tag not in ("#/", "#O", "#0"):
             raise ScenarioError(f"unknown row tag {tag!r}", source=source, path=where)
@@ -114,7 +142,10 @@ def read_decide(path: str | Path) -> Scenario:
         entry["power_by_issue"] = {k: v for k, v in entry["power_by_issue"].items() if v > 0}
         actor_list.append(entry)
     doc = {
-        "scenario": {"id": path.stem, "title": f"{path.name} (decide input)"},
+        "scenario": {
+            "id": _scenario_id(path.stem, "decide"),
+            "title": f"{path.name} (decide input)",
+        },
         "issues": issue_list,
         "actors": actor_list,
     }
@@ -129,13 +160,18 @@ def read_eum_csv(
     The scale is the range of the positions; saliences on [0, 1] become 0..100; the status quo
     is ``status_quo`` or, by default, the capability x salience weighted mean.
     """
-    path = Path(path)
+    path = path_argument(path, "path")
+    if not isinstance(issue, str) or id_problem(issue) or not issue:
+        raise ArgumentError("issue", f"must be an id, got {issue!r}")
+    if status_quo is not None and (
+        isinstance(status_quo, bool) or not isinstance(status_quo, int | float)
+    ):
+        raise ArgumentError("status_quo", f"must be a number or None, got {status_quo!r}")
     source = str(path)
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            records = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", source=source) from None
+        records = list(csv.DictReader(io.StringIO(read_text(path, source), newline="")))
+    except csv.Error as exc:
+        raise ScenarioError(f"not a CSV file: {exc}", source=source) from None
     needed = ("Actor", "Capability", "Position", "Salience")
     if not records or any(k not in records[0] for k in needed):
         raise ScenarioError(f"needs the columns {', '.join(needed)}", source=source, path="header")
@@ -163,7 +199,7 @@ def read_eum_csv(
     ]
     doc = {
         "scenario": {
-            "id": path.stem,
+            "id": _scenario_id(path.stem, "eum"),
             "title": f"{path.name} (EUM input)",
             "protocol": "eum",
             "rounds": 10,

@@ -63,18 +63,7 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     >>> sc.positions.shape  # actors x issues
     (38, 3)
     """
-    if not isinstance(path_or_name, str | os.PathLike) or not str(path_or_name).strip():
-        raise ArgumentError(
-            "path_or_name", f"must be a file path or a bundled name, got {path_or_name!r}"
-        )
-    if "\0" in str(path_or_name):
-        raise ArgumentError("path_or_name", f"{str(path_or_name)!r} contains a NUL character")
-    path = Path(path_or_name)
-    longest = longest_name(path)
-    if longest > NAME_MAX:  # the system refuses to look at such a path at all
-        raise ArgumentError(
-            "path_or_name", f"a name in the path is {longest} bytes long (at most {NAME_MAX})"
-        )
+    path = path_argument(path_or_name, "path_or_name", "a file path or a bundled name")
     if not path.exists() and not path.is_symlink():
         bundled = bundled_dir() / f"{path_or_name}.toml"
         if path.suffix or not bundled.exists():
@@ -95,6 +84,27 @@ NAME_MAX = 255
 """Bytes in one file or folder name that the system will look at (Linux, macOS, Windows)."""
 
 
+def path_argument(value: Any, name: str, what: str = "a file path") -> Path:
+    """A path argument the system will look at: text or a path object, not empty, without a
+    NUL character and without a name longer than :data:`NAME_MAX` bytes.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``name``.
+    """
+    if not isinstance(value, str | os.PathLike) or not str(value).strip():
+        raise ArgumentError(name, f"must be {what}, got {value!r}")
+    if "\0" in str(value):
+        raise ArgumentError(name, f"{str(value)!r} contains a NUL character")
+    longest = longest_name(value)
+    if longest > NAME_MAX:  # the system refuses to look at such a path at all
+        raise ArgumentError(
+            name, f"a name in the path is {longest} bytes long (at most {NAME_MAX})"
+        )
+    return Path(value)
+
+
 def longest_name(path: str | Path) -> int:
     """Bytes of the longest file or folder name in ``path`` (the system's limit is
     :data:`NAME_MAX`)."""
@@ -109,13 +119,15 @@ MAX_NESTING = 16
 TOO_DEEP = f"nested too deeply (at most {MAX_NESTING} levels)"
 
 
-def _read_toml(path: Path, source: str) -> dict[str, Any]:
-    """The parsed TOML of a regular file of bounded size and nesting, or a ScenarioError."""
+def read_text(path: Path, source: str) -> str:
+    """The text of a regular file of at most :data:`MAX_FILE_BYTES` (UTF-8, with or without a
+    byte order mark), or a ScenarioError naming ``source``: a FIFO would block the reader, a
+    device never end. Scenario files and the peer formats are read so."""
     try:
         info = path.stat()
     except OSError as exc:
         raise ScenarioError(f"cannot read file: {exc.strerror or exc}", source=source) from None
-    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+    if not stat.S_ISREG(info.st_mode):
         raise ScenarioError("not a regular file", source=source)
     if info.st_size > MAX_FILE_BYTES:
         raise ScenarioError(
@@ -123,13 +135,20 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         )
     try:
         with path.open("rb") as handle:
-            data = tomllib.loads(_text(handle.read(MAX_FILE_BYTES + 1), source))
+            return _text(handle.read(MAX_FILE_BYTES + 1), source)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", source=source) from None
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    """The parsed TOML of a regular file of bounded size and nesting, or a ScenarioError."""
+    text = read_text(path, source)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"invalid TOML: {exc}", source=source) from None
     except RecursionError:
         raise ScenarioError(TOO_DEEP, source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", source=source) from None
     if _depth(data) > MAX_NESTING:
         raise ScenarioError(TOO_DEEP, source=source)
     return data

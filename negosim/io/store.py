@@ -13,6 +13,12 @@ version, is refused, so results are never mixed. A damaged manifest (not JSON, w
 missing or mistyped fields, an embedded scenario that does not match its digest) is reported
 as ``StoreError("damaged store: <file>: <what>")``; :func:`negosim.load_results` only
 reads.
+
+Every chunk read back passes one check (:meth:`ResultStore.verified`), for the reader and for
+a writer resuming alike: its size and checksum, its row count, the columns and types of the
+result arrays, and values the model can give (outcomes within the issue scales, utilities at
+most 1, rounds within the deadline ...). A chunk whose checksum an editor updated is still
+refused if its content is not a result.
 """
 
 from __future__ import annotations
@@ -87,6 +93,20 @@ _JSON_NAMES = {
     type(None): "null",
 }
 _LEFTOVERS = (".*.tmp", ".*.tmp-*")  # temporary files of writers that were killed
+RESULT_KINDS = {
+    "agreed": "b",
+    "outcome": "f",
+    "utility": "f",
+    "rounds": "iu",
+    "exited": "iu",
+    "moved": "iu",
+    "consented": "b",
+}
+"""The result arrays every chunk holds (:meth:`negosim.SimulationResult.from_chunks` reads
+them) and their numpy kinds; a chunk may hold more arrays, of numbers or booleans (they are
+not read into a result)."""
+TOLERANCE = 1e-9
+"""Round-off allowed on an outcome (a share of its issue's span) and on a utility."""
 
 
 class StoreError(NegosimError):
@@ -320,11 +340,12 @@ class ResultStore:
         path: Path,
         manifest: dict[str, Any],
         columns: Mapping[str, Sequence[str]],
-        scale: tuple[np.ndarray, np.ndarray] | None = None,
+        scenario: Scenario | None = None,
     ) -> None:
         self.path, self.manifest, self.columns = path, manifest, columns
-        self.scale = scale  # the issues' (low, high), to check outcomes read back
+        self.scenario = scenario  # the stored call's, to check the values read back
         self.manifest_path = path / MANIFEST
+        self._verified: dict[int, dict[str, np.ndarray]] = {}  # checked, not yet read
 
     @classmethod
     @contextlib.contextmanager
@@ -363,9 +384,9 @@ class ResultStore:
                 for leftover in path.glob(pattern):
                     leftover.unlink(missing_ok=True)
             if (path / MANIFEST).exists():
-                manifest, _ = read_manifest(path)
+                manifest, scenario = read_manifest(path)
                 _check_identity(path, manifest, identity)
-                store = cls(path, manifest, columns)
+                store = cls(path, manifest, columns, scenario)
             else:
                 store = cls(path, {"format": FORMAT, **identity, "chunks": {}}, columns)
                 store._save()
@@ -392,8 +413,11 @@ class ResultStore:
         """Path of chunk ``index``."""
         return self.path / f"part-{index:06d}.parquet"
 
-    def _check(self, index: int) -> tuple[bytes | None, str | None]:
-        """The bytes of chunk ``index`` if it is recorded and intact, else what is wrong."""
+    def verified(self, index: int) -> tuple[dict[str, np.ndarray] | None, str | None]:
+        """The result arrays of chunk ``index`` if it is recorded and passes every check
+        (size and checksum, rows, columns and types, values: :func:`_content_problem`), else
+        what is wrong with it (``(None, None)``: not recorded). The one check of a chunk, for
+        :func:`read_parts` and for a writer resuming (:meth:`finished`)."""
         entry = self.manifest["chunks"].get(str(index))
         if entry is None:
             return None, None
@@ -407,21 +431,31 @@ class ResultStore:
             return None, f"has {len(data)} bytes, the manifest says {entry['bytes']}"
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             return None, "does not match its checksum"
-        return data, None
+        try:
+            frame = pd.read_parquet(io.BytesIO(data))
+            arrays = frame_arrays(frame, self.columns)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's derive from these
+            return None, f"is an unreadable chunk ({_one_line(exc)})"
+        if len(frame) != entry["rows"]:
+            return None, f"has {len(frame)} rows, the manifest says {entry['rows']}"
+        problem = _content_problem(arrays, self.scenario, self.manifest["rounds"])
+        return (None, problem) if problem else (arrays, None)
 
     def finished(self, index: int) -> bool:
-        """Whether chunk ``index`` is stored intact; a damaged one is reported and forgotten
-        (writers only: the manifest is rewritten)."""
-        data, problem = self._check(index)
+        """Whether chunk ``index`` is stored and passes every check (:meth:`verified`); a
+        damaged one is reported and forgotten (writers only: the manifest is rewritten)."""
+        arrays, problem = self.verified(index)
         if problem:
             warnings.warn(
-                f"{self.chunk_file(index)} {problem}; recomputing that chunk",
+                f"{self.chunk_file(index)}: {problem}; recomputing that chunk",
                 RuntimeWarning,
                 stacklevel=3,
             )
             del self.manifest["chunks"][str(index)]
             self._save()
-        return data is not None
+        if arrays is not None:
+            self._verified[index] = arrays
+        return arrays is not None
 
     def write(self, index: int, arrays: Mapping[str, Any]) -> None:
         """Store one chunk's result arrays (atomically), then record it in the manifest."""
@@ -435,21 +469,23 @@ class ResultStore:
         }
         self._save()
 
-    def read(self, index: int, data: bytes | None = None) -> dict[str, np.ndarray]:
-        """The result arrays of chunk ``index`` (from ``data`` if given, else its file)."""
-        source = io.BytesIO(data) if data is not None else self.chunk_file(index)
-        try:
-            frame = pd.read_parquet(source)
-            arrays = frame_arrays(frame, self.columns)
-        except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's derive from these
+    def read(self, index: int) -> dict[str, np.ndarray]:
+        """The checked result arrays of chunk ``index`` (:meth:`verified`).
+
+        Raises
+        ------
+        StoreError
+            ``"damaged store: <file>: <what>"`` for a chunk that fails a check or is not
+            recorded.
+        """
+        arrays = self._verified.pop(index, None)
+        if arrays is not None:  # checked by finished() a moment ago
+            return arrays
+        arrays, problem = self.verified(index)
+        if arrays is None:
             raise StoreError(
-                f"damaged store: {self.chunk_file(index)}: unreadable chunk ({exc})"
-            ) from None
-        entry = self.manifest["chunks"].get(str(index))
-        if entry is not None and len(frame) != entry["rows"]:
-            raise StoreError(
-                f"damaged store: {self.chunk_file(index)}: {len(frame)} rows, the manifest "
-                f"says {entry['rows']}"
+                f"damaged store: {self.chunk_file(index)}: {problem or 'is not recorded'}; "
+                "rerun the same call to recompute it"
             )
         return arrays
 
@@ -489,53 +525,58 @@ def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
         raise StoreError(
             f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
         )
-    scale = (np.asarray(scenario.low), np.asarray(scenario.high))
-    return ResultStore(path, manifest, result_columns(scenario), scale), n_chunks, scenario
+    return ResultStore(path, manifest, result_columns(scenario), scenario), n_chunks, scenario
 
 
 def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
-    """The checked result arrays of each chunk in run order: intact (size and checksum), the
-    manifest's row count, the same columns and dtypes in every chunk (those of chunk 0), and
-    every outcome finite and within its issue's scale.
+    """The checked result arrays of each chunk in run order, each judged alone by
+    :meth:`ResultStore.verified` (as a writer resuming judges it), so a damaged chunk is the
+    one named.
 
     Raises
     ------
     StoreError
         ``"damaged store: <file>: <what>"`` at the first chunk that fails a check.
     """
-    first: dict[str, np.dtype] | None = None
     for k in range(n_chunks):
-        data, problem = store._check(k)
-        if problem:
-            raise StoreError(
-                f"damaged store: {store.chunk_file(k)}: {problem}; "
-                "rerun the same call to recompute it"
-            )
-        arrays = store.read(k, data)
-        kinds = {name: np.asarray(a).dtype for name, a in arrays.items()}
-        first = kinds if first is None else first
-        problem = _parts_problem(arrays, kinds, first, store.scale)
-        if problem:
-            raise StoreError(f"damaged store: {store.chunk_file(k)}: {problem}")
-        yield arrays
+        yield store.read(k)
 
 
-def _parts_problem(
-    arrays: Mapping[str, np.ndarray],
-    kinds: Mapping[str, np.dtype],
-    first: Mapping[str, np.dtype],
-    scale: tuple[np.ndarray, np.ndarray] | None,
+def _content_problem(
+    arrays: Mapping[str, np.ndarray], scenario: Scenario | None, deadline: int
 ) -> str | None:
-    """What is wrong with one chunk's arrays read back, or None."""
-    if kinds != first:
-        return f"its columns or types differ from chunk 0's ({sorted(set(kinds) ^ set(first))})"
-    if any(kind.kind == "O" for kind in kinds.values()):
+    """What is wrong with one chunk's result arrays read back, or None: the arrays of
+    :data:`RESULT_KINDS` missing or of another kind, a column of other values than numbers,
+    or values the model cannot give for ``scenario`` (when known) and ``deadline``."""
+    for name, kinds in RESULT_KINDS.items():
+        if name not in arrays:
+            return f"the result column {name!r} is missing"
+        if arrays[name].dtype.kind not in kinds:
+            return (
+                f"the result column {name!r} holds {arrays[name].dtype}, not {_KIND_NAMES[kinds]}"
+            )
+    if any(a.dtype.kind not in "biuf" for a in arrays.values()):
         return "a column holds values that are not numbers"
-    outcome = arrays.get("outcome")
-    if scale is not None and outcome is not None:
-        low, high = scale
-        span = high - low
-        inside = (outcome >= low - 1e-9 * span) & (outcome <= high + 1e-9 * span)
-        if outcome.dtype.kind != "f" or not np.all(inside):
-            return "an outcome is not a number within its issue's scale"
+    if scenario is None:
+        return None
+    low, high = np.asarray(scenario.low), np.asarray(scenario.high)
+    outcome, utility, span = arrays["outcome"], arrays["utility"], high - low
+    if not np.all((outcome >= low - TOLERANCE * span) & (outcome <= high + TOLERANCE * span)):
+        return "an outcome is not a number within its issue's scale"
+    lowest = -len(scenario.all_moves)  # a utility less what the actor paid for its moves
+    if not np.all((utility <= 1 + TOLERANCE) & (utility >= lowest - TOLERANCE)):
+        return f"a utility is not a number in [{lowest}, 1] (the most a package is worth is 1)"
+    if not np.all((arrays["rounds"] >= 0) & (arrays["rounds"] <= deadline)):
+        return f"a run's rounds are not within 0..{deadline} (the deadline)"
+    if not np.all((arrays["exited"] >= -1) & (arrays["exited"] < len(scenario.actors))):
+        return "an exited actor is not -1 (none) or an actor's index"
+    if not np.all((arrays["moved"] >= -1) & (arrays["moved"] <= deadline)):
+        return f"a move's round is not -1 (not made) or within 0..{deadline}"
     return None
+
+
+_KIND_NAMES = {"b": "booleans", "f": "floating-point numbers", "iu": "whole numbers"}
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negosim.model.elements import Target
-from negosim.model.errors import ArgumentError, ScenarioError
+from negosim.model.errors import ArgumentError, ScenarioError, UnknownNameError, unknown
 from negosim.model.targets import parse_target
 
 if TYPE_CHECKING:  # annotations only: the scenario module imports this one
@@ -90,7 +90,10 @@ def day(when: Any, name: str = "when") -> date:
     (datetime.date(2007, 12, 1), datetime.date(2007, 12, 1))
     """
     if isinstance(when, np.datetime64) and not np.isnat(when):
+        moment = when
         when = when.astype("datetime64[D]").item()
+        if not isinstance(when, date):  # an int (days since 1970): beyond a date's years
+            raise ArgumentError(name, f"must be a date in the years 1..9999, got {moment}")
     if isinstance(when, str):
         try:
             when = datetime.fromisoformat(when.strip())
@@ -107,7 +110,7 @@ def restrict(sc: Scenario, issue_ids: Sequence[str]) -> Scenario:
     """The same scenario on a subset of its issues (e.g. one issue, to compare with the
     package). Actors party to none of them, coalitions that ratify none of them, exits on
     dropped issues and uncertainty about dropped numbers are left out."""
-    keep = [sc.issue(i).id for i in issue_ids]
+    keep = _issue_ids(sc, issue_ids)
     data = sc.to_dict()
     data["scenario"]["id"] = f"{sc.id}__{'_'.join(keep)}"
     data["issues"] = [i for i in data["issues"] if i["id"] in keep]
@@ -162,6 +165,29 @@ def restrict(sc: Scenario, issue_ids: Sequence[str]) -> Scenario:
             updates.append(u)
     data["updates"] = updates
     return sc.from_dict(data, source=f"{sc.origin} restricted to {', '.join(keep)}")
+
+
+def _issue_ids(sc: Scenario, issue_ids: Any, name: str = "issue_ids") -> list[str]:
+    """Issue ids of ``sc`` to keep: a non-empty sequence of known ids, each once.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``name`` (an :class:`UnknownNameError`, also a ``KeyError``, for an id the
+        scenario does not have).
+    """
+    if isinstance(issue_ids, str) or not isinstance(issue_ids, Sequence | np.ndarray):
+        hint = f" (one issue: [{issue_ids!r}])" if isinstance(issue_ids, str) else ""
+        raise ArgumentError(name, f"must be a sequence of issue ids, got {issue_ids!r}{hint}")
+    keep = list(issue_ids)
+    if not keep:
+        raise ArgumentError(name, "needs at least one issue id")
+    for issue in keep:
+        if not isinstance(issue, str) or issue not in sc.issues:
+            raise UnknownNameError(name, unknown("issue", issue, sc.issues))
+    if len(set(keep)) != len(keep):
+        raise ArgumentError(name, f"names an issue twice: {keep}")
+    return keep
 
 
 def replace_value(sc: Scenario, target: str, value: Any) -> Scenario:

@@ -33,6 +33,42 @@ MIN_SPAN_SHARE = 1e-5
 MAX_POWER = 1e9
 """Power (overall and per issue) is at most this, so that power-weighted sums, products and
 squares stay finite and exact enough however many actors there are."""
+MIN_POWER = 1e-9
+"""Power (overall and per issue) is at least this, given or sampled: two powers then differ
+by a factor of at most 1e18 and their products stay normal floats (a power of 5e-324, a
+subnormal float of one significant bit, shifted the exchange model's outcomes)."""
+MIN_MAGNITUDE = 1e-100
+"""A strategy's parameter (given in a file, sampled, set or passed as an argument) is 0 or at
+least this far from 0, and an issue scale at least this wide: their reciprocals and products
+then stay normal floats (a subnormal number keeps few significant digits, and its reciprocal
+overflows: ``boulware:e=1e-320``)."""
+MAX_SD_SPAN = 1e6
+"""A normal distribution's ``sd`` is at most this many times the range its target may take:
+wider, the truncated normal is a uniform to within a millionth, and beyond about 1e15 its
+inverse distribution function loses every digit (``sd = 1e20`` on a 0..100 scale drew the
+mean every time)."""
+
+
+def magnitude_problem(value: float) -> str:
+    """Why a finite number is too close to 0 to compute with (:data:`MIN_MAGNITUDE`), or "";
+    one rule for the strategy parameters of scenario files and of the arguments
+    (:mod:`negosim.engine.arguments`).
+
+    Examples
+    --------
+    >>> magnitude_problem(5e-324)
+    'must be 0 or at least 1e-100 in size, got 4.94066e-324 (too close to 0 to compute with)'
+    >>> magnitude_problem(0.0), magnitude_problem(1e-9)
+    ('', '')
+    """
+    if value != 0 and abs(value) < MIN_MAGNITUDE:
+        return (
+            f"must be 0 or at least {MIN_MAGNITUDE:g} in size, got {value:g} (too close to 0 "
+            "to compute with)"
+        )
+    return ""
+
+
 PROTOCOL_NAMES = (
     "alternating",
     "mediated",

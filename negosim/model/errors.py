@@ -11,6 +11,7 @@ the model, the formats, the engine and the front ends raise the same types.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 
@@ -48,6 +49,11 @@ class UnknownNameError(ArgumentError, KeyError):
     """
 
 
+class OutOfRangeError(ArgumentError, IndexError):
+    """An argument indexes past what exists (a run beyond a batch's runs); also an
+    ``IndexError``, so callers written for one keep working."""
+
+
 def suggest(word: object, choices: Iterable[object]) -> str:
     """A hint `` (did you mean 'x'?)`` naming the choice closest to ``word``, or ``""``.
 
@@ -57,8 +63,15 @@ def suggest(word: object, choices: Iterable[object]) -> str:
     " (did you mean 'alternating'?)"
     >>> suggest("zzz", ["alternating"])
     ''
+    >>> suggest("Co\u0302te", ["C\u00f4te"]).split(":")[0]  # one name, two Unicode forms
+    " (it is 'Côte' in another Unicode form"
     """
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    names = [str(c) for c in choices]
+    composed = unicodedata.normalize("NFC", str(word))
+    same = [c for c in names if unicodedata.normalize("NFC", c) == composed]
+    if same:
+        return f" (it is {same[0]!r} in another Unicode form: write both alike, e.g. composed)"
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

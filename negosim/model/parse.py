@@ -5,15 +5,21 @@ mapping becomes a :class:`~negosim.model.scenario.Scenario` or one
 :class:`~negosim.model.errors.ScenarioError` names the source, the field path and the problem
 (``package_2007.toml: actors[3].salience.cfe: must be a number in [0, 100], got 'high'``).
 Reading files is :mod:`negosim.io.scenario_file`'s part; this module sees only mappings.
+
+Why one module (about 750 lines): it is the scenario format itself, one parser whose methods
+follow the tables of ``docs/scenario-format.md`` in order, with the checks every field shares
+(numbers, ids, dates) beside them, so the format and its rules are read and changed together.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +31,9 @@ from negosim.model.elements import (
     LOSSES,
     MAX_POWER,
     MAX_SCALE,
+    MAX_SD_SPAN,
+    MIN_MAGNITUDE,
+    MIN_POWER,
     MIN_SPAN_SHARE,
     MOVE_FIELDS,
     MOVES_PREFIX,
@@ -43,11 +52,12 @@ from negosim.model.elements import (
     Target,
     Uncertainty,
     Update,
+    magnitude_problem,
     solution_problem,
 )
 from negosim.model.errors import ScenarioError, suggest, unknown
 from negosim.model.strategies import make_strategy
-from negosim.model.targets import target_bounds
+from negosim.model.targets import id_problem, target_bounds
 
 if TYPE_CHECKING:  # annotations only: the scenario module imports this one
     from negosim.model.scenario import Scenario
@@ -107,7 +117,7 @@ class _Parser:
         *,
         open_low: bool = False,
     ) -> float:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real | Decimal):
             raise self.fail(path, f"must be a number, got {_kind(value)}")
         try:
             x = float(value)
@@ -121,13 +131,41 @@ class _Parser:
             raise self.fail(path, f"must be {bounds}, got {x:g}")
         return x
 
+    def parameter(self, value: Any, path: str) -> float:
+        """A strategy's parameter: a number, 0 or at least ``MIN_MAGNITUDE`` in size (a
+        strategy may take its reciprocal: ``e = 1e-320`` overflowed)."""
+        x = self.number(value, path)
+        problem = magnitude_problem(x)
+        if problem:
+            raise self.fail(path, problem)
+        return x
+
+    def integer(self, value: Any, path: str, lo: float, hi: float) -> int:
+        """A whole number in ``[lo, hi]`` (Python's or numpy's integers; ``20.0`` is refused,
+        as TOML tells integers from floats)."""
+        x = self.number(value, path, lo, hi)
+        if not isinstance(value, numbers.Integral):
+            raise self.fail(path, f"must be an integer, got {_kind(value)} {x:g}")
+        return int(value)
+
+    def boolean(self, value: Any, path: str) -> bool:
+        """``true`` or ``false`` (Python's or numpy's booleans)."""
+        if not isinstance(value, bool | np.bool_):
+            raise self.fail(path, f"must be a boolean (true or false), got {_kind(value)}")
+        return bool(value)
+
     def identifier(self, value: Any, path: str, seen: set[str]) -> str:
+        """An id: text without the characters the target syntax uses or that cannot be
+        seen (:func:`negosim.model.targets.id_problem`), unlike every id in ``seen`` (compared
+        in Unicode's composed form NFC, so two spellings of one name are one id)."""
         ident = self.text(value, path, empty=False)
-        if "." in ident or ident != ident.strip():
-            raise self.fail(path, f"id {ident!r} must not contain dots or surrounding spaces")
-        if ident in seen:
-            raise self.fail(path, f"duplicate id {ident!r}")
-        seen.add(ident)
+        problem = id_problem(ident)
+        if problem:
+            raise self.fail(path, problem)
+        key = unicodedata.normalize("NFC", ident)
+        if key in seen:
+            raise self.fail(path, f"duplicate id {ident!r}{_form_note(ident)}")
+        seen.add(key)
         return ident
 
     def reference(self, value: Any, path: str, known: Collection[str], kind: str) -> str:
@@ -138,14 +176,17 @@ class _Parser:
         return ref
 
     def array(self, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list):
+        """An array: a list (TOML's), a tuple or a one-dimensional numpy array."""
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            return value.tolist() if value.dtype.kind in "biuf" else list(value)
+        if not isinstance(value, list | tuple):
             raise self.fail(path, f"must be an array, got {_kind(value)}")
-        return value
+        return list(value)
 
     def sources(self, value: Any, path: str) -> Any:
         if isinstance(value, str):
             return value
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             return tuple(self.text(v, f"{path}[{k}]") for k, v in enumerate(value))
         table = self.table(value, path)
         return {k: self.sources(v, _join(path, k)) for k, v in table.items()}
@@ -176,7 +217,7 @@ class _Parser:
             actor_specs=tuple(actors),
             coalitions=tuple(coalitions),
             protocol=self.protocol(head.get("protocol", "alternating"), "scenario.protocol"),
-            rounds=int(self.number(head.get("rounds", 100), "scenario.rounds", 2, 1e6)),
+            rounds=self.integer(head.get("rounds", 100), "scenario.rounds", 2, 1e6),
             loss=self.choice(head.get("loss", "linear"), "scenario.loss", LOSSES),
             estimate_spread=self.number(
                 head.get("estimate_spread", 0.0), "scenario.estimate_spread", 0, 100
@@ -186,8 +227,6 @@ class _Parser:
             start=self.number(head.get("start", 0.0), "scenario.start", 0, 1),
             origin=self.source,
         )
-        if isinstance(head.get("rounds", 100), float):
-            raise self.fail("scenario.rounds", "must be an integer")
         if sc.protocol in NEEDS_NEGOTIATORS and "negotiator" not in sc.roles:
             raise self.fail(
                 "actors",
@@ -223,7 +262,7 @@ class _Parser:
         actor_ids = {a.id for a in actors}
         by_issue = {i.id: i for i in issues}
         needs_ids = actor_ids | {c.id for c in coalitions}
-        seen = {f"exit_{a.id}" for a in actors if a.exit is not None}
+        seen = {unicodedata.normalize("NFC", f"exit_{a.id}") for a in actors if a.exit is not None}
         out = []
         for k, row in enumerate(self.array(value, "moves")):
             path = f"moves[{k}]"
@@ -266,9 +305,7 @@ class _Parser:
                 raise self.fail(
                     f"{path}.earliest", f"must not be after latest ({earliest:g} > {latest:g})"
                 )
-            ends = row.get("ends_talks", False)
-            if not isinstance(ends, bool):
-                raise self.fail(f"{path}.ends_talks", f"must be a boolean, got {_kind(ends)}")
+            ends = self.boolean(row.get("ends_talks", False), f"{path}.ends_talks")
             confidence = self.table(row.get("confidence", {}), f"{path}.confidence")
             self.keys(confidence, f"{path}.confidence", (), MOVE_FIELDS)
             out.append(
@@ -294,17 +331,29 @@ class _Parser:
         return out
 
     def date(self, value: Any, path: str) -> date | None:
-        """A day: a TOML local date (``2007-10-19``) or an ISO 8601 date string; a date
-        with a time of day, a time alone or anything else is refused (the model counts days)."""
+        """A day: a TOML local date (``2007-10-19``), an ISO 8601 date string or a numpy
+        ``datetime64`` of days; a date with a time of day, a time alone, a day beyond the
+        years 1..9999 or anything else is refused (the model counts days)."""
         if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
             return value
         problem = f"must be a date like 2007-10-19 (a day, no time of day), got {value!s}"
+        if isinstance(value, np.datetime64):
+            return self.numpy_day(value, path, problem)
         if isinstance(value, datetime | time) or not isinstance(value, str):
             raise self.fail(path, problem)
         try:
             return date.fromisoformat(value)
         except ValueError:
             raise self.fail(path, f"must be a date like 2007-10-19, got {value!r}") from None
+
+    def numpy_day(self, value: np.datetime64, path: str, problem: str) -> date:
+        """The day of a ``datetime64`` in days (``numpy.datetime64("2007-10-19")``)."""
+        if np.isnat(value) or np.datetime_data(value.dtype)[0] != "D":
+            raise self.fail(path, problem)
+        day = value.item()  # an int (days since 1970) beyond the years a date can hold
+        if not isinstance(day, date):
+            raise self.fail(path, f"must be a date in the years 1..9999, got {value}")
+        return day
 
     def protocol(self, value: Any, path: str) -> str:
         name = self.text(value, path)
@@ -341,6 +390,12 @@ class _Parser:
         high = self.number(scale[1], f"{path}.scale[1]", -MAX_SCALE, MAX_SCALE)
         if high <= low:
             raise self.fail(f"{path}.scale", f"low must be below high, got [{low:g}, {high:g}]")
+        if high - low < MIN_MAGNITUDE:
+            raise self.fail(
+                f"{path}.scale",
+                f"narrower than {MIN_MAGNITUDE:g}: [{low:g}, {high:g}] holds too few numbers "
+                "for positions on it",
+            )
         if high - low < MIN_SPAN_SHARE * max(abs(low), abs(high)):
             raise self.fail(
                 f"{path}.scale",
@@ -415,7 +470,7 @@ class _Parser:
                     f"{path}.salience.{issue}", "missing: the actor has a position here"
                 )
         power_by_issue = {
-            issue: self.number(v, f"{path}.power_by_issue.{issue}", 0, MAX_POWER, open_low=True)
+            issue: self.number(v, f"{path}.power_by_issue.{issue}", MIN_POWER, MAX_POWER)
             for issue, v in self.issue_table(
                 row.get("power_by_issue", {}), f"{path}.power_by_issue", ids
             ).items()
@@ -429,7 +484,7 @@ class _Parser:
         return Actor(
             id=ident,
             name=self.text(row.get("name", ident), f"{path}.name", empty=False),
-            power=self.number(row["power"], f"{path}.power", 0, MAX_POWER, open_low=True),
+            power=self.number(row["power"], f"{path}.power", MIN_POWER, MAX_POWER),
             position=position,
             salience=salience,
             role=self.choice(row.get("role", "negotiator"), f"{path}.role", ROLES),
@@ -475,7 +530,7 @@ class _Parser:
             if "name" not in table:
                 raise self.fail(f"{path}.name", "missing required field")
             name = table.pop("name")
-            params = {k: self.number(v, f"{path}.{k}") for k, v in table.items()}
+            params = {k: self.parameter(v, f"{path}.{k}") for k, v in table.items()}
         try:
             make_strategy(self.text(name, f"{path}.name" if params else path), **params)
         except (KeyError, TypeError, ValueError) as exc:
@@ -503,13 +558,14 @@ class _Parser:
     def coalitions(self, value: Any, actor_ids: list[str], issue_ids: list[str]) -> list[Coalition]:
         seen: set[str] = set()
         actors = set(actor_ids)  # one lookup per member, however many actors
+        actor_keys = {unicodedata.normalize("NFC", a) for a in actor_ids}
         out = []
         for k, row in enumerate(self.array(value, "coalitions")):
             path = f"coalitions[{k}]"
             row = self.table(row, path)
             self.keys(row, path, ("id", "members", "ratifies"), ("rule", "threshold", "source"))
             ident = self.identifier(row["id"], f"{path}.id", seen)
-            if ident in actors:  # `needs` names actors and coalitions alike
+            if unicodedata.normalize("NFC", ident) in actor_keys:  # `needs` names both
                 raise self.fail(
                     f"{path}.id",
                     f"{ident!r} is also an actor's id; a move's needs = [{ident!r}] would be "
@@ -592,6 +648,7 @@ class _Parser:
             self.strategy_value(sc, target, value, path)
 
     def strategy_value(self, sc: Scenario, target: Target, value: float, path: str) -> None:
+        value = self.parameter(value, path)
         spec = sc.actor_specs[target.actor].strategy
         try:
             make_strategy(spec.name, **{**spec.params, target.param: value})
@@ -615,18 +672,21 @@ class _Parser:
             )
             if not changes and not made:
                 raise self.fail(f"{path}.set", "an update must change a number or make a move")
+            checked: dict[str, int | float] = {}
             for target, new in changes.items():
                 where = f"{path}.set.{target}"
                 try:
                     parsed = sc.parse_target(target)
                 except KeyError as exc:
                     raise self.fail(where, str(exc.args[0])) from None
-                self.number(new, where, *target_bounds(sc, parsed))
+                number = self.number(new, where, *target_bounds(sc, parsed))
                 if parsed.field == "strategy":
                     self.strategy_value(sc, parsed, new, where)
+                # kept a plain int or float (a numpy number would not embed in a store)
+                checked[target] = int(new) if isinstance(new, numbers.Integral) else number
             source = self.text(row.get("source", ""), f"{path}.source")
             note = self.text(row.get("note", ""), f"{path}.note")
-            out.append(Update(when, dict(changes), source, note, made))
+            out.append(Update(when, checked, source, note, made))
         return out
 
     def distribution(
@@ -652,7 +712,15 @@ class _Parser:
             return out
         if dist == "normal":
             mean = self.number(params["mean"], f"{path}.mean", lo, hi)
-            return {"mean": mean, "sd": self.number(params["sd"], f"{path}.sd", 0, open_low=True)}
+            sd = self.number(params["sd"], f"{path}.sd", 0, open_low=True)
+            if sd > MAX_SD_SPAN * (hi - lo):
+                raise self.fail(
+                    f"{path}.sd",
+                    f"must be at most {MAX_SD_SPAN:g} times the range its target may take "
+                    f"([{lo:g}, {hi:g}]), got {sd:g}: so wide a normal is a uniform over that "
+                    'range (write dist = "uniform")',
+                )
+            return {"mean": mean, "sd": sd}
         out = {k: self.number(params[k], f"{path}.{k}", lo, hi) for k in DISTRIBUTIONS[dist]}
         if out["low"] >= out["high"]:
             raise self.fail(
@@ -671,7 +739,14 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+def _form_note(ident: str) -> str:
+    """What a duplicate id that is not plain ASCII may be: one name in two Unicode forms."""
+    return "" if ident.isascii() else " (ids that differ only in their Unicode form are one id)"
+
+
 def _kind(value: Any) -> str:
+    if type(value).__module__ == "numpy":
+        return f"numpy.{type(value).__name__}"
     names = {
         bool: "a boolean",
         str: "a string",

@@ -9,11 +9,13 @@ turns it into indices, :func:`target_bounds` gives the range its values must sta
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from negosim.model.elements import (
     MAX_POWER,
+    MIN_POWER,
     MOVE_FIELDS,
     MOVES_PREFIX,
     SALIENCE_RANGE,
@@ -25,6 +27,59 @@ from negosim.model.errors import suggest
 
 if TYPE_CHECKING:  # annotations only: the scenario module imports this one
     from negosim.model.scenario import Scenario
+
+
+RESERVED_ID_CHARACTERS = ".="
+"""Characters no id may contain: a target joins ids with "." (``Russia.salience.cfe``), and
+the command line's ``--set``, ``--param`` and ``--strategy`` join a target or an actor to its
+value with "=" (``Russia.salience.cfe=40``)."""
+
+_IGNORABLE = {0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10)}
+_IGNORABLE |= set(range(0xE0100, 0xE01F0))
+"""Characters that show nothing though Unicode does not class them as format characters
+(the combining grapheme joiner, the Hangul fillers, variation selectors)."""
+
+
+def invisible(char: str) -> bool:
+    """Whether a character shows nothing or cannot be told from a space: control and format
+    characters (zero-width spaces and joiners, direction marks, the byte order mark), line and
+    paragraph separators, surrogates, spaces other than the plain one, and the few other
+    characters that show nothing (:data:`_IGNORABLE`)."""
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Cs", "Zl", "Zp") or ord(char) in _IGNORABLE:
+        return True
+    return category == "Zs" and char != " "
+
+
+def id_problem(ident: str) -> str:
+    """Why a string cannot be an id ("" if it can): surrounding spaces, a character the
+    target syntax uses (:data:`RESERVED_ID_CHARACTERS`) or one that cannot be seen
+    (:func:`invisible`: two ids that look the same must be the same id).
+
+    Examples
+    --------
+    >>> id_problem("Russia"), id_problem("Côte d'Ivoire")
+    ('', '')
+    >>> id_problem("a=b").split(" (")[0]
+    "id 'a=b' must not contain '='"
+    >>> id_problem("US\\u200b").split(":")[0]
+    "id 'US\\\\u200b' contains the invisible character U+200B (ZERO WIDTH SPACE)"
+    """
+    if ident != ident.strip():
+        return f"id {ident!r} must not have surrounding spaces"
+    for char in ident:
+        if char in RESERVED_ID_CHARACTERS:
+            return (
+                f"id {ident!r} must not contain {char!r} (targets join ids with '.', and --set, "
+                "--param and --strategy join them to values with '=')"
+            )
+        if invisible(char):
+            name = unicodedata.name(char, "a control character")
+            return (
+                f"id {ident!r} contains the invisible character U+{ord(char):04X} ({name}): "
+                "write ids with visible characters"
+            )
+    return ""
 
 
 def index_of(key: str, keys: Sequence[str], kind: str) -> int:
@@ -92,10 +147,11 @@ def estimate_defaults(sc: Scenario) -> list[Uncertainty]:
                 if high > low:
                     params = {"low": low, "mode": value, "high": high}
                     out.append(Uncertainty(f"{actor.id}.{fld}.{issue_id}", "triangular", params))
-        if confidence_of(actor, "power", "") == "E":
-            params = {"low": actor.power * (1 - spread / 100), "mode": actor.power}
-            params["high"] = actor.power * (1 + spread / 100)
-            if params["low"] > 0:
+        if confidence_of(actor, "power", "") == "E":  # within the bounds of a power
+            low = max(MIN_POWER, actor.power * (1 - spread / 100))
+            high = min(MAX_POWER, actor.power * (1 + spread / 100))
+            if high > low:
+                params = {"low": low, "mode": actor.power, "high": high}
                 out.append(Uncertainty(f"{actor.id}.power", "triangular", params))
     for move in sc.all_moves:
         for fld in MOVE_FIELDS:
@@ -138,7 +194,7 @@ def target_bounds(sc: Scenario, target: Target) -> tuple[float, float]:
     if target.field == "reservation":
         return 0.0, 1.0
     if target.field in ("power", "power_by_issue"):
-        return 1e-9, MAX_POWER
+        return MIN_POWER, MAX_POWER
     if target.field == "move":
         if target.param == "to":
             issue = sc.issue_specs[target.issue]

@@ -309,8 +309,15 @@ def snake_case(name: str) -> str:
 
 def checked_target(strategy: Strategy, view: View) -> np.ndarray:
     """``strategy.target(view)``, refused with a clear message unless it is ``(R,)`` finite
-    numbers."""
-    return _checked(strategy, "target", strategy.target(view), (view.runs,), "R,", float)
+    numbers, onto :data:`TARGET_RANGE`."""
+    target = _checked(strategy, "target", strategy.target(view), (view.runs,), "R,", float)
+    return np.clip(target, *TARGET_RANGE)
+
+
+TARGET_RANGE = (-1.0, 2.0)
+"""A target is clipped onto this range. Utilities lie in [0, 1] and what moves have cost an
+actor in [0, 1], so a target above 1 (accept nothing) or below 0 (accept anything) offers and
+answers the same there, and the arithmetic on it cannot overflow (a target of 1e308 did)."""
 
 
 def checked_propose(strategy: Strategy, view: View) -> np.ndarray:
