@@ -8,11 +8,10 @@ The words follow the rule of :mod:`negosim.model.moves`; the numbers come from
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from negosim.app.state import consent_words, move_numbers, move_record, window_rounds
-from negosim.model.moves import MoveAppraisal, Valuation, appraise
+from negosim.model.moves import MoveAppraisal, MoveState, Valuation, appraise
 
 
 def moves_table(model) -> pd.DataFrame:
@@ -70,41 +69,54 @@ def _valuation(model) -> Valuation:
     return Valuation(model.batch.positions, model.batch.weights, sc.high - sc.low, sc.loss)
 
 
-def _package_before(model, k: int, t: int) -> np.ndarray:
-    """The no-agreement package that move ``k`` was weighed against in round ``t``: the one
-    before the round, with the moves made earlier in that round (file order) made."""
-    package = model.move_inputs[t].package.copy()
+def _state_before(model, k: int, t: int) -> MoveState:
+    """The moves state that move ``k`` was weighed in, in round ``t``: the one before the
+    round, with the moves made earlier in that round (file order) made."""
+    inputs = model.move_inputs[t]
+    state = inputs.state.copy()
     moved, _ = move_record(model)
     to = move_numbers(model)["to"]
     for j in range(k):
         if moved[j] == t:
-            package[model.batch.moves.issue[j]] = to[j]
-    return package
+            i = state.book.issue[j]
+            state.package[0, i], state.settled[0, i], state.moved[0, j] = to[j], True, t
+    return state
+
+
+def _during(model, k: int, t: int) -> MoveAppraisal:
+    """Move ``k`` weighed by the rule of the talks in round ``t``."""
+    inputs = model.move_inputs[t]
+    state = _state_before(model, k, t)
+    return appraise(state, k, 0, _valuation(model), inputs.clock, inputs.pointed)
 
 
 def _made_reason(model, k: int, t: int) -> str:
-    """Why move ``k``, made in round ``t``, was made: it beat the table, or the talks ended."""
+    """Why move ``k``, made in round ``t``, was made: it beat waiting and the talks, or the
+    talks ended."""
     if model.scenario.all_moves[k].id in model.scenario.made:
         return "made before the talks began"
-    inputs = model.move_inputs.get(t)
-    if inputs is not None:
-        package = _package_before(model, k, t)
-        during = appraise(model.batch.moves, k, 0, package, _valuation(model), inputs.offered)
+    if t < model.rounds and t in model.move_inputs:
+        during = _during(model, k, t)
         if during.made_in_talks:
-            return "made: " + _value_words(model, during) + "; " + _offer_words(model, during)
-    package = model.result().outcome[0].copy() if model._result is not None else None
-    at_end = _end_appraisal(model, k, package)
+            return "made: " + _value_words(model, during) + "; " + _timing_words(during)
+    at_end = _end_appraisal(model, k)
     return "made when the talks ended: " + _value_words(model, at_end)
 
 
-def _end_appraisal(model, k: int, package: np.ndarray | None) -> MoveAppraisal:
-    """Move ``k`` weighed by the end-of-talks rule from ``package`` (the final one; None: the
-    status quo) with ``k``'s issue at the status quo, as it was when the move was weighed (a
-    move is made only on an unsettled issue, and only its own issue enters the test)."""
+def _end_appraisal(model, k: int) -> MoveAppraisal:
+    """Move ``k`` weighed by the end-of-talks rule from the no-agreement package before it
+    (the run's final outcome with ``k``'s issue at the status quo, as it was when the move
+    was weighed: a move is made only on an unsettled issue, and only its own issue and its
+    reactions enter the test)."""
     sc = model.scenario
-    base = sc.status_quo.copy() if package is None else package
-    base[model.batch.moves.issue[k]] = sc.status_quo[model.batch.moves.issue[k]]
-    return appraise(model.batch.moves, k, 0, base, _valuation(model))
+    state = model.move_inputs[max(model.move_inputs)].state.copy() if model.move_inputs else None
+    if state is None:
+        state = model.batch.move_state()
+    if model._result is not None:
+        state.package[0] = model.result().outcome[0]
+    i = model.batch.moves.issue[k]
+    state.package[0, i], state.settled[0, i] = sc.status_quo[i], False
+    return appraise(state, k, 0, _valuation(model))
 
 
 def _unmade_reason(model, k: int) -> str:
@@ -125,13 +137,11 @@ def _unmade_reason(model, k: int) -> str:
     if settler:
         return f"not made: its issue was settled by {settler}"
     if ended:
-        appraisal = _end_appraisal(model, k, model.result().outcome[0].copy())
+        appraisal = _end_appraisal(model, k)
         return "not made when the talks ended: " + _refusal_words(model, k, appraisal)
     if not model.steps or model.round not in model.move_inputs:
         return "not yet weighed: no round played"
-    inputs = model.move_inputs[model.round]
-    package = _package_before(model, k, model.round)
-    appraisal = appraise(model.batch.moves, k, 0, package, _valuation(model), inputs.offered)
+    appraisal = _during(model, k, model.round)
     return f"not made in round {model.round}: " + _refusal_words(model, k, appraisal)
 
 
@@ -150,14 +160,14 @@ def _refusal_words(model, k: int, appraisal: MoveAppraisal) -> str:
     """The first test of the rule that move ``k`` failed, in words."""
     if not appraisal.worth_its_cost:
         return "not worth its cost: " + _value_words(model, appraisal)
-    if appraisal.offered is not None and not appraisal.anything_offered:
-        return "nothing offered since the last move to weigh it against"
-    if appraisal.offered is not None and not appraisal.beats_the_table:
+    if not appraisal.now_beats_later:
+        return "waiting is worth as much: " + _timing_words(appraisal)
+    if not appraisal.beats_the_talks:
         return (
-            "the table offered more: "
+            "the talks point to more: "
             + _value_words(model, appraisal)
             + "; "
-            + _offer_words(model, appraisal)
+            + _talks_words(model, appraisal)
         )
     if not appraisal.consented:
         return "consent refused: " + _refused_by(model, k, appraisal)
@@ -174,12 +184,25 @@ def _value_words(model, appraisal: MoveAppraisal) -> str:
     )
 
 
-def _offer_words(model, appraisal: MoveAppraisal) -> str:
-    """``"the best offer to Russia since the last move was worth 0.660"``, per mover."""
+def _timing_words(appraisal: MoveAppraisal) -> str:
+    """Why now rather than later, or why later is as good."""
+    if appraisal.later is None:
+        return "the talks ended"
+    if not appraisal.later:
+        return "its window closes before the next round"
+    if appraisal.threatened:
+        return "a rival move on its issue could be made first"
+    if appraisal.rising:
+        return "its cost only grows"
+    return "it can still be made later, at no higher cost (when the talks end)"
+
+
+def _talks_words(model, appraisal: MoveAppraisal) -> str:
+    """``"the deal the talks point to is worth 0.012 more to Russia on its issue"``."""
     names = [model.scenario.actors[a].replace("_", " ") for a in appraisal.movers]
     return "; ".join(
-        f"the best offer to {name} since the last move was worth {offered:.3f}"
-        for name, offered in zip(names, appraisal.offered, strict=True)
+        f"on its issue the deal the talks point to changes {talks:+.3f} for {name}"
+        for name, talks in zip(names, appraisal.talks, strict=True)
     )
 
 

@@ -143,5 +143,5 @@ def target_bounds(sc: Scenario, target: Target) -> tuple[float, float]:
         if target.param == "to":
             issue = sc.issue_specs[target.issue]
             return issue.low, issue.high
-        return 0.0, 1.0
+        return (-1.0, 1.0) if target.param == "cost_rate" else (0.0, 1.0)
     return -math.inf, math.inf
