@@ -348,7 +348,7 @@ class Table:
         value plus the deal margin (``docs/protocols.md``, "Deals beat no deal")."""
         cols = self.negotiator_columns
         value = utility[:, cols] - self.moves.paid[:, cols]
-        if t:
+        if t and not self.cached("patient", lambda: np.all(self.discount == 1.0)):
             value = value * self.discount[:, cols] ** t
         floor = deal_floor(self.no_deal_value()[:, cols])
         return value >= floor - ACCEPT_TOLERANCE
@@ -418,7 +418,7 @@ class Table:
         open_now = clock.open(book)
         if not open_now.any():
             return
-        ended = self.moves.decide(clock, self.valuation, self.pointed(), self.live)
+        ended = self.moves.decide(clock, self.valuation, self.pointed, self.live)
         made = some(self.moves.moved == t)
         if made.any():
             self._memo.clear()

@@ -224,6 +224,18 @@ class Clock:
         )
 
 
+def _once(build: Callable[[], np.ndarray | None]) -> Callable[[], np.ndarray | None]:
+    """``build``, called at most once: its first value is kept."""
+    kept: list = []
+
+    def value() -> np.ndarray | None:
+        if not kept:
+            kept.append(build())
+        return kept[0]
+
+    return value
+
+
 TIME_TOLERANCE = 1e-12
 """Relative times this close count as equal (a window's ends against a round's time)."""
 
@@ -279,12 +291,14 @@ class MoveState:
         self,
         clock: Clock,
         values: Valuation,
-        pointed: np.ndarray | None,
+        pointed: Callable[[], np.ndarray | None],
         live: np.ndarray,
     ) -> np.ndarray:
         """Moves made in the round of ``clock`` in the ``live`` runs; returns the runs whose
-        talks a move ended. ``pointed`` ``(R, I)`` is the package the talks point to (NaN
-        where nothing has been put on the table; None: nothing anywhere)."""
+        talks a move ended. ``pointed()`` gives ``(R, I)`` the package the talks point to
+        (NaN where they point to no deal; None: nothing was put on the table), asked for
+        only where a move passes the other tests (it costs a valuation of every actor)."""
+        pointed = _once(pointed)
         book, ended = self.book, np.zeros(len(live), dtype=bool)
         open_now = clock.open(book)
         for m in range(book.size):
@@ -411,7 +425,12 @@ class MoveState:
         return out
 
     def _beats_talks(
-        self, m: int, rows: np.ndarray, tau: float, values: Valuation, pointed: np.ndarray | None
+        self,
+        m: int,
+        rows: np.ndarray,
+        tau: float,
+        values: Valuation,
+        pointed: Callable[[], np.ndarray | None],
     ) -> np.ndarray:
         """``(rows,)`` whether move ``m`` is worth more to every mover than what the talks
         point to on its issue (rule (c)); where nothing was put on the table, the talks point
@@ -420,9 +439,10 @@ class MoveState:
             return np.zeros(0, dtype=bool)
         i, movers = self.book.issue[m], self.book.movers[m]
         net = self.worth(m, rows, movers, values, tau)
-        if pointed is None:
+        package = pointed()
+        if package is None:
             return every(net > GAIN_TOLERANCE)
-        x = pointed[rows, i]
+        x = package[rows, i]
         x = np.where(np.isnan(x), self.package[rows, i], x)
         talks = self._change(rows, movers, i, x, values)
         return every(net > talks + GAIN_TOLERANCE)
