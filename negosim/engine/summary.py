@@ -9,6 +9,7 @@ agreed on their own no-deal package, and which sampled inputs move agreement mos
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ NO_DEAL_TOLERANCE = 1e-9
 ``no_deal`` package."""
 INFLUENCE_SHOWN = 5
 """How many of the inputs that move agreement most a summary shows."""
+WIDTH = 100
+"""Columns of the printed summary (its tables and wrapped lines fit)."""
 SHARE_COLUMNS = ("by_agreement", "by_move_before_deal", "by_move_without_deal", "unchanged")
 """Columns of the outcome table that are shares of runs (printed as percentages): what
 settled each issue, one of the four in every run."""
@@ -38,6 +41,10 @@ SHARE_LABELS = {
     "unchanged": "unchanged",
 }
 """Short headers of :data:`SHARE_COLUMNS` in the compact and HTML displays."""
+MOVE_LABELS = {"mean_round": "mean", "mode_round": "mode", "mode_share": "in_mode"}
+"""Short headers of the move table in the printed summary."""
+INFLUENCE_LABELS = {"agreement_low": "agreed_low", "agreement_high": "agreed_high"}
+"""Short headers of the influence table in the printed summary."""
 INFLUENCE_COLUMNS = ("effect_pp", "agreement_low", "agreement_high", "code", "source")
 """Columns of the influence table (:func:`influence_table`)."""
 
@@ -226,21 +233,20 @@ class Summary:
             return ["runs: 0   no runs, so no agreement rate, outcomes or utilities to report"]
         a = self.agreement.iloc[0]
         unit_note = "" if self.units == self.runs else f" over {self.units} independent world(s)"
-        when = (
-            f"mean round of agreement: {a['mean_round_agreed']:.1f} (deadline {self.deadline})"
-            if a["agreed"]
-            else f"deadline {self.deadline}"
-        )
         lines = [
             f"runs: {self.runs:,}   agreement: {a['rate']:.1%} "
-            f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%}{unit_note})   {when}",
+            f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%}{unit_note})   "
+            f"deadline: {self.deadline} rounds",
         ]
-        if pd.isna(a["on_status_quo"]):
+        if a["agreed"]:
+            if pd.isna(a["on_status_quo"]):
+                same = "how many on the no-deal package is unknown (not stored with these runs)"
+            else:
+                same = f"{int(a['on_status_quo']):,} of them on the no-deal package"
             lines.append(
-                "  (agreements on the no-deal package: unknown, not stored with these runs)"
+                f"  agreed: {int(a['agreed']):,} runs, in round {a['mean_round_agreed']:.1f} "
+                f"on average; {same}"
             )
-        elif a["on_status_quo"]:
-            lines.append(f"  of which {int(a['on_status_quo']):,} agreed on the no-deal package")
         failed = self.runs - int(a["agreed"])
         if failed:
             ended = [f"{int(a['out_of_time']):,} ran out of time"]
@@ -250,7 +256,7 @@ class Summary:
             other = failed - int(a["out_of_time"]) - int(a["exited"]) - settled
             ended += [f"{other:,} ended before the deadline without a package"] if other else []
             lines.append(f"  without agreement: {failed:,} runs ({', '.join(ended)})")
-        return lines
+        return [wrapped for line in lines for wrapped in _wrap(line)]
 
     def _notes(self, most: int | None = None) -> list[str]:
         """The verdict, the forecast note and what the result depends on, each cut to
@@ -332,14 +338,14 @@ class Summary:
             return self._headline()[0]
         lines = self._headline()
         for note in self._notes():
-            lines += ["", note]
+            lines += ["", *_wrap(note)]
         lines += [
             "",
-            "final package per issue (agreed, or by moves without agreement), and what settled",
-            "it (shares of runs): the deal; a move before the deal; a move without deal; nothing",
-            self.outcomes.to_string(
+            "final package per issue (agreed, or by moves without agreement) and what settled it,",
+            "as shares of runs: the deal; a move before the deal; a move, no deal; nothing:",
+            self.outcomes.rename(columns=SHARE_LABELS).to_string(
                 float_format=lambda x: f"{x:.1f}",
-                formatters=dict.fromkeys(SHARE_COLUMNS, "{:.1%}".format),
+                formatters=dict.fromkeys(SHARE_LABELS.values(), "{:.1%}".format),
             ),
             "",
             "mean utility per negotiator (95% CI):",
@@ -348,17 +354,19 @@ class Summary:
             ),
         ]
         if len(self.moves):
-            table = _formatted(
-                self.moves.drop(columns=["label"]),
-                "{:.1%}",
-                mean_round="{:.1f}",
-                mode_round="{:.0f}",
-            )
+            moves = self.moves.drop(columns=["label"])
+            ci = [
+                f"{100 * lo:.1f}..{100 * hi:.1f}"
+                for lo, hi in zip(moves["ci_low"], moves["ci_high"], strict=True)
+            ]
+            moves.insert(moves.columns.get_loc("ci_low"), "95% CI (%)", ci)
+            moves = moves.drop(columns=["ci_low", "ci_high"])
+            table = _formatted(moves, "{:.1%}", mean_round="{:.1f}", mode_round="{:.0f}")
             lines += [
                 "",
-                "moves made (share of runs, 95% CI; made during / after the talks; rounds",
-                "of the moves made during the talks: mean, most common and its share):",
-                table.to_string(),
+                "moves made: share of runs (95% CI), made during / after the talks; the rounds",
+                "of those made during the talks: mean, most common and the share made in it:",
+                table.rename(columns=MOVE_LABELS).to_string(),
             ]
         if len(self.influence):
             table = _formatted(self.influence, "{:.1%}", effect_pp="{:+.1f}")
@@ -366,9 +374,14 @@ class Summary:
                 "",
                 "inputs that move agreement most: agreement in the runs with the input in its",
                 "top quartile minus in its bottom quartile (effect_pp, percentage points):",
-                table.to_string(),
+                table.rename(columns=INFLUENCE_LABELS).to_string(),
             ]
         return "\n".join(lines)
+
+
+def _wrap(text: str) -> list[str]:
+    """``text`` in lines of at most :data:`WIDTH` characters (later lines indented)."""
+    return textwrap.wrap(text, WIDTH, subsequent_indent="    ") or [""]
 
 
 def _clip(text: str, most: int) -> str:
