@@ -481,7 +481,7 @@ def test_a_store_of_format_2_without_its_no_deal_columns_is_damaged(tmp_path, mi
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["format"] = 2  # claims the columns it lacks
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ns.StoreError, match="^damaged store: .*part-000000.parquet"):
+    with pytest.raises(ns.StoreError, match=r"^damaged store: .*part-000000\.parquet"):
         ns.load_results(folder)
 
 

@@ -421,6 +421,34 @@ def test_an_anchored_deciding_input_is_named_without_the_warning():
     assert "depends mostly" not in str(res.summary())
 
 
+def test_a_top_input_within_its_noise_is_not_blamed():
+    res = deciding_result("E")
+    alternate = np.arange(res.runs) % 2 == 0  # agreement unrelated to any input
+    res = ns.SimulationResult(
+        res.scenario,
+        agreed=alternate,
+        outcome=res.outcome,
+        utility=res.utility,
+        rounds=res.rounds,
+        exited=res.exited,
+        seed=11,
+        deadline=T,
+    )
+    frame = res.to_frame(inputs=True)
+    gaps = {}
+    for column in [c for c in frame if c.startswith("input.")]:
+        values = frame[column]
+        top = frame.loc[values >= values.quantile(0.75), "agreed"]
+        bottom = frame.loc[values <= values.quantile(0.25), "agreed"]
+        se = math.sqrt(top.var(ddof=0) / len(top) + bottom.var(ddof=0) / len(bottom))
+        gaps[column.removeprefix("input.")] = (top.mean() - bottom.mean(), se)
+    assert all(abs(gap) <= 2 * se for gap, se in gaps.values())  # every gap within its noise
+    for target, row in res.influence().iterrows():
+        assert row["effect_pp"] == pytest.approx(100 * gaps[target][0], abs=1e-9)
+        assert row["se_pp"] == pytest.approx(100 * gaps[target][1], abs=1e-9)
+    assert res.summary().dependence == ""
+
+
 def test_influence_is_skipped_without_a_seed_or_uncertain_numbers():
     assert hand_result(seed=None).influence().empty  # nothing sampled, no seed
     res = deciding_result("E")

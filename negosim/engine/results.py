@@ -238,7 +238,8 @@ class SimulationResult:
 
         The measure (:func:`negosim.engine.summary.influence_table`): the agreement rate of
         the runs with the input in its top quartile minus that of the runs with it in its
-        bottom quartile, in percentage points (``effect_pp``), with each input's confidence
+        bottom quartile, in percentage points (``effect_pp``, with its standard error
+        ``se_pp``), with each input's confidence
         code and whether a source dated by the scenario's date gives it. No new runs: the
         inputs are drawn again from the seed once per result (about what the run's own
         sampling cost) and the table is kept. Empty for a result without a seed, a scenario
@@ -249,7 +250,7 @@ class SimulationResult:
         >>> import negosim as ns
         >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=200, seed=1)
         >>> list(res.influence().columns)
-        ['effect_pp', 'agreement_low', 'agreement_high', 'code', 'source']
+        ['effect_pp', 'se_pp', 'agreement_low', 'agreement_high', 'code', 'source']
         """
         if "influence" not in self._cache:
             known = self.seed is not None and self.runs and self.scenario.effective_uncertainty

@@ -45,7 +45,7 @@ MOVE_LABELS = {"mean_round": "mean", "mode_round": "mode", "mode_share": "in_mod
 """Short headers of the move table in the printed summary."""
 INFLUENCE_LABELS = {"agreement_low": "agreed_low", "agreement_high": "agreed_high"}
 """Short headers of the influence table in the printed summary."""
-INFLUENCE_COLUMNS = ("effect_pp", "agreement_low", "agreement_high", "code", "source")
+INFLUENCE_COLUMNS = ("effect_pp", "se_pp", "agreement_low", "agreement_high", "code", "source")
 """Columns of the influence table (:func:`influence_table`)."""
 
 FORECAST_PROTOCOLS = {
@@ -83,10 +83,11 @@ def influence_table(
 
     The measure: the agreement rate of the runs whose value of the input is in its top
     quartile (at or above the 75% quantile) minus that of the runs in its bottom quartile (at
-    or below the 25% quantile), in percentage points. With 4 x n runs each rate is over about
-    n runs, so its noise is about ``100 * sqrt(2 p (1 - p) / n)`` points (4.5 at 2,000 runs and
-    p = 0.3). Inputs are ranked by the size of the effect (first: the one that moves agreement
-    most; ties keep the sampling order).
+    or below the 25% quantile), in percentage points, with its standard error
+    ``100 * sqrt(p_low (1 - p_low) / n_low + p_high (1 - p_high) / n_high)`` (each rate is over
+    about a quarter of the runs: about 4.5 points at 2,000 runs and 30% agreement). Inputs are
+    ranked by the size of the effect (first: the one that moves agreement most; ties keep the
+    sampling order).
 
     Parameters
     ----------
@@ -101,7 +102,8 @@ def influence_table(
     -------
     pandas.DataFrame
         Indexed by ``input`` (the target), columns ``effect_pp`` (top minus bottom quartile,
-        points), ``agreement_low`` and ``agreement_high`` (the two rates), ``code`` (the
+        points), ``se_pp`` (its standard error, points), ``agreement_low`` and
+        ``agreement_high`` (the two rates), ``code`` (the
         confidence code, "" for none) and ``source`` ("dated source" for code "A", else "no
         dated source"). Empty when there are no inputs or agreement does not vary.
     """
@@ -109,13 +111,16 @@ def influence_table(
     if agreed.size and agreed.any() and not agreed.all():
         for target, values in inputs.items():
             low, high = np.quantile(values, [0.25, 0.75])
-            rate_low = float(agreed[values <= low].mean())
-            rate_high = float(agreed[values >= high].mean())
+            bottom, top = agreed[values <= low], agreed[values >= high]
+            rate_low, rate_high = float(bottom.mean()), float(top.mean())
+            variance = rate_low * (1 - rate_low) / bottom.size
+            variance += rate_high * (1 - rate_high) / top.size
             code = confidence_code(scenario, target)
             rows.append(
                 {
                     "input": target,
                     "effect_pp": 100 * (rate_high - rate_low),
+                    "se_pp": 100 * math.sqrt(variance),
                     "agreement_low": rate_low,
                     "agreement_high": rate_high,
                     "code": code,
@@ -286,7 +291,7 @@ class Summary:
                 ("moves made (share of runs; after the talks; mean round during them)", moves)
             )
         if influence and len(self.influence):
-            effect = _formatted(self.influence[["effect_pp", "source"]], "{:+.1f}")
+            effect = _formatted(self.influence[["effect_pp", "se_pp", "source"]], "{:+.1f}")
             tables.append(
                 ("inputs that move agreement most (top - bottom quartile, points)", effect)
             )
@@ -369,11 +374,12 @@ class Summary:
                 table.rename(columns=MOVE_LABELS).to_string(),
             ]
         if len(self.influence):
-            table = _formatted(self.influence, "{:.1%}", effect_pp="{:+.1f}")
+            table = _formatted(self.influence, "{:.1%}", effect_pp="{:+.1f}", se_pp="{:.1f}")
             lines += [
                 "",
                 "inputs that move agreement most: agreement in the runs with the input in its",
-                "top quartile minus in its bottom quartile (effect_pp, percentage points):",
+                "top quartile minus in its bottom quartile (effect_pp, percentage points, with its",
+                "standard error se_pp):",
                 table.rename(columns=INFLUENCE_LABELS).to_string(),
             ]
         return "\n".join(lines)
@@ -504,11 +510,12 @@ def _exit_table(res: SimulationResult) -> pd.DataFrame:
 
 
 def _dependence(scenario: Scenario, influence: pd.DataFrame) -> str:
-    """The sentence naming the input that moves agreement most when it has no dated source."""
+    """The sentence naming the input that moves agreement most when it has no dated source
+    (and its effect is more than twice its standard error: not noise)."""
     if not len(influence):
         return ""
     top = influence.iloc[0]
-    if top["code"] == ANCHORED or top["effect_pp"] == 0:
+    if top["code"] == ANCHORED or abs(top["effect_pp"]) <= 2 * top["se_pp"] or not top["effect_pp"]:
         return ""
     return (
         f"the result depends mostly on {influence.index[0]} (agreement {top['effect_pp']:+.1f} "
