@@ -23,7 +23,7 @@ from negosim.engine.summary import (
     SHARE_COLUMNS,
     Z95,
     Summary,
-    _clip,
+    clip,
     influence_table,
     share_interval,
     wilson_interval,
@@ -313,7 +313,7 @@ class SimulationResult:
     def _title(self) -> str:
         traced = len(self.trace["offer"]) if "offer" in self.trace else 0
         return (
-            f"{self.runs:,} runs of {_clip(self.scenario.id, 40)!r}: protocol {self.protocol}, "
+            f"{self.runs:,} runs of {clip(self.scenario.id, 40)!r}: protocol {self.protocol}, "
             f"deadline {self.deadline}, seed {self.seed}"
             + (f", first {traced} traced" if traced else "")
         )

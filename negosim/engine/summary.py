@@ -267,7 +267,7 @@ class Summary:
         """The verdict, the forecast note and what the result depends on, each cut to
         ``most`` characters if given."""
         notes = [self.verdict, FORECAST_PROTOCOLS.get(self.protocol, ""), self.dependence]
-        return [_clip(n, most) if most else n for n in notes if n]
+        return [clip(n, most) if most else n for n in notes if n]
 
     def _display_tables(self, most: int, influence: bool) -> list[tuple[str, pd.DataFrame]]:
         """Captions and formatted key columns of the tables, at most ``most`` rows each (the
@@ -390,7 +390,8 @@ def _wrap(text: str) -> list[str]:
     return textwrap.wrap(text, WIDTH, subsequent_indent="    ") or [""]
 
 
-def _clip(text: str, most: int) -> str:
+def clip(text: str, most: int) -> str:
+    """``text``, cut to ``most`` characters with an ellipsis if longer."""
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
