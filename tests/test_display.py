@@ -162,6 +162,8 @@ def test_wide_frame_keeps_its_columns(result, package):
     expected = ["run", "agreed", "rounds", "exited"]
     expected += [f"outcome.{i}" for i in package.issues]
     expected += [f"utility.{a}" for a in package.actors]
+    expected += [f"no_deal.{i}" for i in package.issues]
+    expected += [f"no_deal_utility.{a}" for a in package.actors]
     expected += [f"move.{m.id}" for m in package.all_moves]
     assert list(frame.columns) == expected
     assert (frame["exited"].isna().to_numpy() == (result.exited < 0)).all()

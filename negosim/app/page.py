@@ -24,6 +24,7 @@ with warnings.catch_warnings():  # Solara's hook linter flags Mesa's own tab vie
 from negosim.abm import DiplomacyModel
 from negosim.app import comparison, figures, reasons, state, svg
 from negosim.app.controls import Controls, NegotiationController, settings
+from negosim.engine.summary import SHARE_COLUMNS
 
 NO_SWEEP = "(no sweep)"
 runs = solara.reactive(state.DEFAULT_RUNS)
@@ -291,7 +292,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
     q_rows = [
         [(issue, None), (_num(r["status_quo"], 0), None)]
         + [(_num(r[c], 1), f"ns-mc-{c}-{issue}") for c in ("q05", "q50", "q95")]
-        + [(f"{r[c]:.1%}", f"ns-mc-{c}-{issue}") for c in ("by_agreement", "by_move", "unchanged")]
+        + [(f"{r[c]:.1%}", f"ns-mc-{c}-{issue}") for c in SHARE_COLUMNS]
         for issue, r in outcomes.iterrows()
     ]
     move_rows = [
@@ -301,6 +302,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
             (str(r["issue"]), None),
             (f"{r['share']:.4f}", f"ns-mc-move-share-{move}"),
             (f"{r['ci_low']:.4f}..{r['ci_high']:.4f}", f"ns-mc-move-ci-{move}"),
+            (f"{r['after']:.1%}", f"ns-mc-move-after-{move}"),
             (_num(r["mean_round"], 1), None),
         ]
         for move, r in summary.moves.iterrows()
@@ -321,16 +323,19 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
                         "5%",
                         "median",
                         "95%",
-                        "by agreement",
-                        "by a move",
+                        "by the deal",
+                        "by a move before the deal",
+                        "by a move, no deal",
                         "unchanged",
                     ],
                     q_rows,
                 )
-                + "<h4>Moves made (share of runs, 95% interval, mean round)</h4>"
+                + "<h4>Moves made (share of runs, 95% interval, share made after the talks, "
+                "mean round of those made during the talks)</h4>"
                 + (
                     _table(
-                        ["move", "by", "issue", "share", "95% interval", "mean round"], move_rows
+                        ["move", "by", "issue", "share", "95% interval", "after", "mean round"],
+                        move_rows,
                     )
                     if move_rows
                     else "<p>No unilateral moves in this scenario.</p>"

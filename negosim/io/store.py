@@ -40,7 +40,12 @@ from negosim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-FORMAT = 1
+FORMAT = 2
+"""The store format this negosim writes. Format 2 added each run's no-deal package and
+no-deal utilities (``no_deal.<issue>``, ``no_deal_utility.<actor>``)."""
+FORMATS_READ = (1, 2)
+"""Formats :func:`negosim.load_results` reads (a store of format 1 lacks the no-deal columns;
+its result knows them only for the runs without agreement). Only :data:`FORMAT` is resumed."""
 MAX_CHUNKS = 1_000_000
 """Most chunks a store may hold (beyond this the chunk bookkeeping itself would not fit); a
 manifest claiming more is damaged."""
@@ -97,14 +102,18 @@ class StoreError(NegosimError):
     """
 
 
-def result_columns(scenario: Scenario) -> dict[str, tuple[str, ...]]:
-    """Column labels of each 2-D result array (see :func:`chunk_frame`)."""
-    return {
+def result_columns(scenario: Scenario, format: int = FORMAT) -> dict[str, tuple[str, ...]]:
+    """Column labels of each 2-D result array (see :func:`chunk_frame`) in a store of this
+    ``format`` (format 1 has no ``no_deal`` and ``no_deal_utility``)."""
+    columns = {
         "outcome": tuple(scenario.issues),
         "utility": tuple(scenario.actors),
         "moved": tuple(m.id for m in scenario.all_moves),
         "consented": tuple(f"{m}.{a}" for m, a in consent_columns(scenario)),
     }
+    if format >= 2:
+        columns.update(no_deal=tuple(scenario.issues), no_deal_utility=tuple(scenario.actors))
+    return columns
 
 
 def chunk_frame(arrays: Mapping[str, Any], columns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -219,8 +228,10 @@ def _manifest_problem(manifest: Any) -> str | None:
     """What is wrong with a parsed manifest's shape, or None."""
     if not isinstance(manifest, dict):
         return f"the manifest is {_json_kind(manifest)}, not a JSON object"
-    if manifest.get("format") != FORMAT:
-        return f"format is {manifest.get('format')!r}, this negosim reads format {FORMAT}"
+    if manifest.get("format") not in FORMATS_READ or isinstance(manifest.get("format"), bool):
+        return f"format is {manifest.get('format')!r}, this negosim reads formats " + " and ".join(
+            map(str, FORMATS_READ)
+        )
     for key, kinds in _FIELDS.items():
         if key not in manifest:
             return f"field {key!r} is missing"
@@ -284,6 +295,12 @@ def read_manifest(path: str | Path) -> tuple[dict[str, Any], Scenario]:
 
 def _check_identity(path: Path, manifest: Mapping[str, Any], identity: Mapping[str, Any]) -> None:
     """Refuse a store of another negosim version or of another call."""
+    if manifest["format"] != FORMAT:
+        raise StoreError(
+            f"{path}: the store has format {manifest['format']}, this negosim writes format "
+            f"{FORMAT}; a store is resumed only in its own format: use a new folder "
+            "(negosim.load_results still reads it)"
+        )
     there, here = manifest["version"], identity.get("version")
     if there != here:
         raise StoreError(
@@ -425,6 +442,8 @@ class ResultStore:
 
     def write(self, index: int, arrays: Mapping[str, Any]) -> None:
         """Store one chunk's result arrays (atomically), then record it in the manifest."""
+        if missing := [name for name in self.columns if name not in arrays]:
+            raise ValueError(f"result arrays {missing} are missing from the chunk to store")
         frame = chunk_frame(arrays, self.columns)
         data = frame.to_parquet(None, index=False)
         self._write(self.chunk_file(index), data)
@@ -490,7 +509,8 @@ def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
             f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
         )
     scale = (np.asarray(scenario.low), np.asarray(scenario.high))
-    return ResultStore(path, manifest, result_columns(scenario), scale), n_chunks, scenario
+    columns = result_columns(scenario, manifest["format"])
+    return ResultStore(path, manifest, columns, scale), n_chunks, scenario
 
 
 def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
