@@ -809,7 +809,7 @@ def _finish(args: argparse.Namespace, table, shown: Sequence[str] | None, make_f
 
 
 def _summary_columns(sc: Scenario, first: Sequence[str] = ()) -> list[str]:
-    return [*first, "agreement", "agreement_low", "agreement_high", "mean_rounds"] + [
+    return [*first, "agreement", "agreement_low", "agreement_high", "mean_agreement_round"] + [
         f"outcome.{i}" for i in sc.issues
     ]
 

@@ -289,6 +289,8 @@ class DiplomacyModel(mesa.Model):
             exited=np.array([r["exited"]]),
             moved=r["moved"][None, :],
             consented=r["consented"][None, :],
+            no_deal=r["no_deal"][None, :],
+            no_deal_utility=r["no_deal_utility"][None, :],
             seed=None,
             protocol=self.protocol,
             deadline=self.rounds,
