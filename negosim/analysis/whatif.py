@@ -9,9 +9,8 @@ over all its runs, with the time left, that moves about every second
 
 from __future__ import annotations
 
-import math
-
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
