@@ -327,7 +327,8 @@ class MoveState:
             rows_m = np.flatnonzero(candidates)
             net = self.worth(m, rows_m, book.movers[m], values, tau)
             made_at = Clock(t, tau, clock.previous, None)
-            self._consented(m, rows_m[every(net > GAIN_TOLERANCE)], made_at, values)
+            # after the talks an exit ends nothing: it is the outside option taken
+            self._consented(m, rows_m[every(net > GAIN_TOLERANCE)], made_at, values, False)
 
     def reservation(
         self,
@@ -465,9 +466,12 @@ class MoveState:
             out += answered[:, None] * self._delta(r, rows, actors, values)
         return out
 
-    def _consented(self, m: int, rows: np.ndarray, clock: Clock, values: Valuation) -> np.ndarray:
+    def _consented(
+        self, m: int, rows: np.ndarray, clock: Clock, values: Valuation, in_talks: bool = True
+    ) -> np.ndarray:
         """Make move ``m`` in those ``rows`` where every actor and coalition it needs
-        consents; the ``(R,)`` mask of the runs where it was made."""
+        consents; the ``(R,)`` mask of the runs where it was made (``in_talks``: during the
+        talks, where an exit ends them)."""
         book = self.book
         made = np.zeros(len(self.package), dtype=bool)
         if rows.size == 0:
@@ -480,7 +484,7 @@ class MoveState:
         for rule in book.coalitions[m]:
             ok &= rule.consents(yes[:, rule.members])
         made[rows[ok]] = True
-        self._make(m, made, clock.t, clock.tau, yes[ok])
+        self._make(m, made, clock.t, clock.tau, yes[ok], in_talks)
         return made
 
     def _delta(self, m, rows, actors, values: Valuation) -> np.ndarray:
@@ -496,16 +500,25 @@ class MoveState:
         old = issue_values(pos, w, self.package[rows, i], span, loss)
         return issue_values(pos, w, x, span, loss) - old
 
-    def _make(self, m: int, made: np.ndarray, t: int, tau: float, yes: np.ndarray) -> None:
+    def _make(
+        self,
+        m: int,
+        made: np.ndarray,
+        t: int,
+        tau: float,
+        yes: np.ndarray,
+        in_talks: bool = True,
+    ) -> None:
         """Record move ``m`` as made in round ``t`` (relative time ``tau``, when its cost is
-        paid) in the runs ``made``, with the consent ``yes`` of those runs."""
+        paid) in the runs ``made``, with the consent ``yes`` of those runs; an exit made
+        ``in_talks`` is recorded as the one that ended them."""
         book, i = self.book, self.book.issue[m]
         self.package[made, i] = book.to[made, m]
         self.settled[made, i] = True
         self.moved[made, m] = t
         cost = book.cost_of(np.flatnonzero(made), m, tau)
         self.paid[np.ix_(made, book.movers[m])] += cost[:, None]
-        if book.ends[m]:
+        if book.ends[m] and in_talks:
             self.exited[made & (self.exited < 0)] = book.movers[m][0]
         columns = [k for k, (move, _) in enumerate(self._columns) if move == m]
         if columns and yes.shape[1]:
