@@ -43,7 +43,9 @@ def waits_at_no_cost(sc: ns.Scenario, move) -> bool:
     rivals = [
         m for m in sc.all_moves if m.issue == move.issue and not set(m.actors) & set(move.actors)
     ]
-    sampled_rate = any(u.target == f"moves.{move.id}.cost_rate" for u in sc.uncertainty)
+    sampled_rate = move.confidence.get("cost_rate") == "E" or any(
+        u.target == f"moves.{move.id}.cost_rate" for u in sc.uncertainty
+    )
     return move.latest >= 1 and move.cost_rate == 0 and not sampled_rate and not rivals
 
 

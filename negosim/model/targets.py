@@ -106,7 +106,8 @@ def estimate_defaults(sc: Scenario) -> list[Uncertainty]:
                 issue = sc.issue(move.issue)
                 lo, hi, width = issue.low, issue.high, spread * (issue.high - issue.low) / 100
             else:
-                lo, hi, width = 0.0, 1.0, spread / 100
+                lo, hi = (-1.0, 1.0) if fld == "cost_rate" else (0.0, 1.0)
+                width = spread / 100
             low, high = max(lo, value - width), min(hi, value + width)
             if high > low:
                 params = {"low": low, "mode": value, "high": high}
