@@ -266,13 +266,18 @@ class Table:
     def pointed(self) -> np.ndarray | None:
         """``(R, I)`` the package the talks point to: the mean of the latest package of each
         proposer (split the difference), where it is a deal (every negotiator gains the
-        margin over no deal from it); NaN where it is not (the talks then point to no deal),
-        None before anything was put on the table."""
+        margin over no deal from it and every coalition it asks consents, its other members
+        voting by their reservations); NaN where it is not (the talks then point to no
+        deal), None before anything was put on the table."""
         if not self.offers:
             return None
         middle = self.on_table(sum(self.offers.values()) / len(self.offers))
         if self.negotiators:
-            deal = every(self.beats_no_deal(self.utilities(middle), 0))
+            utility = self.utilities(middle)
+            votes = self.reservation_votes(utility)
+            votes[:, self.negotiator_columns] = self.beats_no_deal(utility, 0)
+            deal = every(votes[:, self.negotiator_columns])
+            deal &= every(self.coalition_consent(middle, votes))
             middle[~deal] = np.nan
         return middle
 

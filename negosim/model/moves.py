@@ -388,9 +388,10 @@ class MoveState:
         than now (its cost is linear in time, so its least later value is at one end)."""
         book = self.book
         cost_now = book.cost_of(rows, m, clock.tau)
-        if clock.next is None:  # the last round: later is after the talks, at the end
-            later = book.latest[rows, m] >= 1.0 - TIME_TOLERANCE
-            cost_later = book.cost_of(rows, m, 1.0)
+        if clock.next is None:  # the last round: later is after the talks, which makes every
+            # move still open in this round (settle), at this round's time
+            later = book.latest[rows, m] > clock.previous + TIME_TOLERANCE
+            cost_later = cost_now
         else:
             later = book.latest[rows, m] > clock.tau + TIME_TOLERANCE
             last = np.minimum(book.latest[rows, m], 1.0)
