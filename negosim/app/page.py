@@ -25,6 +25,7 @@ from negosim.abm import DiplomacyModel
 from negosim.app import comparison, figures, reasons, state, svg
 from negosim.app.controls import Controls, NegotiationController, settings
 from negosim.engine.summary import SHARE_COLUMNS
+from negosim.model.ratification import DEAL_MARGIN
 
 NO_SWEEP = "(no sweep)"
 runs = solara.reactive(state.DEFAULT_RUNS)
@@ -124,7 +125,10 @@ def StepView(model: solara.Reactive):
             (r.verdict, f"ns-verdict-{r.coalition}"),
             (r.voted_no.replace("_", " "), f"ns-voted-no-{r.coalition}"),
             (str(r.needed) if r.verdict == "vetoes" else "", None),
-            (f"{r.nearest} ({r.short:.3f} short)" if r.verdict == "vetoes" else "", None),
+            (
+                f"{r.nearest} ({state.gap_words(r.short)} short)" if r.verdict == "vetoes" else "",
+                None,
+            ),
         ]
         for r in verdicts.itertuples()
     ]
@@ -150,8 +154,14 @@ def StepView(model: solara.Reactive):
     ]
     moves_html = (
         _table(list(moves.columns), move_rows)
-        + "<p style='font-size:12px'>A move settles its issue without an agreement; the "
-        "reservations (BATNAs) are what the moves still open would give each side.</p>"
+        + "<p style='font-size:12px'>A move settles its issue without an agreement. During "
+        "the talks a move is made only if it is worth its cost, making it now beats making it "
+        "later (its window closes before the next round, its cost only grows, or a rival move "
+        "on its issue could come first) and it beats what the talks point to; otherwise it "
+        "waits, and if the talks end without agreement every move still open and worth its "
+        "cost is made after the talks. The reservations (BATNAs) are what those moves would "
+        f"give each side; a deal must give each negotiator its reservation plus {DEAL_MARGIN:g}."
+        "</p>"
         if len(moves)
         else "<p>No unilateral moves in this scenario.</p>"
     )
@@ -183,7 +193,7 @@ def ParetoView(model: solara.Reactive):
     for name in ("Nash", "Kalai-Smorodinsky"):
         point = data[name]
         if point is None:
-            rows.append([(name, None), ("no package beats both reservations", None)])
+            rows.append([(name, None), ("no package beats both reservations by the margin", None)])
             continue
         rows.append(
             [
@@ -208,7 +218,8 @@ def ParetoView(model: solara.Reactive):
         unsafe_innerHTML=(
             f"<p>The bargaining set of {a} and {b} in this run (their sampled ideal points and "
             "saliences). Green rings: packages every coalition would ratify (each member votes yes "
-            "iff a package is worth its reservation). The dotted lines are the reservations "
+            "iff a package is worth its reservation; a member who negotiates, its reservation "
+            f"plus the deal margin {DEAL_MARGIN:g}). The dotted lines are the reservations "
             "(BATNAs): what each side gets from the moves without an agreement (the open "
             "circle). The purple diamond is the offer on the table; its trail shows the offers "
             "so far.</p>"
