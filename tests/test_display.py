@@ -52,7 +52,9 @@ def shown(package, result):
         "SimulationResult": result,
         "Summary": result.summary(),
         "TournamentResult": ns.tournament(["boulware", "conceder"], package, runs=4, seed=1),
-        "Solution": ns.solutions.nash(package),
+        # at the file's numbers no package beats no deal by the margin (nash gives None):
+        # a sampled run with a deal
+        "Solution": ns.solutions.nash(ns.sample(package, 1, seed=4), run=0),
     }
 
 

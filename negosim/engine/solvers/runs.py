@@ -102,6 +102,7 @@ def solve_runs(
             todo[found] = False
     if todo.any():
         deal[todo], outcome[todo] = _solve_each(batch, runs[todo], kind, parties, ratify, options)
+    outcome[~deal] = sc.status_quo  # as documented (the closed form leaves a package there)
     index = [sc.actor_index(a) for a in parties]
     utility = package_utilities(sub, outcome)[:, index]
     return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
