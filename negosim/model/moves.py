@@ -206,8 +206,8 @@ class Clock:
     tau
         Its relative time ``t / (T - 1)``.
     previous
-        The relative time of the round before (-inf for the first round played): round ``t``
-        stands for the time ``(previous, tau]``, and a window that meets it is open.
+        The relative time of the round before (-inf for round 0): round ``t`` stands for the
+        time ``(previous, tau]``, and a window that meets it is open.
     next
         The relative time of the next round, or None in the last round of the talks.
     """
