@@ -206,8 +206,7 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
     )
     assert row["why"] == (
         "made: to A 0.750 with it after its cost 0.000, 0.500 without it; now rather than "
-        "later: its window closes before the next round; it beats the talks: they point to no "
-        "deal (the mean of the latest offers is not a deal)"
+        f"later: its window closes before the next round; {NO_DEAL}"
     )
     model.run()
     assert state.describe_round(model) == (
@@ -264,11 +263,19 @@ def _reasons_by_round(sc: ns.Scenario, rounds, strategies=None) -> dict[int, lis
     return out
 
 
-def _talks_more() -> ns.Scenario:
-    """BASE with declared reservations 0.3 (floors 0.31) and A's move to 51 open to tau 0.5."""
+def _talks_more(host: float | None = None) -> ns.Scenario:
+    """BASE with declared reservations 0.3 (floors 0.31) and A's move to 51 open to tau 0.5;
+    with ``host``, a ratifier H of that ideal (no declared reservation) whose coalition
+    ratifies x."""
     data = copy.deepcopy(BASE)
     for actor in data["actors"]:
         actor["reservation"] = 0.3
+    if host is not None:
+        data["actors"].append(
+            {"id": "H", "role": "ratifier", "power": 1, "position": {"x": host},
+             "salience": {"x": 100}}
+        )  # fmt: skip
+        data["coalitions"] = [{"id": "hosts", "members": ["H"], "ratifies": ["x"]}]
     data["moves"] = [a_move(to=51, latest=0.5)]
     return ns.Scenario.from_dict(data, source="test")
 
@@ -289,7 +296,10 @@ def _early_end() -> ns.Scenario:
     return ns.Scenario.from_dict(data, source="test")
 
 
-NO_DEAL = "it beats the talks: they point to no deal (the mean of the latest offers is not a deal)"
+NO_DEAL = (
+    "it beats the talks: they point to no deal (the mean of the latest offers is not a deal: a "
+    "negotiator would not gain the deal margin from it, or a coalition it asks would veto it)"
+)
 WAITS = "waiting is worth as much: it can still be made after the talks, at the same cost"
 
 
@@ -359,10 +369,31 @@ def test_each_reason_is_the_rule_s_in_hand_worked_cases():
     ]
     assert more[10] == [
         "not made in round 10: the talks point to more: the deal they point to (the mean of "
-        "the latest offers) gives A +0.017 on its issue, the move +0.010 after its cost"
+        "the latest offers, which gives every negotiator the deal margin and which every "
+        "coalition it asks would ratify) gives A +0.017 on its issue, the move +0.010 after "
+        "its cost"
     ]
     assert more[11] == ["not made: its window closed after round 10"]
     assert more[-1] == ["not made: the talks ended in agreement"]
+    # The same with a host H (ideal 0, no declared reservation) whose coalition ratifies x:
+    # its reservation is u_H(51) = 0.49 (A's move, worth +0.01 to A, would be made if the
+    # talks ended at the start). The mean 51.725 is worth 0.48275 to H: H would veto it, so
+    # it is no deal, the talks point to no deal, and A's move (+0.01 against nothing) is made
+    # in round 10. It leaves no issue open: the talks end there.
+    vetoed = _reasons_by_round(_talks_more(host=0), [10], {"A": "linear", "B": "linear"})
+    assert vetoed[10] == [
+        "made: to A 0.510 with it after its cost 0.000, 0.500 without it; now rather than "
+        f"later: its window closes before the next round; {NO_DEAL}"
+    ]
+    # A window that closes in the last round (tau 0.97: round 20 stands for (0.95, 1]): the
+    # end-of-talks rule can still make the move, at the same time and cost, so it waits in
+    # round 19 and after round 20 is made after the talks, not in round 20.
+    last = _reasons_by_round(scenario([a_move(latest=0.97)]), [19])
+    assert last[19] == [f"not made in round 19: {WAITS}"]
+    assert last[-1] == [
+        "made after the talks (no agreement): to A 1.000 with it after its cost 0.000, "
+        "0.500 without it"
+    ]
     # Consent refused in the talks: the host (ideal 0) of a move open only at tau 0.5.
     refused = _reasons_by_round(closing(hosted(0), latest=0.5), [10])
     assert refused[10] == ["not made in round 10: consent refused: hosts 0 of 1 yes"]

@@ -69,9 +69,15 @@ def plain(package) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def conceder(package) -> pd.DataFrame:
-    """Exercises 1 and 3: Russia plays conceder (e = 5), the scenario's protocol."""
-    return ns.simulate(package, RUNS, 7, strategies={"Russia": RUSSIA}).to_frame()
+def conceder_runs(package) -> ns.SimulationResult:
+    """Exercises 1 and 3: Russia plays conceder (e = 5), the scenario's protocol; every run
+    traced (its offers, answers and coalition verdicts round by round)."""
+    return ns.simulate(package, RUNS, 7, strategies={"Russia": RUSSIA}, trace=RUNS)
+
+
+@pytest.fixture(scope="module")
+def conceder(conceder_runs) -> pd.DataFrame:
+    return conceder_runs.to_frame()
 
 
 def test_the_page_s_rules_in_the_text(package):
@@ -93,7 +99,7 @@ def test_the_page_s_rules_in_the_text(package):
     said(f"A deal must beat no deal by a margin of {DEAL_MARGIN:g} for every negotiator")
 
 
-def test_exercise_1_logrolling(package, conceder):
+def test_exercise_1_logrolling(package, conceder, conceder_runs):
     nash = ns.solutions.nash(DiplomacyModel(package, seed=7).batch)
     k, m, c = np.round(nash.package).astype(int)
     said(f"(K {k}), missile defence moves a\n   little above its status quo (M {m}, from 70)")
@@ -117,45 +123,120 @@ def test_exercise_1_logrolling(package, conceder):
     assert (us_ideal[K], russia_ideal[C]) == (60, 5) and package.status_quo[0] == 15
     said("far toward\n  the US ideal from the status quo of 15")
     assert low.iloc[0] > 15 + (60 - 15) / 2 and high.iloc[1] < 75
-    other = conceder.loc[~deal, f"outcome.{C}"]
-    assert other.median() == 75
-    said("the CFE terms mostly stay at 75 (their median)")
-    neither = int(np.sum(~deal & (made(conceder, "russia_suspends_cfe") < 0)))
-    said(f"in {neither} of the 2,000 runs Russia neither suspended the treaty nor got a deal")
+    # without a deal: the CFE terms where the suspension put them (its sampled value), or 75
+    suspends = made(conceder, "russia_suspends_cfe")
+    assert np.all(np.isin(suspends, [-1, 44]))
+    k = package.move_index("russia_suspends_cfe")
+    to = ns.sample(package, RUNS, 7).moves.to[:, k]
+    other = conceder.loc[~deal, f"outcome.{C}"].to_numpy()
+    np.testing.assert_allclose(other[suspends[~deal] == 44], to[~deal & (suspends == 44)])
+    held = ~deal & (suspends < 0)
+    assert np.all(conceder.loc[held, f"outcome.{C}"] == 75)
+    assert held.sum() < (~deal).sum() / 2  # "mostly": the median is a suspension's value
+    said(
+        "the CFE terms mostly lie where Russia's\n  suspension put them (their median is "
+        f"{np.median(other):.0f})"
+    )
+    said(
+        f"in {held.sum()} of the 2,000 runs Russia neither\n  suspended the treaty nor got a "
+        "deal, and they stay at 75"
+    )
+    # how they end, from the traced runs: Russia answers the US's offer of round 58, the US
+    # Russia's of round 59; NATO's verdict on each
+    trace, us, russia = (
+        conceder_runs.trace,
+        package.actor_index("US"),
+        package.actor_index("Russia"),
+    )
+    assert (trace["proposer"][58], trace["proposer"][59]) == (us, russia)
+    nato = [c.id for c in package.coalitions].index("nato")
+    assert np.all(trace["accepted"][held, 58, russia] == 1)
+    assert np.all(trace["accepted"][held, 59, us] == 1)
+    verdicts = trace["consent"][held, 58:]  # (runs, 2 rounds, coalitions): 1 yes, 0 veto
+    assert np.all(np.any(verdicts == 0, axis=2))  # some coalition vetoes each
+    assert np.sum(verdicts[:, :, nato] != 0) == 1  # NATO all but once
+    said(
+        "Each of those runs ends the same\n  way: Russia accepts the US's offer of round 58, the "
+        "US accepts Russia's offer of round 59,\n  and the ratifiers veto both (NATO every time "
+        "but once)"
+    )
 
 
 def test_exercise_1_3_russia_bets_on_the_talks(package):
-    # Seed 2 with Russia as conceder, round 44: the suspension is worth w (|75 - p| - |to -
-    # p|) / 100 - cost to Russia (the CFE's scale is 0..100); the talks point to the mean of
-    # the latest offers on the CFE, x, worth w (|75 - p| - |x - p|) / 100. Both by hand from
-    # this run's sampled numbers.
-    model = step_to(DiplomacyModel(package, seed=2, strategies={"Russia": RUSSIA}), 44)
-    line = state.describe_round(model)
-    offer = "US proposes K 60, M 85, C 20; Russia accepts; 24 of 26 members veto (nato)"
-    assert line.startswith(f"Round 44: {offer}")
-    said("Both\n   negotiators accept the US's offer (K 60, M 85, C 20), but 24 of 26 NATO members")
-    r, i = package.actor_index("Russia"), package.issue_index(C)
+    # Seed 18 with Russia as conceder. Before round 44 the latest offers are the US's of round
+    # 42 and Russia's of round 43; the talks point to their mean if it is a deal: each
+    # negotiator gains the margin from it and every coalition it asks would ratify it, checked
+    # here by the Pareto view's own test (state.ratified, with the reservations in force before
+    # round 44). The suspension is worth w (|75 - p| - |to - p|) / 100 - cost to Russia (the
+    # CFE's scale is 0..100); the mean's CFE terms x, w (|75 - p| - |x - p|) / 100. By hand
+    # from this run's sampled numbers.
+    model = DiplomacyModel(package, seed=18, strategies={"Russia": RUSSIA})
+    offers = {}
+    while model.round < 43 or not model.steps:
+        model.step()
+        offers[model.round] = (model.proposer_id, model.offer.copy())
+    assert (offers[42][0], offers[43][0]) == ("US", "Russia")
+    words = [state.package_words(package, offers[t][1]) for t in (42, 43)]
+    assert words == ["K 60, M 77, C 23", "K 53, M 64, C 42"]
+    said("the US's of round 42 (K 60, M 77, C 23) and Russia's of round 43 (K 53, M 64, C 42)")
+    middle = (offers[42][1] + offers[43][1]) / 2
+    assert state.package_words(package, middle) == "K 56, M 70, C 33"
+    assert state.ratified(model, middle[None])[0]
+    r, us = package.actor_index("Russia"), package.actor_index("US")
+    value = state.package_utilities(model, middle[None])[0]
+    for a in (us, r):
+        assert value[a] >= model.diplomats[a].reservation + DEAL_MARGIN
+    said(
+        "middle, K 56, M 70, C 33, gives both negotiators the deal margin, every coalition it "
+        "asks\n   would ratify it"
+    )
+    said(
+        "the middle of the latest\noffers, if every negotiator gains the deal margin from it "
+        "and every coalition it asks would\nratify it, and otherwise no deal"
+    )
+    model.step()
+    np.testing.assert_allclose(model.move_inputs[44].pointed[0], middle)
+    i = package.issue_index(C)
     k, span = package.move_index("russia_suspends_cfe"), package.high[i] - package.low[i]
     p, w = model.batch.positions[0, r, i], model.batch.weights[0, r, i]
     to, cost = model.batch.moves.to[0, k], model.batch.moves.cost[0, k]
-    x = model.move_inputs[44].pointed[0, i]
     move = w * (abs(75 - p) - abs(to - p)) / span - cost
-    talks = w * (abs(75 - p) - abs(x - p)) / span
+    talks = w * (abs(75 - p) - abs(middle[i] - p)) / span
     assert talks > move > 0
     why = reasons.move_reasons(model)[k]
-    assert why == (
-        "not made in round 44: the talks point to more: the deal they point to (the mean of "
-        f"the latest offers) gives Russia {talks:+.3f} on its issue, the move {move:+.3f} after "
-        "its cost"
+    assert why.startswith("not made in round 44: the talks point to more: the deal they point to")
+    assert why.endswith(
+        f"gives Russia {talks:+.3f} on its issue, the move {move:+.3f} after its cost"
+    )
+    said(f"it gives Russia {talks:+.3f} on the CFE against {move:+.3f} for the suspension")
+    # from round 44 on: each offer accepted by the other negotiator, vetoed by NATO members
+    lines = {}
+    while model.running:
+        line = state.describe_round(model)
+        other = "Russia" if model.proposer_id == "US" else "US"
+        assert f"; {other} accepts; " in line and "veto (nato)" in line, line
+        lines[model.round] = line
+        offers[model.round] = (model.proposer_id, model.offer.copy())
+        model.step()
+    offers[model.round] = (model.proposer_id, model.offer.copy())
+    proposed = {state.package_words(package, offer) for _, offer in offers.values()}
+    assert "K 56, M 70, C 33" not in proposed
+    said("But nobody proposes it.")
+    lines[model.round] = state.describe_round(model)
+    assert lines[44].startswith(
+        "Round 44: US proposes K 60, M 77, C 24; Russia accepts; 24 of 26 members veto (nato)"
+    )
+    assert lines[45].startswith(
+        "Round 45: Russia proposes K 60, M 77, C 52; US accepts; 8 of 26 members veto (nato)"
     )
     said(
-        f"(the deal they point to gives Russia {talks:+.3f} on the CFE, the suspension {move:+.3f}"
+        "the US's (K 60, M 77, C 24 in round 44) 24 of\n   26, Russia's (K 60, M 77, C 52 in "
+        "round 45) 8 of 26"
     )
-    model.run()
-    line = state.describe_round(model)
-    assert line.startswith("Round 59: Russia proposes K 60, M 85, C 54; US accepts; ")
-    assert "veto (nato)" in line and "the deadline passes without agreement" in line
-    said("the US accepts Russia's last offer (K 60, M 85, C 54), NATO members veto it again")
+    assert "; US accepts; " in lines[59] and "veto (nato)" in lines[59]
+    end = "the deadline passes without agreement; Kosovo makes kosovo_udi"
+    assert end in lines[59] and lines[59].endswith("final package K 56, M 70, C 75.")
+    said("final package (K 56, M 70, C 75) keeps the CFE terms at 75")
     assert model.result().outcome[0, i] == package.status_quo[i] == 75
 
 
@@ -194,7 +275,8 @@ def test_exercise_2_1_one_run_with_its_moves(package):
     said('*"Russia makes\n   russia_suspends_cfe (cfe to 14)"*')
     assert "now rather than later: its window closes before the next round" in why[suspends]
     assert why[suspends].endswith(
-        "they point to no deal (the mean of the latest offers is not a deal)"
+        "they point to no deal (the mean of the latest offers is not a deal: a negotiator would "
+        "not gain the deal margin from it, or a coalition it asks would veto it)"
     )
     said("*its window closes before\n   the next round*, and *they point to no deal*")
     assert set(carried) == {14} and held[1] == 0.600
@@ -264,23 +346,62 @@ def test_exercise_2_3_without_the_declaration(package, plain):
     changed = {"moves.kosovo_udi.to": 15.0}
     assert reservations(model_of(**changed), package) == [0.706, 0.639]
     said("the US's reservation falls\n   to 0.706 and Russia's rises to 0.639")
-    frame = ns.simulate(package.fix(*next(iter(changed.items()))), RUNS, 7).to_frame()
+    sc = package.fix(*next(iter(changed.items())))
+    res = ns.simulate(sc, RUNS, 7, trace=RUNS)
+    frame = res.to_frame()
     deal = agreed(frame)
     assert np.all(made(frame, "kosovo_udi") < 0) and deal.mean() > agreed(plain).mean()
-    suspends = made(frame, "russia_suspends_cfe") >= 0
-    said(f"agreement rises to {percent(deal.mean())}, and Russia suspends in only")
-    said(f"{percent(suspends.mean())} of the runs")
-    held = np.flatnonzero(~suspends & ~deal)
-    assert np.mean(frame[f"outcome.{C}"] == 75) > 0.5 and held.size > RUNS / 2
-    said("in most runs no\n   deal follows and the CFE terms stay at 75")
-    sc = package.fix("moves.kosovo_udi.to", 15.0)
+    first, last = frame.loc[deal, "rounds"].min(), frame.loc[deal, "rounds"].max()
+    said(
+        f"agreement rises to {percent(deal.mean())} ({deal.sum()} of 2,000), all in rounds "
+        f"{first} to {last}"
+    )
+    suspends = made(frame, "russia_suspends_cfe")
+    assert np.all(np.isin(suspends, [-1, 44]))
+    held = np.flatnonzero(suspends < 0)
+    said(f"suspends in round 44, in all but {held.size} of the 2,000 runs")
     k = sc.move_index("russia_suspends_cfe")
-    for run in held[:4]:  # what the page says in round 44 of such runs
+    for run in held:  # what the page says in round 44 of those runs
         model = step_to(DiplomacyModel(sc, seed=7, run=int(run)), 44)
         assert reasons.move_reasons(model)[k].startswith(
             "not made in round 44: the talks point to more: "
         )
-    said("the moves table says *the talks point to more*, so Russia holds back")
+    said(f"(in those {held.size} the moves table says *the\n   talks point to more*)")
+    # the runs without a deal end on Russia's offer of round 59: the US accepts, NATO vetoes
+    trace, us = res.trace, sc.actor_index("US")
+    nato = [c.id for c in sc.coalitions].index("nato")
+    assert trace["proposer"][59] == sc.actor_index("Russia")
+    assert np.all(trace["accepted"][~deal, 59, us] == 1)
+    assert np.all(trace["consent"][~deal, 59, nato] == 0)
+    said(
+        "in every run without a deal the US accepts Russia's last offer (round 59),\n   and "
+        "NATO vetoes it"
+    )
+    last_offer = trace["offer"][~deal, 59]
+    at_60 = np.round(last_offer[:, 0]) == 60
+    m_median = np.median(last_offer[at_60, 1])
+    assert m_median < sc.status_quo[1]  # scaled back
+    said(
+        f"in {at_60.sum():,} of those {(~deal).sum():,} runs that offer puts Kosovo at 60 and "
+        f"scales\n   missile defence back (median M {m_median:.0f})"
+    )
+    kosovo = frame.loc[deal, f"outcome.{K}"].to_numpy()
+    at_25 = np.round(kosovo) == 25
+    deal_m = frame.loc[deal, f"outcome.{M}"].median()
+    assert abs(deal_m - sc.status_quo[1]) < 1  # "near its status quo"
+    said(
+        f"The deals keep missile defence near its status quo\n   (median M {deal_m:.0f}) and, "
+        f"in {at_25.sum()} of the {deal.sum()}, put Kosovo at 25, Russia's ideal"
+    )
+    # 25 is Russia's ideal (its position is not uncertain), between the status quo and the
+    # US's 60: moving Kosovo there from 15 gains both; every deal beats no deal by the margin
+    batch, r = ns.sample(sc, RUNS, 7), sc.actor_index("Russia")
+    assert np.all(batch.positions[:, r, 0] == 25) and np.all(batch.positions[:, us, 0] == 60)
+    assert sc.status_quo[0] == 15 and np.all(kosovo >= 25 - 0.5)
+    for actor in ("US", "Russia"):
+        gain = frame.loc[deal, f"utility.{actor}"] - frame.loc[deal, f"no_deal_utility.{actor}"]
+        assert np.all(gain >= DEAL_MARGIN - 1e-9)
+    said("a step from the\n   status quo of 15 toward the US's 60 that both sides gain from")
 
 
 def test_exercise_2_4_a_worse_option_for_russia(package):

@@ -3,10 +3,13 @@
 The words follow the rule of :mod:`negosim.model.moves` (``docs/protocols.md``, "Moves"): during
 the talks a move is made only if it is worth its cost to every mover, making it now beats
 making it later (its window closes before the next round, its cost only grows, or a rival
-move on its issue could be made first) and it beats what the talks point to on its issue;
-when the talks end without agreement, every move still open that is worth its cost is made
-("after the talks"). The numbers come from :func:`negosim.model.moves.appraise` on this run's
-sampled values and on what the :class:`~negosim.abm.DiplomacyModel` recorded before each round
+move on its issue could be made first) and it beats what the talks point to on its issue
+(the mean of the latest offers where it is a deal: every negotiator gains the deal margin
+from it and every coalition it asks consents; else no deal); when the talks end without
+agreement, every move still open that is worth its cost is made ("after the talks"), so in
+the last round every move can wait for that rule. The numbers come from
+:func:`negosim.model.moves.appraise` on this run's sampled values and on what the
+:class:`~negosim.abm.DiplomacyModel` recorded before each round
 (:class:`~negosim.abm.model.MoveInputs`).
 """
 
@@ -243,9 +246,7 @@ def _value_words(model, appraisal: MoveAppraisal) -> str:
 
 def _now_words(model, k: int, t: int, appraisal: MoveAppraisal) -> str:
     """Why making move ``k`` in round ``t`` beat making it later."""
-    if not appraisal.later:
-        if t >= model.rounds - 1:
-            return "its window closes before the talks end"
+    if not appraisal.later:  # never in the last round: the end-of-talks rule can make it
         return "its window closes before the next round"
     if appraisal.threatened:
         return "a rival move on its issue could be made first"
@@ -253,11 +254,12 @@ def _now_words(model, k: int, t: int, appraisal: MoveAppraisal) -> str:
 
 
 def _wait_words(model, k: int) -> str:
-    """Why move ``k`` can wait: it can still be made later at no higher cost, and no rival
-    move on its issue threatens it."""
+    """Why move ``k`` can wait: it can still be made later (in a later round of its window,
+    or after the talks: a window open in the last round is open to the end-of-talks rule) at
+    no higher cost, and no rival move on its issue threatens it."""
     numbers = move_numbers(model)
     _, last = window_rounds(numbers["earliest"][k], numbers["latest"][k], model.rounds)
-    when = "after the talks" if numbers["latest"][k] >= 1.0 - 1e-12 else f"up to round {last}"
+    when = "after the talks" if last >= model.rounds - 1 else f"up to round {last}"
     rate = numbers["cost_rate"][k]
     cost = "at a lower cost" if rate < 0 else "at the same cost" if rate == 0 else "for no more"
     rivals = any(
@@ -279,10 +281,14 @@ def _talks_words(model, k: int, t: int, appraisal: MoveAppraisal) -> str:
     mediated = model.protocol == "mediated"
     table = "the text on the table" if mediated else "the mean of the latest offers"
     if np.isnan(pointed[0, model.batch.moves.issue[k]]):
-        return f"they point to no deal ({table} is not a deal)"
+        return (
+            f"they point to no deal ({table} is not a deal: a negotiator would not gain the "
+            "deal margin from it, or a coalition it asks would veto it)"
+        )
     net = appraisal.gain - appraisal.cost
     return "; ".join(
-        f"the deal they point to ({table}) gives {name} {talks:+.3f} on its issue, "
+        f"the deal they point to ({table}, which gives every negotiator the deal margin and "
+        f"which every coalition it asks would ratify) gives {name} {talks:+.3f} on its issue, "
         f"the move {gain:+.3f} after its cost"
         for name, talks, gain in zip(_names(model, appraisal), appraisal.talks, net, strict=True)
     )
