@@ -237,14 +237,28 @@ def offer(world: World, a: int, state: State, r: list[float], tau: float) -> lis
 
 def pointed(world, state, r, offers) -> list[float]:
     """The package the talks point to: the mean of each proposer's latest package (clipped,
-    settled issues at N) where it is a deal; otherwise, or before any offer, N."""
+    settled issues at N) where it is a deal that every coalition it asks ratifies (members
+    who negotiate vote by the margin, the others by their reservations); otherwise, or before
+    any offer, N."""
     if not offers:
         return list(state.package)
     n = len(offers)
     middle = on_table(
         world, state, [sum(x[i] for x in offers.values()) / n for i in range(len(world.low))]
     )
-    return middle if is_deal(world, state, r, middle) else list(state.package)
+    yes = {
+        a: beats_no_deal(world, state, r, a, middle, 0)
+        if a in world.negotiators
+        else world.utility(a, middle) >= r[a] - TOL
+        for a in range(len(world.positions))
+    }
+    asked = [
+        c
+        for c in world.coalitions
+        if any(abs(middle[i] - world.status_quo[i]) > 1e-12 for i in c.ratifies)
+    ]
+    deal = is_deal(world, state, r, middle) and all(c.consents(yes) for c in asked)
+    return middle if deal else list(state.package)
 
 
 def open_in(m: Move, tau: float, previous: float) -> bool:
@@ -349,10 +363,11 @@ def negotiate(world: World) -> Outcome:
 
 
 def now_beats_later(world, k, state, w, tau, previous, following) -> bool:
-    """The move cannot be made later (its window does not meet a later round and is not open
-    when the talks end, or a rival threatens it), or waiting costs more."""
+    """The move cannot be made later (its window does not meet a later round, unless this is
+    the last round, when the end of the talks makes every move open in it; or a rival
+    threatens it), or waiting costs more."""
     m = world.moves[k]
-    later = m.latest > tau + TIME or m.latest >= 1
+    later = m.latest > tau + TIME or following is None
     if later:
         for j, rival in enumerate(world.moves):
             if j == k or j in state.made or rival.issue != m.issue:
@@ -373,9 +388,9 @@ def now_beats_later(world, k, state, w, tau, previous, following) -> bool:
                 break
     if not later:
         return True
-    ahead = [cost(m, min(m.latest, 1.0))]
-    if following is not None:
-        ahead.append(cost(m, following))
+    if following is None:  # after the talks: at this round's time, the same cost
+        return False
+    ahead = [cost(m, min(m.latest, 1.0)), cost(m, following)]
     return cost(m, tau) < min(ahead) - TOL
 
 
