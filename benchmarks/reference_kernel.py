@@ -2,7 +2,10 @@
 
 The same rulebook as ``negosim.simulate(..., protocol="alternating")`` (``docs/protocols.md``)
 for the scenarios the speed benchmarks generate: every actor negotiates every issue with a
-time-dependent tactic, linear loss, no unilateral moves, no coalitions. Each run is one fused
+time-dependent tactic, linear loss, no unilateral moves, no coalitions, patient actors (no
+discount). A deal must beat no deal by the margin (``DEAL_MARGIN``, docs/protocols.md "Deals
+beat no deal"): each tactic's target ends at its deal floor ``r + m``, and a yes needs the
+margin as well as the target. Each run is one fused
 loop over rounds, scalar arithmetic with no temporaries between the steps: a plain compiled
 limit for these rules, so that ``benchmarks/test_bench_kernel.py`` can measure how close the
 numpy core comes to it on any machine, in one run. Like the core, the kernel computes the
@@ -25,13 +28,16 @@ import numpy as np
 
 import negosim as ns
 from negosim.engine.runner import strategies_and_defaults, with_sampled_params
+from negosim.model.ratification import DEAL_MARGIN
 from negosim.model.strategies import ACCEPT_TOLERANCE, Strategy, TimeDependent
 
 _JIT = {"cache": True, "error_model": "numpy"}  # IEEE division, no Python zero checks
 
 
 @numba.njit(**_JIT)
-def negotiate_run(position, salience, power, reservation, conceded, low, high, first, package):
+def negotiate_run(
+    position, salience, power, reservation, conceded, low, high, first, package, margin
+):
     """Negotiate one run by the alternating-offers rules; the round of agreement, or -1.
 
     Parameters
@@ -50,6 +56,10 @@ def negotiate_run(position, salience, power, reservation, conceded, low, high, f
         The first round played (the deadline ``T`` is the length of ``conceded``).
     package
         ``(I,)`` output: the agreed package (left untouched without agreement).
+    margin
+        What a deal must gain every actor over no deal (its reservation, as no move is made):
+        the deal floor ``f_a = r_a + margin`` is where its target ends, and a yes needs
+        ``u >= f_a`` too (tolerance ``ACCEPT_TOLERANCE``).
     """
     n_actors, n_issues = position.shape
     rounds = conceded.shape[0]
@@ -83,9 +93,10 @@ def negotiate_run(position, salience, power, reservation, conceded, low, high, f
     utility = np.empty(n_actors)
     for t in range(first, rounds):
         # 1. the proposer of round t offers the point of its concession line worth its
-        #    target u* = r + (1 - r)(1 - tau^(1/e)), clipped to the scales
+        #    target u* = f + (1 - f)(1 - tau^(1/e)), f = r + m its deal floor, clipped to
+        #    the scales
         k = t % n_actors
-        r = reservation[k]
+        r = reservation[k] + margin
         target = r + (1.0 - r) * (1.0 - conceded[t, k])
         lam = (1.0 - target) / cost[k] if cost[k] > 0 else 1.0
         lam = min(max(lam, 0.0), 1.0)
@@ -98,12 +109,14 @@ def negotiate_run(position, salience, power, reservation, conceded, low, high, f
             for i in range(n_issues):
                 u -= abs(offer[i] - position[a, i]) * scaled[a, i]
             utility[a] = u
-        # 3. everyone responds, the proposer too: accept iff u >= u*_t - tolerance
+        # 3. everyone responds, the proposer too: yes iff u >= u*_t - tolerance (the
+        #    tactic) and u >= f - tolerance (the margin over no deal)
         accepted = True
         for a in range(n_actors):
-            r = reservation[a]
+            r = reservation[a] + margin
             target = r + (1.0 - r) * (1.0 - conceded[t, a])
             accepted &= utility[a] >= target - ACCEPT_TOLERANCE
+            accepted &= utility[a] >= r - ACCEPT_TOLERANCE
         # 4. agreement closes the run at round t
         if accepted:
             package[:] = offer
@@ -130,22 +143,26 @@ def _concessions(e, n, shared, rounds):
 
 
 @numba.njit(**_JIT)
-def _serial(position, salience, power, reservation, e, low, high, rounds, first, package, when):
+def _serial(
+    position, salience, power, reservation, e, low, high, rounds, first, package, when, margin
+):
     shared = concession_table(e[0], rounds)
     for n in range(position.shape[0]):
         when[n] = negotiate_run(
             position[n], salience[n], power[n], reservation[n],
-            _concessions(e, n, shared, rounds), low, high, first, package[n],
+            _concessions(e, n, shared, rounds), low, high, first, package[n], margin,
         )  # fmt: skip
 
 
 @numba.njit(parallel=True, **_JIT)
-def _parallel(position, salience, power, reservation, e, low, high, rounds, first, package, when):
+def _parallel(
+    position, salience, power, reservation, e, low, high, rounds, first, package, when, margin
+):
     shared = concession_table(e[0], rounds)
     for n in numba.prange(position.shape[0]):
         when[n] = negotiate_run(
             position[n], salience[n], power[n], reservation[n],
-            _concessions(e, n, shared, rounds), low, high, first, package[n],
+            _concessions(e, n, shared, rounds), low, high, first, package[n], margin,
         )  # fmt: skip
 
 
@@ -182,6 +199,7 @@ def check_scope(scenario: ns.Scenario) -> None:
         ("unilateral moves or exits", bool(scenario.all_moves or scenario.made)),
         ("coalitions", bool(scenario.coalitions)),
         (f"{scenario.loss} loss", scenario.loss != "linear"),
+        ("a discount", bool(np.any(np.asarray(scenario.discount) != 1.0))),
     ]
     found = [name for name, present in problems if present]
     if found:
@@ -241,6 +259,7 @@ def reference_run(
             first,
             outcome,
             when,
+            float(DEAL_MARGIN),  # read when called, as the engine reads it
         )
     agreed = when >= 0
     return agreed, np.where(agreed, when, deadline), outcome

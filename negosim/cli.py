@@ -35,6 +35,7 @@ from negosim.io import store as _store
 from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
 from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
 from negosim.model.scenario import Scenario
+from negosim.model.sources import unsourced
 
 BAD_INPUT = 2
 SUMMARY_BYTES = 1 << 30
@@ -463,7 +464,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
             ]
         )
         print(f"{path}: ok ({counts})")
+        if line := _unsourced_line(sc):
+            print(_wrap(f"  {line}"))
     return 0
+
+
+def _unsourced_line(sc: Scenario) -> str:
+    """The sampled numbers of ``sc`` that no dated source gives (confidence not "A"): the
+    ``[[uncertainty]]`` entries by name, the ``estimate_spread`` defaults counted ("" if
+    none)."""
+    missing = unsourced(sc)
+    if not missing:
+        return ""
+    explicit = {u.target for u in sc.uncertainty}
+    named = [t for t in missing if t in explicit]
+    spread = len(missing) - len(named)
+    parts = [", ".join(named)] if named else []
+    if spread:
+        parts.append(
+            f'{_plural(spread, "number")} coded "E" that estimate_spread samples '
+            "(negosim.model.sources.unsourced lists all)"
+        )
+    return f"sampled numbers without a dated source: {'; and '.join(parts)}"
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -800,7 +822,7 @@ def _finish(args: argparse.Namespace, table, shown: Sequence[str] | None, make_f
 
 
 def _summary_columns(sc: Scenario, first: Sequence[str] = ()) -> list[str]:
-    return [*first, "agreement", "agreement_low", "agreement_high", "mean_rounds"] + [
+    return [*first, "agreement", "agreement_low", "agreement_high", "mean_agreement_round"] + [
         f"outcome.{i}" for i in sc.issues
     ]
 

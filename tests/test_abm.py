@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import negosim as ns
 from negosim.abm import DiplomacyModel, trace_frame
 from negosim.abm.model import AGENT_COLUMNS
+from negosim.model.ratification import DEAL_MARGIN
 from negosim.model.strategies import TimeDependent
 
 from helpers import bilateral, time_dependent_closed_form, worlds
@@ -92,8 +93,10 @@ def test_batch_of_one_equals_batch_of_many_in_an_agreement():
 def test_mesa_model_meets_the_closed_form(a, b, ea, eb, ra, rb, rounds):
     """Two time-dependent negotiators on one issue (helpers.time_dependent_closed_form, worked
     out from the docs' target and concession line): the Mesa model's round, outcome and
-    utilities, and one agent row per actor per round played."""
-    t, x, gap = time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds)
+    utilities, and one agent row per actor per round played. The targets end at the deal
+    floors r + m (docs/protocols.md, "Deals beat no deal"); without agreement each side
+    gets its reservation."""
+    t, x, gap = time_dependent_closed_form(a, b, ea, eb, ra + DEAL_MARGIN, rb + DEAL_MARGIN, rounds)
     assert np.min(np.abs(gap)) > 1e-6  # cases chosen away from the knife edge
     sc = bilateral([[a], [b]], [[50], [50]], (ra, rb), rounds=rounds)
     strategies = {"A": TimeDependent(ea), "B": TimeDependent(eb)}

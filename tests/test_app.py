@@ -6,6 +6,7 @@ checks what it shows against DiplomacyModel and simulate run here with the same 
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_moves import hosted, two_issues
+from test_moves import BASE, a_move, hosted, pre_emption, scenario, two_issues
 
 import negosim as ns
 from negosim.abm import DiplomacyModel
 from negosim.app import comparison, main, reasons, serve, state, svg
+from negosim.model.ratification import DEAL_MARGIN
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
@@ -107,10 +109,22 @@ def _yes_needed(rule: str, threshold: float | None, yes: int, size: int) -> int:
     return max(0, least - yes)
 
 
+def _bar(diplomat) -> tuple[float, str]:
+    """What a member's yes needed (docs/protocols.md): a ratifier, its reservation; a
+    negotiator, its strategy's target and its reservation plus the deal margin, the higher."""
+    if diplomat.role != "negotiator":
+        return diplomat.reservation, "its reservation"
+    floor = diplomat.reservation + DEAL_MARGIN
+    if np.isfinite(diplomat.target) and diplomat.target > floor:
+        return diplomat.target, "its target"
+    return floor, "its reservation plus the deal margin"
+
+
 def _vetoes_are_explained(model: DiplomacyModel, line: str) -> int:
     """Every coalition that vetoed this round is in ``line`` with who voted no (by name, or
     counted past three) and who tipped it: the one no-voter, or the count of yes votes missing
-    and the no-voter least short of its reservation. Returns how many coalitions vetoed."""
+    and the no-voter least short of what its yes needed (:func:`_bar`). Returns how many
+    coalitions vetoed."""
     by_actor = {d.actor: d for d in model.diplomats}
     verdicts = state.coalition_verdicts(model).set_index("coalition")
     vetoed = 0
@@ -122,7 +136,9 @@ def _vetoes_are_explained(model: DiplomacyModel, line: str) -> int:
         yes = sum(by_actor[m].accepted == 1.0 for m in c.members)
         needed = _yes_needed(c.rule, c.threshold, yes, len(c.members))
         assert needed > 0 and verdicts.loc[c.id, "needed"] == needed
-        nearest = min(no, key=lambda m: by_actor[m].reservation - by_actor[m].utility)
+        short = {m: _bar(by_actor[m])[0] - by_actor[m].utility for m in no}
+        nearest = min(no, key=short.get)
+        assert short[nearest] > -1e-9  # a no vote: short of what its yes needed
         who = state.join_names(no) if len(no) <= 3 else f"{len(no)} of {len(c.members)} members"
         said = f"{who} {'vetoes' if len(no) == 1 else 'veto'} ({c.id}): "
         if len(no) == 1:
@@ -131,26 +147,45 @@ def _vetoes_are_explained(model: DiplomacyModel, line: str) -> int:
             said += "any one of them" if needed == 1 else f"{needed} more yes votes needed"
         assert said in line, (said, line)
         if len(no) > 1:
-            assert f"nearest to yes: {nearest.replace('_', ' ')}, " in line
+            gap = "less than 0.001" if short[nearest] < 0.0005 else f"{short[nearest]:.3f}"
+            words = f"nearest to yes: {nearest.replace('_', ' ')}, {gap} short of "
+            assert words + _bar(by_actor[nearest])[1] in line, (words, line)
     return vetoed
 
 
 # Hand-worked cases of tests/test_moves.py (its BASE scenario and A's move a_alone): one issue
 # x or two issues x, y on [0, 100], status quo 50, A's ideal 100, B's ideal 0, linear loss,
-# T = 21 rounds (tau_t = t / 20), A proposes in even rounds. a_alone sets x to 100.
+# T = 21 rounds (tau_t = t / 20), A proposes in even rounds. a_alone sets x to 100. Round t
+# stands for (tau_{t-1}, tau_t]; floors are reservations plus the margin m = 0.01.
+
+
+def closing(sc: ns.Scenario, **fields) -> ns.Scenario:
+    """``sc`` with the fields of its first move changed."""
+    data = sc.to_dict()
+    data["moves"][0].update(fields)
+    return ns.Scenario.from_dict(data, source="test")
 
 
 def test_a_move_is_narrated_and_its_issue_shown_settled():
-    # A's move (worth 0.75 to A against 0.5 and B's round-1 offer of 0.045) is made at t = 2;
-    # A then offers y = 100 (1 - 0.8 tau) = 92; B's target 0.1 + 0.9 (1 - 0.1) = 0.91 is far
-    # above 0.5 * 0.08 = 0.04, so B rejects. They agree at t = 16 on (100, 36).
-    model = DiplomacyModel(two_issues(), seed=0, strategies={"A": "linear", "B": "linear"})
+    # two_issues with A's move open only to tau 0.1: rounds 0..2 (round 2 is (0.05, 0.1]).
+    # Floors (declared reservations + m): A 0.61, B 0.11; linear targets f + (1 - f)(1 - tau).
+    # Round 0: A offers (100, 100). Round 1: B's target 0.11 + 0.89 * 0.95 = 0.9555, so B
+    # offers x = y = 4.45 (X 4, Y 4); A rejects. In rounds 0 and 1 the move can still be made
+    # in round 2 at the same cost: A waits. Round 2 is its window's last: the talks point to
+    # the mean (52.2, 52.2), worth 0.522 to A, below its floor: no deal, so the move (0.75 to A
+    # with it, 0.5 without) is made. A then offers y with 0.5 + 0.5 y / 100 = 0.61 + 0.39 * 0.9:
+    # y = 92.2; B (0.039 against its target 0.911) rejects. Agreement once T_A + T_B <= 1:
+    # 0.72 + 1.28 (1 - tau) <= 1, tau >= 0.78125: round 16, A's y = 100 (2 (0.61 + 0.39 * 0.2)
+    # - 1) = 37.6, worth 0.312 to B, above its target 0.11 + 0.89 * 0.2 = 0.288.
+    model = DiplomacyModel(
+        closing(two_issues(), latest=0.1), seed=0, strategies={"A": "linear", "B": "linear"}
+    )
     model.step()
     model.step()
-    assert state.describe_round(model) == "Round 1: B proposes X 5, Y 5; A rejects."
-    # in round 1 A weighed its move against no offer (round 0's offer was its own)
+    assert state.describe_round(model) == "Round 1: B proposes X 4, Y 4; A rejects."
     assert reasons.move_reasons(model) == [
-        "not made in round 1: nothing offered since the last move to weigh it against"
+        "not made in round 1: waiting is worth as much: it can still be made up to round 2, "
+        "at the same cost"
     ]
     assert not state.settled_issues(model).any()
     assert "ns-settled-x" not in svg.offer_chart(model)
@@ -164,27 +199,27 @@ def test_a_move_is_narrated_and_its_issue_shown_settled():
     row = reasons.moves_table(model).iloc[0]
     assert (row["move"], row["by"], row["issue"], row["to"]) == ("a_alone", "A", "x", "100.0")
     assert (row["window"], row["needs"], row["made"], row["consent"]) == (
-        "rounds 0..20",
+        "rounds 0..2",
         "no one",
         "round 2",
         "",
     )
     assert row["why"] == (
-        "made: to A 0.750 with it after its cost 0.000, 0.500 without it; "
-        "the best offer to A since the last move was worth 0.045"
+        "made: to A 0.750 with it after its cost 0.000, 0.500 without it; now rather than "
+        f"later: its window closes before the next round; {NO_DEAL}"
     )
     model.run()
     assert state.describe_round(model) == (
-        "Round 16: A proposes X 100, Y 36; B accepts; package agreed: X 100, Y 36."
+        "Round 16: A proposes X 100, Y 38; B accepts; package agreed: X 100, Y 38."
     )
 
 
 @pytest.mark.parametrize(("host_ideal", "made"), [(100, True), (0, False)])
 def test_consent_to_a_move_is_listed(host_ideal, made):
-    # B plays hardliner (offers x = 0): A's move to 100 (worth 1 against 0.5 and 0) is made in
-    # the first round of its window (tau >= 0.5: t = 10) iff the host H, who must consent, is
-    # no worse off at 100 than at 50: with ideal 100, yes; with ideal 0, no. A move that
-    # settles the only issue ends the talks; without it they run to the deadline (t = 20).
+    # B plays hardliner (offers x = 0). A's move to 100 (window [0.5, 1]: rounds 10..20, free)
+    # can wait to the end at no cost, and nothing on the table beats it: it waits, and the
+    # talks run to the deadline. After them it is made iff the host H, who must consent, is
+    # no worse off at 100 than at 50: with ideal 100, yes; with ideal 0, no.
     sc = hosted(host_ideal)
     model = DiplomacyModel(sc, seed=0, strategies={"A": "linear", "B": "hardliner"})
     before = reasons.moves_table(model).iloc[0]
@@ -195,42 +230,226 @@ def test_consent_to_a_move_is_listed(host_ideal, made):
     )
     model.run()
     after = reasons.moves_table(model).iloc[0]
-    if made:
+    if made:  # A's BATNA is 1 (its ideal, free): its floor 1.01 is out of reach, it offers 100
         assert state.describe_round(model) == (
-            "Round 10: A makes a_alone (x to 100); no agreement (no issue is left open); "
-            "final package X 100."
+            "Round 20: A proposes X 100; B rejects; the deadline passes without agreement; "
+            "A makes a_alone (x to 100); final package X 100."
         )
-        assert (after["made"], after["consent"]) == ("round 10", "hosts 1 of 1")
+        assert (after["made"], after["consent"]) == ("after the talks", "hosts 1 of 1")
         assert after["why"] == (
-            "made: to A 1.000 with it after its cost 0.000, 0.500 without it; "
-            "the best offer to A since the last move was worth 0.000"
+            "made after the talks (no agreement): to A 1.000 with it after its cost 0.000, "
+            "0.500 without it"
         )
-    else:  # A's last offer is the status quo's 50: B, hardliner, rejects it
+    else:  # A's BATNA is 0.5: its target ends at 0.51 (x = 51), which H (0.49 < 0.5) vetoes
         assert state.describe_round(model) == (
-            "Round 20: A proposes X 50; B rejects; the deadline passes without agreement; "
-            "final package X 50."
+            "Round 20: A proposes X 51; B rejects; H vetoes (hosts): H's no alone tipped it; "
+            "the deadline passes without agreement; final package X 50."
         )
         assert (after["made"], after["consent"]) == ("no", "")
-        assert after["why"] == "not made when the talks ended: consent refused: hosts 0 of 1 yes"
+        assert after["why"] == (
+            "not made after the talks (no agreement): consent refused: hosts 0 of 1 yes"
+        )
+
+
+def _reasons_by_round(sc: ns.Scenario, rounds, strategies=None) -> dict[int, list[str]]:
+    """The moves table's why column after each of ``rounds`` (and at the end, key -1)."""
+    model = DiplomacyModel(sc, seed=0, strategies=strategies or {"A": "linear", "B": "hardliner"})
+    out = {}
+    while model.running:
+        model.step()
+        if model.round in rounds:
+            out[model.round] = list(reasons.moves_table(model)["why"])
+    out[-1] = list(reasons.moves_table(model)["why"])
+    return out
+
+
+def _talks_more(host: float | None = None) -> ns.Scenario:
+    """BASE with declared reservations 0.3 (floors 0.31) and A's move to 51 open to tau 0.5;
+    with ``host``, a ratifier H of that ideal (no declared reservation) whose coalition
+    ratifies x."""
+    data = copy.deepcopy(BASE)
+    for actor in data["actors"]:
+        actor["reservation"] = 0.3
+    if host is not None:
+        data["actors"].append(
+            {"id": "H", "role": "ratifier", "power": 1, "position": {"x": host},
+             "salience": {"x": 100}}
+        )  # fmt: skip
+        data["coalitions"] = [{"id": "hosts", "members": ["H"], "ratifies": ["x"]}]
+    data["moves"] = [a_move(to=51, latest=0.5)]
+    return ns.Scenario.from_dict(data, source="test")
+
+
+def _early_end() -> ns.Scenario:
+    """Two issues x, y (equal saliences); B leaves the talks at tau 0.3 with x at 20; A's
+    move sets y to 100 from tau 0.8 at a cost 0.05 + 0.3 tau."""
+    data = copy.deepcopy(BASE)
+    data["issues"].append({"id": "y", "label": "y", "status_quo": 50})
+    data["actors"][0].update(position={"x": 100, "y": 100}, salience={"x": 50, "y": 50})
+    data["actors"][1].update(position={"x": 0, "y": 0}, salience={"x": 50, "y": 50})
+    data["moves"] = [
+        {"id": "b_leaves", "actor": "B", "issue": "x", "to": 20, "earliest": 0.3,
+         "latest": 0.3, "ends_talks": True},
+        {"id": "a_late", "actor": "A", "issue": "y", "to": 100, "earliest": 0.8, "cost": 0.05,
+         "cost_rate": 0.3},
+    ]  # fmt: skip
+    return ns.Scenario.from_dict(data, source="test")
+
+
+NO_DEAL = (
+    "it beats the talks: they point to no deal (the mean of the latest offers is not a deal: a "
+    "negotiator would not gain the deal margin from it, or a coalition it asks would veto it)"
+)
+WAITS = "waiting is worth as much: it can still be made after the talks, at the same cost"
+
+
+def test_each_reason_is_the_rule_s_in_hand_worked_cases():
+    """Every reason the moves table gives, in scenarios worked by hand (docs/protocols.md,
+    "Moves"): the three tests of the talks, each refusal, reactions, consent, and the moves
+    made after the talks."""
+    # A cost that grows (0.1 + 0.2 tau) is lowest now: A moves in round 0, before any offer.
+    grows = _reasons_by_round(scenario([a_move(cost=0.1, cost_rate=0.2)]), [0])
+    assert grows[0] == [
+        "made: to A 0.900 with it after its cost 0.100, 0.500 without it; now rather than "
+        "later: its cost only grows; it beats the talks: nothing is on the table yet (the "
+        "talks point to no deal)"
+    ]
+    # A cost that falls (0.1 - 0.05 tau): A waits and pays 0.05 after the talks.
+    falls = _reasons_by_round(scenario([a_move(cost=0.1, cost_rate=-0.05)]), [3])
+    assert falls[3] == [
+        "not made in round 3: waiting is worth as much: it can still be made after the talks, "
+        "at a lower cost"
+    ]
+    assert falls[-1] == [
+        "made after the talks (no agreement): to A 0.950 with it after its cost 0.050, "
+        "0.500 without it"
+    ]
+    # Worth 0.05 (x to 55) against a cost of 0.1: never made.
+    dear = _reasons_by_round(scenario([a_move(to=55, cost=0.1)]), [0])
+    worth = "not worth its cost: to A 0.450 with it after its cost 0.100, 0.500 without it"
+    assert dear[0] == ["not made in round 0: " + worth]
+    assert dear[-1] == ["not made after the talks (no agreement): " + worth]
+    # Pre-emption (test_moves): C acts in round 10 (its window is that moment); from round 11
+    # B's answer x = 0 could come first, so A moves in round 10. Before, A waits: no rival
+    # could move by the next round (B's answer needs C's move first).
+    pre = _reasons_by_round(pre_emption(True), [9, 10])
+    assert pre[9] == [
+        "not yet: its window opens in round 10",
+        f"not made in round 9: {WAITS}; no rival move on its issue could be made first",
+        "not yet: it answers c_acts, which has not been made",
+    ]
+    assert pre[10] == [
+        "made: to C 1.000 with it after its cost 0.000, 0.500 without it; now rather than "
+        f"later: its window closes before the next round; {NO_DEAL}",
+        "made: to A 0.900 with it after its cost 0.100, 0.500 without it; now rather than "
+        f"later: a rival move on its issue could be made first; {NO_DEAL}",
+        "not made: its issue was settled by a_alone",
+    ]
+    # Without A's move, B's answer follows C's: not in C's round, then it waits to the end.
+    data = pre_emption(True).to_dict()
+    data["moves"] = [m for m in data["moves"] if m["id"] != "a_alone"]
+    answer = _reasons_by_round(ns.Scenario.from_dict(data, source="test"), [10, 11])
+    assert (
+        answer[10][1]
+        == "not yet: it answers c_acts, made in this round; it can follow from the next"
+    )
+    assert answer[11][1] == f"not made in round 11: {WAITS}"
+    assert answer[-1][1] == (
+        "made after the talks (no agreement): to B 1.000 with it after its cost 0.000, "
+        "0.500 without it"
+    )
+    # The talks point to more: floors 0.31, linear targets 0.31 + 0.69 (1 - tau). In round 10
+    # (the window's last) the latest offers are A's of round 8 (x = 100 * 0.724 = 72.4) and
+    # B's of round 9 (x = 100 (1 - 0.6895) = 31.05): their mean 51.725 gives each more than
+    # 0.31, a deal, worth +0.01725 to A against the move's +0.01. Agreement in round 15.
+    more = _reasons_by_round(_talks_more(), [9, 10, 11], {"A": "linear", "B": "linear"})
+    assert more[9] == [
+        "not made in round 9: waiting is worth as much: it can still be made up to round 10, "
+        "at the same cost"
+    ]
+    assert more[10] == [
+        "not made in round 10: the talks point to more: the deal they point to (the mean of "
+        "the latest offers, which gives every negotiator the deal margin and which every "
+        "coalition it asks would ratify) gives A +0.017 on its issue, the move +0.010 after "
+        "its cost"
+    ]
+    assert more[11] == ["not made: its window closed after round 10"]
+    assert more[-1] == ["not made: the talks ended in agreement"]
+    # The same with a host H (ideal 0, no declared reservation) whose coalition ratifies x:
+    # its reservation is u_H(51) = 0.49 (A's move, worth +0.01 to A, would be made if the
+    # talks ended at the start). The mean 51.725 is worth 0.48275 to H: H would veto it, so
+    # it is no deal, the talks point to no deal, and A's move (+0.01 against nothing) is made
+    # in round 10. It leaves no issue open: the talks end there.
+    vetoed = _reasons_by_round(_talks_more(host=0), [10], {"A": "linear", "B": "linear"})
+    assert vetoed[10] == [
+        "made: to A 0.510 with it after its cost 0.000, 0.500 without it; now rather than "
+        f"later: its window closes before the next round; {NO_DEAL}"
+    ]
+    # A window that closes in the last round (tau 0.97: round 20 stands for (0.95, 1]): the
+    # end-of-talks rule can still make the move, at the same time and cost, so it waits in
+    # round 19 and after round 20 is made after the talks, not in round 20.
+    last = _reasons_by_round(scenario([a_move(latest=0.97)]), [19])
+    assert last[19] == [f"not made in round 19: {WAITS}"]
+    assert last[-1] == [
+        "made after the talks (no agreement): to A 1.000 with it after its cost 0.000, "
+        "0.500 without it"
+    ]
+    # Consent refused in the talks: the host (ideal 0) of a move open only at tau 0.5.
+    refused = _reasons_by_round(closing(hosted(0), latest=0.5), [10])
+    assert refused[10] == ["not made in round 10: consent refused: hosts 0 of 1 yes"]
+    # B leaves in round 6 (tau 0.3; x to 20 is worth 0.65 to B against 0.5). The talks end
+    # there, and A's move, whose window (tau 0.8 on) has not closed, is made after them at
+    # its cost then: 0.05 + 0.3 * 0.3 = 0.14; to A 0.5 * 0.2 + 0.5 * 1 - 0.14 = 0.46 with
+    # it, 0.1 + 0.25 = 0.35 without.
+    early = _reasons_by_round(_early_end(), [5])
+    assert early[5][1] == "not yet: its window opens in round 16"
+    assert early[-1] == [
+        "made: to B 0.650 with it after its cost 0.000, 0.500 without it; now rather than "
+        f"later: its window closes before the next round; {NO_DEAL}",
+        "made after the talks (no agreement): to A 0.460 with it after its cost 0.140, "
+        "0.350 without it",
+    ]
 
 
 def test_window_rounds():
-    # tau_t = t / (T - 1): 0.712 * 59 = 42.008 -> 43; 0.74 * 59 = 43.66 -> 44; 0.5 * 20 = 10.
+    # Round t stands for (tau_{t-1}, tau_t], tau_t = t / (T - 1); a window is open in round t
+    # iff earliest <= tau_t and latest > tau_{t-1}. T = 60: 0.712 * 59 = 42.008 -> first 43;
+    # 0.74 * 59 = 43.66 -> first 44, and a window that closes at 0.74 is open in round 44
+    # ((0.729, 0.746]) and not 45. T = 21: a window closing at 0.5 = tau_10 is open to round
+    # 10; one closing at 0.52 also in round 11 ((0.5, 0.55]).
     assert state.window_rounds(0.712, 1.0, 60) == (43, 59)
+    assert state.window_rounds(0.74, 0.74, 60) == (44, 44)
     assert state.window_rounds(0.74, 1.0, 60) == (44, 59)
     assert state.window_rounds(0.5, 1.0, 21) == (10, 20)
     assert state.window_rounds(0.0, 0.5, 21) == (0, 10)
+    assert state.window_rounds(0.0, 0.52, 21) == (0, 11)
+    assert state.window_words(44, 44) == "round 44"
+    assert state.window_words(0, 11) == "rounds 0..11"
+    # the rule itself, round by round, over windows on and off the rounds' times
+    for rounds in (2, 21, 60):
+        tau = [t / (rounds - 1) for t in range(rounds)]
+        for earliest in np.linspace(0, 1, 41):
+            for latest in np.linspace(earliest, 1, 7):
+                open_in = [
+                    t
+                    for t in range(rounds)
+                    if earliest <= tau[t] + 1e-12 and (t == 0 or latest > tau[t - 1] + 1e-12)
+                ]
+                first, last = state.window_rounds(earliest, latest, rounds)
+                assert list(range(first, last + 1)) == open_in, (earliest, latest, rounds)
 
 
 def test_package_2007_moves_follow_the_model():
     """Every round of one run: the issues shown settled are the model's, each move made is
-    named with this run's sampled value, and the consent listed is the model's record."""
+    named with this run's sampled value, when it was made is the model's record (a round, or
+    after the talks), and the consent listed is the model's record."""
     s = state.Settings().with_change("moves.russia_suspends_cfe.earliest", 0.5)
     model = DiplomacyModel(**s.model_kwargs())
     sc = model.scenario
     sampled = ns.sample(sc, 1, 7).moves  # run 0 of seed 7: what the model plays
     table = reasons.moves_table(model).set_index("move")
-    assert table.loc["russia_suspends_cfe", "window"] == "rounds 30..59"  # 0.5 * 59 = 29.5
+    # window [0.5, 0.74]: 0.5 * 59 = 29.5 -> round 30; 0.74 * 59 = 43.66 -> round 44
+    assert table.loc["russia_suspends_cfe", "window"] == "rounds 30..44"
     assert table.loc["kosovo_udi", "window"] == "rounds 43..59"
     assert (table["made"] == "not yet").all()
     named = set()
@@ -248,13 +467,18 @@ def test_package_2007_moves_follow_the_model():
     res = model.result()
     made = {m.id for k, m in enumerate(sc.all_moves) if res.moved[0, k] >= 0}
     assert named == made and "russia_suspends_cfe" in made
+    # free, alone on its issue and with a cost that does not grow, the suspension can wait
+    # to the last round of its window (rule (b)): never earlier
+    assert res.moved[0, sc.move_index("russia_suspends_cfe")] == 44
     table = reasons.moves_table(model).set_index("move")
     consent = res.consent_frame()
     for k, move in enumerate(sc.all_moves):
         if move.id not in made:
             assert table.loc[move.id, "made"] == "no"
             continue
-        assert str(res.moved[0, k]) in table.loc[move.id, "made"]
+        when = int(res.moved[0, k])
+        shown = "after the talks" if when == model.rounds else f"round {when}"
+        assert table.loc[move.id, "made"] == shown
         said = consent[consent["move"] == move.id].set_index("actor")["consented"]
         members = {c.id: c.members for c in sc.coalitions}
         expected = [
@@ -266,24 +490,58 @@ def test_package_2007_moves_follow_the_model():
         assert table.loc[move.id, "consent"] == "; ".join(expected)
 
 
+def _open_rounds(earliest: float, latest: float, rounds: int) -> list[int]:
+    """The rounds a window is open in (docs/protocols.md): round t stands for (tau_{t-1},
+    tau_t], and the window meets it iff earliest <= tau_t and latest > tau_{t-1}."""
+    tau = [t / (rounds - 1) for t in range(rounds)]
+    return [
+        t
+        for t in range(rounds)
+        if earliest <= tau[t] + 1e-12 and (t == 0 or latest > tau[t - 1] + 1e-12)
+    ]
+
+
 @pytest.mark.parametrize("strategies", [None, {"Russia": RUSSIA}])
 def test_move_reasons_agree_with_the_moves_made(strategies):
-    """Every round of a package_2007 run: a move made in the talks is explained by the rule
-    of the talks (its value beat its cost, what the table offered, and consent was given), one
-    made when they ended by the end-of-talks rule, and no move left unmade is one the rule
-    would have made; the last line names each veto of the last round."""
-    model = DiplomacyModel(ns.load_scenario("package_2007"), seed=7, strategies=strategies)
+    """Every round of a package_2007 run, against the rule (docs/protocols.md, "Moves"): in
+    this scenario every move is alone on its issue and its cost does not change with time, so
+    the only thing that can time a move during the talks is its window's closing. A move
+    made in the talks is made in the last round of its window and says so (with its sampled
+    cost); one not made says its window has not opened (before its first round), that
+    waiting is worth as much (only while a later round or the end of the talks is open to
+    it), or another test of the rule, never that the rule would make it; a move made after the
+    talks says so. The last line names each veto of the last round."""
+    sc = ns.load_scenario("package_2007")
+    model = DiplomacyModel(sc, seed=7, strategies=strategies)
+    sampled = ns.sample(sc, 1, 7).moves
+    assert np.all(sampled.cost_rate == 0)
+    assert len({m.issue for m in sc.all_moves}) == len(sc.all_moves)  # no rivals
+    windows = [
+        _open_rounds(sampled.earliest[0, k], sampled.latest[0, k], model.rounds)
+        for k in range(len(sc.all_moves))
+    ]
     while model.running:
         model.step()
+        t = model.round
         moved, _ = state.move_record(model)
         for k, why in enumerate(reasons.move_reasons(model)):
+            window, cost = windows[k], f"after its cost {sampled.cost[0, k]:.3f}"
             if moved[k] < 0:
                 assert why.startswith(("not yet", "not made")), why
                 assert "its rule would make it" not in why
-            elif model.running or moved[k] < model.rounds:
-                assert why.startswith("made: to "), why
+                if why.startswith("not yet: its window opens in round "):
+                    assert t < window[0] and why.endswith(f"round {window[0]}")
+                if "waiting is worth as much" in why:
+                    assert window[-1] > t or sampled.latest[0, k] >= 1.0
+            elif moved[k] < model.rounds:
+                assert moved[k] == window[-1] and why.startswith("made: to "), why
+                assert cost in why
+                assert "now rather than later: its window closes before the next round" in why
+                assert "; it beats the talks: " in why
             else:
-                assert why.startswith("made when the talks ended: to "), why
+                assert not model.running
+                assert why.startswith("made after the talks (no agreement): to "), why
+                assert cost in why
     assert "the deadline passes without agreement" in state.describe_round(model)
     assert _vetoes_are_explained(model, state.describe_round(model)) >= 1
 
@@ -302,8 +560,8 @@ def test_moves_table_is_empty_without_moves():
 
 def test_ratified_packages_match_the_ratification_rule():
     """Brute force: each member votes yes iff 1 - sum_i w_i |x_i - p_i| / span_i >= its
-    reservation; unanimity needs every member, and a coalition is asked only when the package
-    moves an issue it ratifies."""
+    reservation (a negotiator: plus the deal margin); unanimity needs every member, and a
+    coalition is asked only when the package moves an issue it ratifies."""
     model = DiplomacyModel(**state.Settings().model_kwargs())
     grid, utility, ok = state.ratified_packages(model, steps=6)
     sc, t = model.scenario, model.table
@@ -311,7 +569,9 @@ def test_ratified_packages_match_the_ratification_rule():
     pos, w = t.positions[0], t.weights[0]
     by_hand = 1 - np.sum(w[None] * np.abs(grid[:, None, :] - pos[None]) / t.span, axis=2)
     np.testing.assert_allclose(utility, by_hand, atol=1e-12)
-    yes = by_hand >= t.reservation[0] - 1e-9  # the BATNAs at the start of the run
+    # the BATNAs at the start of the run; a member who negotiates needs the deal margin too
+    negotiates = np.array([role == "negotiator" for role in sc.roles])
+    yes = by_hand >= t.reservation[0] + DEAL_MARGIN * negotiates - 1e-9
     for k, x in enumerate(grid):
         expected = True
         for c in sc.coalitions:
@@ -408,9 +668,9 @@ def test_slider_grid_holds_the_value():
 
 
 def test_move_sliders_fix_the_window_and_value_into_the_scenario():
-    """The sidebar's sliders of a move (rendered without a browser) show the scenario's
-    values on their grid, change nothing when set to the value they show (as a slider does
-    when it is drawn), and set ``moves.ID.FIELD`` when moved."""
+    """The sidebar's sliders of a move's window and value (rendered without a browser) show
+    the scenario's values on their grid, change nothing when set to the value they show (as a
+    slider does when it is drawn), and set ``moves.ID.FIELD`` when moved."""
     pytest.importorskip("solara", reason="the app extra is not installed")
     import ipyvuetify as v
     import solara
@@ -422,21 +682,25 @@ def test_move_sliders_fix_the_window_and_value_into_the_scenario():
         _, rc = solara.render(controls.MoveControls(), handle_error=False)
         sliders = rc.find(v.Slider).widgets
         sc = ns.load_scenario("package_2007")
-        assert len(sliders) == 2 * len(sc.all_moves)  # opens at, to: per move in file order
+        assert len(sliders) == 3 * len(sc.all_moves)  # opens at, closes at, to: in file order
         for k, move in enumerate(sc.all_moves):
-            for slider, value in ((sliders[2 * k], move.earliest), (sliders[2 * k + 1], move.to)):
+            fields = (move.earliest, move.latest, move.to)
+            for slider, value in zip(sliders[3 * k : 3 * k + 3], fields, strict=True):
                 assert slider.v_model == value
                 grid = (value - slider.min) / slider.step
                 assert abs(grid - round(grid)) < 1e-6, (move.id, value, slider.step)
                 slider.v_model = float(value)  # drawn, not moved
         assert dict(controls.settings.value.changes) == {}
         k = sc.move_index("russia_suspends_cfe")
-        opens, to = sliders[2 * k], sliders[2 * k + 1]
-        assert (opens.v_model, to.v_model) == (0.74, 15.0)  # package_2007.toml
+        opens, closes, to = sliders[3 * k : 3 * k + 3]
+        assert (opens.v_model, closes.v_model, to.v_model) == (0.74, 0.74, 15.0)  # the file's
+        assert (opens.max, closes.min) == (0.74, 0.74)  # a window's ends cannot cross
         opens.v_model = 0.2
+        closes.v_model = 1.0
         to.v_model = 40.0
         assert dict(controls.settings.value.changes) == {
             "moves.russia_suspends_cfe.earliest": 0.2,
+            "moves.russia_suspends_cfe.latest": 1.0,
             "moves.russia_suspends_cfe.to": 40.0,
         }
         model = DiplomacyModel(**controls.settings.value.model_kwargs())
@@ -625,8 +889,10 @@ def _shown_equals_model(page: Page, model: DiplomacyModel) -> None:
             assert abs(page.number(f"ns-utility-{d.actor}") - d.utility) <= 5e-4 + 1e-9
     for k, move in enumerate(model.scenario.all_moves):
         made = page.text(f"ns-move-made-{move.id}")
-        if moved[k] >= 0:
-            assert f"round {moved[k]}" in made, (move.id, made)
+        if moved[k] >= model.rounds:  # made when the talks ended (recorded as round T)
+            assert made == "after the talks", (move.id, made)
+        elif moved[k] >= 0:
+            assert made == f"round {moved[k]}", (move.id, made)
         else:
             assert made == ("not yet" if model.running else "no"), (move.id, made)
     for issue in model.scenario.issues:
@@ -641,7 +907,7 @@ def _panels_open_and_nothing_changed(page: Page, sc) -> None:
     What changed view says nothing was set."""
     page.open_every_panel()
     for move in sc.all_moves:
-        for fld in ("earliest", "to"):
+        for fld in ("earliest", "latest", "to"):
             shown = page.number(f"ns-value-moves.{move.id}.{fld}")
             assert shown == pytest.approx(getattr(move, fld), rel=1e-6), (move.id, fld)
     for actor in state.negotiators(sc):

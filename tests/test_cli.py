@@ -270,7 +270,7 @@ def minimal():
         ({"runs": 5, "seed": -1}, r"^seed: must be a whole number >= 0"),
         ({"runs": 5, "seed": 1.5}, r"^seed: "),
         ({"runs": 5, "chunk_size": 0}, r"^chunk_size: must be a whole number >= 1"),
-        ({"runs": 10**8, "chunk_size": 1}, r"^chunk_size: .* more than 1,000,000 chunks"),
+        ({"runs": 10**7, "chunk_size": 1}, r"^chunk_size: .* more than 1,000,000 chunks"),
         ({"runs": 5, "trace": -2}, r"^trace: "),
         ({"runs": 5, "protocol": ""}, r"^protocol: unknown protocol ''"),
         ({"runs": 5, "strategies": {"Russia": "boulware:e=nan"}}, r"parameter e: must be a fin"),

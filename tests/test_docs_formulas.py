@@ -35,6 +35,7 @@ from helpers import bilateral, one_issue_actor
 
 TOL = 1e-9  # ACCEPT_TOLERANCE, RESERVATION_TOLERANCE and the moves' gain tolerance (docs)
 BLOCK = 1024  # runs per block of the seeded streams (docs, Reproducibility)
+M = 0.01  # the deal margin m (docs, "Deals beat no deal"): a strategy's view holds r + m
 
 
 # ----------------------------------------------------------------------------- the docs
@@ -272,7 +273,7 @@ def test_mediated_amendments_follow_the_docs(data):
         for a in actors:
             if a["role"] != "negotiator":
                 continue
-            r = a["reservation"]
+            r = a["reservation"] + M  # the deal floor: a linear target ends there
             target = r + (1 - r) * (1 - tau)
             u = docs_utility(text, a["position"], a["salience"], a["party"], low, high, "linear")
             if u < target - TOL:
@@ -317,8 +318,10 @@ def _played(res, k):
 @settings(max_examples=40, deadline=None)
 @given(st.data(), st.floats(0.05, 8.0), st.sampled_from(["linear", "quadratic"]))
 def test_time_dependent_target_and_concession_line(data, e, loss):
-    """u*_t = r + (1 - r)(1 - tau^(1/e)); A's offer p + lam (q - p), lam = f^-1((1-u*)/D)."""
+    """u*_t = r + (1 - r)(1 - tau^(1/e)) with r the deal floor (reservation + m); A's offer
+    p + lam (q - p), lam = f^-1((1-u*)/D)."""
     sc, pos, sal, (ra, _) = _bilateral_world(data, loss)
+    ra += M
     res = ns.simulate(sc, 1, seed=0, trace=1, strategies={"A": TimeDependent(e=e)})
     T, w = sc.rounds, sal[0] / sal[0].sum()
     d = sc.high - sc.low
@@ -341,7 +344,8 @@ def test_named_time_dependent_tactics_use_the_documented_exponents(name, e):
     sc = bilateral([[90, 10], [10, 80]], [[70, 20], [30, 60]], (0.3, 0.2), rounds=15)
     res = ns.simulate(sc, 1, seed=0, trace=1, strategies={"A": name, "B": "hardliner"})
     tau = np.arange(15) / 14
-    np.testing.assert_allclose(res.trace["target"][0, :, 0], 0.3 + 0.7 * (1 - tau ** (1 / e)))
+    # A's reservation 0.3, its deal floor 0.3 + m = 0.31: u* = 0.31 + 0.69 (1 - tau^(1/e))
+    np.testing.assert_allclose(res.trace["target"][0, :, 0], 0.31 + 0.69 * (1 - tau ** (1 / e)))
 
 
 def test_hardliner_offers_its_ideal_and_aims_at_one():
@@ -358,10 +362,12 @@ def test_hardliner_offers_its_ideal_and_aims_at_one():
 @settings(max_examples=15, deadline=None)
 @given(st.data(), st.floats(0.1, 3.0), st.integers(0, 2**32 - 1))
 def test_random_walk_target_from_the_documented_stream(data, scale, seed):
-    """u*_t = max(r, 1 - (1 - r) scale sum_{k=1..t} 2 z_k / (T - 1)); z_k is column k of
-    default_rng(SeedSequence(seed, spawn_key=(b, 1 + a))).random((1024, T + 1)), row
-    run mod 1024, in block b = run // 1024 (actor a = 1 here: B)."""
+    """u*_t = max(r, 1 - (1 - r) scale sum_{k=1..t} 2 z_k / (T - 1)), r the deal floor
+    (reservation + m); z_k is column k of default_rng(SeedSequence(seed, spawn_key=(b, 1 +
+    a))).random((1024, T + 1)), row run mod 1024, in block b = run // 1024 (actor a = 1
+    here: B)."""
     sc, _, _, (_, rb) = _bilateral_world(data)
+    rb += M
     runs, T = BLOCK + 3, sc.rounds
     res = ns.simulate(
         sc, runs, seed=seed, trace=runs, strategies={"A": "hardliner", "B": RandomWalk(scale)}
@@ -386,8 +392,10 @@ def test_random_walk_target_from_the_documented_stream(data, scale, seed):
 def test_tit_for_tat_targets(data, relative):
     """Relative: 1 - f (1 - r), f = (u_o(x_1) - u_o(x_last)) / (u_o(x_1) - r_o) clipped to
     [0, 1]; absolute: max(r, 1 - g), g = max(0, u(x_last) - u(x_1)); x_1, x_last: the
-    opponent's first and latest offers before this round; 1 before any offer."""
+    opponent's first and latest offers before this round; 1 before any offer. r and r_o are
+    the deal floors the view holds (reservation + m)."""
     sc, pos, sal, (ra, rb) = _bilateral_world(data)
+    ra, rb = ra + M, rb + M
     mine = TitForTat() if relative else AbsoluteTitForTat()
     b = data.draw(st.sampled_from(["linear", "conceder", "random_walk", "trade_off"]))
     res = ns.simulate(sc, 1, seed=3, trace=1, strategies={"A": mine, "B": b})
@@ -410,14 +418,17 @@ def test_tit_for_tat_targets(data, relative):
 @settings(max_examples=40, deadline=None)
 @given(st.data(), st.floats(0.3, 0.99), st.floats(0.3, 0.99))
 def test_rubinstein_target_and_acceptance(data, dm, do):
-    sc, *_ = _bilateral_world(data, discount=(dm, do))
+    """Target (1 - d_o) / (1 - d_m d_o); A's yes: its rule, u >= d_m (1 - d_o) / (1 - d_m
+    d_o), and the margin, which every negotiator's yes needs: u d_m^t >= r + m."""
+    sc, _, _, (ra, _) = _bilateral_world(data, discount=(dm, do))
     res = ns.simulate(sc, 1, seed=0, trace=1, strategies={"A": Rubinstein(), "B": "linear"})
     share = (1 - do) / (1 - dm * do)
     for t in _played(res, 0):
         assert res.trace["target"][0, t, 0] == pytest.approx(share, abs=1e-12)
         u = res.trace["utility"][0, t, 0]
         if t % 2:  # B's offer, A answers by the documented rule
-            assert res.trace["accepted"][0, t, 0] == (u >= dm * share - TOL)
+            beats_no_deal = u * dm**t >= ra + M - TOL
+            assert res.trace["accepted"][0, t, 0] == (u >= dm * share - TOL and beats_no_deal)
 
 
 def _view(rng, n_issues, loss, settled):
@@ -595,7 +606,8 @@ def test_mediated_ratifiers_object_only_when_their_coalition_withholds_consent(r
     """A (ideal 50) accepts; ratifiers R0 (ideal 100, reservation 1: no), R1 and R2 (ideal 0
     and 50, reservation 0: yes). Opening text (50 + 100 + 0 + 50) / 4 = 50. Unanimity: C
     withholds consent, R0 objects alone and pulls the text 0.2 of the way to 100 each round
-    (50, 60, 68), A accepting (targets 1, 0.5, 0); majority: C consents, agreed at round 0."""
+    (50, 60, 68), A accepting (targets 1, 0.505, 0.01: its deal floor is 0 + m); majority:
+    C consents, agreed at round 0."""
     doc = bilateral([[50], [50]], [[1], [1]], (0.0, 0.0), rounds=3).to_dict()
     doc["actors"] = doc["actors"][:1]
     for k, (p, r) in enumerate(((100.0, 1.0), (0.0, 0.0), (50.0, 0.0))):
@@ -623,8 +635,8 @@ def test_mediated_ratifiers_object_only_when_their_coalition_withholds_consent(r
 
 def _moves_doc(b_position, to, needs=(), more_actors=(), coalitions=()):
     """A (ideal 100) may move issue x (status quo 40) to `to`; B sits at `b_position`; both
-    are hardliners, so no package is agreed and the move is made (during the talks, once it
-    beats B's offer for A, or at the deadline) exactly when it gains A and has consent."""
+    are hardliners, so no package is agreed and the move is made exactly when it gains A and
+    has consent (when the talks end: its window is open to the end, so it waits)."""
     doc = {
         "scenario": {"id": "m", "title": "m", "rounds": 3},
         "issues": [{"id": "x", "label": "x", "status_quo": 40}],
@@ -649,10 +661,11 @@ def test_consent_iff_no_worse_off(to, made):
     assert res.outcome[0, 0] == (to if made else 40)
     assert (res.moved[0, 0] >= 0) == made
     if made:
-        # E_A is -inf until B's round-1 offer (A's own round-0 offer does not count); B offers
-        # x = 50, worth 0.5 to A; the move is worth 0.4 + 0.2 = 0.6 > 0.5: made at the start
-        # of round 2, and with no issue left open the talks close in that round
-        assert res.moved[0, 0] == 2 and res.rounds[0] == 2
+        # the window [0, 1] is open when the talks end, the move costs nothing and nobody
+        # else can move on x: it can be made later at no loss, so it waits (docs, "now
+        # beats later"; ties wait) and is made when the talks end at the deadline, recorded
+        # as round T = 3 ("after the talks"); the hardliners never agree: rounds = T
+        assert res.moved[0, 0] == 3 and res.rounds[0] == 3
 
 
 @pytest.mark.parametrize(

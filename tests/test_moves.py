@@ -15,6 +15,8 @@ import pytest
 
 import negosim as ns
 from negosim.abm import DiplomacyModel
+from negosim.model import ratification
+from negosim.model.ratification import DEAL_MARGIN
 
 BASE = {
     "scenario": {"id": "moves_case", "title": "hand-worked moves", "rounds": 21},
@@ -38,36 +40,137 @@ def a_move(**fields):
     return {"id": "a_alone", "actor": "A", "issue": "x", "to": 100, **fields}
 
 
-def test_move_worth_more_than_anything_the_other_accepts_is_made_when_its_window_opens():
-    # B (hardliner) offers x = 0 and accepts only x = 0, worth 0 to A. A's move gives it
-    # 1 - cost (0.8..0.95) > 0.5 (the status quo) > 0 (the best offer seen), so it is made in
-    # the first round with tau >= 0.5 (t = 10); the move settles the only issue: talks end.
-    sc = scenario(
-        [a_move(earliest=0.5, cost=0.1)],
-        uncertainty=[{"target": "moves.a_alone.cost", "dist": "uniform", "low": 0.05, "high": 0.2}],
-    )
-    strategies = {"A": "linear", "B": "hardliner"}
-    res = ns.simulate(sc, 200, seed=3, strategies=strategies)
-    cost = ns.sample(sc, 200, seed=3).moves.cost[:, 0]
-    assert np.all(res.moved[:, 0] == 10) and np.all(res.rounds == 10)
-    assert not res.agreed.any() and np.all(res.outcome[:, 0] == 100)
+def made(res: ns.SimulationResult, move: str) -> np.ndarray:
+    """The round each run made ``move`` in (T = 21: after the talks; -1: not made)."""
+    return res.moved[:, res.scenario.move_index(move)]
+
+
+def test_indifference_at_the_deadline_is_no_deal():
+    # No moves: both reservations are u(50) = 0.5, so a deal must give each at least
+    # 0.5 + m = 0.51, and u_A + u_B = 1 on one issue: no package does. Linear tactics reach
+    # their floors (0.51) at tau = 1 and never meet: no agreement, x stays at 50, each gets
+    # 0.5 (without the margin they would "agree" on x = 50 in round 20, each at 0.5).
+    res = ns.simulate(scenario([]), 3, seed=0, strategies={"A": "linear", "B": "linear"})
+    assert not res.agreed.any() and np.all(res.rounds == 21)
+    np.testing.assert_allclose(res.outcome[:, 0], 50.0)
+    np.testing.assert_allclose(res.utility, [[0.5, 0.5]] * 3)
+    np.testing.assert_allclose(res.no_deal_utility, res.utility)
+
+
+def test_a_deal_gives_every_negotiator_its_no_deal_utility_plus_the_margin():
+    # Declared reservations 0.3 and 0.3: floors 0.31, so linear targets are 0.31 + 0.69
+    # (1 - tau). A offers x = 100 target_A, worth 1 - target_A to B; the mirror image for B.
+    # An offer meets the other's (equal) target once target <= 0.5, i.e. 1 - tau <= 0.19 /
+    # 0.69, tau >= 0.7246: round 15 (tau 0.75), B's turn: x = 100 (1 - 0.4825) = 51.75,
+    # worth 0.5175 to A and 0.4825 to B, each at least 0.31 = its no-deal utility + m.
+    data = copy.deepcopy(BASE)
+    for actor in data["actors"]:
+        actor["reservation"] = 0.3
+    sc = ns.Scenario.from_dict(data, source="test")
+    res = ns.simulate(sc, 2, seed=0, strategies={"A": "linear", "B": "linear"})
+    assert res.agreed.all() and np.all(res.rounds == 15)
+    np.testing.assert_allclose(res.outcome[:, 0], 51.75)
+    np.testing.assert_allclose(res.utility, [[0.5175, 0.4825]] * 2)
+    gain = res.utility - res.no_deal_utility
+    assert np.all(gain >= DEAL_MARGIN - 1e-9)
+
+
+def test_a_move_with_a_constant_value_and_an_open_window_is_made_only_at_the_end():
+    # A's move (x to 100, cost 0.1) is worth 1 - 0.1 = 0.9 to A in every round of its window
+    # [0, 1] and after the talks: waiting costs nothing and keeps the talks open, so A waits.
+    # B (hardliner) never accepts less than its ideal: no deal; A moves after the talks
+    # (recorded as round T = 21): x = 100, A 0.9, B 0.
+    sc = scenario([a_move(cost=0.1)])
+    res = ns.simulate(sc, 4, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert np.all(made(res, "a_alone") == 21) and not res.agreed.any()
+    np.testing.assert_allclose(res.outcome[:, 0], 100.0)
+    np.testing.assert_allclose(res.utility, [[0.9, 0.0]] * 4)
+
+
+def test_a_move_whose_window_closes_is_made_before_it_closes_when_it_beats_the_talks():
+    # The same move with window [0, 0.5]: round 10 (tau 0.5) is its last. There the talks
+    # point to the mean of the latest offers, A's x = 100 (0.91 + 0.09 * 0.5) = 95.5 (its
+    # floor is its BATNA 0.9 + 0.01) and B's x = 0: 47.75, worth 0.4775 to A, below A's
+    # floor: not a deal, so the talks point to no deal (x = 50). The move gains 0.5 - 0.1 =
+    # 0.4 > 0: made in round 10, it settles the only issue and the talks end there.
+    sc = scenario([a_move(cost=0.1, latest=0.5)])
+    res = ns.simulate(sc, 4, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert np.all(made(res, "a_alone") == 10) and np.all(res.rounds == 10)
+    np.testing.assert_allclose(res.utility, [[0.9, 0.0]] * 4)
+
+
+@pytest.mark.parametrize(("rate", "when", "cost"), [(0.2, 0, 0.1), (-0.05, 21, 0.05)])
+def test_a_move_whose_cost_grows_is_made_at_once_and_one_whose_cost_falls_waits(rate, when, cost):
+    # cost(tau) = 0.1 + rate tau. Growing (0.2): in round 0 the cost is 0.1, below every later
+    # one (0.11 in round 1): A moves at once (nothing is on the table yet, so the talks point
+    # to x = 50), and pays 0.1. Falling (-0.05): every later round is cheaper; A waits to the
+    # end and pays 0.1 - 0.05 = 0.05.
+    sc = scenario([a_move(cost=0.1, cost_rate=rate)])
+    res = ns.simulate(sc, 3, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert np.all(made(res, "a_alone") == when)
     np.testing.assert_allclose(res.utility[:, 0], 1 - cost)
-    np.testing.assert_allclose(res.utility[:, 1], 0.0)
-    assert res.to_frame()["move.a_alone"].eq(10).all()
 
 
-def test_zone_of_agreement_before_the_window_opens_gives_an_agreement():
-    # Both linear. r_A = 0.9 (A's move, cost 0.1, is in its BATNA), r_B = u_B(100) = 0.
-    # A offers x = 100 * (1 - 0.1 tau); B offers x = 100 tau; each accepts the other's
-    # offer once tau >= 10/11. The first such round is t = 19 (B proposes x = 95, worth
-    # 0.95 >= A's target 0.905). The window opens at 0.96 (t = 20): too late.
-    sc = scenario([a_move(earliest=0.96, cost=0.1)])
-    res = ns.simulate(sc, 3, seed=0, strategies={"A": "linear", "B": "linear"})
-    assert res.agreed.all() and np.all(res.rounds == 19)
-    np.testing.assert_allclose(res.outcome[:, 0], 95.0)
-    np.testing.assert_allclose(res.utility, [[0.95, 0.05]] * 3)
-    assert np.all(res.moved == -1)
-    np.testing.assert_allclose(ns.sample(sc, 1, seed=0).reservation[0], [0.9, 0.0])
+def pre_emption(with_reaction: bool) -> ns.Scenario:
+    """Issues x (A wants 100, B 0) and y (only C cares: it wants 100). C's move sets y = 100
+    in the round of tau 0.5 (its window is that moment); B's reaction to it would set x = 0;
+    A's move sets x = 100 (cost 0.1, window [0, 1])."""
+    data = copy.deepcopy(BASE)
+    data["issues"].append({"id": "y", "label": "y", "status_quo": 50})
+    data["actors"][0].update(position={"x": 100, "y": 50}, salience={"x": 100, "y": 0})
+    data["actors"][1].update(position={"x": 0, "y": 50}, salience={"x": 100, "y": 0})
+    data["actors"].append(
+        {
+            "id": "C",
+            "role": "ratifier",
+            "power": 1,
+            "position": {"x": 50, "y": 100},
+            "salience": {"x": 0, "y": 100},
+        }
+    )
+    data["moves"] = [
+        {"id": "c_acts", "actor": "C", "issue": "y", "to": 100, "earliest": 0.5, "latest": 0.5},
+        a_move(cost=0.1),
+    ]
+    if with_reaction:
+        data["moves"].append(
+            {"id": "b_answers", "actor": "B", "issue": "x", "to": 0, "after": "c_acts"}
+        )
+    return ns.Scenario.from_dict(data, source="test")
+
+
+def test_a_pre_empting_move_is_made_before_the_reaction_it_forestalls():
+    # C acts in round 10 (its window is the moment tau = 0.5). From round 11 B could answer
+    # with x = 0 (it gains 0.5), which A likes less than its own move (0.4 net): A cannot
+    # count on moving later, so it moves in round 10, after C and before B can answer. Every
+    # issue is then settled and the talks end in round 10: B's answer is never made.
+    res = ns.simulate(pre_emption(True), 3, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert np.all(made(res, "c_acts") == 10) and np.all(made(res, "a_alone") == 10)
+    assert np.all(made(res, "b_answers") == -1) and np.all(res.rounds == 10)
+    np.testing.assert_allclose(res.utility[:, :2], [[0.9, 0.0]] * 3)
+    # Without the reaction nothing threatens A's move: it waits to the end of the talks.
+    res = ns.simulate(pre_emption(False), 3, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert np.all(made(res, "c_acts") == 10) and np.all(made(res, "a_alone") == 21)
+
+
+def test_a_reaction_is_made_only_after_its_move():
+    # Without A's pre-emption (A has no move) B answers C after the talks (its window is
+    # open to the end and nothing times it): x = 0, made after C's move of round 10.
+    sc = pre_emption(True)
+    data = sc.to_dict()
+    data["moves"] = [m for m in data["moves"] if m["id"] != "a_alone"]
+    sc = ns.Scenario.from_dict(data, source="test")
+    res = ns.simulate(sc, 2, seed=0, strategies={"A": "linear", "B": "hardliner"})
+    assert np.all(made(res, "c_acts") == 10) and np.all(made(res, "b_answers") == 21)
+    np.testing.assert_allclose(res.outcome, [[0.0, 100.0]] * 2)
+
+
+def test_the_margin_is_what_a_deal_must_gain(monkeypatch):
+    # The mutation check of the margin: with m = 0 the indifferent package x = 50 is
+    # "agreed" in round 20, so test_indifference_at_the_deadline_is_no_deal fails.
+    monkeypatch.setattr(ratification, "DEAL_MARGIN", 0.0)
+    res = ns.simulate(scenario([]), 1, seed=0, strategies={"A": "linear", "B": "linear"})
+    assert res.agreed.all() and res.rounds[0] == 20
 
 
 def two_issues() -> ns.Scenario:
@@ -85,26 +188,10 @@ def two_issues() -> ns.Scenario:
     return ns.Scenario.from_dict(data, source="test")
 
 
-def test_a_move_settles_one_issue_and_the_talks_agree_on_the_other():
-    # Two issues, both at 50, A ideal (100, 100), B ideal (0, 0), equal saliences (w = 0.5),
-    # declared reservations 0.6 and 0.1. A's move settles x at 100 (cost 0): worth 0.75 to A
-    # against 0.5 without it and 0.045 (B's round-1 offer (4.5, 4.5)), so it is made at t = 2.
-    # Then only y is open: A offers y = 100 (1 - 0.8 tau) (worth 1 - 0.4 tau to A, 0.4 tau
-    # to B); B accepts once 0.4 tau >= 1 - 0.9 tau, tau >= 1/1.3. B's offers y = 100 (1.8 tau
-    # - 1) are worth 0.9 tau to A, accepted once 0.9 tau >= 1 - 0.4 tau: the same tau. First
-    # round with tau >= 0.769: t = 16, A's turn: y = 36, worth 0.68 to A and 0.32 to B.
-    sc = two_issues()
-    res = ns.simulate(sc, 2, seed=0, strategies={"A": "linear", "B": "linear"})
-    assert np.all(res.moved[:, 0] == 2)
-    assert res.agreed.all() and np.all(res.rounds == 16)
-    np.testing.assert_allclose(res.outcome, [[100.0, 36.0]] * 2)
-    np.testing.assert_allclose(res.utility, [[0.68, 0.32]] * 2)
-    assert res.summary().agreement["on_status_quo"].iloc[0] == 0
-
-
 def test_an_exit_ends_the_talks_and_its_value_is_the_no_agreement_package():
-    # B may leave from tau = 0.5 with x at 20 (worth 0.8 to B, against 0.5 now and 0 from the
-    # hardliner A's offers of 100): it leaves at t = 10 and the run ends with x = 20.
+    # B may leave with x at 20 (worth 0.8 to B, against 0.5 now) from tau = 0.5 until 0.55:
+    # its window closes in round 11 (tau 0.55), and the hardliner A offers x = 100 (worth 0 to
+    # B): B leaves in round 11 and the run ends with x = 20.
     sc = scenario(
         [
             {
@@ -113,12 +200,13 @@ def test_an_exit_ends_the_talks_and_its_value_is_the_no_agreement_package():
                 "issue": "x",
                 "to": 20,
                 "earliest": 0.5,
+                "latest": 0.55,
                 "ends_talks": True,
             }
         ]
     )
     res = ns.simulate(sc, 4, seed=0, strategies={"A": "hardliner", "B": "linear"})
-    assert np.all(res.exited == sc.actor_index("B")) and np.all(res.rounds == 10)
+    assert np.all(res.exited == sc.actor_index("B")) and np.all(res.rounds == 11)
     np.testing.assert_allclose(res.outcome[:, 0], 20.0)
     np.testing.assert_allclose(res.utility, [[0.2, 0.8]] * 4)
 
@@ -164,8 +252,8 @@ def test_reservation_is_the_utility_of_the_no_agreement_package():
 
 def test_mesa_model_plays_the_same_rulebook_as_a_batch(data_dir):
     sc = scenario(
-        [a_move(earliest=0.3, cost=0.1)],
-        uncertainty=[{"target": "moves.a_alone.earliest", "dist": "uniform", "low": 0, "high": 1}],
+        [a_move(cost=0.1)],
+        uncertainty=[{"target": "moves.a_alone.latest", "dist": "uniform", "low": 0, "high": 1}],
     )
     strategies = {"A": "linear", "B": "conceder"}
     core = ns.simulate(sc, 12, seed=5, strategies=strategies, chunk_size=5)
@@ -198,33 +286,11 @@ def test_strategy_parameter_under_uncertainty_survives_dropping_finished_runs():
 
 
 def test_a_window_that_closes_leaves_the_reservation_once():
-    # A's move (x to 100, cost 0.1) has the window [0, 0.05]: rounds 0 and 1. A proposes in
-    # round 0 and B only in round 1, after the moves of that round, so A has seen no offer to
-    # weigh the move against while the window is open: it is not made. A's BATNA counts it
-    # (1 - 0.1 = 0.9) until the window closes after round 1; from round 2 on it is the status
-    # quo (0.5), and at the deadline the move can no longer be made: x stays at 50.
+    # A's move (x to 100, cost 0.1) has the window [0, 0.05]: rounds 0 and 1. Round 1 is its
+    # last: the talks point to no deal (B, a hardliner, offers x = 0), so A moves then (0.4 >
+    # 0) and the talks end. A's BATNA counts the move (1 - 0.1 = 0.9) while it is open.
     sc = scenario([a_move(cost=0.1, latest=0.05)])
     model = DiplomacyModel(sc, seed=0, strategies={"A": "linear", "B": "hardliner"})
     assert model.table.reservation[0, 0] == pytest.approx(0.9)
-    model.step()
-    model.step()  # round 1: the window closes before round 2
-    assert model.table.reservation[0, 0] == pytest.approx(0.5)
     res = model.run()
-    assert res.moved[0, 0] == -1 and not res.agreed[0] and res.outcome[0, 0] == 50
-
-
-def test_the_last_round_keeps_the_moves_still_open_in_the_batna():
-    # package_2007, seed 7, Russia conceding: Kosovo declares independence in the last round
-    # (t = 59, tau = 1). The US's own move (deploy, window [0, 1]) is still open then, so its
-    # BATNA, and with it its linear-tactic target at tau = 1, must keep counting it: the US
-    # may not accept a package worth less than what it gets alone.
-    sc = ns.load_scenario("package_2007")
-    model = DiplomacyModel(sc, seed=7, strategies={"Russia": "conceder:e=5"})
-    us = model.diplomats[sc.actor_index("US")]
-    start = us.reservation
-    while model.running:
-        model.step()
-        if model.round == 59:
-            assert model.moves_made == "kosovo_udi"
-            assert us.target >= start - 1e-9
-            assert us.accepted == 0.0 or us.utility >= start - 1e-9
+    assert res.moved[0, 0] == 1 and not res.agreed[0] and res.outcome[0, 0] == 100

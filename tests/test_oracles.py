@@ -12,6 +12,7 @@ import negosim as ns
 from negosim.engine.protocols import Table
 from negosim.engine.results import wilson_interval
 from negosim.engine.runner import resolve_strategies
+from negosim.model.ratification import DEAL_MARGIN
 from negosim.model.strategies import Rubinstein, TimeDependent, TradeOff
 
 from helpers import bilateral, time_dependent_closed_form
@@ -28,7 +29,11 @@ from helpers import bilateral, time_dependent_closed_form
     rounds=st.integers(2, 150),
 )
 def test_time_dependent_bilateral_matches_closed_form(a, b, ea, eb, ra, rb, rounds):
-    t, x, gap = time_dependent_closed_form(a, b, ea, eb, ra, rb, rounds)
+    """The closed form's targets end at each side's deal floor r + m (docs/protocols.md,
+    "Deals beat no deal"); a responder's target is never below it, so its margin holds
+    wherever its target does. Without agreement each gets its reservation."""
+    m = DEAL_MARGIN
+    t, x, gap = time_dependent_closed_form(a, b, ea, eb, ra + m, rb + m, rounds)
     assume(np.min(np.abs(gap)) > 1e-7)  # away from the knife edge of the acceptance test
     sc = bilateral([[a], [b]], [[50], [50]], (ra, rb), rounds=rounds)
     res = ns.simulate(sc, 1, seed=0, strategies={"A": TimeDependent(ea), "B": TimeDependent(eb)})
@@ -43,16 +48,27 @@ def test_time_dependent_bilateral_matches_closed_form(a, b, ea, eb, ra, rb, roun
 
 
 def test_time_dependent_targets_match_published_values():
-    """models.md 3.4 (Genius form, k = 0, t = 0.5): e = 0.2 -> 0.96875, 1 -> 0.5, 5 -> 0.1294494."""
+    """models.md 3.4 (Genius form, k = 0, t = 0.5): 1 - F(t) = 1 - t^(1/e) is 0.96875 for
+    e = 0.2, 0.5 for 1 and 0.1294494 for 5, the share of the range [P_min, P_max] = [r, 1]
+    still aimed for. The published targets are P_min + (1 - P_min)(1 - F) with P_min = 0;
+    here P_min is the deal floor, reservation 0 plus the margin m (docs/protocols.md, "Deals
+    beat no deal"), so the target is m + (1 - m) times the published value."""
     sc = bilateral([[0], [100]], [[1], [1]], (0.0, 0.0), rounds=3)  # tau = 0.5 at t = 1
     table = Table(ns.sample(sc, 1), resolve_strategies(sc), 3)
-    for e, expected in ((0.2, 0.96875), (1.0, 0.5), (5.0, 0.1294494)):
-        assert TimeDependent(e).target(table.view(0, 1))[0] == pytest.approx(expected, abs=1e-7)
+    floor = table.view(0, 1).my_reservation[0]
+    assert floor == pytest.approx(0.01, abs=1e-15)
+    for e, published in ((0.2, 0.96875), (1.0, 0.5), (5.0, 0.1294494)):
+        target = TimeDependent(e).target(table.view(0, 1))[0]
+        assert target == pytest.approx(0.01 + 0.99 * published, abs=1e-7)
+        assert (target - floor) / (1 - floor) == pytest.approx(published, abs=1e-7)
 
 
-@pytest.mark.parametrize(("d1", "d2"), [(0.9, 0.9), (0.9, 0.8), (0.5, 0.95), (0.99, 0.3)])
+@pytest.mark.parametrize(("d1", "d2"), [(0.9, 0.9), (0.9, 0.8), (0.5, 0.95), (0.95, 0.3)])
 def test_rubinstein_spe_agrees_at_once_on_the_split(d1, d2):
-    """Rubinstein (1982): x1* = (1 - d2) / (1 - d1 d2); e.g. (0.9, 0.8) -> 0.7142857."""
+    """Rubinstein (1982): x1* = (1 - d2) / (1 - d1 d2); e.g. (0.9, 0.8) -> 0.7142857. With
+    disagreement at 0 both shares must exceed the margin m = 0.01 for the literature's
+    split to be a deal here; the least share of these cases is B's 1 - x1* = 0.0210 at
+    (0.95, 0.3) (the margin's own case is the next test)."""
     sc = bilateral([[100], [0]], [[1], [1]], (0.0, 0.0), discount=(d1, d2))
     res = ns.simulate(sc, 1, seed=0, strategies={"A": Rubinstein(), "B": Rubinstein()})
     share = (1 - d2) / (1 - d1 * d2)
@@ -61,6 +77,21 @@ def test_rubinstein_spe_agrees_at_once_on_the_split(d1, d2):
     np.testing.assert_allclose(res.utility[0], [share, 1 - share], rtol=1e-12)
     if (d1, d2) == (0.9, 0.8):
         assert share == pytest.approx(0.7142857, abs=1e-7)
+    assert min(share, 1 - share) > DEAL_MARGIN  # the margin does not bind
+
+
+def test_rubinstein_split_below_the_margin_is_no_deal():
+    """d = (0.99, 0.3): the SPE gives A x1* = 0.7 / 0.703 = 0.99573 and B 0.00427, less
+    than the margin m = 0.01 over no deal (reservation 0): no deal at round 0. When B
+    proposes (odd rounds) it asks for its own SPE share (1 - d1) / (1 - d1 d2) = 0.01422,
+    worth 0.01422 * 0.3^t <= 0.0043 to B by then; A's offers stay worth 0.00427 * 0.3^t to
+    B. B never gains the margin: no agreement by the deadline, each at its reservation."""
+    d1, d2 = 0.99, 0.3
+    sc = bilateral([[100], [0]], [[1], [1]], (0.0, 0.0), discount=(d1, d2))
+    res = ns.simulate(sc, 1, seed=0, strategies={"A": Rubinstein(), "B": Rubinstein()})
+    assert 1 - (1 - d2) / (1 - d1 * d2) < DEAL_MARGIN
+    assert not res.agreed[0] and res.rounds[0] == sc.rounds
+    np.testing.assert_array_equal(res.utility[0], [0.0, 0.0])
 
 
 @settings(max_examples=60, deadline=None)
@@ -124,8 +155,9 @@ def test_linkage_creates_agreement_no_single_issue_has():
     assert gain.loc["gain", "joint_utility"] > 0
     res = ns.simulate(sc, 1, seed=1, strategies=strategies)
     x1, x2 = res.outcome[0] / 100
-    assert 0.3 * x1 + 0.7 * x2 >= 0.6 - 1e-9
-    assert 0.8 * (1 - x1) + 0.2 * (1 - x2) >= 0.6 - 1e-9
+    floor = 0.6 + DEAL_MARGIN  # a deal beats no deal by the margin (inside the quadrilateral)
+    assert 0.3 * x1 + 0.7 * x2 >= floor - 1e-9
+    assert 0.8 * (1 - x1) + 0.2 * (1 - x2) >= floor - 1e-9
     assert 0 <= x1 <= 0.32 + 1e-9 and 0.72 - 1e-9 <= x2 <= 1
 
 

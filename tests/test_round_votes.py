@@ -1,6 +1,8 @@
 """The table's votes on a package (``Table.votes``): the negotiators whose strategies answer by
 time alone are answered together, and every vote must equal what each actor's own rule says
-(its strategy's ``respond`` through its view, or its reservation), actor by actor."""
+(a negotiator: its strategy's ``respond`` through its view, and the package beats no deal by
+the margin; any other actor: its reservation), actor by actor (docs/protocols.md, "Deals beat
+no deal")."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.engine.protocols import Table
-from negosim.model.ratification import meets_reservation, reservation_floor
+from negosim.model.ratification import DEAL_MARGIN, meets_reservation, reservation_floor
 from negosim.model.strategies import (
     ACCEPT_TOLERANCE,
     Boulware,
@@ -91,6 +93,31 @@ def test_votes_follow_a_respond_set_on_the_object():
     assert not votes[:, 0].any() and votes[:, 1].all()
 
 
+def test_the_documented_margin():
+    """docs/protocols.md, "Deals beat no deal": m = 0.01."""
+    assert DEAL_MARGIN == 0.01
+
+
+class YesMan(Linear):
+    """Says yes to anything."""
+
+    def respond(self, view, offer_utility):
+        return np.ones(view.runs, dtype=bool)
+
+
+def test_a_negotiator_s_yes_needs_the_margin_whatever_its_strategy_says():
+    """Declared reservations 0.5: a negotiator whose strategy says yes to anything still
+    votes no below 0.5 + 0.01 (0.505, 0.51 - 2e-9) and yes from 0.51 - 1e-9 on (the
+    tolerance); a ratifier (no strategy, no margin) says yes from 0.5 - 1e-9 on."""
+    sc = ns.generate(3, 2, seed=0, rounds=5, reservation=(0.5, 0.5))
+    table = Table(ns.sample(sc, 5, seed=0), {0: YesMan(), 1: YesMan()}, 5)
+    u = np.array([0.5, 0.505, 0.51 - 2e-9, 0.51 - 1e-9, 0.6])
+    votes = table.votes(np.repeat(u[:, None], 3, axis=1), 2)
+    np.testing.assert_array_equal(votes[:, 0], [False, False, False, True, True])
+    np.testing.assert_array_equal(votes[:, 1], votes[:, 0])
+    np.testing.assert_array_equal(votes[:, 2], [True] * 5)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     picks=st.lists(st.integers(0, len(CHOICES) - 1), min_size=1, max_size=6),
@@ -99,35 +126,41 @@ def test_votes_follow_a_respond_set_on_the_object():
     seed=st.integers(0, 2**16),
 )
 def test_votes_equal_each_actors_own_rule(picks, subset, t, seed):
-    """Utilities drawn around the targets, so yes and no both occur (and exact ties)."""
+    """Utilities drawn around the targets and the deal floors, so yes and no both occur
+    (and exact ties). A negotiator's deal floor is its reservation plus the margin, what
+    its strategy's view holds as its reservation, where time-dependent targets end."""
     runs, rounds = 30, 20
     sc = ns.generate(6, 3, seed=seed % 50, rounds=rounds, reservation=(0.3, 0.8))
     negotiators = [a for a, keep in enumerate(subset) if keep][: len(picks)] or [0]
     strategies = {a: CHOICES[k](runs) for a, k in zip(negotiators, picks, strict=False)}
     table = Table(ns.sample(sc, runs, seed=seed), strategies, rounds)
+    floor = table.reservation + DEAL_MARGIN  # no move here: the no-deal value is r
     rng = np.random.default_rng(seed)
     utility = rng.uniform(0.2, 1.0, (runs, len(sc.actors)))
-    documented = {}  # the documented target (docs/strategies.md), written out here
+    documented = {}  # the documented target (docs/protocols.md, Strategies), written out here
     for a, strategy in strategies.items():
+        np.testing.assert_array_equal(table.view(a, t).my_reservation, floor[:, a])
         if answers_by_time(strategy):
-            r, tau = table.reservation[:, a], t / (rounds - 1)
+            r, tau = floor[:, a], t / (rounds - 1)
             documented[a] = r + (1.0 - r) * (1.0 - tau ** (1.0 / strategy.e))
     for a in range(len(sc.actors)):  # utilities on and just inside the edges of a yes
         if a in documented:
             edge = documented[a] - ACCEPT_TOLERANCE
-        elif a not in strategies:
-            edge = reservation_floor(table.reservation[:, a])
+        elif a in strategies:  # the margin's edge, whatever the strategy answers
+            edge = floor[:, a] - ACCEPT_TOLERANCE
         else:
-            continue
+            edge = reservation_floor(table.reservation[:, a])
         utility[::3, a] = edge[::3]
         utility[1::3, a] = edge[1::3] + ACCEPT_TOLERANCE / 2
         utility[2::6, a] = edge[2::6] - ACCEPT_TOLERANCE / 2
 
     votes = table.votes(utility, t)
 
+    value = utility * table.discount**t  # nothing paid: no moves
     for a in range(len(sc.actors)):
         if a in strategies:
-            expected = checked_respond(strategies[a], table.view(a, t), utility[:, a])
+            own = checked_respond(strategies[a], table.view(a, t), utility[:, a])
+            expected = own & (value[:, a] >= floor[:, a] - ACCEPT_TOLERANCE)
         else:
             expected = meets_reservation(utility[:, a], table.reservation[:, a])
         np.testing.assert_array_equal(votes[:, a], expected, err_msg=f"actor {a}")

@@ -1,8 +1,14 @@
 """The compiled two-party bargaining solutions (negosim.engine.solvers.compiled) against today's
 exact integer programmes solved run by run (``solver_runs._solve_each``), against HiGHS for
-the linear programmes, and against a package worked out by hand where every row is tight."""
+the linear programmes, and against a package worked out by hand where every row is tight.
+
+The public solutions take each party's reservation plus the deal margin ``m = 0.01`` as its
+disagreement point (docs/protocols.md, "Deals beat no deal"); the engine's internal solvers
+take the disagreement point as given, so they are handed the same problem (:func:`floored`)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -18,6 +24,15 @@ pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not ins
 
 KINDS = ["utilitarian", "nash", "kalai_smorodinsky"]
 PARTIES = ("p0", "p1")
+M = 0.01  # the deal margin (docs/protocols.md, "Deals beat no deal")
+
+
+def floored(batch: ns.ScenarioBatch, parties=PARTIES) -> ns.ScenarioBatch:
+    """The batch with each party's reservation raised by the margin: the problem the public
+    solutions solve."""
+    reservation = np.array(batch.reservation, dtype=float)
+    reservation[:, [batch.scenario.actor_index(a) for a in parties]] += M
+    return dataclasses.replace(batch, reservation=reservation)
 
 
 def own_utilities(sc, positions, packages):
@@ -27,16 +42,18 @@ def own_utilities(sc, positions, packages):
     return 1 - np.einsum("ai,kai->ka", w, gap)
 
 
-def programmes(batch, kind, parties=PARTIES, compiled=False):
-    """``deal, outcome`` of today's integer programmes run by run (or, with ``compiled``,
-    of :func:`solve_runs`). On wide scales they sometimes give up (RuntimeError: a package
-    failed ratification after a retry; found by hypothesis on scales 0..10^4, reported):
-    such a generated world has no reference answer and is rejected."""
+def programmes(batch, kind, parties=PARTIES, compiled=False, margin=True):
+    """``deal, outcome`` of today's integer programmes run by run, at the disagreement points
+    r + m (``margin``) or r (or, with ``compiled``, of the public :func:`solve_runs`, at
+    r + m). On wide scales they sometimes give up (RuntimeError: a package failed
+    ratification after a retry; found by hypothesis on scales 0..10^4, reported): such a
+    generated world has no reference answer and is rejected."""
     try:
         if compiled:
             out = sol.solve_runs(batch, kind, parties, compiled=True)
             return out["deal"], out["outcome"]
-        return solver_runs._solve_each(batch, np.arange(batch.runs), kind, parties, True, {})
+        problem = floored(batch, parties) if margin else batch
+        return solver_runs._solve_each(problem, np.arange(batch.runs), kind, parties, True, {})
     except RuntimeError as error:
         if "failed ratification after a retry" not in str(error):
             raise
@@ -78,15 +95,17 @@ def agree(kind, batch, index, fast, slow, runs):
     return runs & (ahead > gap)
 
 
-def check_against_programmes(batch, kind, parties=PARTIES):
-    """Every run the compiled path answers agrees with the integer programmes: a deal
-    wherever they find one (and elsewhere only a package the protocols' code ratifies), a
-    package as good (:func:`agree`), ratified. Returns what the compiled path settled and
-    the runs where it beat the programmes."""
+def check_against_programmes(batch, kind, parties=PARTIES, margin=True):
+    """Every run the compiled path answers agrees with the integer programmes, on the same
+    problem (disagreement points r + m, or r without ``margin``): a deal wherever they find
+    one (and elsewhere only a package the protocols' code ratifies), a package as good
+    (:func:`agree`), ratified. Returns what the compiled path settled and the runs where it
+    beat the programmes."""
     from negosim.engine.table import Table
 
+    deal, outcome = programmes(batch, kind, parties, margin=margin)
+    batch = floored(batch, parties) if margin else batch
     solved = solver_runs._compiled_runs(batch, parties, kind, True, {})
-    deal, outcome = programmes(batch, kind, parties)
     found = solved.found
     # no deal where the programmes found one; a deal they missed only as a ratified package
     # (checked below; found by hypothesis on a sliver 1e-7 wide of a 10^4 scale)
@@ -193,11 +212,12 @@ def test_random_worlds_equal_the_integer_programmes(batch, kind):
     fast_deal, fast = programmes(batch, kind, compiled=True)
     deal, outcome = programmes(batch, kind)
     assert not np.any(deal & ~fast_deal)
+    problem = floored(batch)
     missed = fast_deal & ~deal  # deals the programmes missed: ratified packages
     if missed.any():
         rows = np.flatnonzero(missed)
-        assert solver_runs.ratification_test(batch.take(rows), PARTIES, True)(fast[rows]).all()
-    agree(kind, batch, [0, 1], fast, outcome, deal)
+        assert solver_runs.ratification_test(problem.take(rows), PARTIES, True)(fast[rows]).all()
+    agree(kind, problem, [0, 1], fast, outcome, deal)
 
 
 # ----------------------------------------------------------------------------- hand-made cases
@@ -208,7 +228,8 @@ def pinned_world(party_reservation: float | None) -> tuple[ns.ScenarioBatch, np.
     utility of the package (30, 70), every one asked by unanimity: their four L1 balls meet
     in that package alone (x + y = 100 from the corners (0, 0) and (100, 100), y - x = 40
     from (0, 100) and (100, 0)), so every ratifier's rows are tight there. The parties'
-    reservations: their utility there too (``None``), or the number given."""
+    reservations: their utility there less the margin (``None``: their disagreement points,
+    r + m, are their utilities there), or the number given."""
     x0 = np.array([30.0, 70.0])
     corners = [(0, 0), (100, 100), (0, 100), (100, 0)]
     parties = [(20, 90), (60, 40)]
@@ -234,9 +255,12 @@ def pinned_world(party_reservation: float | None) -> tuple[ns.ScenarioBatch, np.
     sc = ns.Scenario.from_dict(doc)
     at_x0 = own_utilities(sc, positions, x0[None])[0]
     for a, actor in enumerate(actors):
-        actor["reservation"] = float(
-            at_x0[a] if a >= 2 or party_reservation is None else party_reservation
-        )
+        if a >= 2:
+            actor["reservation"] = float(at_x0[a])
+        elif party_reservation is None:
+            actor["reservation"] = float(at_x0[a] - M)
+        else:
+            actor["reservation"] = party_reservation
     return ns.sample(ns.Scenario.from_dict(doc), 1, seed=0), x0
 
 
@@ -260,13 +284,15 @@ def test_no_gain_for_the_parties_agrees():
     package, as the programmes find it; Nash has no gain to weigh, so the compiled step hands
     the run to the programmes (docs/protocols.md: "a party without gain sends the run to the
     integer programmes")."""
-    batch, _ = pinned_world(None)
+    batch, x0 = pinned_world(None)
     fast = sol.solve_runs(batch, "utilitarian", compiled=True)
-    deal, outcome = solver_runs._solve_each(batch, np.arange(1), "utilitarian", PARTIES, True, {})
-    assert np.array_equal(fast["deal"], deal)
+    deal, outcome = programmes(batch, "utilitarian")
+    assert deal.all() and np.array_equal(fast["deal"], deal)
     slow = solver_runs.package_utilities(batch, outcome)[:, :2]
     np.testing.assert_allclose(fast["utility"], slow, atol=1e-7)
-    handed = solver_runs._compiled_runs(batch, PARTIES, "nash", True, {})
+    at_x0 = own_utilities(batch.scenario, batch.scenario.positions, x0[None])[0, :2]
+    np.testing.assert_allclose(fast["utility"][0], at_x0, atol=1e-7)
+    handed = solver_runs._compiled_runs(floored(batch), PARTIES, "nash", True, {})
     assert not handed.found.any()
 
 
@@ -348,7 +374,7 @@ def test_a_relaxed_answer_that_fails_the_vote_falls_back(kind, monkeypatch):
         True,
     )
     assert status[0] == compiled.OPTIMAL and outcome[0, 0] > 58 + 1e-6  # relaxed: too far
-    assert not solver_runs._compiled_runs(batch, PARTIES, kind, True, {}).found[0]
+    assert not solver_runs._compiled_runs(floored(batch), PARTIES, kind, True, {}).found[0]
     calls = []
     each = solver_runs._solve_each
     monkeypatch.setattr(
@@ -376,6 +402,7 @@ def test_compiled_false_never_calls_the_compiled_path(monkeypatch, package):
     batch = ns.sample(package, 4, seed=1)
     out = sol.solve_runs(batch, "nash", compiled=False)
     # what is left after the closed form goes to the integer programmes, nothing else
+    batch = floored(batch, ("US", "Russia"))  # the problem solve_runs solved
     closed = solver_runs._two_parties(batch, ("US", "Russia"), "nash", True, {})
     left = np.flatnonzero(~closed.exact)
     assert left.size, "every run settled in closed form: the test checks nothing"
@@ -432,13 +459,14 @@ def test_bad_options_are_refused(package, call, error, words):
 
 
 def test_a_qualified_vote_that_caps_an_ideal_point():
-    """One issue on [0, 100] (status quo 0); the parties want 100 and 40; three ratifiers
-    decide by a share of 0.6 (two votes): v2 (at 50, reservation 0) always says yes, v0 (at
-    0, reservation 0.28) yes up to 72, v1 (reservation 0.97) only up to 3. The ratified set
-    is [0, 72], so p0's ideal is 0.72 (not 1, as with the vote relaxed) and p1's is 1; the
-    equal share ``x / 72 = 1.4 - x / 100`` gives ``x = 1.4 / (1/72 + 1/100)``. The relaxed
-    ideal points would give x = 70, a package the vote passes: only the check of the ideal
-    packages catches it."""
+    """One issue on [0, 100] (status quo 0); the parties want 100 and 40 (reservations 0,
+    disagreement points m); three ratifiers decide by a share of 0.6 (two votes): v2 (at
+    50, reservation 0) always says yes, v0 (at 0, reservation 0.28) yes up to 72, v1
+    (reservation 0.97) only up to 3. The ratified set is [0, 72], so p0's ideal is 0.72
+    (not 1, as with the vote relaxed) and p1's is 1; with y = x / 100 the equal share
+    ``(y - m) / (0.72 - m) = (1.4 - y - m) / (1 - m)`` gives ``y = ((1.4 - m)(0.72 - m) +
+    m (1 - m)) / (1.72 - 2 m)``. The relaxed ideal points would give x = 70, a package the
+    vote passes: only the check of the ideal packages catches it."""
 
     actors = [
         ("p0", "negotiator", 100.0, 0.0),
@@ -450,7 +478,8 @@ def test_a_qualified_vote_that_caps_an_ideal_point():
     batch = one_issue_world(actors, TWO_OF_THREE, status_quo=0.0)
     out = sol.solve_runs(batch, "kalai_smorodinsky", compiled=True)
     assert out["deal"][0]
-    np.testing.assert_allclose(out["outcome"][0, 0], 1.4 / (1 / 72 + 1 / 100), atol=1e-6)
+    y = ((1.4 - M) * (0.72 - M) + M * (1 - M)) / (1.72 - 2 * M)
+    np.testing.assert_allclose(out["outcome"][0, 0], 100 * y, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -475,13 +504,15 @@ def test_a_deal_only_at_the_status_quo(kind):
 
 def test_kalai_smorodinsky_takes_the_most_joint_utility_over_the_pieces():
     """Two issues, status quo (70, 30). p0 at (40, 0), saliences (2, 1), reservation 0; p1
-    at (80, 30), cares for i0 only, reservation 0.4. v0 must ratify any move (it always
-    agrees), v0 and v1 any move of i0, and v1 (at (40, 10), reservation 0.9) agrees only where
-    ``|x0 - 40| + |x1 - 10| <= 20``. Ideal points: p0 1 at (40, 0), p1 0.9 with i0 at 70.
-    Keeping i0 at 70, ``u0 = 0.8 - x1 / 300``: shares (0.8, 1) at (70, 0). Moving i0 caps it at
-    60, where p1's share is at most 0.8, reached only at (60, 10): shares (0.833, 0.8). Both
-    pieces reach the largest common share 0.8; the most joint utility is at (70, 0), with
-    utilities (0.8, 0.9) against (0.833, 0.8)."""
+    at (80, 30), cares for i0 only, reservation 0.395: disagreement points d = r + m =
+    (0.01, 0.405). v0 must ratify any move (it always agrees), v0 and v1 any move of i0, and
+    v1 (at (40, 10), reservation 0.9) agrees only where ``|x0 - 40| + |x1 - 10| <= 20``.
+    Ideal points: p0 1 at (40, 0), p1 0.9 with i0 at 70. Keeping i0 at 70, ``u0 = 0.8 - x1 /
+    300``: shares ((0.8 - 0.01) / 0.99, 1) = (79/99, 1) at (70, 0). Moving i0 caps it at 60,
+    where p1's share is at most (0.8 - 0.405) / (0.9 - 0.405) = 79/99, reached only at (60,
+    10), where p0's is (0.8333 - 0.01) / 0.99 = 0.832. Both pieces reach the largest common
+    share 79/99; the most joint utility is at (70, 0), with utilities (0.8, 0.9) against
+    (0.833, 0.8)."""
 
     doc = {
         "scenario": {"id": "two_pieces", "title": "two pieces at the same share"},
@@ -491,7 +522,7 @@ def test_kalai_smorodinsky_takes_the_most_joint_utility_over_the_pieces():
         ],
         "actors": [
             two_issue_actor("p0", "negotiator", (40.0, 0.0), (2.0, 1.0), 0.0),
-            two_issue_actor("p1", "negotiator", (80.0, 30.0), (2.0, 0.0), 0.4),
+            two_issue_actor("p1", "negotiator", (80.0, 30.0), (2.0, 0.0), 0.395),
             two_issue_actor("v0", "ratifier", (80.0, 20.0), (1.0, 1.0), 0.2),
             two_issue_actor("v1", "ratifier", (40.0, 10.0), (1.0, 1.0), 0.9),
         ],
@@ -560,8 +591,9 @@ def test_nash_where_the_programmes_stop_short():
     leaves it a small diamond of packages around its ideal (0.25, 0.75)): the integer
     programmes answer (1, 0.714), leaving issue i0 at the status quo, while the diamond's
     corner (0.4375, 0.75) has a larger Nash product. The compiled answer is at least as good
-    as every ratified package of a grid of step 1/800 (ratified by the protocols' code,
-    utilities by this file's formula), and strictly better than the programmes'."""
+    as every ratified package of a grid of step 1/800 (ratified by the protocols' code at
+    the parties' disagreement points r + m, utilities by this file's formula), and strictly
+    better than the programmes'."""
     from negosim.engine.table import Table
 
     doc = {
@@ -585,15 +617,16 @@ def test_nash_where_the_programmes_stop_short():
     slow = sol.solve_runs(batch, "nash", compiled=False)
     grid = np.linspace(0, 1, 801)
     packages = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
-    table = Table(batch.take(np.zeros(len(packages), int)), {}, rounds=1)
+    table = Table(floored(batch).take(np.zeros(len(packages), int)), {}, rounds=1)
     votes = table.reservation_votes(table.utilities(packages))
     ratified = votes[:, :2].all(axis=1) & table.coalition_consent(packages, votes).all(axis=1)
-    gains = own_utilities(sc, sc.positions, packages)[:, :2] - sc.reservation[:2]
+    d = sc.reservation[:2] + M
+    gains = own_utilities(sc, sc.positions, packages)[:, :2] - d
     ok = ratified & (gains > 0).all(axis=1)
     best = np.log(gains[ok]).sum(axis=1).max()
 
     def log_product(out):
-        return np.log(out["utility"][0] - sc.reservation[:2]).sum()
+        return np.log(out["utility"][0] - d).sum()
 
     assert fast["deal"][0] and log_product(fast) >= best - 1e-9
     assert log_product(fast) > log_product(slow) + 0.1
@@ -622,12 +655,11 @@ def test_without_numba_the_default_is_the_programmes(monkeypatch, package):
 
     monkeypatch.setattr(compiled, "AVAILABLE", False)
     monkeypatch.setattr(compiled, "solve_two", refuse)
-    batch = ns.sample(package, 2, seed=5)
+    batch = ns.sample(package, 2, seed=5)  # run 0 without a deal, run 1 with one
     out = sol.solve_runs(batch, "utilitarian")
-    deal, outcome = solver_runs._solve_each(
-        batch, np.arange(2), "utilitarian", ("US", "Russia"), True, {}
-    )
-    assert np.array_equal(out["deal"], deal) and np.array_equal(out["outcome"], outcome)
+    deal, outcome = programmes(batch, "utilitarian", ("US", "Russia"))
+    assert np.array_equal(out["deal"], deal) and deal.any() and not deal.all()
+    assert np.array_equal(out["outcome"], outcome)  # the status quo without a deal
 
 
 @pytest.mark.parametrize("powers", [(0.3, 0.7), (0.8, 0.2)])
@@ -635,8 +667,8 @@ def test_nash_with_unequal_powers_equals_the_programmes(package, powers):
     """``powers=`` reaches the compiled Nash search: package_2007 runs with unequal
     bargaining powers agree with the integer programmes (same deals, utilities to 1e-7 or
     a larger weighted Nash product)."""
-    batch = ns.sample(package, 12, seed=6)
     parties = ("US", "Russia")
+    batch = floored(ns.sample(package, 12, seed=6), parties)
     solved = solver_runs._compiled_runs(batch, parties, "nash", True, {"powers": powers})
     deal, outcome = solver_runs._solve_each(
         batch, np.arange(12), "nash", parties, True, {"powers": powers}
@@ -644,14 +676,16 @@ def test_nash_with_unequal_powers_equals_the_programmes(package, powers):
     assert solved.found.mean() >= 0.9
     assert np.array_equal(solved.deal[solved.found], deal[solved.found])
     index = [package.actor_index(a) for a in parties]
-    runs = solved.found & deal
+    runs = np.flatnonzero(solved.found & deal)
+    assert runs.size
     u_fast, u_slow = (
-        solver_runs.package_utilities(batch, x)[:, index] for x in (solved.outcome, outcome)
+        solver_runs.package_utilities(batch.take(runs), x[runs])[:, index]
+        for x in (solved.outcome, outcome)
     )
-    r = batch.reservation[:, index]
-    ahead = np.log(u_fast - r) @ np.array(powers) - np.log(u_slow - r) @ np.array(powers)
+    d = batch.reservation[runs][:, index]
+    ahead = np.log(u_fast - d) @ np.array(powers) - np.log(u_slow - d) @ np.array(powers)
     close = np.abs(u_fast - u_slow).max(axis=1) <= 1e-7
-    assert np.all(close[runs] | (ahead[runs] > 0))
+    assert np.all(close | (ahead > 0))
 
 
 def docs_edge_share(g, d, alpha):
@@ -701,36 +735,50 @@ def test_nash_on_one_edge_follows_the_documented_closed_form(pb, pa, ca, cb, ra,
 @pytest.mark.parametrize("kind", KINDS)
 def test_package_2007_at_its_point_estimates_sits_on_the_moves_package(package, kind):
     """At the file's numbers every reservation is the actor's utility of the package the
-    moves leave (kosovo_udi 60, us_deploys 77.5, russia_suspends_cfe 15), so there every
-    member's and party's row is tight (a degenerate programme). Where the compiled path
-    answers, it agrees with the programmes (the utilitarian solution: it answers itself);
-    the Nash and Kalai-Smorodinsky packages, where no ratified package gives a party more
-    than its reservation, are left to the programmes, and solve_runs returns that package."""
+    moves leave (kosovo_udi 60, us_deploys 77.5, russia_suspends_cfe 15), so there, with the
+    reservations themselves as the disagreement points, every member's and party's row is
+    tight (a degenerate programme). Where the compiled path answers, it agrees with the
+    programmes (the utilitarian solution: it answers itself); the Nash and
+    Kalai-Smorodinsky packages, where no ratified package gives a party more than its
+    reservation, are left to the programmes, which return that package. The public
+    solutions, at r + m, find no deal: no package gives both parties the margin over it
+    (test_solutions.py: at most 0.0014 for both at once), so the compiled path and the
+    programmes agree on none."""
     batch = sol.point_estimates(package)
+    parties = ("US", "Russia")
     moves = np.array([60.0, 77.5, 15.0])
     at_moves = solver_runs.package_utilities(batch, moves[None])[0]
     np.testing.assert_allclose(batch.reservation[0], at_moves, atol=1e-12)  # all tight
-    solved, better = check_against_programmes(batch, kind, ("US", "Russia"))
+    solved, better = check_against_programmes(batch, kind, parties, margin=False)
     assert not better.any()
     assert solved.found.all() if kind == "utilitarian" else not solved.found.any()
-    if kind != "utilitarian":
-        out = sol.solve_runs(batch, kind, compiled=True)
-        assert out["deal"][0]
-        np.testing.assert_allclose(out["outcome"][0], moves, atol=1e-6)
+    deal, outcome = programmes(batch, kind, parties, margin=False)
+    assert deal[0]
+    np.testing.assert_allclose(outcome[0], moves, atol=1e-6)
+    solved, better = check_against_programmes(batch, kind, parties)
+    assert not better.any()
+    for switch in (True, False):
+        assert not sol.solve_runs(batch, kind, compiled=switch)["deal"][0]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_public_functions_take_the_switch(package, kind, monkeypatch):
-    """``ns.solutions.<kind>(batch, run=k, compiled=True)`` answers as the programmes do
-    (utilities to 1e-7, joint for utilitarian), and ``compiled=True`` without numba names
-    the extra."""
-    batch = ns.sample(package, 5, seed=12)
-    found = getattr(sol, kind)(batch, run=3, compiled=True)
-    _, outcome = solver_runs._solve_each(batch, np.array([3]), kind, ("US", "Russia"), True, {})
-    index = [package.actor_index(a) for a in ("US", "Russia")]
-    slow = solver_runs.package_utilities(batch.take([3]), outcome)[0, index]
-    fast, slow = (u.sum() if kind == "utilitarian" else u for u in (found.utility, slow))
-    np.testing.assert_allclose(fast, slow, atol=1e-7)
+    """``ns.solutions.<kind>(batch, run=k, compiled=True)`` answers as the programmes do at
+    the disagreement points r + m (utilities to 1e-7, joint for utilitarian; None where they
+    find no deal), and ``compiled=True`` without numba names the extra."""
+    batch = ns.sample(package, 5, seed=4)
+    parties = ("US", "Russia")
+    deal, outcome = programmes(batch, kind, parties)
+    assert deal.any() and not deal.all()  # both kinds of run
+    index = [package.actor_index(a) for a in parties]
+    for run in range(5):
+        found = getattr(sol, kind)(batch, run=run, compiled=True)
+        assert (found is not None) == deal[run]
+        if found is None:
+            continue
+        slow = solver_runs.package_utilities(batch.take([run]), outcome[[run]])[0, index]
+        fast, slow = (u.sum() if kind == "utilitarian" else u for u in (found.utility, slow))
+        np.testing.assert_allclose(fast, slow, atol=1e-7)
     monkeypatch.setattr(compiled, "AVAILABLE", False)
     with pytest.raises(ImportError, match=r"negosim\[fast\]"):
         getattr(sol, kind)(batch, run=3, compiled=True)

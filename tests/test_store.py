@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import multiprocessing
@@ -32,7 +33,7 @@ from negosim.cli import main
 
 DATA = Path(__file__).parent / "data"
 
-FIELDS = ("agreed", "outcome", "utility", "rounds", "exited")
+FIELDS = ("agreed", "outcome", "utility", "rounds", "exited", "no_deal", "no_deal_utility")
 
 
 def assert_identical(a, b):
@@ -295,7 +296,8 @@ DAMAGE = {
     "a list": lambda raw: b"[1, 2, 3]",
     "a number": lambda raw: b"7",
     "nested too deep": lambda raw: b"[" * 200_000,
-    "format unknown": _edit(lambda m: m.update(format=2)),
+    "format unknown": _edit(lambda m: m.update(format=3)),
+    "format a bool": _edit(lambda m: m.update(format=True)),
     "seed missing": _edit(lambda m: m.pop("seed")),
     "chunks missing": _edit(lambda m: m.pop("chunks")),
     "runs a string": _edit(lambda m: m.update(runs="30")),
@@ -457,6 +459,8 @@ def test_chunk_files_hold_one_column_per_issue_and_actor(tmp_path, minimal):
         "utility": ("US", "Russia", "Poland"),
         "moved": ("exit_Russia",),
         "consented": (),
+        "no_deal": ("kosovo", "shield"),
+        "no_deal_utility": ("US", "Russia", "Poland"),
     }
     folder = _stored(tmp_path / "c", minimal).parent
     frame = pd.read_parquet(folder / "part-000000.parquet")
@@ -470,8 +474,59 @@ def test_chunk_files_hold_one_column_per_issue_and_actor(tmp_path, minimal):
         "utility.Russia",
         "utility.Poland",
         "moved.exit_Russia",
+        "no_deal.kosovo",
+        "no_deal.shield",
+        "no_deal_utility.US",
+        "no_deal_utility.Russia",
+        "no_deal_utility.Poland",
     }
     assert frame["agreed"].dtype == np.bool_
+
+
+def _as_format_1(folder: Path) -> None:
+    """Rewrite a store as negosim wrote it before the no-deal columns (format 1)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key, entry in manifest["chunks"].items():
+        path = folder / f"part-{int(key):06d}.parquet"
+        frame = pd.read_parquet(path)
+        frame = frame[[c for c in frame.columns if not c.startswith("no_deal")]]
+        data = frame.to_parquet(None, index=False)
+        path.write_bytes(data)
+        entry.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    manifest["format"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_store_of_format_1_loads_with_the_no_deal_package_of_its_failed_runs(tmp_path, minimal):
+    folder, sc = tmp_path / "old", minimal.replace_value("Russia.reservation", 0.5)
+    res = ns.simulate(sc, 40, seed=2, chunk_size=16, store=folder)
+    assert 0 < res.agreed.sum() < res.runs  # both kinds of run, to check both rules
+    _as_format_1(folder)
+    back = ns.load_results(folder)
+    np.testing.assert_array_equal(back.outcome, res.outcome)
+    failed = ~res.agreed
+    # without the columns: the no-deal package is the outcome of a run without agreement and
+    # unknown (NaN) in an agreed one; likewise the utilities
+    np.testing.assert_array_equal(back.no_deal[failed], res.outcome[failed])
+    np.testing.assert_array_equal(back.no_deal_utility[failed], res.utility[failed])
+    assert np.isnan(back.no_deal[res.agreed]).all()
+    assert np.isnan(back.no_deal_utility[res.agreed]).all()
+    assert back.summary().agreement["on_status_quo"].isna().all()  # unknown, not 0
+    frame = back.to_frame()
+    assert frame[[f"no_deal.{i}" for i in minimal.issues]].shape == (40, 2)
+    with pytest.raises(ns.StoreError, match="format 1, this negosim writes format 2"):
+        ns.simulate(sc, 40, seed=2, chunk_size=16, store=folder)
+
+
+def test_a_store_of_format_2_without_its_no_deal_columns_is_damaged(tmp_path, minimal):
+    folder = tmp_path / "cut"
+    ns.simulate(minimal, 20, seed=2, chunk_size=10, store=folder)
+    _as_format_1(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format"] = 2  # claims the columns it lacks
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ns.StoreError, match=r"^damaged store: .*part-000000\.parquet"):
+        ns.load_results(folder)
 
 
 def test_a_2d_array_without_labels_is_refused():
@@ -545,12 +600,13 @@ def _run_args(tmp_path, runs: int):
 
 def test_a_large_store_is_not_gathered_for_the_summary(tmp_path, package):
     cli, args = _run_args(tmp_path, 10_000_000)
-    # 2 x 10^7 runs x 387 bytes each is 7.7 GB, far above the 1 GiB the summary may take
+    # 2 x 10^7 runs x 715 bytes each is 14.3 GB, far above the 1 GiB the summary may take
     assert cli.SUMMARY_BYTES == 2**30
     assert cli._check_run(args, package) is False
-    assert memory.result_bytes_per_run(package) == 387  # as docs/scaling.md says
-    most = 2**30 // (2 * 387)  # the most runs gathered for the full summary
-    assert most == 1_387_263  # as docs/scaling.md says
+    # 387 bytes before the no-deal arrays, then float64 no-deal values of 3 issues, 38 actors
+    assert memory.result_bytes_per_run(package) == 387 + 8 * (3 + 38) == 715  # docs/scaling.md
+    most = 2**30 // (2 * 715)  # the most runs gathered for the full summary
+    assert most == 750_868  # as docs/scaling.md says
     _, args = _run_args(tmp_path, most)
     assert cli._check_run(args, package) is True
     _, args = _run_args(tmp_path, most + 1)

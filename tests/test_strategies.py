@@ -8,6 +8,7 @@ import pytest
 import negosim as ns
 from negosim.engine.protocols import Table
 from negosim.model.errors import ArgumentError
+from negosim.model.ratification import DEAL_MARGIN
 from negosim.model.strategies import (
     Boulware,
     Conceder,
@@ -61,13 +62,15 @@ def test_offers_stay_between_ideal_and_counterpart(name):
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "rubinstein"])
-def test_targets_stay_between_reservation_and_one(name):
+def test_targets_stay_between_the_deal_floor_and_one(name):
+    """A strategy's view holds its deal floor, the reservation plus the margin
+    (docs/protocols.md, "Deals beat no deal"): no target goes below it."""
     strategy = make_strategy(name)
     table = _table(strategy)
     for t in range(table.rounds):
         target = strategy.target(table.view(0, t))
         assert np.all(target <= 1 + 1e-12)
-        assert np.all(target >= table.reservation[:, 0] - 1e-12)
+        assert np.all(target >= table.reservation[:, 0] + DEAL_MARGIN - 1e-12)
         strategy.observe(table.view(0, t), 1, make_strategy("conceder").propose(table.view(1, t)))
 
 

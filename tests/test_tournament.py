@@ -12,6 +12,7 @@ import negosim as ns
 from negosim import plot
 from negosim.analysis.tournaments import DEFAULT_FIELD
 from negosim.cli import main as cli
+from negosim.model.ratification import DEAL_MARGIN
 
 from helpers import time_dependent_closed_form
 
@@ -26,10 +27,12 @@ def test_boulware_conceder_hardliner_rank_as_derived():
     """One issue, reservations 0, ideals a and b at distance D = |a - b| / 100 (here 0.15).
 
     * A hardliner's target is always 1, so any deal it makes is at its ideal: it gets 1 against
-      Boulware and Conceder (whose targets reach 0 <= 1 - D at the deadline) and the opponent
-      gets 1 - D; two hardliners never agree and get their reservation 0.
+      Boulware and Conceder (whose targets reach their deal floor, 0 plus the margin m =
+      0.01, <= 1 - D at the deadline) and the opponent gets 1 - D; two hardliners never
+      agree and get their reservation 0.
     * Between time-dependent tactics agreement comes at the first round with
-      u*_A + u*_B <= 2 - D (test_oracles derives it); the proposer keeps its target.
+      u*_A + u*_B <= 2 - D (helpers.time_dependent_closed_form derives it, with the targets
+      ending at the deal floors 0.01); the proposer keeps its target.
       Against itself, averaged over the two seats, a tactic gets (2 - D) / 2; Boulware beats
       Conceder head to head because it concedes later.
     So the means over the three opponents are H = 2/3, B = ((2 - D)/2 + u_BC + 1 - D)/3 and
@@ -47,8 +50,9 @@ def test_boulware_conceder_hardliner_rank_as_derived():
     for tactic in ("boulware", "conceder"):
         assert pair.loc[tactic, tactic] == pytest.approx((2 - d) / 2)
     # Boulware vs Conceder from the closed form, Boulware in seat A then in seat B
-    seat_a = time_dependent_closed_form(a, b, 0.2, 5.0, 0.0, 0.0, 100)
-    seat_b = time_dependent_closed_form(a, b, 5.0, 0.2, 0.0, 0.0, 100)
+    m = DEAL_MARGIN
+    seat_a = time_dependent_closed_form(a, b, 0.2, 5.0, m, m, 100)
+    seat_b = time_dependent_closed_form(a, b, 5.0, 0.2, m, m, 100)
     u_bc = np.mean([1 - abs(seat_a[1] - a) / 100, 1 - abs(seat_b[1] - b) / 100])
     assert pair.loc["boulware", "conceder"] == pytest.approx(u_bc, abs=1e-9)
     assert list(result.leaderboard["strategy"]) == ["boulware", "conceder", "hardliner"]

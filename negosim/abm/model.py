@@ -23,6 +23,7 @@ from negosim.engine.runner import check_call, strategies_and_defaults, with_samp
 from negosim.engine.sampling import ScenarioBatch, sample
 from negosim.io.scenario_file import load_scenario
 from negosim.model.errors import ArgumentError, UnknownNameError
+from negosim.model.moves import Clock, MoveState
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
 from negosim.model.strategies.base import with_params
@@ -43,15 +44,18 @@ class MoveInputs:
 
     Attributes
     ----------
-    package
-        ``(I,)`` the no-agreement package before the round (status quo and moves made).
-    offered
-        ``(A,)`` each actor's best utility of a package the others put on the table since
-        the last move (-inf: none yet).
+    state
+        The moves made before the round and the no-agreement package they left (one run).
+    clock
+        The round in relative time.
+    pointed
+        ``(1, I)`` the package the talks pointed to (NaN: no deal), or None: nothing had
+        been put on the table.
     """
 
-    package: np.ndarray
-    offered: np.ndarray
+    state: MoveState
+    clock: Clock
+    pointed: np.ndarray | None
 
 
 def _check_arguments(
@@ -192,8 +196,11 @@ class DiplomacyModel(mesa.Model):
         self.round = t = self.table.first_round + self.steps - 1
         before = self.table.moves.moved.copy() if self.table.open_runs else None
         if self.table.open_runs:
+            pointed = self.table.pointed()
             self.move_inputs[t] = MoveInputs(
-                self.table.moves.package[0].copy(), self.table.best_seen[0].copy()
+                self.table.moves.copy(),
+                self.table.clock(t),
+                None if pointed is None else pointed.copy(),
             )
         record = self.table.play_round(self.rules, t)
         self._note_moves(before, t)
@@ -307,6 +314,8 @@ class DiplomacyModel(mesa.Model):
             exited=np.array([r["exited"]]),
             moved=r["moved"][None, :],
             consented=r["consented"][None, :],
+            no_deal=r["no_deal"][None, :],
+            no_deal_utility=r["no_deal_utility"][None, :],
             seed=None,
             protocol=self.protocol,
             deadline=self.rounds,

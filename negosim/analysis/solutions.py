@@ -7,24 +7,30 @@ A :class:`~negosim.model.scenario.Scenario` is solved at its point estimates (th
 numbers: no ``[[uncertainty]]`` draw, no ``estimate_spread``); a
 :class:`~negosim.engine.sampling.ScenarioBatch` is solved at run ``run``. The parties are the
 negotiators (or ``actors=``), with linear-loss utilities ``u_a(x) = 1 - sum_i c_ai |x_i - p_ai|``
-(``c_ai = w_ai / (h_i - l_i)``) and their reservations ``r_a`` (``batch.reservation``) as the
-disagreement point.
+(``c_ai = w_ai / (h_i - l_i)``). A deal must beat no deal by the margin ``m``
+(:data:`negosim.model.ratification.DEAL_MARGIN`, 0.01; docs/protocols.md, "Deals beat no
+deal"), so each party's disagreement point is ``d_a = r_a + m``, its reservation
+``r_a`` (``batch.reservation``: its utility of no deal) plus the margin.
 
 The bargaining set is the set of packages ``x`` inside the issue scales that
 
-* give every party ``u_a(x) >= r_a`` and
+* give every party ``u_a(x) >= d_a`` and
 * pass every coalition by the rule of :meth:`negosim.engine.protocols.Table.coalition_consent`: a
   coalition is asked only when ``x`` moves one of its ratified issues off the status quo;
-  a member votes yes iff ``u_m(x) >= r_m`` (tolerance 1e-9); the coalition consents by
-  unanimity, majority (more than half) or a qualified share (share >= threshold).
+  a member votes yes iff ``u_m(x) >= d_m`` for a party, ``u_m(x) >= r_m`` for any other
+  member (tolerance 1e-9); the coalition consents by unanimity, majority (more than half) or
+  a qualified share (share >= threshold).
+
+When the set is empty there is no deal: the functions return None (the solution protocols
+end the run without agreement, at the status quo).
 
 The solutions
 -------------
 * utilitarian: ``max sum_a u_a``.
 * Kalai-Smorodinsky (Kalai and Smorodinsky 1975): ideal points ``m_a = max u_a``, the
-  largest ``lam`` with ``u_a >= r_a + lam (m_a - r_a)`` for every party, then the most joint
+  largest ``lam`` with ``u_a >= d_a + lam (m_a - d_a)`` for every party, then the most joint
   utility at that ``lam`` (so the point is Pareto-efficient).
-* Nash (Nash 1950): ``max sum_a alpha_a log(u_a - r_a)`` (powers ``alpha``, default equal).
+* Nash (Nash 1950): ``max sum_a alpha_a log(u_a - d_a)`` (powers ``alpha``, default equal).
 
 How (exact; docs/protocols.md gives the details): the solving is the engine's
 (:func:`negosim.engine.solvers.runs.solve_runs`, which the solution protocols run too). Two
@@ -173,7 +179,8 @@ def utilitarian(
     compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package with the most joint utility, every party at least its
-    reservation; None if no package is ratifiable.
+    disagreement point (its reservation plus the deal margin); None if there is no such
+    package (no deal).
 
     Parameters
     ----------
@@ -193,7 +200,10 @@ def utilitarian(
     --------
     >>> import negosim as ns
     >>> sc = ns.load_scenario("package_2007")
-    >>> best, nash_point = ns.solutions.utilitarian(sc), ns.solutions.nash(sc)
+    >>> ns.solutions.utilitarian(sc) is None  # at the file's numbers: no deal (see nash)
+    True
+    >>> batch = ns.sample(sc, 1, seed=4)  # one sampled world, where a deal exists
+    >>> best, nash_point = ns.solutions.utilitarian(batch), ns.solutions.nash(batch)
     >>> best.actors, best.issues  # the parties (the negotiators) and the package's issues
     (('US', 'Russia'), ('kosovo_status', 'missile_defense', 'cfe'))
     >>> bool(best.utility.sum() >= nash_point.utility.sum() - 1e-9)  # the most joint utility
@@ -211,8 +221,9 @@ def kalai_smorodinsky(
     compiled: bool | None = None,
 ) -> Solution | None:
     """The ratifiable package that gives every party the same, largest share of its possible
-    gain ``(u_a - r_a) / (m_a - r_a)`` (then the most joint utility); None if no package is
-    ratifiable. Parameters as :func:`utilitarian`."""
+    gain ``(u_a - d_a) / (m_a - d_a)`` over its disagreement point ``d_a`` (its reservation
+    plus the deal margin; then the most joint utility); None if no ratifiable package gives
+    every party ``d_a`` (no deal). Parameters as :func:`utilitarian`."""
     return _solve(source, "kalai_smorodinsky", actors, run, ratify, {"compiled": compiled})
 
 
@@ -225,16 +236,37 @@ def nash(
     ratify: bool = True,
     compiled: bool | None = None,
 ) -> Solution | None:
-    """The ratifiable package maximising ``prod_a (u_a - r_a)^alpha_a`` (``powers`` alpha,
-    default equal: the symmetric Nash bargaining solution); None if no package is
-    ratifiable. Other parameters as :func:`utilitarian`.
+    """The ratifiable package maximising ``prod_a (u_a - d_a)^alpha_a`` (``powers`` alpha,
+    default equal: the symmetric Nash bargaining solution), ``d_a`` the disagreement point:
+    the party's reservation (its utility of no deal) plus the deal margin. None means no
+    deal: no ratifiable package gives every party ``d_a``. Other parameters as
+    :func:`utilitarian`.
 
     Examples
     --------
+    The two sides of facts 6.2, example 1 (each cares more for one issue; reservations 0,
+    so ``d = (0.01, 0.01)``): the Nash package is the logroll, each side's ideal on the issue
+    it cares more about.
+
     >>> import negosim as ns
-    >>> ns.solutions.nash(ns.load_scenario("package_2007"))
-    Solution(package={'kosovo_status': 60, 'missile_defense': 77.5, 'cfe': 15},
-             utility={'US': 0.8921, 'Russia': 0.5966})
+    >>> def side(name, x, y, salience):
+    ...     return {"id": name, "power": 1, "reservation": 0, "position": {"x": x, "y": y},
+    ...             "salience": dict(zip("xy", salience))}
+    >>> facts = ns.Scenario.from_dict({
+    ...     "scenario": {"id": "facts", "title": "a logroll"},
+    ...     "issues": [{"id": i, "label": i, "status_quo": 0} for i in ("x", "y")],
+    ...     "actors": [side("US", 100, 100, (40, 60)), side("Russia", 0, 0, (70, 30))],
+    ... })
+    >>> ns.solutions.nash(facts)
+    Solution(package={'x': 0, 'y': 100}, utility={'US': 0.6000, 'Russia': 0.7000})
+
+    package_2007 at the file's numbers has no deal: its reservations are the utilities of
+    the package its moves leave (kosovo 60, missile defence 77.5, CFE 15), and the most
+    both parties can gain over them at once is about 0.0014, less than the margin
+    (``tests/test_solutions.py``).
+
+    >>> ns.solutions.nash(ns.load_scenario("package_2007")) is None
+    True
     """
     return _solve(source, "nash", actors, run, ratify, {"powers": powers, "compiled": compiled})
 
@@ -247,7 +279,9 @@ def pareto_frontier(
 
     Returns one row per vertex, from B's ideal package to A's: ``outcome.<issue>`` and
     ``utility.<actor>`` columns, ``feasible`` (both at least their reservation) and
-    ``ratified`` (feasible and passed by every coalition).
+    ``ratified`` (feasible and passed by every coalition). These use the reservations, not
+    the solutions' disagreement points: a vertex is a deal only where it gives both parties
+    their reservation plus the deal margin.
     """
     batch, run = _batch_of(source, run, actors)
     sc = batch.scenario
@@ -273,7 +307,9 @@ def pareto_frontier(
 def disagreement_point(
     source: Scenario | ScenarioBatch, actors: Sequence[str] | None = None, *, run: int = 0
 ) -> np.ndarray:
-    """The parties' reservations (the disagreement point) of the problem the solutions solve."""
+    """The parties' reservations: their utilities of no deal in the problem the solutions
+    solve. The solutions' disagreement point is this plus the deal margin
+    (:data:`negosim.model.ratification.DEAL_MARGIN`)."""
     batch, run = _batch_of(source, run, actors)
     parties = parties_of(batch.scenario, actors)
     return np.asarray(batch.reservation[run, [batch.scenario.actor_index(a) for a in parties]])

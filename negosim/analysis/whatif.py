@@ -10,6 +10,7 @@ over all its runs, with the time left, that moves about every second
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,9 +26,10 @@ from negosim.model.scenario import Scenario
 
 
 def result_row(res: SimulationResult) -> dict[str, float]:
-    """One row summarising a Monte Carlo: agreement with its Wilson interval, mean rounds, the
-    mean outcome on each issue (over all runs: agreed packages or the status quo) and each
-    negotiator's mean utility."""
+    """One row summarising a Monte Carlo: agreement with its Wilson interval, the mean round
+    of agreement (over the agreed runs; NaN without any), the mean outcome on each issue
+    (over all runs: agreed packages or the no-deal package) and each negotiator's mean
+    utility, and the share of runs that made each move (during or after the talks)."""
     sc, n = res.scenario, res.runs
     low, high = share_interval(res.agreed, res.units)
     row: dict[str, float] = {
@@ -35,7 +37,9 @@ def result_row(res: SimulationResult) -> dict[str, float]:
         "agreement": res.agreement_rate,
         "agreement_low": low,
         "agreement_high": high,
-        "mean_rounds": float(res.rounds.mean()),
+        "mean_agreement_round": (
+            float(res.rounds[res.agreed].mean()) if res.agreed.any() else math.nan
+        ),
     }
     row.update({f"outcome.{i}": float(res.outcome[:, k].mean()) for k, i in enumerate(sc.issues)})
     for k, (actor, role) in enumerate(zip(sc.actors, sc.roles, strict=True)):

@@ -69,11 +69,15 @@ def _fixed_words(value: float | None) -> str:
 
 
 def compare_results(a: SimulationResult, b: SimulationResult) -> pd.DataFrame:
-    """Agreement, each move's share of runs and each issue's median final package under
-    ``a`` and ``b`` (same runs), and the change ``b - a``; indexed by quantity."""
+    """Agreement, each move's share of runs (made at all, and made during the talks rather
+    than after them) and each issue's median final package under ``a`` and ``b`` (same
+    runs), and the change ``b - a``; indexed by quantity."""
     rows = {"agreement": (a.agreement_rate, b.agreement_rate)}
     for k, move in enumerate(a.scenario.all_moves):
         rows[f"{move.id} made"] = tuple(float(np.mean(r.moved[:, k] >= 0)) for r in (a, b))
+        rows[f"{move.id} made during the talks"] = tuple(
+            float(np.mean((r.moved[:, k] >= 0) & (r.moved[:, k] < r.deadline))) for r in (a, b)
+        )
     for i, issue in enumerate(a.scenario.issues):
         rows[f"median {issue}"] = tuple(float(np.median(r.outcome[:, i])) for r in (a, b))
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["A", "B"])
@@ -103,7 +107,7 @@ def sampled_inputs(batch: ScenarioBatch) -> dict[str, float]:
                 out[f"{actor}.position.{issue}"] = float(batch.positions[0, a, i])
                 out[f"{actor}.salience.{issue}"] = float(batch.salience[0, a, i])
     for k, move in enumerate(sc.all_moves):
-        for name in ("to", "cost", "earliest", "latest"):
+        for name in ("to", "cost", "cost_rate", "earliest", "latest"):
             out[f"moves.{move.id}.{name}"] = float(getattr(batch.moves, name)[0, k])
     return out
 

@@ -138,17 +138,19 @@ def NegotiatorControls(actor: str):
 
 @solara.component
 def MoveControls():
-    """A slider for each move's window opening (``earliest``) and its value ``to``."""
+    """Sliders for each move's window, its opening (``earliest``) and its closing
+    (``latest``), and its value ``to``."""
     sc = state.scenario_of(settings.value)
     with (
         solara.Card("Unilateral moves", margin=0, elevation=1),
-        solara.Details("window opening and value of each move"),
+        solara.Details("window and value of each move"),
     ):
         for move in sc.all_moves:
             issue = sc.issue(move.issue)
             solara.Text(f"{move.id} ({', '.join(move.actors)}, {move.issue})")
             for fld, label, value, lo, hi, step in (
                 ("earliest", "opens at (share of the time)", move.earliest, 0.0, move.latest, 0.01),
+                ("latest", "closes at (share of the time)", move.latest, move.earliest, 1.0, 0.01),
                 ("to", f"to ({issue.low:g}..{issue.high:g})", move.to, issue.low, issue.high, 0.5),
             ):
                 target = f"moves.{move.id}.{fld}"

@@ -24,6 +24,8 @@ with warnings.catch_warnings():  # Solara's hook linter flags Mesa's own tab vie
 from negosim.abm import DiplomacyModel
 from negosim.app import comparison, figures, reasons, state, svg
 from negosim.app.controls import Controls, NegotiationController, settings
+from negosim.engine.summary import SHARE_COLUMNS
+from negosim.model.ratification import DEAL_MARGIN
 
 NO_SWEEP = "(no sweep)"
 runs = solara.reactive(state.DEFAULT_RUNS)
@@ -123,7 +125,10 @@ def StepView(model: solara.Reactive):
             (r.verdict, f"ns-verdict-{r.coalition}"),
             (r.voted_no.replace("_", " "), f"ns-voted-no-{r.coalition}"),
             (str(r.needed) if r.verdict == "vetoes" else "", None),
-            (f"{r.nearest} ({r.short:.3f} short)" if r.verdict == "vetoes" else "", None),
+            (
+                f"{r.nearest} ({state.gap_words(r.short)} short)" if r.verdict == "vetoes" else "",
+                None,
+            ),
         ]
         for r in verdicts.itertuples()
     ]
@@ -149,8 +154,17 @@ def StepView(model: solara.Reactive):
     ]
     moves_html = (
         _table(list(moves.columns), move_rows)
-        + "<p style='font-size:12px'>A move settles its issue without an agreement; the "
-        "reservations (BATNAs) are what the moves still open would give each side.</p>"
+        + "<p style='font-size:12px'>A move settles its issue without an agreement. During "
+        "the talks a move is made only if it is worth its cost, making it now beats making it "
+        "later (its window closes before the next round, its cost only grows, or a rival move "
+        "on its issue could come first; in the last round, waiting for the end of the talks "
+        "costs nothing) and it beats what the talks point to (the mean of "
+        "the latest offers, if every negotiator gains the deal margin from it and every "
+        "coalition it asks would ratify it; else no deal); otherwise it waits, and if the "
+        "talks end without agreement every move still open and worth its cost is made after "
+        "the talks. The reservations (BATNAs) are what those moves would "
+        f"give each side; a deal must give each negotiator its reservation plus {DEAL_MARGIN:g}."
+        "</p>"
         if len(moves)
         else "<p>No unilateral moves in this scenario.</p>"
     )
@@ -182,7 +196,7 @@ def ParetoView(model: solara.Reactive):
     for name in ("Nash", "Kalai-Smorodinsky"):
         point = data[name]
         if point is None:
-            rows.append([(name, None), ("no package beats both reservations", None)])
+            rows.append([(name, None), ("no package beats both reservations by the margin", None)])
             continue
         rows.append(
             [
@@ -207,7 +221,8 @@ def ParetoView(model: solara.Reactive):
         unsafe_innerHTML=(
             f"<p>The bargaining set of {a} and {b} in this run (their sampled ideal points and "
             "saliences). Green rings: packages every coalition would ratify (each member votes yes "
-            "iff a package is worth its reservation). The dotted lines are the reservations "
+            "iff a package is worth its reservation; a member who negotiates, its reservation "
+            f"plus the deal margin {DEAL_MARGIN:g}). The dotted lines are the reservations "
             "(BATNAs): what each side gets from the moves without an agreement (the open "
             "circle). The purple diamond is the offer on the table; its trail shows the offers "
             "so far.</p>"
@@ -291,7 +306,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
     q_rows = [
         [(issue, None), (_num(r["status_quo"], 0), None)]
         + [(_num(r[c], 1), f"ns-mc-{c}-{issue}") for c in ("q05", "q50", "q95")]
-        + [(f"{r[c]:.1%}", f"ns-mc-{c}-{issue}") for c in ("by_agreement", "by_move", "unchanged")]
+        + [(f"{r[c]:.1%}", f"ns-mc-{c}-{issue}") for c in SHARE_COLUMNS]
         for issue, r in outcomes.iterrows()
     ]
     move_rows = [
@@ -301,6 +316,7 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
             (str(r["issue"]), None),
             (f"{r['share']:.4f}", f"ns-mc-move-share-{move}"),
             (f"{r['ci_low']:.4f}..{r['ci_high']:.4f}", f"ns-mc-move-ci-{move}"),
+            (f"{r['after']:.1%}", f"ns-mc-move-after-{move}"),
             (_num(r["mean_round"], 1), None),
         ]
         for move, r in summary.moves.iterrows()
@@ -321,16 +337,19 @@ def MonteCarloView(model: solara.Reactive):  # the views share one signature
                         "5%",
                         "median",
                         "95%",
-                        "by agreement",
-                        "by a move",
+                        "by the deal",
+                        "by a move before the deal",
+                        "by a move, no deal",
                         "unchanged",
                     ],
                     q_rows,
                 )
-                + "<h4>Moves made (share of runs, 95% interval, mean round)</h4>"
+                + "<h4>Moves made (share of runs, 95% interval, share made after the talks, "
+                "mean round of those made during the talks)</h4>"
                 + (
                     _table(
-                        ["move", "by", "issue", "share", "95% interval", "mean round"], move_rows
+                        ["move", "by", "issue", "share", "95% interval", "after", "mean round"],
+                        move_rows,
                     )
                     if move_rows
                     else "<p>No unilateral moves in this scenario.</p>"

@@ -23,6 +23,7 @@ from negosim.engine.results import SimulationResult, wilson_interval
 from negosim.engine.runner import iter_chunks
 from negosim.engine.table import meets_reservation
 from negosim.io.scenario_file import load_scenario
+from negosim.model import ratification
 from negosim.model.moves import consent_columns
 from negosim.model.preferences import utilities
 from negosim.model.ratification import CoalitionRule
@@ -189,7 +190,8 @@ def coalition_verdicts(model) -> pd.DataFrame:
     """This round's verdict of every coalition: rule, whether it was asked, whether it
     consents, its members who voted no (``against``, ``n_against``), how many of them would
     have had to say yes for it to consent (``needed``) and which of them was nearest to yes
-    (``nearest``, ``short``: how far its utility fell below its reservation)."""
+    (``nearest``, ``short``: how far its utility fell below what its yes needed,
+    :func:`yes_bar`; ``short_of``: what that was)."""
     sc = model.scenario
     rows = []
     table = model.datacollector.get_table_dataframe("coalitions")
@@ -199,7 +201,8 @@ def coalition_verdicts(model) -> pd.DataFrame:
     for c, rule in zip(sc.coalitions, model.table.coalitions, strict=True):
         verdict = consents.get(c.id, math.nan)
         against = [m for m in c.members if by_actor[m].accepted == 0.0]
-        short = {m: by_actor[m].reservation - by_actor[m].utility for m in against}
+        bars = {m: yes_bar(by_actor[m]) for m in against}
+        short = {m: bars[m][0] - by_actor[m].utility for m in against}
         asked = model.offer is not None and _moves_ratified_issue(sc, c, model.offer)
         if not asked:
             shown = "not asked"
@@ -222,9 +225,23 @@ def coalition_verdicts(model) -> pd.DataFrame:
                 "needed": yes_votes_needed(rule, votes) if asked else 0,
                 "nearest": nearest,
                 "short": short.get(nearest, math.nan),
+                "short_of": bars[nearest][1] if nearest else "",
             }
         )
     return pd.DataFrame(rows)
+
+
+def yes_bar(diplomat) -> tuple[float, str]:
+    """The least utility a package needed for an actor's yes this round, and its name: a
+    ratifier's reservation; a negotiator's strategy's target or, where higher, its
+    reservation plus the deal margin (``docs/protocols.md``, "Deals beat no deal"; the
+    margin undiscounted)."""
+    if diplomat.role != "negotiator":
+        return diplomat.reservation, "its reservation"
+    floor = diplomat.reservation + ratification.DEAL_MARGIN
+    if np.isfinite(diplomat.target) and diplomat.target > floor:
+        return diplomat.target, "its target"
+    return floor, "its reservation plus the deal margin"
 
 
 def _named(members: list[str], size: int) -> str:
@@ -317,14 +334,19 @@ def veto_words(model) -> list[str]:
 def tip_words(row) -> str:
     """Who tipped a veto (a row of :func:`coalition_verdicts`): the one member whose no alone
     decided it, or how many of the no votes would have had to turn and which member was
-    nearest to yes (least short of its reservation)."""
+    nearest to yes (least short of what its yes needed, :func:`yes_bar`)."""
     name = row.nearest.replace("_", " ")
     if row.needed == 1 and row.n_against == 1:
         return f"{name}'s no alone tipped it"
-    nearest = f"nearest to yes: {name}, {row.short:.3f} short of its reservation"
+    nearest = f"nearest to yes: {name}, {gap_words(row.short)} short of {row.short_of}"
     if row.needed == 1:
         return f"any one of them saying yes would have carried it; {nearest}"
     return f"{row.needed} more yes votes needed; {nearest}"
+
+
+def gap_words(gap: float) -> str:
+    """A utility gap to three decimals (``"0.012"``), or ``"less than 0.001"``."""
+    return "less than 0.001" if gap < 0.0005 else f"{gap:.3f}"
 
 
 def yes_votes_needed(rule: CoalitionRule, votes: np.ndarray) -> int:
@@ -386,10 +408,11 @@ def shown_package(model) -> tuple[str, np.ndarray | None]:
 
 # ---------------------------------------------------------------------- moves
 def move_numbers(model) -> dict[str, np.ndarray]:
-    """This run's sampled ``to``, ``cost``, ``earliest`` and ``latest`` of every move ``(M,)``
-    (in ``scenario.all_moves`` order)."""
+    """This run's sampled ``to``, ``cost``, ``cost_rate``, ``earliest`` and ``latest`` of every
+    move ``(M,)`` (in ``scenario.all_moves`` order)."""
     book = model.batch.moves
-    return {f: np.asarray(getattr(book, f))[0] for f in ("to", "cost", "earliest", "latest")}
+    fields = ("to", "cost", "cost_rate", "earliest", "latest")
+    return {f: np.asarray(getattr(book, f))[0] for f in fields}
 
 
 def move_record(model) -> tuple[np.ndarray, np.ndarray]:
@@ -412,9 +435,21 @@ def settled_issues(model) -> np.ndarray:
 
 
 def window_rounds(earliest: float, latest: float, rounds: int) -> tuple[int, int]:
-    """First and last round whose relative time ``t / (rounds - 1)`` lies in the window."""
-    last = max(rounds - 1, 1)
-    return math.ceil(earliest * last - 1e-9), math.floor(latest * last + 1e-9)
+    """First and last round in which a move's window ``[earliest, latest]`` is open.
+
+    Round ``t`` stands for the relative time ``(tau_{t-1}, tau_t]`` with ``tau_t = t /
+    (rounds - 1)``, and the window is open in it iff ``earliest <= tau_t`` and ``latest >
+    tau_{t-1}`` (``docs/protocols.md``, "Rounds as time"): the first is ``ceil(earliest (T -
+    1))``, the last ``ceil(latest (T - 1))``, at most the last round ``T - 1``: a window of
+    one moment is open in the one round that holds it."""
+    span = max(rounds - 1, 1)
+    first = max(math.ceil(earliest * span - 1e-9), 0)
+    return first, min(math.ceil(latest * span - 1e-9), rounds - 1)
+
+
+def window_words(first: int, last: int) -> str:
+    """``"rounds 43..59"``, or ``"round 44"`` for a window open in one round."""
+    return f"round {first}" if first == last else f"rounds {first}..{last}"
 
 
 def consent_words(sc: Scenario, move_index: int, consented: np.ndarray) -> str:
@@ -454,8 +489,7 @@ def package_utilities(model, packages: np.ndarray) -> np.ndarray:
 
 def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A grid of packages ``(K, I)``, every actor's utility of them ``(K, A)`` and which of
-    them every coalition would ratify ``(K,)`` (each member votes yes iff the package is worth
-    its reservation, as in the model)."""
+    them every coalition would ratify ``(K,)`` (:func:`ratified`)."""
     sc = model.scenario
     axes = [np.linspace(lo, hi, steps) for lo, hi in zip(sc.low, sc.high, strict=True)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(sc.issues))
@@ -464,11 +498,14 @@ def ratified_packages(model, steps: int = 21) -> tuple[np.ndarray, np.ndarray, n
 
 
 def ratified(model, packages: np.ndarray, util: np.ndarray | None = None) -> np.ndarray:
-    """Whether every coalition would ratify each package ``(K, I)`` in this run, each actor
-    voting yes iff the package is worth its current reservation (BATNA)."""
+    """Whether every coalition would ratify each package ``(K, I)`` in this run: each member
+    votes yes iff the package is worth its current reservation (BATNA), a member who
+    negotiates iff it is worth its reservation plus the deal margin (its yes at the table
+    needs that: ``docs/protocols.md``, "Deals beat no deal")."""
     util = package_utilities(model, packages) if util is None else util
     reservation = np.array([[d.reservation for d in model.diplomats]])
-    votes = meets_reservation(util, reservation)
+    negotiates = np.array([[d.role == "negotiator" for d in model.diplomats]])
+    votes = meets_reservation(util, reservation + ratification.DEAL_MARGIN * negotiates)
     return model.table.coalition_consent(packages, votes).all(axis=1)
 
 

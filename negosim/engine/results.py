@@ -1,4 +1,8 @@
-"""SimulationResult: the arrays of a Monte Carlo, with tables and summaries."""
+"""SimulationResult: the arrays of a Monte Carlo, with tables and summaries.
+
+The summary's tables and displays are :mod:`negosim.engine.summary`; its names are also
+importable from here (the module path of 0.1's ``negosim.results``).
+"""
 
 from __future__ import annotations
 
@@ -14,32 +18,39 @@ import pandas as pd
 
 from negosim.engine import arguments as check
 from negosim.engine.sampling import sample
+from negosim.engine.summary import (
+    FORECAST_PROTOCOLS,
+    SHARE_COLUMNS,
+    Z95,
+    Summary,
+    clip,
+    influence_table,
+    share_interval,
+    wilson_interval,
+)
 from negosim.io import store as stores
 from negosim.model.errors import ArgumentError
 from negosim.model.moves import consent_columns
 from negosim.model.scenario import Scenario
 
-Z95 = 1.959963984540054
+__all__ = [
+    "FORECAST_PROTOCOLS",
+    "INPUT_BLOCK",
+    "NO_DEAL_ARRAYS",
+    "SHARE_COLUMNS",
+    "Z95",
+    "SimulationResult",
+    "Summary",
+    "load_results",
+    "share_interval",
+    "wilson_interval",
+]
 
-
-def wilson_interval(successes: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of a binomial proportion (0, 1 when ``n == 0``), by
-    :func:`scipy.stats.binomtest`."""
-    if n == 0:
-        return 0.0, 1.0
-    from scipy.stats import binomtest  # scipy is heavy: loaded when an interval is asked for
-
-    ci = binomtest(int(successes), int(n)).proportion_ci(0.95, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
-def share_interval(hits: np.ndarray, units: int) -> tuple[float, float]:
-    """Wilson interval of the share of runs in ``hits`` when only ``units`` of the runs are
-    independent observations (the runs are ``units`` groups of identical copies)."""
-    n = len(hits)
-    if n == 0 or units <= 0:
-        return 0.0, 1.0
-    return wilson_interval(round(hits.mean() * units), units)
+NO_DEAL_ARRAYS = ("no_deal", "no_deal_utility")
+"""The result arrays a result built from older chunks may lack (see :attr:`no_deal`)."""
+INPUT_BLOCK = 65_536
+"""Runs sampled at a time when a result's inputs are drawn again (memory stays bounded by
+the block however many runs the result holds; a multiple of the sampling blocks)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +70,9 @@ class SimulationResult:
     exited
         ``(R,)`` index of the actor whose move ended the talks (an exit), or -1.
     moved
-        ``(R, M)`` the round in which each move (``scenario.all_moves``) was made, or -1.
+        ``(R, M)`` the round ``t < T`` in which each move (``scenario.all_moves``) was made
+        during the talks; ``T`` (:attr:`deadline`) for a move made after the talks ended (at
+        the deadline, or after a move that ended them); -1 if it was not made.
     consented
         ``(R, K)`` who said yes to each move made, columns :meth:`consent_columns`.
     units
@@ -70,6 +83,14 @@ class SimulationResult:
         Per-round arrays of the first traced runs (``offer`` ``(k, T, I)``, ``proposer``
         ``(T,)``, ``utility`` / ``accepted`` / ``target`` ``(k, T, A)``, ``consent``
         ``(k, T, C)``), or an empty dict.
+    no_deal
+        ``(R, I)`` each run's no-deal package: for an agreed run, the package the end-of-talks
+        moves would have given in the round of agreement; otherwise the final outcome. A
+        result built without it (a store of format 1) knows it only for the runs without
+        agreement: NaN in the agreed runs.
+    no_deal_utility
+        ``(R, A)`` each actor's utility of no deal (the run's ``utility`` without agreement);
+        NaN in the agreed runs of a result built without it.
     """
 
     scenario: Scenario
@@ -85,9 +106,17 @@ class SimulationResult:
     deadline: int = 100
     units: int | None = None
     trace: dict[str, np.ndarray] = field(default_factory=dict)
+    no_deal: np.ndarray | None = None
+    no_deal_utility: np.ndarray | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         n, book = len(self.agreed), self.scenario.all_moves
+        if self.no_deal is None:
+            object.__setattr__(self, "no_deal", _known_without_agreement(self.agreed, self.outcome))
+        if self.no_deal_utility is None:
+            utility = _known_without_agreement(self.agreed, self.utility)
+            object.__setattr__(self, "no_deal_utility", utility)
         if self.moved is None:
             object.__setattr__(self, "moved", np.full((n, len(book)), -1, dtype=np.int32))
         if self.consented is None:
@@ -110,10 +139,14 @@ class SimulationResult:
             "exited": np.zeros(0, np.int64),
             "moved": np.zeros((0, len(scenario.all_moves)), np.int32),
             "consented": np.zeros((0, len(consent_columns(scenario))), bool),
+            "no_deal": np.zeros((0, n_issues)),
+            "no_deal_utility": np.zeros((0, n_actors)),
         }
         arrays = {
-            k: np.concatenate([p[k] for p in parts]) if parts else v for k, v in empty.items()
-        }
+            k: np.concatenate([p[k] for p in parts]) if parts else v
+            for k, v in empty.items()
+            if k not in NO_DEAL_ARRAYS or all(k in p for p in parts)
+        }  # chunks without the no-deal arrays (a store of format 1): derived where known
         traces = [p["trace"] for p in parts if "trace" in p]
         trace = traces[0] if traces else {}
         if len(traces) > 1:
@@ -154,9 +187,12 @@ class SimulationResult:
 
         Wide (default), one row per run: ``run, agreed, rounds, exited``, ``outcome.<issue>``
         (the agreed package, or the no-agreement package after the moves made),
-        ``utility.<actor>`` and ``move.<id>`` (the round the move was made in; missing (NA)
-        if it was not). ``exited`` holds the id of the actor whose move ended the talks, else
-        missing (NA).
+        ``utility.<actor>``, ``no_deal.<issue>`` (the run's no-deal package, :attr:`no_deal`),
+        ``no_deal_utility.<actor>`` (each actor's utility of no deal, :attr:`no_deal_utility`;
+        an agreed run beats it when every negotiator's ``utility`` exceeds it) and
+        ``move.<id>`` (the round the move was made in, the deadline for a move made after the
+        talks; missing (NA) if it was not). ``exited`` holds the id of the actor whose move
+        ended the talks, else missing (NA).
 
         Long (``long=True``), tidy, one row per run and issue: ``run, issue, value, agreed``
         (``value`` is the issue's column ``outcome.<issue>`` of the wide table), ready for
@@ -183,11 +219,44 @@ class SimulationResult:
         return frame.join(drawn, on="run")
 
     def _inputs(self) -> dict[str, np.ndarray]:
+        """The sampled value of every uncertain number in every run, drawn again by blocks of
+        :data:`INPUT_BLOCK` runs (each run draws from its own streams, so the blocks give the
+        runs' own numbers)."""
         if self.seed is None:
             raise ArgumentError(
                 "inputs", "this result has no seed (seed=None), so its sampled inputs are unknown"
             )
-        return sample(self.scenario, self.runs, self.seed).inputs()
+        starts = range(0, self.runs, INPUT_BLOCK)
+        blocks = [
+            sample(self.scenario, min(INPUT_BLOCK, self.runs - s), self.seed, start=s).inputs()
+            for s in starts
+        ] or [sample(self.scenario, 0, self.seed).inputs()]
+        return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+
+    def influence(self) -> pd.DataFrame:
+        """The sampled inputs ranked by how much they move agreement in these runs.
+
+        The measure (:func:`negosim.engine.summary.influence_table`): the agreement rate of
+        the runs with the input in its top quartile minus that of the runs with it in its
+        bottom quartile, in percentage points (``effect_pp``, with its standard error
+        ``se_pp``), with each input's confidence
+        code and whether a source dated by the scenario's date gives it. No new runs: the
+        inputs are drawn again from the seed once per result (about what the run's own
+        sampling cost) and the table is kept. Empty for a result without a seed, a scenario
+        without uncertain numbers, or runs whose agreement does not vary.
+
+        Examples
+        --------
+        >>> import negosim as ns
+        >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=200, seed=1)
+        >>> list(res.influence().columns)
+        ['effect_pp', 'se_pp', 'agreement_low', 'agreement_high', 'code', 'source']
+        """
+        if "influence" not in self._cache:
+            known = self.seed is not None and self.runs and self.scenario.effective_uncertainty
+            inputs = self._inputs() if known else {}
+            self._cache["influence"] = influence_table(self.scenario, self.agreed, inputs)
+        return self._cache["influence"].copy()
 
     def _wide_frame(self) -> pd.DataFrame:
         sc = self.scenario
@@ -202,6 +271,10 @@ class SimulationResult:
         )
         outcome = pd.DataFrame(self.outcome, columns=[f"outcome.{i}" for i in sc.issues])
         utility = pd.DataFrame(self.utility, columns=[f"utility.{a}" for a in sc.actors])
+        no_deal = pd.DataFrame(self.no_deal, columns=[f"no_deal.{i}" for i in sc.issues])
+        no_deal_utility = pd.DataFrame(
+            self.no_deal_utility, columns=[f"no_deal_utility.{a}" for a in sc.actors]
+        )
         moves = pd.DataFrame(
             {
                 f"move.{m.id}": pd.array(
@@ -211,7 +284,7 @@ class SimulationResult:
             },
             index=frame.index,
         )
-        return pd.concat([frame, outcome, utility, moves], axis=1)
+        return pd.concat([frame, outcome, utility, no_deal, no_deal_utility, moves], axis=1)
 
     def _long_frame(self) -> pd.DataFrame:
         n_issues = len(self.scenario.issues)
@@ -240,7 +313,7 @@ class SimulationResult:
     def _title(self) -> str:
         traced = len(self.trace["offer"]) if "offer" in self.trace else 0
         return (
-            f"{self.runs:,} runs of {_clip(self.scenario.id, 40)!r}: protocol {self.protocol}, "
+            f"{self.runs:,} runs of {clip(self.scenario.id, 40)!r}: protocol {self.protocol}, "
             f"deadline {self.deadline}, seed {self.seed}"
             + (f", first {traced} traced" if traced else "")
         )
@@ -262,314 +335,10 @@ class SimulationResult:
         return title + self.summary().html_body()
 
 
-@dataclass(frozen=True)
-class Summary:
-    """Tables that summarise a :class:`SimulationResult`.
-
-    Attributes
-    ----------
-    runs, units
-        Runs, and how many of them are independent (the intervals are over these units).
-    agreement
-        Runs, agreed runs, the agreement rate with its 95% Wilson interval, mean rounds, and
-        how many agreements were on exactly the no-agreement package.
-    outcomes
-        Per issue: the status quo and quantiles of the final package (agreed or by moves),
-        and the share of runs that settled it by agreement, by a move, or left it as it was.
-    utilities
-        Mean utility per actor with a 95% interval.
-    moves
-        Per move: who makes it, the share of runs in which it was made (95% interval), the
-        mean round.
-    exits
-        Per actor whose move ended the talks: runs and share.
-    verdict
-        A sentence when every run ended the same way (with what made it so), else "".
-    """
-
-    runs: int
-    agreement: pd.DataFrame
-    outcomes: pd.DataFrame
-    utilities: pd.DataFrame
-    exits: pd.DataFrame
-    moves: pd.DataFrame = field(default_factory=pd.DataFrame)
-    units: int = 0
-    verdict: str = ""
-    protocol: str = ""
-    deadline: int = 0
-
-    @classmethod
-    def of(cls, res: SimulationResult) -> Summary:
-        n, units = res.runs, res.units
-        k = int(res.agreed.sum())
-        low, high = share_interval(res.agreed, units)
-        on_no_deal = res.agreed & _on_no_deal_package(res)
-        agreement = pd.DataFrame(
-            {
-                "runs": [n],
-                "agreed": [k],
-                "rate": [k / n if n else math.nan],
-                "ci_low": [low],
-                "ci_high": [high],
-                "mean_rounds": [float(res.rounds.mean()) if n else math.nan],
-                "on_status_quo": [int(on_no_deal.sum())],
-            }
-        )
-        return cls(
-            n,
-            agreement,
-            _outcome_table(res),
-            _utility_table(res),
-            _exit_table(res),
-            _move_table(res),
-            units,
-            _verdict(res),
-            res.protocol,
-            res.deadline,
-        )
-
-    def _headline(self) -> list[str]:
-        """The agreement rate line (and how many agreed on the no-deal package)."""
-        if not self.runs:
-            return ["runs: 0   no runs, so no agreement rate, outcomes or utilities to report"]
-        a = self.agreement.iloc[0]
-        unit_note = "" if self.units == self.runs else f" over {self.units} independent world(s)"
-        lines = [
-            f"runs: {self.runs:,}   agreement: {a['rate']:.1%} "
-            f"(95% CI {a['ci_low']:.1%}..{a['ci_high']:.1%}{unit_note})   "
-            f"mean rounds: {a['mean_rounds']:.1f} of {self.deadline}",
-        ]
-        if a["on_status_quo"]:
-            lines.append(f"  of which {int(a['on_status_quo']):,} agreed on the no-deal package")
-        return lines
-
-    def _notes(self, most: int | None = None) -> list[str]:
-        """The verdict and the forecast note, each cut to ``most`` characters if given."""
-        notes = [self.verdict, FORECAST_PROTOCOLS.get(self.protocol, "")]
-        return [_clip(n, most) if most else n for n in notes if n]
-
-    def _display_tables(self, most: int) -> list[tuple[str, pd.DataFrame]]:
-        """Captions and formatted key columns of the tables, at most ``most`` rows each."""
-        out = self.outcomes[["status_quo", "q05", "q50", "q95", "by_agreement", "by_move"]]
-        out = _formatted(out, "{:.1f}", by_agreement="{:.0%}", by_move="{:.0%}")
-        util = self.utilities[self.utilities["role"] == "negotiator"]
-        util = _formatted(util[["mean", "ci_low", "ci_high"]], "{:.3f}")
-        tables = [
-            ("final package per issue (quantiles; share settled by agreement / by move)", out),
-            ("mean utility per negotiator (95% CI)", util),
-        ]
-        if len(self.moves):
-            moves = _formatted(self.moves[["by", "share", "mean_round"]], "{:.1f}", share="{:.0%}")
-            tables.append(("moves made (share of runs, mean round)", moves))
-        return [(caption, _head(table, most)) for caption, table in tables]
-
-    def compact_lines(self) -> list[str]:
-        """The key numbers in a few lines (the repr; ``print(summary)`` shows everything)."""
-        lines = self._headline()
-        if not self.runs:
-            return lines
-        lines += self._notes(300)
-        for caption, table in self._display_tables(6):
-            lines += [f"{caption}:", table.to_string()]
-        return [*lines, "tables: .agreement .outcomes .utilities .moves .exits"]
-
-    def html_body(self) -> str:
-        """The key numbers as HTML: the headline, notes and the tables' key columns."""
-        text = "".join(f"<p>{escape(line.strip())}</p>" for line in self._headline())
-        text += "".join(f"<p><small>{escape(n)}</small></p>" for n in self._notes())
-        if not self.runs:
-            return text
-        for caption, table in self._display_tables(20):
-            text += (
-                table.to_html(escape=True)
-                .replace("<table", "<table style='display:inline-table;margin-right:1em'", 1)
-                .replace(">", f"><caption>{escape(caption)}</caption>", 1)
-            )
-        return text + "<p><small>tables: .agreement .outcomes .utilities .moves .exits</small></p>"
-
-    def __repr__(self) -> str:
-        """The key numbers; ``print(summary)`` shows the full tables.
-
-        Examples
-        --------
-        >>> import negosim as ns
-        >>> res = ns.simulate(ns.load_scenario("package_2007"), runs=10, seed=3)
-        >>> print(repr(res.summary()).splitlines()[1][:15])
-        runs: 10   agre
-        """
-        return "\n".join(["Summary", *self.compact_lines()])
-
-    def _repr_html_(self) -> str:
-        return "<p><b>Summary</b></p>" + self.html_body()
-
-    def __str__(self) -> str:
-        if not self.runs:
-            return self._headline()[0]
-        lines = self._headline()
-        if self.verdict:
-            lines += ["", self.verdict]
-        if self.protocol in FORECAST_PROTOCOLS:
-            lines += ["", FORECAST_PROTOCOLS[self.protocol]]
-        lines += [
-            "",
-            "final package per issue (agreed, or by moves without agreement):",
-            self.outcomes.to_string(
-                float_format=lambda x: f"{x:.1f}",
-                formatters=dict.fromkeys(SHARE_COLUMNS, "{:.1%}".format),
-            ),
-            "",
-            "mean utility per negotiator (95% CI):",
-            self.utilities[self.utilities["role"] == "negotiator"].to_string(
-                float_format=lambda x: f"{x:.3f}"
-            ),
-        ]
-        if len(self.moves):
-            table = self.moves.drop(columns=["label"])
-            shares = dict.fromkeys(("share", "ci_low", "ci_high"), "{:.1%}".format)
-            text = table.to_string(float_format=lambda x: f"{x:.1f}", formatters=shares)
-            lines += ["", "moves made (share of runs, 95% CI, mean round):", text]
-        return "\n".join(lines)
-
-
-SHARE_COLUMNS = ("by_agreement", "by_move", "unchanged")
-"""Columns of the outcome table that are shares of runs (printed as percentages)."""
-
-
-FORECAST_PROTOCOLS = {
-    name: f"{name}: a one-shot forecast of the outcome; moves, exits and ratification do "
-    "not apply (every run 'agrees' on the forecast)."
-    for name in ("eum", "exchange", "compromise", "median")
-}
-"""Protocols that forecast an outcome rather than negotiate one."""
-
-
-def _clip(text: str, most: int) -> str:
-    return text if len(text) <= most else text[: most - 1] + "…"
-
-
-def _formatted(table: pd.DataFrame, default: str, **formats: str) -> pd.DataFrame:
-    """A copy of ``table`` with its float columns as text (``default`` or ``formats[col]``)."""
-    out = table.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            fmt = formats.get(col, default)
-            out[col] = [("" if math.isnan(v) else fmt.format(v)) for v in out[col]]
-    return out
-
-
-def _head(table: pd.DataFrame, most: int) -> pd.DataFrame:
-    """The first ``most`` rows, and a last row saying how many were left out."""
-    if len(table) <= most:
-        return table
-    more = pd.DataFrame(
-        [[""] * table.shape[1]], columns=table.columns, index=[f"... {len(table) - most} more"]
-    )
-    return pd.concat([table.head(most), more])
-
-
-def _on_no_deal_package(res: SimulationResult) -> np.ndarray:
-    """Runs whose final package equals the status quo with the moves made (to 1e-9)."""
-    no_deal = np.broadcast_to(res.scenario.status_quo, res.outcome.shape).copy()
-    for k, move in enumerate(res.scenario.all_moves):
-        made = res.moved[:, k] >= 0
-        no_deal[made, res.scenario.issue_index(move.issue)] = move.to
-    return np.all(np.abs(res.outcome - no_deal) <= 1e-9, axis=1)
-
-
-def _outcome_table(res: SimulationResult) -> pd.DataFrame:
-    sc, n = res.scenario, res.runs
-    qs = (0.05, 0.25, 0.5, 0.75, 0.95)
-    settled_by_move = np.zeros((n, len(sc.issues)), dtype=bool)
-    for k, move in enumerate(sc.all_moves):
-        settled_by_move[:, sc.issue_index(move.issue)] |= res.moved[:, k] >= 0
-    rows = []
-    for i, issue in enumerate(sc.issue_specs):
-        x = res.outcome[:, i]
-        changed = np.abs(x - issue.status_quo) > 1e-9
-        row = {"issue": issue.id, "status_quo": issue.status_quo}
-        row.update({f"q{int(q * 100):02d}": np.quantile(x, q) if n else math.nan for q in qs})
-        row["by_agreement"] = float((res.agreed & changed).mean()) if n else math.nan
-        by_move = ~res.agreed & settled_by_move[:, i] & changed
-        row["by_move"] = float(by_move.mean()) if n else math.nan
-        row["unchanged"] = float((~changed).mean()) if n else math.nan
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("issue")
-
-
-def _utility_table(res: SimulationResult) -> pd.DataFrame:
-    sc, n = res.scenario, res.runs
-    mean = res.utility.mean(axis=0) if n else np.full(len(sc.actors), math.nan)
-    sd = res.utility.std(axis=0, ddof=1) if n > 1 else np.zeros(len(sc.actors))
-    half = Z95 * sd / math.sqrt(max(res.units, 1))
-    table = {"actor": sc.actors, "role": sc.roles, "mean": mean}
-    table.update(ci_low=mean - half, ci_high=mean + half)
-    return pd.DataFrame(table).set_index("actor")
-
-
-def _move_table(res: SimulationResult) -> pd.DataFrame:
-    rows = []
-    for k, move in enumerate(res.scenario.all_moves):
-        made = res.moved[:, k] >= 0
-        low, high = share_interval(made, res.units)
-        rows.append(
-            {
-                "move": move.id,
-                "by": ", ".join(move.actors),
-                "issue": move.issue,
-                "share": float(made.mean()) if res.runs else math.nan,
-                "ci_low": low,
-                "ci_high": high,
-                "mean_round": float(res.moved[made, k].mean()) if made.any() else math.nan,
-                "label": move.label,
-            }
-        )
-    return pd.DataFrame(rows).set_index("move") if rows else pd.DataFrame()
-
-
-def _exit_table(res: SimulationResult) -> pd.DataFrame:
-    sc, n = res.scenario, res.runs
-    who, counts = np.unique(res.exited[res.exited >= 0], return_counts=True)
-    return pd.DataFrame(
-        {"actor": [sc.actors[w] for w in who], "runs": counts, "share": counts / max(n, 1)}
-    )
-
-
-def _verdict(res: SimulationResult) -> str:
-    """When every run ended the same way, say how and what the runs had in common."""
-    if res.runs < 2:
-        return ""
-    same = (
-        np.all(res.agreed == res.agreed[0])
-        and np.all(res.rounds == res.rounds[0])
-        and np.all(res.moved == res.moved[0])
-        and np.allclose(res.outcome, res.outcome[0])
-    )
-    if not same:
-        return ""
-    sc, first = res.scenario, res.moved[0]
-    made = [
-        f"{', '.join(m.actors)} makes {m.id} in round {first[k]}"
-        for k, m in enumerate(sc.all_moves)
-        if first[k] >= 0
-    ]
-    how = (
-        f"agree in round {res.rounds[0]}"
-        if res.agreed[0]
-        else f"end without agreement in round {res.rounds[0]}"
-    )
-    binding = (
-        ""
-        if res.agreed[0]
-        else "; no package met every negotiator's target and every asked coalition by then"
-    )
-    why = (
-        "the runs are copies of one world (nothing is sampled)"
-        if res.units <= 1
-        else "the sampled numbers never change what the binding constraint allows"
-    )
-    why += binding
-    detail = f" ({'; '.join(made)})" if made else ""
-    return f"Every run ended the same way: all {res.runs:,} runs {how}{detail}; {why}."
+def _known_without_agreement(agreed: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` in the runs without agreement, NaN in the agreed runs: the no-deal package
+    and utilities as far as a result without them knows them."""
+    return np.where(agreed[:, None], np.nan, values)
 
 
 def load_results(path: str | Path) -> SimulationResult:

@@ -25,7 +25,7 @@ import numpy as np
 
 from negosim.engine import arguments as check
 from negosim.model.elements import MOVE_FIELDS, Target, Uncertainty
-from negosim.model.moves import MoveBook, MoveState, Valuation
+from negosim.model.moves import MoveBook, MoveState, Valuation, starting_clock
 from negosim.model.preferences import PackageEvaluator, normalized_weights
 from negosim.model.scenario import Scenario
 from negosim.model.targets import target_bounds
@@ -234,7 +234,9 @@ def with_batna(batch: ScenarioBatch) -> ScenarioBatch:
     sc, span = batch.scenario, batch.span
     # issue by issue, element by element: the same bits for a run whatever the batch shape
     derived = batch.move_state().reservation(
-        sc.start, Valuation(batch.positions, batch.weights, span, sc.loss), batch.evaluator
+        starting_clock(sc.start),
+        Valuation(batch.positions, batch.weights, span, sc.loss),
+        batch.evaluator,
     )
     out = replace(batch, reservation=np.where(np.isnan(declared), derived, declared))
     out.__dict__.update(weights=batch.weights, evaluator=batch.evaluator)  # computed once

@@ -26,11 +26,12 @@ from typing import Protocol
 import numpy as np
 
 from negosim.engine.sampling import ScenarioBatch
-from negosim.model.moves import Valuation
+from negosim.model.moves import Clock, Valuation
 from negosim.model.ratification import (
     RESERVATION_TOLERANCE,
     CoalitionRule,
     coalition_rules,
+    deal_floor,
     every,
     meets_reservation,
     reservation_floor,
@@ -192,11 +193,9 @@ class Table:
         }
         self.coalitions = coalition_rules(sc)
         self.moves = batch.move_state(self.first_round)
-        # each actor's best utility of a package others put on the table since the last move,
-        # kept for the actors who can make a move (only they weigh it; -inf for the others)
-        self.best_seen = np.full(batch.reservation.shape, -np.inf)
-        book = self.moves.book
-        self._movers = np.unique(np.concatenate(book.movers)) if book.size else np.arange(0)
+        # the latest package each proposer (-1: a mediator's text) put on the table: the
+        # talks point to their mean, which movers weigh their moves against
+        self.offers: dict[int, np.ndarray] = {}
         # View.memo per actor: what its view gives until the next move or dropped runs
         self._memo: dict[int, dict] = {}
         self.want_targets = bool(trace) or targets
@@ -210,6 +209,8 @@ class Table:
             "exited": np.full(n, -1, dtype=np.min_scalar_type(-len(sc.actors))),
             "moved": self.moves.moved.astype(round_dtype(rounds)),
             "consented": np.array(self.moves.consented),
+            "no_deal": np.broadcast_to(sc.status_quo, (n, n_issues)).copy(),
+            "no_deal_utility": np.array(batch.reservation, dtype=float),
         }
         self.trace_runs = min(trace, n)
         if self.trace_runs:
@@ -237,7 +238,7 @@ class Table:
             positions=self.positions,
             weights=self.weights,
             span=self.span,
-            reservation=self.reservation,
+            reservation=self.deal_floor(),
             discount=self.discount,
             counterpart=self.counterpart.get(actor, self.positions[:, actor, :]),
             counterpart_weights=self.counterpart_weights.get(actor, self.weights[:, actor, :]),
@@ -256,6 +257,29 @@ class Table:
         """A generator of its own for open run ``row`` (for protocols that draw per run)."""
         run = self.start + int(self.ids[row])
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(run, 0, 0)))
+
+    def clock(self, t: int) -> Clock:
+        """Round ``t`` in relative time (what moves are timed by)."""
+        previous = self.tau(t - 1) if t > 0 else -math.inf
+        return Clock(t, self.tau(t), previous, self.tau(t + 1) if t < self.rounds - 1 else None)
+
+    def pointed(self) -> np.ndarray | None:
+        """``(R, I)`` the package the talks point to: the mean of the latest package of each
+        proposer (split the difference), where it is a deal (every negotiator gains the
+        margin over no deal from it and every coalition it asks consents, its other members
+        voting by their reservations); NaN where it is not (the talks then point to no
+        deal), None before anything was put on the table."""
+        if not self.offers:
+            return None
+        middle = self.on_table(sum(self.offers.values()) / len(self.offers))
+        if self.negotiators:
+            utility = self.utilities(middle)
+            votes = self.reservation_votes(utility)
+            votes[:, self.negotiator_columns] = self.beats_no_deal(utility, 0)
+            deal = every(votes[:, self.negotiator_columns])
+            deal &= every(self.coalition_consent(middle, votes))
+            middle[~deal] = np.nan
+        return middle
 
     @property
     def valuation(self) -> Valuation:
@@ -310,6 +334,30 @@ class Table:
         """The least utility each actor says yes to ``(R, A)`` (:func:`reservation_floor`)."""
         return self.cached("floor", lambda: reservation_floor(self.reservation))
 
+    def deal_floor(self) -> np.ndarray:
+        """The least utility of a package that a deal must give each actor ``(R, A)``: its
+        no-deal utility plus the deal margin (:func:`~negosim.model.ratification.deal_floor`);
+        what a strategy's view holds as its reservation."""
+        return self.cached("deal_floor", lambda: deal_floor(self.reservation))
+
+    def no_deal_value(self) -> np.ndarray:
+        """Each actor's utility of no deal from here ``(R, A)``, as a run without agreement
+        records it: a declared reservation, else the package the end-of-talks moves would
+        make, less every cost paid (those already paid too)."""
+        return np.where(self.declared, self.reservation, self.reservation - self.moves.paid)
+
+    def beats_no_deal(self, utility: np.ndarray, t: int) -> np.ndarray:
+        """Whether a package worth ``utility`` ``(R, A)`` at round ``t`` is a deal for each
+        negotiator ``(R, N)`` (columns :attr:`negotiators`): its value as an agreement
+        records it (less the costs paid, discounted to round ``t``) is at least its no-deal
+        value plus the deal margin (``docs/protocols.md``, "Deals beat no deal")."""
+        cols = self.negotiator_columns
+        value = utility[:, cols] - self.moves.paid[:, cols]
+        if t and not self.cached("patient", lambda: np.all(self.discount == 1.0)):
+            value = value * self.discount[:, cols] ** t
+        floor = deal_floor(self.no_deal_value()[:, cols])
+        return value >= floor - ACCEPT_TOLERANCE
+
     def votes(self, utility: np.ndarray, t: int) -> np.ndarray:
         """Every actor's yes to a package worth ``utility`` ``(R, A)`` at round ``t``: the
         negotiators answer by their strategies (:meth:`respond`), every other actor by its
@@ -319,6 +367,8 @@ class Table:
         else:
             votes = np.empty(utility.shape, dtype=bool)
         self.respond(utility, t, votes)
+        if self.negotiators:  # whatever a strategy answers, no deal that does not beat no deal
+            votes[:, self.negotiator_columns] &= self.beats_no_deal(utility, t)
         return votes
 
     def respond(self, utility: np.ndarray, t: int, votes: np.ndarray) -> None:
@@ -329,7 +379,7 @@ class Table:
         if self.by_time:
             cols, tau = self.by_time_columns, self.tau(t)
             conceded = np.array([self.strategies[j].conceded(tau) for j in self.by_time])
-            target = aspiration(self.reservation[:, cols], conceded)
+            target = aspiration(self.deal_floor()[:, cols], conceded)
             votes[:, cols] = utility[:, cols] >= target - ACCEPT_TOLERANCE
         for j in self.asked:
             votes[:, j] = checked_respond(self.strategies[j], self.view(j, t), utility[:, j])
@@ -359,11 +409,8 @@ class Table:
         record = rules.round(self, t)
         if self.trace_runs:
             self._record(record)
-        if self.moves.book.size:  # what each has been offered: only moves weigh it
-            # one's own offer is not an offer to oneself
-            offered = self._movers[self._movers != record.proposer]
-            seen = self.best_seen[:, offered]
-            self.best_seen[:, offered] = np.maximum(seen, record.utility[:, offered], out=seen)
+        if self.moves.book.size:  # where the talks point: only moves weigh it
+            self.offers[record.proposer] = record.offer
         kept = self.finish(record.agreed, t, outcome=record.offer, utility=record.utility)
         rules.advance(self, record, kept)
         if t == self.rounds - 1:
@@ -372,36 +419,36 @@ class Table:
 
     def _moves(self, t: int) -> None:
         """Step 1: the moves of round ``t``; closes the runs a move ended."""
-        tau = self.tau(t)
-        book = self.moves.book
-        if not ((book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)).any():
+        clock, book = self.clock(t), self.moves.book
+        open_now = clock.open(book)
+        if not open_now.any():
             return
-        ended = self.moves.decide(t, tau, self.valuation, self.best_seen, self.live)
+        ended = self.moves.decide(clock, self.valuation, self.pointed, self.live)
         made = some(self.moves.moved == t)
         if made.any():
-            self.best_seen[made] = -np.inf  # offers made before a move no longer stand
             self._memo.clear()
-        # a window that closes before the next round: the move no longer counts in the BATNA
-        # (the clock stops at the deadline, tau = 1, where the end-of-talks moves are made)
-        after = self.tau(min(t + 1, self.rounds - 1))
-        closes = (book.latest >= tau - 1e-12) & (book.latest < after - 1e-12)
-        if closes.any():  # most rounds close no window
-            made = made | some(closes & (self.moves.moved < 0))
+        # a window that closes in this round: the move no longer counts in the BATNA of the
+        # next (the clock stops at the deadline, where the end-of-talks moves are made)
+        if clock.next is not None:
+            closes = open_now & (book.latest <= clock.tau + 1e-12)
+            if closes.any():  # most rounds close no window
+                made = made | some(closes & (self.moves.moved < 0))
         if made.any():
-            self._update_reservations(after, made)
+            self._update_reservations(self.clock(min(t + 1, self.rounds - 1)), made)
         ended |= self.live & every(self.moves.settled)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)
 
-    def _update_reservations(self, tau: float, rows: np.ndarray) -> None:
+    def _update_reservations(self, clock: Clock, rows: np.ndarray) -> None:
         """Reservations (undeclared only) in the ``rows`` where a move was made or a window
-        is about to close: what no agreement would give from relative time ``tau`` on."""
+        is about to close: what no agreement would give if the talks ended at ``clock``."""
         rows = np.flatnonzero(rows)
         batna = self.moves.take(rows).reservation(
-            tau, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
+            clock, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
         self._cache.pop("floor", None)
+        self._cache.pop("deal_floor", None)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs that are still open (a closed run
@@ -440,12 +487,22 @@ class Table:
             res["agreed"][ids] = True
             res["outcome"][ids] = outcome[rows]
             res["utility"][ids] = (utility[rows] - moves.paid[rows]) * self.discount[rows] ** t
+            # what no deal would have given: the package of the end-of-talks moves from here
+            probe = moves.take(rows).copy() if moves.book.size else None
+            if probe is not None:
+                probe.settle(
+                    self.rounds, self.clock(t), self.valuation.take(rows), np.ones(rows.size, bool)
+                )
+                res["no_deal"][ids] = probe.package
+            res["no_deal_utility"][ids] = self.no_deal_value()[rows]
         else:
-            tau = self.tau(min(t, self.rounds - 1))
-            moves.settle(t, tau, self.valuation, done)
+            clock = self.clock(min(t, self.rounds - 1))
+            moves.settle(self.rounds, clock, self.valuation, done)  # after the talks: round T
             res["outcome"][ids] = moves.package[rows]
             worth = self.evaluate(moves.package[rows], rows) - moves.paid[rows]
             res["utility"][ids] = np.where(self.declared, self.reservation[rows], worth)
+            res["no_deal"][ids] = res["outcome"][ids]
+            res["no_deal_utility"][ids] = res["utility"][ids]
         res["exited"][ids] = moves.exited[rows]
         res["moved"][ids] = moves.moved[rows]
         res["consented"][ids] = moves.consented[rows]
@@ -468,7 +525,7 @@ class Table:
         self.counterpart_weights = {a: v[keep] for a, v in self.counterpart_weights.items()}
         self.noise = {a: v[keep] for a, v in self.noise.items()}
         self.moves = self.moves.take(keep)
-        self.best_seen = self.best_seen[keep]
+        self.offers = {p: offer[keep] for p, offer in self.offers.items()}
         self._memo.clear()
         self._cache.clear()
         for state in self.states.values():

@@ -46,7 +46,12 @@ from negosim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-FORMAT = 1
+FORMAT = 2
+"""The store format this negosim writes. Format 2 added each run's no-deal package and
+no-deal utilities (``no_deal.<issue>``, ``no_deal_utility.<actor>``)."""
+FORMATS_READ = (1, 2)
+"""Formats :func:`negosim.load_results` reads (a store of format 1 lacks the no-deal columns;
+its result knows them only for the runs without agreement). Only :data:`FORMAT` is resumed."""
 MAX_CHUNKS = 1_000_000
 """Most chunks a store may hold (beyond this the chunk bookkeeping itself would not fit); a
 manifest claiming more is damaged."""
@@ -117,14 +122,18 @@ class StoreError(NegosimError):
     """
 
 
-def result_columns(scenario: Scenario) -> dict[str, tuple[str, ...]]:
-    """Column labels of each 2-D result array (see :func:`chunk_frame`)."""
-    return {
+def result_columns(scenario: Scenario, format: int = FORMAT) -> dict[str, tuple[str, ...]]:
+    """Column labels of each 2-D result array (see :func:`chunk_frame`) in a store of this
+    ``format`` (format 1 has no ``no_deal`` and ``no_deal_utility``)."""
+    columns = {
         "outcome": tuple(scenario.issues),
         "utility": tuple(scenario.actors),
         "moved": tuple(m.id for m in scenario.all_moves),
         "consented": tuple(f"{m}.{a}" for m, a in consent_columns(scenario)),
     }
+    if format >= 2:
+        columns.update(no_deal=tuple(scenario.issues), no_deal_utility=tuple(scenario.actors))
+    return columns
 
 
 def chunk_frame(arrays: Mapping[str, Any], columns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -239,8 +248,10 @@ def _manifest_problem(manifest: Any) -> str | None:
     """What is wrong with a parsed manifest's shape, or None."""
     if not isinstance(manifest, dict):
         return f"the manifest is {_json_kind(manifest)}, not a JSON object"
-    if manifest.get("format") != FORMAT:
-        return f"format is {manifest.get('format')!r}, this negosim reads format {FORMAT}"
+    if manifest.get("format") not in FORMATS_READ or isinstance(manifest.get("format"), bool):
+        return f"format is {manifest.get('format')!r}, this negosim reads formats " + " and ".join(
+            map(str, FORMATS_READ)
+        )
     for key, kinds in _FIELDS.items():
         if key not in manifest:
             return f"field {key!r} is missing"
@@ -304,6 +315,12 @@ def read_manifest(path: str | Path) -> tuple[dict[str, Any], Scenario]:
 
 def _check_identity(path: Path, manifest: Mapping[str, Any], identity: Mapping[str, Any]) -> None:
     """Refuse a store of another negosim version or of another call."""
+    if manifest["format"] != FORMAT:
+        raise StoreError(
+            f"{path}: the store has format {manifest['format']}, this negosim writes format "
+            f"{FORMAT}; a store is resumed only in its own format: use a new folder "
+            "(negosim.load_results still reads it)"
+        )
     there, here = manifest["version"], identity.get("version")
     if there != here:
         raise StoreError(
@@ -459,6 +476,8 @@ class ResultStore:
 
     def write(self, index: int, arrays: Mapping[str, Any]) -> None:
         """Store one chunk's result arrays (atomically), then record it in the manifest."""
+        if missing := [name for name in self.columns if name not in arrays]:
+            raise ValueError(f"result arrays {missing} are missing from the chunk to store")
         frame = chunk_frame(arrays, self.columns)
         data = frame.to_parquet(None, index=False)
         self._write(self.chunk_file(index), data)
@@ -525,7 +544,8 @@ def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
         raise StoreError(
             f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
         )
-    return ResultStore(path, manifest, result_columns(scenario), scenario), n_chunks, scenario
+    columns = result_columns(scenario, manifest["format"])
+    return ResultStore(path, manifest, columns, scenario), n_chunks, scenario
 
 
 def read_parts(store: ResultStore, n_chunks: int) -> Iterator[dict[str, np.ndarray]]:
@@ -560,12 +580,21 @@ def _content_problem(
     if scenario is None:
         return None
     low, high = np.asarray(scenario.low), np.asarray(scenario.high)
-    outcome, utility, span = arrays["outcome"], arrays["utility"], high - low
-    if not np.all((outcome >= low - TOLERANCE * span) & (outcome <= high + TOLERANCE * span)):
-        return "an outcome is not a number within its issue's scale"
+    span = high - low
     lowest = -len(scenario.all_moves)  # a utility less what the actor paid for its moves
-    if not np.all((utility <= 1 + TOLERANCE) & (utility >= lowest - TOLERANCE)):
-        return f"a utility is not a number in [{lowest}, 1] (the most a package is worth is 1)"
+    # the no-deal arrays: stores of format 2
+    for name, what in (("outcome", "an outcome"), ("no_deal", "a no-deal package")):
+        package = arrays.get(name)
+        if package is not None and not np.all(
+            (package >= low - TOLERANCE * span) & (package <= high + TOLERANCE * span)
+        ):
+            return f"{what} is not a number within its issue's scale"
+    for name, what in (("utility", "a utility"), ("no_deal_utility", "a no-deal utility")):
+        utility = arrays.get(name)
+        if utility is not None and not np.all(
+            (utility <= 1 + TOLERANCE) & (utility >= lowest - TOLERANCE)
+        ):
+            return f"{what} is not a number in [{lowest}, 1] (the most a package is worth is 1)"
     if not np.all((arrays["rounds"] >= 0) & (arrays["rounds"] <= deadline)):
         return f"a run's rounds are not within 0..{deadline} (the deadline)"
     if not np.all((arrays["exited"] >= -1) & (arrays["exited"] < len(scenario.actors))):

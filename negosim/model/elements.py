@@ -150,10 +150,11 @@ class Exit:
 class Move:
     """A unilateral move: its movers settle one issue at ``to`` without an agreement.
 
-    A move needs the consent of ``needs`` (actor or coalition ids), costs each mover ``cost``
-    utility and can be made while relative time is in ``[earliest, latest]``. A move with
-    ``ends_talks`` ends the whole negotiation (an exit). ``docs/protocols.md`` states when a
-    mover makes it.
+    A move needs the consent of ``needs`` (actor or coalition ids), costs each mover
+    ``cost + cost_rate * tau`` utility at relative time ``tau`` (kept in [0, 1]) and can be
+    made while relative time is in ``[earliest, latest]``; a reaction (``after``, the id of
+    an earlier move) only once that move is made. A move with ``ends_talks`` ends the whole
+    negotiation (an exit). ``docs/protocols.md`` states when a mover makes it.
     """
 
     id: str
@@ -165,6 +166,8 @@ class Move:
     earliest: float = 0.0
     latest: float = 1.0
     ends_talks: bool = False
+    cost_rate: float = 0.0
+    after: str = ""
     label: str = ""
     quote: str = ""
     source: str = ""
@@ -174,7 +177,7 @@ class Move:
 ISSUE_TABLE_NOTE = "issue scales, status quo and the negotiators' ideal points"
 """Caption of the issue table in a scenario's display."""
 
-MOVE_FIELDS = ("to", "cost", "earliest", "latest")
+MOVE_FIELDS = ("to", "cost", "cost_rate", "earliest", "latest")
 """Numbers of a move that uncertainty entries and updates can target (``moves.ID.FIELD``)."""
 
 MOVES_PREFIX = "moves"

@@ -2,23 +2,32 @@
 
 A move (``[[moves]]`` in a scenario, or an actor's ``exit``) lets its movers settle one issue
 at a value ``to`` without an agreement, with the consent of the actors and coalitions it
-``needs``, at a utility ``cost`` to each mover, while relative time is in its window
-``[earliest, latest]``. The rules (``docs/protocols.md``, "Moves") are written once here and
-used by every round-based protocol, the Mesa model and the sampler:
+``needs``, at a utility cost to each mover (``cost``, growing by ``cost_rate`` per unit of
+relative time), while relative time is in its window ``[earliest, latest]`` and, for a
+reaction, once the move it answers (``after``) has been made. The rules (``docs/protocols.md``,
+"Moves") are written once here and used by every round-based protocol, the Mesa model and
+the sampler:
 
 * **No-agreement package.** The status quo, with every move made so far. A settled issue
   leaves the table: offers carry its settled value.
 * **Consent.** An actor asked says yes iff the move leaves it at least as well off as the
   no-agreement package without it; a coalition consents by its rule
   (:mod:`negosim.model.ratification`).
-* **During the talks** (round ``t``, relative time ``tau``), a move whose window is open and
-  whose issue is not settled is made iff, for every mover, its utility of the no-agreement
-  package with the move, less the cost, exceeds both its utility of that package without the
-  move and what it expects from the table (``expectation``: its best utility of a package the
-  others have put on the table since the last move; before any, no move is made), and the
-  consent it needs is given. A move that ``ends_talks`` ends the run without agreement.
-* **When the talks end without agreement**, every move still open (``latest >= tau``) is made,
-  in file order, iff it gains each mover more than its cost and its consent is given.
+* **Worth.** What a move gains a mover: the change on its issue, plus what the reactions it
+  provokes would change (a reaction is counted where its movers would gain from it), less
+  the cost at the time it is made.
+* **During the talks** (round ``t``, which stands for the relative time since the previous
+  round, ``(tau_{t-1}, tau_t]``), a move available in the round is made iff, for every
+  mover, (a) it is worth more than its cost; (b) making it now is worth more than making it
+  later: it cannot be made later (its window closes before the next round and not at the
+  end of the talks, or a rival move on the same issue that the mover likes less could be
+  made first), or its cost will be higher at every later time; and (c) it is worth more than
+  what the talks point to on its issue (the mean of the latest packages put on the table:
+  split the difference; the no-agreement value where nothing has been put on it). Consent
+  follows. A move that ``ends_talks`` ends the run without agreement.
+* **When the talks end without agreement**, every move still open (``latest >= tau``) is
+  made, in file order, iff it is worth more than its cost (at the end) and its consent is
+  given; a reaction is made only after its move.
 * **Reservation (BATNA).** An actor's utility of the package those end-of-talks moves would
   produce from the current no-agreement package, less the costs it would pay for them.
 
@@ -60,7 +69,12 @@ class MoveBook:
         Per move, the :class:`~negosim.model.ratification.CoalitionRule` of each coalition it needs.
     ends
         ``(M,)`` whether the move ends the talks.
-    to, cost, earliest, latest
+    after
+        ``(M,)`` the index of the move each reaction answers, or -1.
+    rivals
+        Per move, the indices of the other actors' moves on its issue (which could settle it
+        first).
+    to, cost, cost_rate, earliest, latest
         ``(R, M)`` the sampled numbers of each move.
     """
 
@@ -70,16 +84,20 @@ class MoveBook:
     askers: tuple[np.ndarray, ...]
     coalitions: tuple[tuple[CoalitionRule, ...], ...]
     ends: np.ndarray
+    after: np.ndarray
+    rivals: tuple[np.ndarray, ...]
     to: np.ndarray
     cost: np.ndarray
+    cost_rate: np.ndarray
     earliest: np.ndarray
     latest: np.ndarray
 
     @classmethod
     def of(cls, scenario: Scenario, numbers: dict[str, np.ndarray]) -> MoveBook:
         """The book of ``scenario``'s moves with per-run ``numbers`` (``to``, ``cost``,
-        ``earliest``, ``latest``; each ``(R, M)``)."""
+        ``cost_rate``, ``earliest``, ``latest``; each ``(R, M)``)."""
         moves = scenario.all_moves
+        ids_of_moves = [m.id for m in moves]
         ids = [c.id for c in scenario.coalitions]
         rules = dict(zip(ids, coalition_rules(scenario), strict=True))
         index = scenario.actor_index
@@ -93,6 +111,20 @@ class MoveBook:
             ),
             coalitions=tuple(tuple(rules[n] for n in m.needs if n in rules) for m in moves),
             ends=np.array([m.ends_talks for m in moves], dtype=bool),
+            after=np.array(
+                [ids_of_moves.index(m.after) if m.after else -1 for m in moves], dtype=np.intp
+            ),
+            rivals=tuple(
+                np.array(
+                    [
+                        q
+                        for q, other in enumerate(moves)
+                        if other.issue == m.issue and not set(other.actors) & set(m.actors)
+                    ],
+                    dtype=np.intp,
+                )
+                for m in moves
+            ),
             **numbers,
         )
 
@@ -106,6 +138,11 @@ class MoveBook:
         members = [c.members for c in self.coalitions[m]]
         return np.unique(np.concatenate([self.askers[m], *members])).astype(np.intp)
 
+    def cost_of(self, rows: np.ndarray, m: int, tau: float | np.ndarray) -> np.ndarray:
+        """``(rows,)`` the cost of move ``m`` made at relative time ``tau`` (a number, or one
+        per row): ``cost + cost_rate * tau``, kept in [0, 1]."""
+        return np.clip(self.cost[rows, m] + self.cost_rate[rows, m] * tau, 0.0, 1.0)
+
     def consent_columns(self) -> list[tuple[int, int]]:
         """``(move, actor)`` of each column of the consent record."""
         return [(m, int(a)) for m in range(self.size) for a in self.voters(m)]
@@ -116,6 +153,7 @@ class MoveBook:
             self,
             to=self.to[index],
             cost=self.cost[index],
+            cost_rate=self.cost_rate[index],
             earliest=self.earliest[index],
             latest=self.latest[index],
         )
@@ -157,6 +195,57 @@ def issue_values(
     return weights * (1.0 - issue_loss((x[:, None] - positions) / span, loss))
 
 
+@dataclass(frozen=True)
+class Clock:
+    """When a round is played, in relative time.
+
+    Attributes
+    ----------
+    t
+        The round.
+    tau
+        Its relative time ``t / (T - 1)``.
+    previous
+        The relative time of the round before (-inf for round 0): round ``t`` stands for the
+        time ``(previous, tau]``, and a window that meets it is open.
+    next
+        The relative time of the next round, or None in the last round of the talks.
+    """
+
+    t: int
+    tau: float
+    previous: float
+    next: float | None
+
+    def open(self, book: MoveBook) -> np.ndarray:
+        """``(R, M)`` whether each move's window meets this round's time."""
+        return (book.earliest <= self.tau + TIME_TOLERANCE) & (
+            book.latest > self.previous + TIME_TOLERANCE
+        )
+
+
+def _once(build: Callable[[], np.ndarray | None]) -> Callable[[], np.ndarray | None]:
+    """``build``, called at most once: its first value is kept."""
+    kept: list = []
+
+    def value() -> np.ndarray | None:
+        if not kept:
+            kept.append(build())
+        return kept[0]
+
+    return value
+
+
+TIME_TOLERANCE = 1e-12
+"""Relative times this close count as equal (a window's ends against a round's time)."""
+
+
+def starting_clock(tau: float) -> Clock:
+    """The clock of talks that start at relative time ``tau`` (for the first reservation:
+    every move whose window has not closed before ``tau`` counts)."""
+    return Clock(0, tau, tau - 2 * TIME_TOLERANCE, None)
+
+
 class MoveState:
     """Moves made so far in a batch of runs, and the no-agreement package they leave.
 
@@ -193,81 +282,201 @@ class MoveState:
         self.consented = np.zeros((runs, len(self._columns)), dtype=bool)
         self.paid = np.zeros((runs, n_actors))
         self.exited = np.full(runs, -1, dtype=np.int32)
-        # per move, (R, movers): what making it is worth to each mover, u(N) + delta - cost,
-        # or -inf where it does not gain it anything; it changes only when N does, so it is
-        # kept and recomputed only in the runs where a move was made since (``_stale``)
-        self._worth = [np.full((runs, len(m)), -np.inf) for m in book.movers]
-        self._stale = np.ones(runs, dtype=bool)
         everyone = np.ones(runs, dtype=bool)
         for m in made:  # made before these talks began (a timeline's dated news)
-            self._make(m, everyone, made_round, np.zeros((runs, 0), dtype=bool))
+            self._make(m, everyone, made_round, 0.0, np.zeros((runs, 0), dtype=bool))
 
     # ------------------------------------------------------------------ decisions
     def decide(
         self,
-        t: int,
-        tau: float,
+        clock: Clock,
         values: Valuation,
-        expectation: np.ndarray,
+        pointed: Callable[[], np.ndarray | None],
         live: np.ndarray,
     ) -> np.ndarray:
-        """Moves made at round ``t`` in the ``live`` runs; returns the runs whose talks a move
-        ended. ``expectation`` ``(R, A)`` is what each actor expects from the table (its best
-        utility of a package others offered; -inf where none was: no move is made there)."""
+        """Moves made in the round of ``clock`` in the ``live`` runs; returns the runs whose
+        talks a move ended. ``pointed()`` gives ``(R, I)`` the package the talks point to
+        (NaN where they point to no deal; None: nothing was put on the table), asked for
+        only where a move passes the other tests (it costs a valuation of every actor)."""
+        pointed = _once(pointed)
         book, ended = self.book, np.zeros(len(live), dtype=bool)
-        open_window = (book.earliest <= tau + 1e-12) & (book.latest >= tau - 1e-12)
+        open_now = clock.open(book)
         for m in range(book.size):
-            candidates = live & ~ended & open_window[:, m] & (self.moved[:, m] == NOT_MADE)
+            candidates = live & ~ended & open_now[:, m] & self._answerable(m, clock.t)
+            candidates &= (self.moved[:, m] == NOT_MADE) & ~self.settled[:, book.issue[m]]
             if not candidates.any():
                 continue
-            made = self._try(m, candidates, t, values, expectation)
+            rows = self._now_or_later(m, np.flatnonzero(candidates), clock, values, open_now)
+            rows = rows[self._beats_talks(m, rows, clock.tau, values, pointed)]
+            made = self._consented(m, rows, clock, values)
             ended |= made & book.ends[m]
         return ended
 
-    def settle(
-        self,
-        t: int,
-        tau: float,
-        values: Valuation,
-        rows: np.ndarray,
-    ) -> None:
-        """The talks ended without agreement in ``rows``: make every open move worth it."""
-        for m in range(self.book.size):
-            candidates = rows & (self.book.latest[:, m] >= tau - 1e-12)
-            candidates &= self.moved[:, m] == NOT_MADE
-            if candidates.any():
-                self._try(m, candidates, t, values, None)
+    def settle(self, t: int, clock: Clock, values: Valuation, rows: np.ndarray) -> None:
+        """The talks ended without agreement in ``rows`` in the round of ``clock``: make, in
+        file order, every move still available (its window not closed before that round)
+        and worth its cost then (recorded as made in round ``t``)."""
+        book, tau = self.book, clock.tau
+        for m in range(book.size):
+            candidates = rows & (book.latest[:, m] > clock.previous + TIME_TOLERANCE)
+            candidates &= (self.moved[:, m] == NOT_MADE) & ~self.settled[:, book.issue[m]]
+            if book.after[m] >= 0:  # a reaction: only once its move is made
+                candidates &= self.moved[:, book.after[m]] != NOT_MADE
+            if not candidates.any():
+                continue
+            rows_m = np.flatnonzero(candidates)
+            net = self.worth(m, rows_m, book.movers[m], values, tau)
+            made_at = Clock(t, tau, clock.previous, None)
+            # after the talks an exit ends nothing: it is the outside option taken
+            self._consented(m, rows_m[every(net > GAIN_TOLERANCE)], made_at, values, False)
 
     def reservation(
         self,
-        tau: float,
+        clock: Clock,
         values: Valuation,
         evaluate: Callable[[np.ndarray], np.ndarray],
     ) -> np.ndarray:
         """Each actor's BATNA ``(R, A)``: its utility (by ``evaluate``) of the package that
-        the end-of-talks moves would make from here, less the costs it would pay for them."""
+        the end-of-talks moves would make from here if the talks ended in the round of
+        ``clock``, less the costs it would pay for them."""
         probe = self.copy()
-        probe.settle(0, tau, values, np.ones(len(self.package), bool))
+        probe.settle(0, clock, values, np.ones(len(self.package), bool))
         return evaluate(probe.package) - (probe.paid - self.paid)
 
-    def _try(self, m, candidates, t, values, expectation) -> np.ndarray:
-        """Make move ``m`` where its movers gain and consent is given; the rows made.
+    def worth(
+        self, m: int, rows: np.ndarray, actors: np.ndarray, values: Valuation, tau: float
+    ) -> np.ndarray:
+        """``(rows, k)`` what making move ``m`` at relative time ``tau`` is worth to
+        ``actors`` over not making it: the change on its issue, plus what the reactions it
+        provokes would change, less the cost (to its movers)."""
+        net = self._delta(m, rows, actors, values) + self._provoked(m, rows, actors, values, tau)
+        paying = np.isin(actors, self.book.movers[m])
+        return net - paying * self.book.cost_of(rows, m, tau)[:, None]
 
-        The movers' test comes first (from the kept worth) and the vote only in the rows
-        that pass it: most rounds of most runs make no move.
-        """
-        book, i, movers = self.book, self.book.issue[m], self.book.movers[m]
-        if self._stale[candidates].any():
-            self._refresh(values)
-        ok = candidates & ~self.settled[:, i]
-        if expectation is None:
-            ok &= every(self._worth[m] > -np.inf)
-        else:  # nothing offered yet (-inf): nothing to weigh the move against, no move
-            seen = expectation[:, movers]
-            ok &= every((self._worth[m] > seen + GAIN_TOLERANCE) & (seen > -np.inf))
-        rows = np.flatnonzero(ok)
+    # ------------------------------------------------------------------ the rule's parts
+    def _answerable(self, m: int, t: int) -> np.ndarray:
+        """``(R,)`` whether move ``m`` may be made in round ``t`` as far as its trigger goes:
+        a reaction only in a round after its move was made."""
+        trigger = self.book.after[m]
+        if trigger < 0:
+            return np.ones(len(self.package), dtype=bool)
+        made = self.moved[:, trigger]
+        return (made != NOT_MADE) & (made < t)
+
+    def _now_or_later(
+        self, m: int, rows: np.ndarray, clock: Clock, values: Valuation, open_now: np.ndarray
+    ) -> np.ndarray:
+        """The ``rows`` where move ``m`` is worth its cost now and making it now beats making
+        it later (rule (a) and (b))."""
+        later, rising = self._later(m, rows, clock)
+        calm = later & ~rising  # a mover who can wait and whose cost does not grow waits ...
+        if not self.book.rivals[m].size:  # ... unless a rival could move first
+            rows, calm = rows[~calm], calm[~calm]
+        net = self.worth(m, rows, self.book.movers[m], values, clock.tau)
+        keep = every(net > GAIN_TOLERANCE)
+        rows, net, calm = rows[keep], net[keep], calm[keep]
+        if calm.any():  # the rival test is the dearest: it comes last, on these rows only
+            threatened = self._threatened(m, rows[calm], net[calm], clock, values, open_now)
+            keep = np.ones(rows.size, dtype=bool)
+            keep[np.flatnonzero(calm)[~threatened]] = False
+            rows = rows[keep]
+        return rows
+
+    def _later(self, m: int, rows: np.ndarray, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows,)`` twice: whether move ``m`` can still be made later (in a later round of
+        its window, or after the talks), and whether its cost at every later time is higher
+        than now (its cost is linear in time, so its least later value is at one end)."""
+        book = self.book
+        cost_now = book.cost_of(rows, m, clock.tau)
+        if clock.next is None:  # the last round: later is after the talks, which makes every
+            # move still open in this round (settle), at this round's time
+            later = book.latest[rows, m] > clock.previous + TIME_TOLERANCE
+            cost_later = cost_now
+        else:
+            later = book.latest[rows, m] > clock.tau + TIME_TOLERANCE
+            last = np.minimum(book.latest[rows, m], 1.0)
+            cost_later = np.minimum(book.cost_of(rows, m, clock.next), book.cost_of(rows, m, last))
+        return later, cost_now < cost_later - GAIN_TOLERANCE
+
+    def _threatened(
+        self,
+        m: int,
+        rows: np.ndarray,
+        net: np.ndarray,
+        clock: Clock,
+        values: Valuation,
+        open_now: np.ndarray,
+    ) -> np.ndarray:
+        """``(rows,)`` whether a rival move on ``m``'s issue, which some mover of ``m`` likes
+        less than ``m`` and whose own movers would make it, can be made now or in the next
+        round (so ``m``'s movers cannot count on moving later)."""
+        book, out = self.book, np.zeros(rows.size, dtype=bool)
+        for q in book.rivals[m]:
+            soon = open_now[rows, q] & self._answerable(q, clock.t + 1)[rows]
+            if clock.next is not None:
+                opens = (book.earliest[rows, q] <= clock.next + TIME_TOLERANCE) & (
+                    book.latest[rows, q] > clock.tau + TIME_TOLERANCE
+                )
+                soon |= opens & self._answerable(q, clock.t + 1)[rows]
+            soon &= self.moved[rows, q] == NOT_MADE
+            if not soon.any():
+                continue
+            own = every(self.worth(q, rows, book.movers[q], values, clock.tau) > GAIN_TOLERANCE)
+            worse = self._delta(q, rows, book.movers[m], values) < net - GAIN_TOLERANCE
+            out |= soon & own & np.any(worse, axis=1)
+        return out
+
+    def _beats_talks(
+        self,
+        m: int,
+        rows: np.ndarray,
+        tau: float,
+        values: Valuation,
+        pointed: Callable[[], np.ndarray | None],
+    ) -> np.ndarray:
+        """``(rows,)`` whether move ``m`` is worth more to every mover than what the talks
+        point to on its issue (rule (c)); where nothing was put on the table, the talks point
+        to the no-agreement value (so rule (a) decides)."""
         if rows.size == 0:
-            return ok
+            return np.zeros(0, dtype=bool)
+        i, movers = self.book.issue[m], self.book.movers[m]
+        net = self.worth(m, rows, movers, values, tau)
+        package = pointed()
+        if package is None:
+            return every(net > GAIN_TOLERANCE)
+        x = package[rows, i]
+        x = np.where(np.isnan(x), self.package[rows, i], x)
+        talks = self._change(rows, movers, i, x, values)
+        return every(net > talks + GAIN_TOLERANCE)
+
+    def _provoked(
+        self, m: int, rows: np.ndarray, actors: np.ndarray, values: Valuation, tau: float
+    ) -> np.ndarray:
+        """``(rows, k)`` what the reactions to move ``m`` would change for ``actors``: each
+        reaction on another issue still open, counted where its movers would gain from it
+        (one step: reactions to reactions are not foreseen)."""
+        out = np.zeros((rows.size, len(actors)))
+        for r in np.flatnonzero(self.book.after == m):
+            j = self.book.issue[r]
+            if j == self.book.issue[m]:  # m settles the issue first: nothing left to answer
+                continue
+            free = ~self.settled[rows, j]
+            gain = self._delta(r, rows, self.book.movers[r], values)
+            gain -= self.book.cost_of(rows, r, tau)[:, None]
+            answered = free & every(gain > GAIN_TOLERANCE)
+            out += answered[:, None] * self._delta(r, rows, actors, values)
+        return out
+
+    def _consented(
+        self, m: int, rows: np.ndarray, clock: Clock, values: Valuation, in_talks: bool = True
+    ) -> np.ndarray:
+        """Make move ``m`` in those ``rows`` where every actor and coalition it needs
+        consents; the ``(R,)`` mask of the runs where it was made (``in_talks``: during the
+        talks, where an exit ends them)."""
+        book = self.book
+        made = np.zeros(len(self.package), dtype=bool)
+        if rows.size == 0:
+            return made
         voters = book.voters(m)
         yes = np.ones((len(rows), values.positions.shape[1]), dtype=bool)
         # each actor asked: no worse off than without the move
@@ -275,47 +484,42 @@ class MoveState:
         ok = np.all(yes[:, book.askers[m]], axis=1)
         for rule in book.coalitions[m]:
             ok &= rule.consents(yes[:, rule.members])
-        made = np.zeros(len(candidates), dtype=bool)
         made[rows[ok]] = True
-        self._make(m, made, t, yes[ok])
+        self._make(m, made, clock.t, clock.tau, yes[ok], in_talks)
         return made
-
-    def _refresh(self, values: Valuation) -> None:
-        """Recompute what each move is worth to its movers in the stale runs."""
-        rows = np.flatnonzero(self._stale)
-        package = self.package[rows]
-        for m, movers in enumerate(self.book.movers):
-            gain = self._delta(m, rows, movers, values)
-            gain -= self.book.cost[rows, m, None]
-            worth = np.empty_like(gain)
-            for k, a in enumerate(movers):
-                worth[:, k] = utility_of(
-                    package,
-                    values.positions[rows, a],
-                    values.weights[rows, a],
-                    values.span,
-                    values.loss,
-                )
-            self._worth[m][rows] = np.where(gain > GAIN_TOLERANCE, worth + gain, -np.inf)
-        self._stale[rows] = False
 
     def _delta(self, m, rows, actors, values: Valuation) -> np.ndarray:
         """What move ``m`` changes in the utility of ``actors`` in ``rows``, ``(rows, k)``."""
-        i = self.book.issue[m]
+        return self._change(rows, actors, self.book.issue[m], self.book.to[rows, m], values)
+
+    def _change(self, rows, actors, i, x, values: Valuation) -> np.ndarray:
+        """What moving issue ``i`` from the no-agreement package to ``x`` ``(rows,)``
+        changes in the utility of ``actors``, ``(rows, k)``."""
         index = (rows[:, None], actors, i)
         pos, w = values.positions[index], values.weights[index]
         span, loss = values.span[i], values.loss
         old = issue_values(pos, w, self.package[rows, i], span, loss)
-        return issue_values(pos, w, self.book.to[rows, m], span, loss) - old
+        return issue_values(pos, w, x, span, loss) - old
 
-    def _make(self, m: int, made: np.ndarray, t: int, yes: np.ndarray) -> None:
+    def _make(
+        self,
+        m: int,
+        made: np.ndarray,
+        t: int,
+        tau: float,
+        yes: np.ndarray,
+        in_talks: bool = True,
+    ) -> None:
+        """Record move ``m`` as made in round ``t`` (relative time ``tau``, when its cost is
+        paid) in the runs ``made``, with the consent ``yes`` of those runs; an exit made
+        ``in_talks`` is recorded as the one that ended them."""
         book, i = self.book, self.book.issue[m]
         self.package[made, i] = book.to[made, m]
         self.settled[made, i] = True
         self.moved[made, m] = t
-        self._stale |= made
-        self.paid[np.ix_(made, book.movers[m])] += book.cost[made, m, None]
-        if book.ends[m]:
+        cost = book.cost_of(np.flatnonzero(made), m, tau)
+        self.paid[np.ix_(made, book.movers[m])] += cost[:, None]
+        if book.ends[m] and in_talks:
             self.exited[made & (self.exited < 0)] = book.movers[m][0]
         columns = [k for k, (move, _) in enumerate(self._columns) if move == m]
         if columns and yes.shape[1]:
@@ -323,16 +527,15 @@ class MoveState:
             self.consented[np.ix_(made, columns)] = yes[:, voters]
 
     # ------------------------------------------------------------------ bookkeeping
-    _PER_RUN = ("package", "settled", "moved", "consented", "paid", "exited", "_stale")
+    _PER_RUN = ("package", "settled", "moved", "consented", "paid", "exited")
     """The state's arrays with one row per run."""
 
     def _remade(self, rows, book: MoveBook) -> MoveState:
-        """A state with ``rows(array)`` of every per-run array (and the kept worth)."""
+        """A state with ``rows(array)`` of every per-run array."""
         out = object.__new__(MoveState)
         out.__dict__.update(vars(self))
         for name in self._PER_RUN:
             setattr(out, name, rows(getattr(self, name)))
-        out._worth = [rows(w) for w in self._worth]
         out.book = book
         return out
 
@@ -353,21 +556,30 @@ class MoveState:
 class MoveAppraisal:
     """The numbers that decide one move in one run at one moment, for explaining a decision
     (the decision itself is :meth:`MoveState.decide` during the talks and
-    :meth:`MoveState.settle` at their end; :func:`appraise` computes the same quantities).
+    :meth:`MoveState.settle` at their end; :func:`appraise` computes the same quantities
+    with the same code).
 
     Attributes
     ----------
     movers
         ``(k,)`` actor indices of the movers.
     gain
-        ``(k,)`` what the move changes in each mover's utility (on its issue), before the cost.
+        ``(k,)`` what the move changes in each mover's utility (its issue, and the reactions
+        it provokes), before the cost.
     cost
-        The cost each mover pays.
+        The cost each mover pays now.
     without
         ``(k,)`` each mover's utility of the no-agreement package without the move.
-    offered
-        ``(k,)`` the best utility each mover was offered by the others since the last move
-        (-inf: nothing offered yet), or None at the end of the talks (no offer weighed).
+    later
+        Whether the move could still be made later (a later round of its window, or after
+        the talks); None at the end of the talks.
+    rising
+        Whether its cost at every later time is higher than now.
+    threatened
+        Whether a rival move on its issue, which a mover likes less, could be made first.
+    talks
+        ``(k,)`` what the package the talks point to changes on the move's issue for each
+        mover (0 where nothing was put on the table), or None at the end of the talks.
     voters, yes
         ``(v,)`` the actors asked to consent and whether each says yes (no worse off).
     askers_agree
@@ -380,7 +592,10 @@ class MoveAppraisal:
     gain: np.ndarray
     cost: float
     without: np.ndarray
-    offered: np.ndarray | None
+    later: bool | None
+    rising: bool
+    threatened: bool
+    talks: np.ndarray | None
     voters: np.ndarray
     yes: np.ndarray
     askers_agree: bool
@@ -388,8 +603,8 @@ class MoveAppraisal:
 
     @property
     def worth(self) -> np.ndarray:
-        """``(k,)`` each mover's utility of the no-agreement package with the move, less its
-        cost."""
+        """``(k,)`` each mover's utility of the no-agreement package with the move (and the
+        reactions it provokes), less its cost."""
         return self.without + self.gain - self.cost
 
     @property
@@ -398,14 +613,16 @@ class MoveAppraisal:
         return bool(np.all(self.gain - self.cost > GAIN_TOLERANCE))
 
     @property
-    def anything_offered(self) -> bool:
-        """Whether every mover has been offered a package since the last move."""
-        return self.offered is not None and bool(np.all(self.offered > -np.inf))
+    def now_beats_later(self) -> bool:
+        """Whether making it now beats making it later (rule (b))."""
+        return not self.later or self.rising or self.threatened
 
     @property
-    def beats_the_table(self) -> bool:
-        """Whether the move is worth more to every mover than the best offer it had."""
-        return self.anything_offered and bool(np.all(self.worth > self.offered + GAIN_TOLERANCE))
+    def beats_the_talks(self) -> bool:
+        """Whether it is worth more to every mover than what the talks point to (rule (c))."""
+        if self.talks is None:
+            return True
+        return bool(np.all(self.gain - self.cost > self.talks + GAIN_TOLERANCE))
 
     @property
     def consented(self) -> bool:
@@ -415,7 +632,9 @@ class MoveAppraisal:
     @property
     def made_in_talks(self) -> bool:
         """Whether the rule of the talks makes it (window open, issue not settled)."""
-        return self.worth_its_cost and self.beats_the_table and self.consented
+        return (
+            self.worth_its_cost and self.now_beats_later and self.beats_the_talks and self.consented
+        )
 
     @property
     def made_at_end(self) -> bool:
@@ -424,39 +643,48 @@ class MoveAppraisal:
 
 
 def appraise(
-    book: MoveBook,
+    state: MoveState,
     m: int,
     run: int,
-    package: np.ndarray,
     values: Valuation,
-    offered: np.ndarray | None = None,
+    clock: Clock | None = None,
+    pointed: np.ndarray | None = None,
 ) -> MoveAppraisal:
-    """What decides move ``m`` in run ``run`` of ``book`` and ``values`` from the
-    no-agreement ``package`` ``(I,)``, with ``offered`` ``(A,)`` each actor's best utility
-    of the others' offers since the last move (None: at the end of the talks)."""
-    i, movers, voters = book.issue[m], book.movers[m], book.voters(m)
-
-    def change(actors: np.ndarray) -> np.ndarray:
-        pos, w = values.positions[run, actors, i][None], values.weights[run, actors, i][None]
-        span = values.span[i]
-        after = issue_values(pos, w, book.to[run, m : m + 1], span, values.loss)
-        return (after - issue_values(pos, w, package[i : i + 1], span, values.loss))[0]
-
+    """What decides move ``m`` in run ``run`` of ``state`` (its no-agreement package, the
+    issues settled and the moves made before the decision) with ``values``: during the talks
+    in the round of ``clock`` with ``pointed`` ``(R, I)`` the package the talks point to
+    (NaN: nothing on the table), or at the end of the talks (``clock`` None)."""
+    book, rows = state.book, np.array([run])
+    movers, voters = book.movers[m], book.voters(m)
+    tau = 1.0 if clock is None else clock.tau
     yes = np.ones(values.positions.shape[1], dtype=bool)
-    yes[voters] = meets_reservation(change(voters), 0.0)
+    yes[voters] = meets_reservation(state._delta(m, rows, voters, values)[0], 0.0)
     without = utility_of(
-        package,
+        state.package[run],
         values.positions[run, movers],
         values.weights[run, movers],
         values.span,
         values.loss,
     )
+    gain = state._delta(m, rows, movers, values) + state._provoked(m, rows, movers, values, tau)
+    later, rising, threatened, talks = None, False, False, None
+    if clock is not None:
+        can, grows = state._later(m, rows, clock)
+        later, rising = bool(can[0]), bool(grows[0])
+        net = gain - book.cost_of(rows, m, tau)[:, None]
+        threatened = bool(state._threatened(m, rows, net, clock, values, clock.open(book))[0])
+        x = state.package[run, book.issue[m]] if pointed is None else pointed[run, book.issue[m]]
+        x = state.package[run, book.issue[m]] if np.isnan(x) else x
+        talks = state._change(rows, movers, book.issue[m], np.array([x]), values)[0]
     return MoveAppraisal(
         movers=movers,
-        gain=change(movers),
-        cost=float(book.cost[run, m]),
+        gain=gain[0],
+        cost=float(book.cost_of(rows, m, tau)[0]),
         without=without,
-        offered=None if offered is None else np.asarray(offered)[movers],
+        later=later,
+        rising=rising,
+        threatened=threatened,
+        talks=talks,
         voters=voters,
         yes=yes[voters],
         askers_agree=bool(np.all(yes[book.askers[m]])),

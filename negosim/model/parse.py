@@ -275,6 +275,8 @@ class _Parser:
                 "earliest",
                 "latest",
                 "ends_talks",
+                "cost_rate",
+                "after",
                 "label",
                 "quote",
                 "source",
@@ -306,6 +308,11 @@ class _Parser:
                     f"{path}.earliest", f"must not be after latest ({earliest:g} > {latest:g})"
                 )
             ends = self.boolean(row.get("ends_talks", False), f"{path}.ends_talks")
+            after = ""
+            if "after" in row:  # a reaction answers a move listed before it
+                after = self.reference(row["after"], f"{path}.after", [m.id for m in out], "move")
+            cost = self.number(row.get("cost", 0.0), f"{path}.cost", 0, 1)
+            cost_rate = self.number(row.get("cost_rate", 0.0), f"{path}.cost_rate", -1, 1)
             confidence = self.table(row.get("confidence", {}), f"{path}.confidence")
             self.keys(confidence, f"{path}.confidence", (), MOVE_FIELDS)
             out.append(
@@ -315,10 +322,12 @@ class _Parser:
                     issue=issue.id,
                     to=self.number(row["to"], f"{path}.to", issue.low, issue.high),
                     needs=tuple(needs),
-                    cost=self.number(row.get("cost", 0.0), f"{path}.cost", 0, 1),
+                    cost=cost,
                     earliest=earliest,
                     latest=latest,
                     ends_talks=ends,
+                    cost_rate=cost_rate,
+                    after=after,
                     label=self.text(row.get("label", ""), f"{path}.label"),
                     quote=self.text(row.get("quote", ""), f"{path}.quote"),
                     source=self.text(row.get("source", ""), f"{path}.source"),

@@ -17,6 +17,13 @@ from negosim.model.scenario import Scenario
 
 RESERVATION_TOLERANCE = 1e-9
 
+DEAL_MARGIN = 0.01
+"""What a deal must gain every negotiator over no deal (utility, on the 0..1 scale): a
+package is agreed only where each negotiator's utility of it is at least its no-deal utility
+plus this margin, so indifference is never a deal. One hundredth of the utility scale: the
+least gain worth the political cost of signing, a modelling choice (docs/protocols.md,
+"Deals beat no deal"), not a number from a source."""
+
 
 def every(rows: np.ndarray) -> np.ndarray:
     """Whether every entry of each row of a boolean ``(R, K)`` array is True, ``(R,)``.
@@ -41,6 +48,13 @@ def some(rows: np.ndarray) -> np.ndarray:
 def meets_reservation(utility: np.ndarray | float, reservation: np.ndarray | float):
     """An actor's yes: the package is worth at least the alternative (``reservation``)."""
     return utility >= reservation_floor(reservation)
+
+
+def deal_floor(reservation: np.ndarray | float):
+    """The least utility a deal must give a negotiator whose no-deal utility is
+    ``reservation``: that plus :data:`DEAL_MARGIN` (read when called, so a test may change
+    it)."""
+    return reservation + DEAL_MARGIN
 
 
 def reservation_floor(reservation: np.ndarray | float):

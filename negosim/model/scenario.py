@@ -352,6 +352,10 @@ def _move_dict(m: Move) -> dict[str, Any]:
     out: dict[str, Any] = {"id": m.id, "actors": list(m.actors), "issue": m.issue, "to": m.to}
     out.update(needs=list(m.needs), cost=m.cost, earliest=m.earliest, latest=m.latest)
     out.update(ends_talks=m.ends_talks, label=m.label, quote=m.quote, source=m.source)
+    if m.cost_rate:
+        out["cost_rate"] = m.cost_rate
+    if m.after:
+        out["after"] = m.after
     out["confidence"] = dict(m.confidence)
     return out
 

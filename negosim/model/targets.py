@@ -162,7 +162,8 @@ def estimate_defaults(sc: Scenario) -> list[Uncertainty]:
                 issue = sc.issue(move.issue)
                 lo, hi, width = issue.low, issue.high, spread * (issue.high - issue.low) / 100
             else:
-                lo, hi, width = 0.0, 1.0, spread / 100
+                lo, hi = (-1.0, 1.0) if fld == "cost_rate" else (0.0, 1.0)
+                width = spread / 100
             low, high = max(lo, value - width), min(hi, value + width)
             if high > low:
                 params = {"low": low, "mode": value, "high": high}
@@ -199,5 +200,5 @@ def target_bounds(sc: Scenario, target: Target) -> tuple[float, float]:
         if target.param == "to":
             issue = sc.issue_specs[target.issue]
             return issue.low, issue.high
-        return 0.0, 1.0
+        return (-1.0, 1.0) if target.param == "cost_rate" else (0.0, 1.0)
     return -math.inf, math.inf

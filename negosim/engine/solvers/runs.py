@@ -35,6 +35,7 @@ from negosim.engine.solvers.programmes import (
 from negosim.engine.table import Table
 from negosim.model.errors import ArgumentError
 from negosim.model.preferences import utilities
+from negosim.model.ratification import deal_floor
 
 
 class UnsolvedError(ArgumentError, RuntimeError):
@@ -83,6 +84,7 @@ def solve_runs(
     if kind == "nash":
         nash_powers(options.get("powers"), len(parties))  # refused before any work
     use_compiled = _use_compiled(kind, compiled)  # refused before any work too
+    batch = with_deal_floors(batch, parties)
     runs = np.arange(batch.runs) if runs is None else np.asarray(runs, dtype=np.int64)
     sub = batch.take(runs)
     deal = np.zeros(len(runs), dtype=bool)
@@ -100,9 +102,23 @@ def solve_runs(
             todo[found] = False
     if todo.any():
         deal[todo], outcome[todo] = _solve_each(batch, runs[todo], kind, parties, ratify, options)
+    outcome[~deal] = sc.status_quo  # as documented (the closed form leaves a package there)
     index = [sc.actor_index(a) for a in parties]
     utility = package_utilities(sub, outcome)[:, index]
     return {"deal": deal, "outcome": outcome, "utility": utility, "actors": parties}
+
+
+def with_deal_floors(batch: ScenarioBatch, parties: Sequence[str]) -> ScenarioBatch:
+    """The batch with each party's reservation raised to its deal floor (no deal plus the
+    deal margin, :func:`~negosim.model.ratification.deal_floor`): the disagreement point
+    of the solutions, so a solution that does not beat no deal by the margin is no deal,
+    as in the round protocols. Other actors ratify by their reservations, unchanged."""
+    index = [batch.scenario.actor_index(a) for a in parties]
+    reservation = batch.reservation.copy()
+    reservation[:, index] = deal_floor(reservation[:, index])
+    out = dataclasses.replace(batch, reservation=reservation)
+    out.__dict__.update(weights=batch.weights, evaluator=batch.evaluator)  # computed once
+    return out
 
 
 COMPILED = ("utilitarian", "nash", "kalai_smorodinsky")
