@@ -612,7 +612,8 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     -------
     matplotlib.figure.Figure
         One panel per issue and a utility panel; the agreed package is a star, a move a
-        vertical line at its round, labelled with its id.
+        vertical line at its round, labelled with its id; a move made after the talks a
+        dotted line at the end of the axis, whose tick reads "after the talks".
     """
     import matplotlib.pyplot as plt
 
@@ -658,7 +659,12 @@ def concession_traces(result, run: int = 0, *, figsize=None):
             )
         for m, move in enumerate(sc.all_moves):
             if move.issue == issue.id and who_made.size and who_made[m] >= 0:
-                _mark(ax, who_made[m], move.id, PALETTE[4], height=0.97, va="top", gap=3)
+                # a move made after the talks is recorded as round T, a round never played:
+                # it is drawn at the end of the axis, which says "after the talks", not T
+                late = who_made[m] >= result.deadline
+                text = f"{move.id}: after the talks" if late else move.id
+                style = {"linestyle": ":"} if late else {}
+                _mark(ax, who_made[m], text, PALETTE[4], height=0.97, va="top", gap=3, **style)
         if result.agreed[run]:
             ax.plot(
                 [result.rounds[run]],
@@ -699,6 +705,8 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     for ax in axes[max(n - 2, 0) : n]:
         ax.set_xlabel("round")
         ax.tick_params(axis="x", labelbottom=True)
+    if who_made.size and (who_made >= result.deadline).any():
+        _after_the_talks_tick(axes[0], result.deadline)
     exiter = result.exited[run]
     why = f"exit of {sc.actors[exiter]}" if exiter >= 0 else "deadline"
     status = (
@@ -707,6 +715,17 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     fig.suptitle(f"{sc.title}\nconcessions in run {run}: {status}", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def _after_the_talks_tick(ax, deadline: int) -> None:
+    """Round ticks below the deadline ``T`` and, at ``T``, the tick "after the talks" (the
+    axes share their x axis: setting one sets all)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(6, integer=True).tick_values(0, deadline - 1)
+    ticks = [int(t) for t in ticks if 0 <= t <= deadline - max(deadline // 8, 1)]
+    ax.set_xticks([*ticks, deadline], [*map(str, ticks), "after\nthe talks"])
+    ax.set_xlim(-0.5, deadline + 0.5)
 
 
 def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):

@@ -90,6 +90,30 @@ def test_concession_traces(package, tmp_path):
         plot.concession_traces(ns.simulate(package, 2, seed=1))
 
 
+def test_concession_traces_show_moves_after_the_talks_as_such(package, tmp_path):
+    """A move made after the talks is recorded as round T (60), a round never played: the
+    figure draws it at the end of the axis with the tick "after the talks", not as round 60;
+    the CFE suspension, decided on the decree's day, stays at its round (44)."""
+    res = ns.simulate(package, 10, seed=7, trace=10)
+    run = int(np.flatnonzero(~res.agreed)[0])
+    udi = package.move_index("kosovo_udi")
+    cfe = package.move_index("russia_suspends_cfe")
+    assert res.moved[run, udi] == res.deadline == 60 and 0 <= res.moved[run, cfe] < 60
+    fig = saved(plot.concession_traces(res, run=run), tmp_path)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    axis = panels[-1]
+    ticks = dict(
+        zip(axis.get_xticks(), [t.get_text() for t in axis.get_xticklabels()], strict=True)
+    )
+    assert ticks[60] == "after\nthe talks" and "60" not in ticks.values()
+    assert max(axis.get_xlim()) < 61
+    kosovo = panels[package.issue_index("kosovo_status")]
+    texts = {t.get_text(): t.xy[0] for t in kosovo.texts}
+    assert texts == {"kosovo_udi: after the talks": 60}
+    texts = {t.get_text(): t.xy[0] for t in panels[package.issue_index("cfe")].texts}
+    assert texts == {"russia_suspends_cfe": res.moved[run, cfe]}
+
+
 def test_pareto(tmp_path):
     sc = bilateral([[100, 100], [0, 0]], [[30, 70], [80, 20]], (0.6, 0.6))
     res = ns.simulate(sc, 5, seed=1, strategies={"A": "trade_off", "B": "trade_off"})
