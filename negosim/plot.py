@@ -14,6 +14,7 @@ import numpy as np
 from negosim.analysis import solutions
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import sample
+from negosim.model.ratification import DEAL_MARGIN
 
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -68,7 +69,10 @@ def outcome_distributions(
     fig, axes = plt.subplots(rows, cols, figsize=figsize or SLIDE_WIDE, squeeze=False)
     agreed = result.agreed
     share = agreed.mean() if result.runs else float("nan")
-    labels = [f"agreed ({share:.0%} of runs)", f"no agreement ({1 - share:.0%}): after the moves"]
+    labels = [
+        f"agreed ({_share(share)} of runs)",
+        f"no agreement ({_share(1 - share)}): where the moves leave it",
+    ]
     for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes.flat, strict=False)):
         edges = np.linspace(issue.low, issue.high, bins + 1)
         parts = [result.outcome[agreed, i], result.outcome[~agreed, i]]
@@ -88,6 +92,12 @@ def outcome_distributions(
     )
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def _share(x: float) -> str:
+    """A share as a whole percentage, or with one decimal within 10 points of 0% or 100%
+    (1.6%, not 2%)."""
+    return f"{x:.1%}" if min(x, 1 - x) < 0.1 else f"{x:.0%}"
 
 
 def _mark(
@@ -730,7 +740,10 @@ def _after_the_talks_tick(ax, deadline: int) -> None:
 
 def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     """The two-party Pareto frontier with the Nash, Kalai-Smorodinsky and utilitarian points,
-    the reservations (disagreement point) and, if given, the negotiated outcomes of a result.
+    the reservations (no deal), the least a deal must give each (the reservation plus the deal
+    margin, dashed; a solution exists only where the frontier passes above and right of it:
+    otherwise the legend says "no solution") and, if given, the negotiated outcomes of a
+    result.
 
     ``scenario`` is a Scenario (solved at its point estimates) or a ScenarioBatch (run ``run``);
     the frontier leaves out the coalitions, the solution points respect them.
@@ -765,6 +778,16 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
     ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
     ax.plot(*d, marker="s", color="0.4", linestyle="", label="reservations")
+    floor = d + DEAL_MARGIN
+    ax.plot(
+        [floor[0], floor[0], 1.02],
+        [1.02, floor[1], floor[1]],
+        color=PALETTE[4],
+        linestyle="--",
+        linewidth=1,
+        label=f"a deal gives each {DEAL_MARGIN:g} more than no deal",
+    )
+    solved = 0
     for (name, fn), color, marker in zip(
         (
             ("Nash", solutions.nash),
@@ -777,9 +800,12 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ):
         point = fn(scenario, [a, b], run=run)
         if point is not None:
+            solved += 1
             ax.plot(
                 *point.utility, marker=marker, markersize=9, color=color, linestyle="", label=name
             )
+    if not solved:  # an empty handle: the legend's line that says why no point is drawn
+        ax.plot([], [], linestyle="", label="no solution: no package gives both the margin")
     ax.set_xlabel(f"utility of {a}")
     ax.set_ylabel(f"utility of {b}")
     ax.set_xlim(0, 1.02)

@@ -60,7 +60,11 @@ def test_outcome_distributions_show_the_share_without_agreement(package, tmp_pat
     res = ns.simulate(package, 50, seed=1)
     fig = saved(plot.outcome_distributions(res), tmp_path)
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert f"no agreement ({1 - res.agreement_rate:.0%})" in legend[1]
+    share = 1 - res.agreement_rate
+    # a whole percentage, one decimal within 10 points of 0% or 100% (1.6%, not 2%)
+    shown = f"{share:.1%}" if share > 0.9 else f"{share:.0%}"
+    assert legend[1].startswith(f"no agreement ({shown})")
+    assert legend[1].endswith("where the moves leave it")
 
 
 def test_position_map(package, tmp_path):
@@ -129,6 +133,20 @@ def test_pareto(tmp_path):
         "negotiated outcomes",
     } <= labels
     assert ax.get_xlabel() == "utility of A" and ax.get_ylabel() == "utility of B"
+    # the deal floor: each reservation (0.6) plus the margin, a corner the frontier passes
+    floor = next(line for line in ax.lines if line.get_label().startswith("a deal gives"))
+    np.testing.assert_allclose(floor.get_xydata()[1], [0.61, 0.61])
+    assert not any(t.startswith("no solution") for t in labels)
+
+
+def test_pareto_without_a_zone_says_there_is_no_solution(package, tmp_path):
+    """package_2007 at its point estimates: no package gives the US and Russia each 0.01 more
+    than no deal (tests/test_readme.py proves it on a grid), so no solution point is drawn and
+    the legend says why."""
+    fig = saved(plot.pareto(package), tmp_path)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "no solution: no package gives both the margin" in labels
+    assert not {"Nash", "Kalai-Smorodinsky", "utilitarian"} & set(labels)
 
 
 def test_sweep_tornado_timeline(package, tmp_path):
