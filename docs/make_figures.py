@@ -27,7 +27,7 @@ QUICK = os.environ.get("NEGOSIM_QUICK") == "1"
 def main(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     sc = ns.load_scenario("package_2007")
-    runs = 300 if QUICK else 3_000
+    runs = 300 if QUICK else 10_000
     figures = {
         "position_map": plot.position_map(sc),
         "pareto": plot.pareto(sc).figure,

@@ -240,7 +240,7 @@ def _agreement_line(ax, data, target: str, color: str, label: str) -> None:
     )
     ax.plot(x, data["agreement"], marker="o", color=color, label=label or "agreement")
     for xi, yi in zip(x, data["agreement"], strict=True):
-        _value_label(ax, f"{yi:.0%}", (xi, yi), (0, 7), ha="center", fontsize=8)
+        _value_label(ax, _share(yi), (xi, yi), (0, 7), ha="center", fontsize=8)
 
 
 def _grid_label(others: list[str], key) -> str:

@@ -155,6 +155,10 @@ def test_sweep_tornado_timeline(package, tmp_path):
     )
     fig = saved(plot.sweep_agreement(table, "Russia.salience.kosovo_status"), tmp_path, "a.png")
     assert len(fig.axes[0].lines[0].get_xdata()) == 3 and labelled(fig.axes[0])
+    # each point's value above it: one decimal within 10 points of 0% or 100% (1.7%, not 2%)
+    shown = [t.get_text() for t in fig.axes[0].texts]
+    rates = table["agreement"]
+    assert shown == [f"{a:.1%}" if min(a, 1 - a) < 0.1 else f"{a:.0%}" for a in rates]
     sens = ns.sensitivity(package, runs=100, seed=1, top=3, **MEDIATED)
     fig = saved(plot.tornado(sens), tmp_path, "b.png")
     assert len(fig.axes[0].patches) == sens["swing"].notna().sum() and fig.axes[0].get_xlabel()
