@@ -14,6 +14,7 @@ import numpy as np
 from negosim.analysis import solutions
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import sample
+from negosim.model.ratification import DEAL_MARGIN
 
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -68,7 +69,10 @@ def outcome_distributions(
     fig, axes = plt.subplots(rows, cols, figsize=figsize or SLIDE_WIDE, squeeze=False)
     agreed = result.agreed
     share = agreed.mean() if result.runs else float("nan")
-    labels = [f"agreed ({share:.0%} of runs)", f"no agreement ({1 - share:.0%}): after the moves"]
+    labels = [
+        f"agreed ({_share(share)} of runs)",
+        f"no agreement ({_share(1 - share)}): where the moves leave it",
+    ]
     for i, (issue, ax) in enumerate(zip(sc.issue_specs, axes.flat, strict=False)):
         edges = np.linspace(issue.low, issue.high, bins + 1)
         parts = [result.outcome[agreed, i], result.outcome[~agreed, i]]
@@ -88,6 +92,12 @@ def outcome_distributions(
     )
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def _share(x: float) -> str:
+    """A share as a whole percentage, or with one decimal within 10 points of 0% or 100%
+    (1.6%, not 2%)."""
+    return f"{x:.1%}" if min(x, 1 - x) < 0.1 else f"{x:.0%}"
 
 
 def _mark(
@@ -230,7 +240,7 @@ def _agreement_line(ax, data, target: str, color: str, label: str) -> None:
     )
     ax.plot(x, data["agreement"], marker="o", color=color, label=label or "agreement")
     for xi, yi in zip(x, data["agreement"], strict=True):
-        _value_label(ax, f"{yi:.0%}", (xi, yi), (0, 7), ha="center", fontsize=8)
+        _value_label(ax, _share(yi), (xi, yi), (0, 7), ha="center", fontsize=8)
 
 
 def _grid_label(others: list[str], key) -> str:
@@ -612,7 +622,8 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     -------
     matplotlib.figure.Figure
         One panel per issue and a utility panel; the agreed package is a star, a move a
-        vertical line at its round, labelled with its id.
+        vertical line at its round, labelled with its id; a move made after the talks a
+        dotted line at the end of the axis, whose tick reads "after the talks".
     """
     import matplotlib.pyplot as plt
 
@@ -658,7 +669,12 @@ def concession_traces(result, run: int = 0, *, figsize=None):
             )
         for m, move in enumerate(sc.all_moves):
             if move.issue == issue.id and who_made.size and who_made[m] >= 0:
-                _mark(ax, who_made[m], move.id, PALETTE[4], height=0.97, va="top", gap=3)
+                # a move made after the talks is recorded as round T, a round never played:
+                # it is drawn at the end of the axis, which says "after the talks", not T
+                late = who_made[m] >= result.deadline
+                text = f"{move.id}: after the talks" if late else move.id
+                style = {"linestyle": ":"} if late else {}
+                _mark(ax, who_made[m], text, PALETTE[4], height=0.97, va="top", gap=3, **style)
         if result.agreed[run]:
             ax.plot(
                 [result.rounds[run]],
@@ -699,6 +715,8 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     for ax in axes[max(n - 2, 0) : n]:
         ax.set_xlabel("round")
         ax.tick_params(axis="x", labelbottom=True)
+    if who_made.size and (who_made >= result.deadline).any():
+        _after_the_talks_tick(axes[0], result.deadline)
     exiter = result.exited[run]
     why = f"exit of {sc.actors[exiter]}" if exiter >= 0 else "deadline"
     status = (
@@ -709,9 +727,23 @@ def concession_traces(result, run: int = 0, *, figsize=None):
     return fig
 
 
+def _after_the_talks_tick(ax, deadline: int) -> None:
+    """Round ticks below the deadline ``T`` and, at ``T``, the tick "after the talks" (the
+    axes share their x axis: setting one sets all)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(6, integer=True).tick_values(0, deadline - 1)
+    ticks = [int(t) for t in ticks if 0 <= t <= deadline - max(deadline // 8, 1)]
+    ax.set_xticks([*ticks, deadline], [*map(str, ticks), "after\nthe talks"])
+    ax.set_xlim(-0.5, deadline + 0.5)
+
+
 def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     """The two-party Pareto frontier with the Nash, Kalai-Smorodinsky and utilitarian points,
-    the reservations (disagreement point) and, if given, the negotiated outcomes of a result.
+    the reservations (no deal), the least a deal must give each (the reservation plus the deal
+    margin, dashed; a solution exists only where the frontier passes above and right of it:
+    otherwise the legend says "no solution") and, if given, the negotiated outcomes of a
+    result.
 
     ``scenario`` is a Scenario (solved at its point estimates) or a ScenarioBatch (run ``run``);
     the frontier leaves out the coalitions, the solution points respect them.
@@ -746,6 +778,16 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ax.axvline(d[0], color="0.5", linestyle=":", linewidth=1)
     ax.axhline(d[1], color="0.5", linestyle=":", linewidth=1)
     ax.plot(*d, marker="s", color="0.4", linestyle="", label="reservations")
+    floor = d + DEAL_MARGIN
+    ax.plot(
+        [floor[0], floor[0], 1.02],
+        [1.02, floor[1], floor[1]],
+        color=PALETTE[4],
+        linestyle="--",
+        linewidth=1,
+        label=f"a deal gives each {DEAL_MARGIN:g} more than no deal",
+    )
+    solved = 0
     for (name, fn), color, marker in zip(
         (
             ("Nash", solutions.nash),
@@ -758,9 +800,12 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ):
         point = fn(scenario, [a, b], run=run)
         if point is not None:
+            solved += 1
             ax.plot(
                 *point.utility, marker=marker, markersize=9, color=color, linestyle="", label=name
             )
+    if not solved:  # an empty handle: the legend's line that says why no point is drawn
+        ax.plot([], [], linestyle="", label="no solution: no package gives both the margin")
     ax.set_xlabel(f"utility of {a}")
     ax.set_ylabel(f"utility of {b}")
     ax.set_xlim(0, 1.02)

@@ -60,7 +60,11 @@ def test_outcome_distributions_show_the_share_without_agreement(package, tmp_pat
     res = ns.simulate(package, 50, seed=1)
     fig = saved(plot.outcome_distributions(res), tmp_path)
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert f"no agreement ({1 - res.agreement_rate:.0%})" in legend[1]
+    share = 1 - res.agreement_rate
+    # a whole percentage, one decimal within 10 points of 0% or 100% (1.6%, not 2%)
+    shown = f"{share:.1%}" if share > 0.9 else f"{share:.0%}"
+    assert legend[1].startswith(f"no agreement ({shown})")
+    assert legend[1].endswith("where the moves leave it")
 
 
 def test_position_map(package, tmp_path):
@@ -90,6 +94,30 @@ def test_concession_traces(package, tmp_path):
         plot.concession_traces(ns.simulate(package, 2, seed=1))
 
 
+def test_concession_traces_show_moves_after_the_talks_as_such(package, tmp_path):
+    """A move made after the talks is recorded as round T (60), a round never played: the
+    figure draws it at the end of the axis with the tick "after the talks", not as round 60;
+    the CFE suspension, decided on the decree's day, stays at its round (44)."""
+    res = ns.simulate(package, 10, seed=7, trace=10)
+    run = int(np.flatnonzero(~res.agreed)[0])
+    udi = package.move_index("kosovo_udi")
+    cfe = package.move_index("russia_suspends_cfe")
+    assert res.moved[run, udi] == res.deadline == 60 and 0 <= res.moved[run, cfe] < 60
+    fig = saved(plot.concession_traces(res, run=run), tmp_path)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    axis = panels[-1]
+    ticks = dict(
+        zip(axis.get_xticks(), [t.get_text() for t in axis.get_xticklabels()], strict=True)
+    )
+    assert ticks[60] == "after\nthe talks" and "60" not in ticks.values()
+    assert max(axis.get_xlim()) < 61
+    kosovo = panels[package.issue_index("kosovo_status")]
+    texts = {t.get_text(): t.xy[0] for t in kosovo.texts}
+    assert texts == {"kosovo_udi: after the talks": 60}
+    texts = {t.get_text(): t.xy[0] for t in panels[package.issue_index("cfe")].texts}
+    assert texts == {"russia_suspends_cfe": res.moved[run, cfe]}
+
+
 def test_pareto(tmp_path):
     sc = bilateral([[100, 100], [0, 0]], [[30, 70], [80, 20]], (0.6, 0.6))
     res = ns.simulate(sc, 5, seed=1, strategies={"A": "trade_off", "B": "trade_off"})
@@ -105,6 +133,20 @@ def test_pareto(tmp_path):
         "negotiated outcomes",
     } <= labels
     assert ax.get_xlabel() == "utility of A" and ax.get_ylabel() == "utility of B"
+    # the deal floor: each reservation (0.6) plus the margin, a corner the frontier passes
+    floor = next(line for line in ax.lines if line.get_label().startswith("a deal gives"))
+    np.testing.assert_allclose(floor.get_xydata()[1], [0.61, 0.61])
+    assert not any(t.startswith("no solution") for t in labels)
+
+
+def test_pareto_without_a_zone_says_there_is_no_solution(package, tmp_path):
+    """package_2007 at its point estimates: no package gives the US and Russia each 0.01 more
+    than no deal (tests/test_readme.py proves it on a grid), so no solution point is drawn and
+    the legend says why."""
+    fig = saved(plot.pareto(package), tmp_path)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "no solution: no package gives both the margin" in labels
+    assert not {"Nash", "Kalai-Smorodinsky", "utilitarian"} & set(labels)
 
 
 def test_sweep_tornado_timeline(package, tmp_path):
@@ -113,6 +155,10 @@ def test_sweep_tornado_timeline(package, tmp_path):
     )
     fig = saved(plot.sweep_agreement(table, "Russia.salience.kosovo_status"), tmp_path, "a.png")
     assert len(fig.axes[0].lines[0].get_xdata()) == 3 and labelled(fig.axes[0])
+    # each point's value above it: one decimal within 10 points of 0% or 100% (1.7%, not 2%)
+    shown = [t.get_text() for t in fig.axes[0].texts]
+    rates = table["agreement"]
+    assert shown == [f"{a:.1%}" if min(a, 1 - a) < 0.1 else f"{a:.0%}" for a in rates]
     sens = ns.sensitivity(package, runs=100, seed=1, top=3, **MEDIATED)
     fig = saved(plot.tornado(sens), tmp_path, "b.png")
     assert len(fig.axes[0].patches) == sens["swing"].notna().sum() and fig.axes[0].get_xlabel()
