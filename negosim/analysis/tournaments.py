@@ -23,7 +23,7 @@ from scipy.special import stdtrit  # Student t quantiles, without loading scipy.
 
 from negosim.analysis.solutions import nash
 from negosim.engine import arguments as check
-from negosim.engine.runner import parse_strategy, progress_bar, simulate
+from negosim.engine.runner import progress_bar, simulate
 from negosim.engine.sampling import ScenarioBatch, sample
 from negosim.model.errors import ArgumentError, UnknownNameError
 from negosim.model.scenario import Scenario
@@ -546,7 +546,7 @@ def _field(strategies: Any) -> dict[str, Strategy]:
         label = _label(spec)
         if label in objects:
             raise ArgumentError(where, f"{label!r} is given twice; give each strategy once")
-        objects[label] = parse_strategy(strategy)
+        objects[label] = strategy
     return objects
 
 

@@ -33,7 +33,13 @@ from negosim.model.elements import (
     PROTOCOL_NAMES,
     magnitude_problem,
 )
-from negosim.model.errors import ArgumentError, NegosimError, UnknownNameError, unknown
+from negosim.model.errors import (
+    ArgumentError,
+    NegosimError,
+    UnknownNameError,
+    known_ids,
+    unknown,
+)
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy, make_strategy
 from negosim.model.strategies.base import with_params
@@ -296,17 +302,9 @@ def protocol(value: Any, name: str = "protocol") -> str:
 
 
 def ids(value: Any, name: str, known: Sequence[str], kind: str = "actor") -> list[str]:
-    """A sequence of ids, each one of ``known`` (an unknown one is an
-    :class:`UnknownNameError`); a bare string is refused, as it would be read letter by
-    letter."""
-    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
-        hint = f" (one {kind}: [{value!r}])" if isinstance(value, str) else ""
-        raise ArgumentError(name, f"must be a sequence of {kind} ids, got {_shown(value)}{hint}")
-    out = list(value)
-    for ident in out:
-        if not isinstance(ident, str) or ident not in known:
-            raise UnknownNameError(name, unknown(kind, ident, known))
-    return out
+    """A sequence of ids, each one of ``known`` (:func:`negosim.model.errors.known_ids`, the
+    model's check of such arguments)."""
+    return known_ids(value, name, known, kind)
 
 
 def strategies_played(given: Any, protocol: str, name: str = "strategies", what: str = "") -> None:

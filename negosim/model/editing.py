@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negosim.model.elements import Target
-from negosim.model.errors import ArgumentError, ScenarioError, UnknownNameError, unknown
+from negosim.model.errors import ArgumentError, ScenarioError, known_ids
 from negosim.model.targets import parse_target
 
 if TYPE_CHECKING:  # annotations only: the scenario module imports this one
@@ -176,15 +176,9 @@ def _issue_ids(sc: Scenario, issue_ids: Any, name: str = "issue_ids") -> list[st
         Naming ``name`` (an :class:`UnknownNameError`, also a ``KeyError``, for an id the
         scenario does not have).
     """
-    if isinstance(issue_ids, str) or not isinstance(issue_ids, Sequence | np.ndarray):
-        hint = f" (one issue: [{issue_ids!r}])" if isinstance(issue_ids, str) else ""
-        raise ArgumentError(name, f"must be a sequence of issue ids, got {issue_ids!r}{hint}")
-    keep = list(issue_ids)
+    keep = known_ids(issue_ids, name, sc.issues, "issue")
     if not keep:
         raise ArgumentError(name, "needs at least one issue id")
-    for issue in keep:
-        if not isinstance(issue, str) or issue not in sc.issues:
-            raise UnknownNameError(name, unknown("issue", issue, sc.issues))
     if len(set(keep)) != len(keep):
         raise ArgumentError(name, f"names an issue twice: {keep}")
     return keep

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import Any
 
 
 class NegosimError(ValueError):
@@ -73,6 +74,27 @@ def suggest(word: object, choices: Iterable[object]) -> str:
         return f" (it is {same[0]!r} in another Unicode form: write both alike, e.g. composed)"
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def known_ids(value: Any, name: str, known: Sequence[str], kind: str) -> list[str]:
+    """A sequence of ids, each one of ``known``, as a list: the check of an argument that names
+    actors or issues (``order``, ``actors``, ``issue_ids`` ...).
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``name``: for a bare string (it would be read letter by letter), a mapping, a
+        set or anything else that is no sequence; an :class:`UnknownNameError` (also a
+        ``KeyError``) for an id that is not in ``known``.
+    """
+    if isinstance(value, str | bytes | Mapping | Set) or not isinstance(value, Iterable):
+        hint = f" (one {kind}: [{value!r}])" if isinstance(value, str) else ""
+        raise ArgumentError(name, f"must be a sequence of {kind} ids, got {value!r}{hint}")
+    ids = list(value)
+    for ident in ids:
+        if not isinstance(ident, str) or ident not in known:
+            raise UnknownNameError(name, unknown(kind, ident, known))
+    return ids
 
 
 def unknown(kind: str, value: object, known: Iterable[str]) -> str:
