@@ -21,6 +21,7 @@ from negosim.engine.protocols.eum import EUMOptions, eum_round, eum_rounds, eum_
 from negosim.engine.protocols.exchange import exchange_rounds
 from negosim.engine.runner import resolve_strategies
 from negosim.io import read_decide, read_eum_csv
+from negosim.model.errors import ArgumentError
 
 from helpers import eum_comparable_rounds
 
@@ -273,7 +274,7 @@ def test_eum_from_the_csv_reader_and_protocol():
     assert res.outcome[0, 0] == pytest.approx(
         _expected("emission_standards")["rounds"][10]["median"]
     )
-    with pytest.raises(KeyError, match="unknown EUM variant"):
+    with pytest.raises(ArgumentError, match=r"variant: .*unknown EUM variant"):
         ns.simulate(sc, 1, protocol="eum", variant="scholz")
 
 

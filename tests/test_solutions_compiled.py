@@ -19,6 +19,7 @@ import negosim as ns
 from negosim.analysis import solutions as sol
 from negosim.engine.solvers import compiled
 from negosim.engine.solvers import runs as solver_runs
+from negosim.model.errors import ArgumentError
 
 pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not installed")
 
@@ -446,8 +447,8 @@ def test_the_programmes_keep_small_chunks():
     [
         ({"protocol": "nash", "powers": (float("nan"), 0.5)}, ValueError, "powers"),
         ({"protocol": "nash", "powers": (float("inf"), 0.5)}, ValueError, "powers"),
-        ({"protocol": "nash", "power": (0.3, 0.7)}, TypeError, "power"),
-        ({"protocol": "utilitarian", "compiled": "no"}, TypeError, "compiled"),
+        ({"protocol": "nash", "power": (0.3, 0.7)}, ArgumentError, "power"),
+        ({"protocol": "utilitarian", "compiled": "no"}, ArgumentError, "compiled"),
         ({"protocol": "utilitarian", "actors": ("US", "US")}, ValueError, "actors"),
     ],
 )
