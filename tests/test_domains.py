@@ -787,3 +787,34 @@ def test_every_geniusweb_folder_follows_its_rules_and_its_specials():
         checked += 1
     if not checked:
         pytest.skip("no GeniusWeb folder under NEGOSIM_ANAC_DOMAINS")
+
+
+def test_a_hardliner_accepts_its_own_best_outcome():
+    """Found by the scalar reference: with e = 0 the target is P_max itself. p0's best
+    outcomes (v1, 0) and (v2, 0) are worth (3 + 4 + 2) / 9 = 1 and its worst 0.3056, and
+    P_min + (P_max - P_min) missed 1 by a rounding, so p0 refused (v2, 0), which p1 and p2
+    (who want v2) offer in round 1: by hand, p0 offers (v1, 0) in round 1 (the lower index of
+    the tie), p1 refuses and offers (v2, 0), p2 accepts, and p0 accepts in round 2."""
+    issues = (
+        CategoricalIssue("i0", ("v0", "v1", "v2", "v3")),
+        IntegerIssue("i1", 0, 1),
+        CategoricalIssue("i2", ("v0",)),
+    )
+
+    def profile(name, weights, tables):
+        return Profile(name, weights, tuple(TableEvaluator(t) for t in tables), 0.0)
+
+    wants_v2 = [(0.0, 0.0, 1.0, 0.0), (0.0, 0.0), (0.0,)]
+    domain = make_domain(
+        "hardliners",
+        issues,
+        [
+            profile("p0", (3.0, 4.0, 2.0), [(1.0, 4.0, 4.0, 1.0), (1.0, 0.0), (1.0,)]),
+            profile("p1", (1.0, 0.0, 0.0), wants_v2),
+            profile("p2", (1.0, 0.0, 0.0), wants_v2),
+        ],
+    )
+    space = outcome_space(domain)
+    res = negotiate(space, [0.0, 0.0, 0.0], rounds=2)
+    assert res.agreed.tolist() == [True] and res.rounds.tolist() == [2]
+    assert space.labels(int(res.outcome[0]))[:2] == ("v2", "0")

@@ -85,8 +85,10 @@ class Bidder:
         e = 0)."""
         e = np.asarray(e, dtype=float)
         safe = np.where(e > 0, e, 1.0)
-        conceded = np.where(e > 0, np.power(t, 1.0 / safe), 0.0)
-        return self.low + (self.high - self.low) * (1.0 - conceded)
+        conceded = np.power(t, 1.0 / safe)
+        # e = 0 is P_max itself: P_min + (P_max - P_min) can miss it by a rounding, and then
+        # a hardliner refuses its own best outcome
+        return np.where(e > 0, self.low + (self.high - self.low) * (1.0 - conceded), self.high)
 
     def nearest(self, target: np.ndarray) -> np.ndarray:
         """The outcome whose utility is nearest each target (a tie: the better one)."""
