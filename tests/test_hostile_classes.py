@@ -984,6 +984,10 @@ class TestApiErrorsNameTheArgument:
             sc.restrict(["nope"])
         with pytest.raises(IndexError, match="outside the batch"):
             ns.solutions.nash(ns.sample(sc, 2), run=2)
+        with pytest.raises(KeyError, match="unknown EUM variant"):
+            ns.simulate(sc, 1, protocol="eum", variant="scholz")
+        with pytest.raises(TypeError, match=r"^power: protocol 'nash' refuses it"):
+            ns.simulate(sc, 1, protocol="nash", power=(0.3, 0.7))
 
     @pytest.mark.parametrize("reader", [ns.io.read_decide, ns.io.read_eum_csv])
     @pytest.mark.parametrize("value", [3, None, "", "a\0b"])

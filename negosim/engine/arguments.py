@@ -37,6 +37,7 @@ from negosim.model.errors import (
     ArgumentError,
     NegosimError,
     UnknownNameError,
+    WrongKindError,
     known_ids,
     unknown,
 )
@@ -349,7 +350,11 @@ def protocol_options(protocol: str, options: Mapping[str, Any], trial: Callable[
         problem = str(exc.args[0]) if exc.args else type(exc).__name__
         named = [k for k in options if repr(k) in problem] or [k for k in options if k in problem]
         name = named[0] if len(named) == 1 else ", ".join(options)
-        raise ArgumentError(name, f"protocol {protocol!r} refuses it: {problem}") from None
+        # of the protocol's kind too (a KeyError, a TypeError), for callers written for it
+        kind = ArgumentError
+        if isinstance(exc, KeyError | TypeError):
+            kind = UnknownNameError if isinstance(exc, KeyError) else WrongKindError
+        raise kind(name, f"protocol {protocol!r} refuses it: {problem}") from None
 
 
 def strategy_spec(spec: str, name: str = "strategy"):

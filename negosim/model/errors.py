@@ -50,6 +50,11 @@ class UnknownNameError(ArgumentError, KeyError):
     """
 
 
+class WrongKindError(ArgumentError, TypeError):
+    """An argument of a kind its function does not take (a keyword it does not know, text
+    where a flag is due); also a ``TypeError``, so callers written for one keep working."""
+
+
 class OutOfRangeError(ArgumentError, IndexError):
     """An argument indexes past what exists (a run beyond a batch's runs); also an
     ``IndexError``, so callers written for one keep working."""
