@@ -179,3 +179,14 @@ def test_identical_saliences_give_no_linkage_gain():
 def test_wilson_interval(k, n, expected):
     """Reference values of the Wilson score interval (z = 1.959964)."""
     assert wilson_interval(k, n) == pytest.approx(expected, abs=1e-6)
+
+
+def test_trade_off_concedes_a_subnormal_gap_without_overflow():
+    """Found by the Pareto test: B's ideal 1.1e-308 from A's on one issue costs A a subnormal
+    utility, and the budget over it overflowed (a RuntimeWarning, an error here). A cost below
+    the least normal float is free: at tau = 1 with r = 0 the whole way is conceded."""
+    pos = [[0.0] * 5, [0.0, 0.0, 0.0, 0.0, 1.1125369292536007e-308]]
+    sc = bilateral(pos, [[1.0] * 5] * 2, (0.0, 0.0), rounds=101)
+    table = Table(ns.sample(sc, 1), {0: TradeOff(), 1: TradeOff()}, 101)
+    offer = TradeOff().propose(table.view(0, 100))[0]
+    np.testing.assert_array_equal(offer, pos[1])

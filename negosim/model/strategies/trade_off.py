@@ -43,7 +43,7 @@ class TradeOff(TimeDependent):
 def _logroll(view: View) -> tuple[np.ndarray, ...]:
     """The way from ideal to goal, the issues in the order they are conceded, the cost of
     conceding each fully in that order, the cost of those before it, and where it costs
-    anything (all ``(R, I)``)."""
+    anything (more than the least normal float; all ``(R, I)``)."""
     ideal, goal, _ = view.concession_ends()
     way = goal - ideal
     mine, theirs = view.my_weights, view.counterpart_weights
@@ -53,4 +53,5 @@ def _logroll(view: View) -> tuple[np.ndarray, ...]:
     order = np.argsort(ratio, axis=1, kind="stable")
     sorted_cost = np.take_along_axis(cost, order, axis=1)
     before = np.cumsum(sorted_cost, axis=1) - sorted_cost
-    return way, order, sorted_cost, before, sorted_cost > 0
+    # a cost below the least normal float is free: the budget over it would overflow
+    return way, order, sorted_cost, before, sorted_cost > np.finfo(float).tiny
