@@ -682,6 +682,17 @@ class TestResourcesFollowTheMachine:
         assert time.perf_counter() - began < 30
         assert len(rules[0].members) == 30_001 and lookups[-1] == len(sc.actors) - 1
 
+    def test_a_sample_beyond_the_machines_memory_is_refused_by_name(self, monkeypatch):
+        # sample(sc, 10**12) ended in numpy's MemoryError. A run of the minimal scenario
+        # (A actors, I issues, M moves) takes 8 (4 A I + 3 A + 5 M) bytes as float64.
+        sc = ns.load_scenario(MINIMAL_FILE)
+        per_run = 8 * (4 * len(sc.actors) * len(sc.issues) + 3 * len(sc.actors))
+        per_run += 8 * 5 * len(sc.all_moves)
+        monkeypatch.setattr(check, "memory_budget", lambda: 100 * per_run)
+        assert sample(sc, 100).runs == 100
+        with pytest.raises(ArgumentError, match=rf"^runs: 101 runs .* \({per_run} bytes per run;"):
+            sample(sc, 101)
+
 
 # ----------------------------------------------------------------------------- 10
 

@@ -548,3 +548,52 @@ def store_folder(value: Any, name: str = "store") -> Path:
         )
     writable_folder(path, name)
     return path
+
+
+MEMORY_SHARE = 0.5
+"""Gathered results, a chunk or a sample may use at most this share of the machine's memory."""
+
+
+def memory_budget() -> int | None:
+    """Bytes that gathered results may take: a share of the machine's physical memory
+    (``None`` where the platform does not tell)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+    return int(total * MEMORY_SHARE) if total > 0 else None
+
+
+def fits_in_memory(
+    runs: int,
+    per_run: int,
+    name: str = "runs",
+    hint: str = "pass store= and collect=False",
+    *,
+    factor: int = 2,
+    purpose: str = "to gather",
+) -> None:
+    """Refuse ``runs`` that would need more than :func:`memory_budget`, with a ``hint``.
+
+    ``factor`` copies of ``per_run`` bytes are needed per run (2 when gathering: the chunks
+    and their concatenation).
+    """
+    budget = memory_budget()
+    need = factor * runs * per_run
+    if budget is not None and need > budget:
+        raise ArgumentError(
+            name,
+            f"{runs:,} runs would need about {size_words(need)} of memory {purpose} ({per_run} "
+            f"bytes per run{f', {factor} times' if factor > 1 else ''}; "
+            f"{size_words(budget)} allowed here); use fewer runs"
+            + (f" or {hint}" if hint else ""),
+        )
+
+
+def size_words(n: float) -> str:
+    """A number of bytes in words: ``"7.7 TB"``."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} TB"  # pragma: no cover - the loop returns

@@ -8,17 +8,24 @@ argument checks of :mod:`negosim.engine.arguments` do.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 
 import numpy as np
 
+# the machine's limit is an argument check, which sampling makes too (no cycle through here)
+from negosim.engine.arguments import MEMORY_SHARE, fits_in_memory, memory_budget
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import sample
-from negosim.model.errors import ArgumentError
 from negosim.model.scenario import Scenario
 
-MEMORY_SHARE = 0.5  # gathered results may use at most this share of the machine's memory
+__all__ = [
+    "MEMORY_SHARE",
+    "bytes_per_run",
+    "chunk_fits",
+    "fits_in_memory",
+    "memory_budget",
+    "result_bytes_per_run",
+]
 
 
 def bytes_per_run(arrays: Mapping[str, np.ndarray]) -> int:
@@ -29,41 +36,6 @@ def bytes_per_run(arrays: Mapping[str, np.ndarray]) -> int:
         if isinstance(array, np.ndarray) and array.ndim >= 1:
             total += array.dtype.itemsize * math.prod(array.shape[1:])
     return total
-
-
-def memory_budget() -> int | None:
-    """Bytes that gathered results may take: a share of the machine's physical memory
-    (``None`` where the platform does not tell)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, OSError, ValueError):
-        return None
-    return int(total * MEMORY_SHARE) if total > 0 else None
-
-
-def fits_in_memory(
-    runs: int,
-    per_run: int,
-    name: str = "runs",
-    hint: str = "pass store= and collect=False",
-    *,
-    factor: int = 2,
-    purpose: str = "to gather",
-) -> None:
-    """Refuse ``runs`` that would need more than :func:`memory_budget`, with a ``hint``.
-
-    ``factor`` copies of ``per_run`` bytes are needed per run (2 when gathering: the chunks
-    and their concatenation).
-    """
-    budget = memory_budget()
-    need = factor * runs * per_run
-    if budget is not None and need > budget:
-        raise ArgumentError(
-            name,
-            f"{runs:,} runs would need about {_size(need)} of memory {purpose} ({per_run} "
-            f"bytes per run, {factor} times; {_size(budget)} allowed here); use fewer runs"
-            + (f" or {hint}" if hint else ""),
-        )
 
 
 def result_bytes_per_run(scenario: Scenario) -> int:
@@ -83,11 +55,3 @@ def chunk_fits(scenario: Scenario, runs: int, chunk_size: int, name: str = "chun
         factor=4,
         purpose="to compute one chunk",
     )
-
-
-def _size(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return f"{n:,.1f} TB"  # pragma: no cover - the loop returns

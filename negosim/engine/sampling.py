@@ -188,6 +188,7 @@ def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 
     sc = check.scenario(scenario)  # each argument named, before any work
     runs, seed = check.runs(runs), check.seed(seed)
     start = check.whole_number(start, "start", 0)
+    check.fits_in_memory(runs, sample_bytes_per_run(sc), hint="", factor=1, purpose="to sample")
     n_actors = len(sc.actors)
     specs = sc.effective_uncertainty
     targets = [sc.parse_target(u.target) for u in specs]
@@ -224,6 +225,14 @@ def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 
             sc, seed, start, positions, salience, power, issue_power, declared, params, book
         )
     )
+
+
+def sample_bytes_per_run(scenario: Scenario) -> int:
+    """Bytes one sampled run may take: its positions, saliences, issue powers and weights
+    ``(A, I)``, its powers, reservations and discounts ``(A,)`` and its moves' numbers, as
+    float64 (an upper bound: numbers that are not sampled are broadcast, not copied)."""
+    actors, issues = len(scenario.actors), len(scenario.issues)
+    return 8 * (4 * actors * issues + 3 * actors + len(MOVE_FIELDS) * len(scenario.all_moves))
 
 
 def with_batna(batch: ScenarioBatch) -> ScenarioBatch:
