@@ -716,7 +716,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _stored_summary(sc: Scenario, args: argparse.Namespace) -> str:
     """The headline of a store too large to gather here, read one chunk at a time: agreement
-    with its 95% Wilson interval, mean rounds and the mean final package."""
+    with its 95% Wilson interval, the mean round of agreement (over the agreed runs) and the
+    mean final package."""
     from negosim.engine.results import wilson_interval
 
     manifest, _ = _store.read_manifest(args.store)
@@ -724,14 +725,19 @@ def _stored_summary(sc: Scenario, args: argparse.Namespace) -> str:
     agreed, rounds, outcome = 0, 0, 0.0
     for part in _store.iter_parts(args.store):
         agreed += int(part["agreed"].sum())
-        rounds += int(part["rounds"].sum(dtype="int64"))
+        # the rounds of the agreements: a run that ran out of time has no round to average
+        rounds += int(part["rounds"][part["agreed"]].sum(dtype="int64"))
         outcome = outcome + part["outcome"].sum(axis=0)
     low, high = wilson_interval(round(agreed / runs * units), units)
     package = ", ".join(f"{i} {v / runs:.1f}" for i, v in zip(sc.issues, outcome, strict=True))
     lines = [
         _settings_line(sc, manifest["protocol"], manifest["rounds"], args),
         f"runs: {runs:,}   agreement: {agreed / runs:.1%} (95% CI {low:.1%}..{high:.1%})   "
-        f"mean rounds: {rounds / runs:.1f} of {manifest['rounds']}",
+        + (
+            f"mean round of agreement: {rounds / agreed:.1f} of {manifest['rounds']}"
+            if agreed
+            else f"no agreement in {manifest['rounds']} rounds"
+        ),
         _wrap(f"mean final package: {package}"),
         "",
         _wrap(

@@ -585,8 +585,7 @@ def fits_in_memory(
             name,
             f"{runs:,} runs would need about {size_words(need)} of memory {purpose} ({per_run} "
             f"bytes per run{f', {factor} times' if factor > 1 else ''}; "
-            f"{size_words(budget)} allowed here); use fewer runs"
-            + (f" or {hint}" if hint else ""),
+            f"{size_words(budget)} allowed here); use fewer runs" + (f" or {hint}" if hint else ""),
         )
 
 
