@@ -119,11 +119,14 @@ def consents(world: World, m: Move, package: list[float]) -> bool:
 
 def provoked(world: World, a: int, k: int, state: State, tau: float) -> float:
     """What the reactions to move ``k`` add for ``a``: each reaction on another, still open
-    issue whose movers would gain from it (delta - c > 1e-9 for every one) adds its delta."""
+    issue, whose window has not closed by tau, and whose movers would gain from it (delta - c
+    > 1e-9 for every one) adds its delta."""
     m = world.moves[k]
     out = 0.0
     for j, r in enumerate(world.moves):
         if r.after != k or j in state.made or r.issue == m.issue or r.issue in state.settled:
+            continue
+        if r.latest <= tau - TIME:  # its window has closed: no one can answer any more
             continue
         if all(world.delta(b, r, state.package) - cost(r, tau) > TOL for b in r.movers):
             out += world.delta(a, r, state.package)
@@ -319,13 +322,8 @@ def negotiate(world: World) -> Outcome:
             if m.ends:
                 ended = True
                 break
-        closes = following is not None and any(
-            k not in state.made and open_in(m, tau, previous) and m.latest <= tau + TIME
-            for k, m in enumerate(world.moves)
-        )
-        if (any_made or closes) and not ended:
-            nxt = min(t + 1, T - 1)
-            r = reservations(world, state, world.tau(nxt), world.tau(nxt - 1))
+        if any_made and not ended:  # what no deal gives if the talks end in this round
+            r = reservations(world, state, tau, previous)
         if ended or len(state.settled) == len(world.low):
             return close_without_agreement(world, state, r, t, tau, previous)
         # 2. the protocol's round: the proposer offers, every negotiator answers
@@ -358,6 +356,15 @@ def negotiate(world: World) -> Outcome:
                 [no_deal_value(world, state, r, a) for a in range(n_actors)],
             )
         offers[proposer] = x
+        # after the round: the reservation of the next changes with the clock where a window
+        # closed in this round or a cost changes with time
+        closed = any(
+            k not in state.made and open_in(m, tau, previous) and m.latest <= tau + TIME
+            for k, m in enumerate(world.moves)
+        )
+        timed = any(k not in state.made and m.rate != 0 for k, m in enumerate(world.moves))
+        if following is not None and (closed or timed):
+            r = reservations(world, state, following, tau)
     # 4. the deadline
     return close_without_agreement(world, state, r, T, 1.0, world.tau(T - 2))
 

@@ -294,3 +294,60 @@ def test_a_window_that_closes_leaves_the_reservation_once():
     assert model.table.reservation[0, 0] == pytest.approx(0.9)
     res = model.run()
     assert res.moved[0, 0] == 1 and not res.agreed[0] and res.outcome[0, 0] == 100
+
+
+def test_a_deal_beats_the_no_deal_of_its_own_round_when_costs_change_with_time():
+    # Found by review: A's move (x to 100) costs 0.3 - 0.3 tau, so the no deal of round t is
+    # worth 1 - 0.3 (1 - tau_t) to A, more every round; with A's reservation kept from the
+    # start (0.7), both linear tactics agreed in round 16 on 76.8, below the 0.94 that no deal
+    # then gives A. Each round's reservation must be the no deal of that round: then A's
+    # linear target is f + (1 - f)(1 - tau) with f = 1 - 0.3 (1 - tau) + m, B's the same with
+    # f = m, and an offer at one's target meets the other's only if the two sum to at most 1.
+    sc = scenario([a_move(cost=0.3, cost_rate=-0.3)])
+    res = ns.simulate(sc, 2, seed=0, strategies={"A": "linear", "B": "linear"})
+    assert not res.agreed.any() and np.all(made(res, "a_alone") == 21)
+    np.testing.assert_allclose(res.utility, [[1.0, 0.0]] * 2)  # the move at cost 0 at the end
+    for t in range(21):  # by hand: the targets never meet
+        tau = t / 20
+        f_a, f_b = 1 - 0.3 * (1 - tau) + DEAL_MARGIN, DEAL_MARGIN
+        assert f_a + (1 - f_a) * (1 - tau) + f_b + (1 - f_b) * (1 - tau) > 1
+
+
+def test_a_reaction_waits_for_the_round_after_its_move():
+    # C acts in round 10 (its window is that moment). B's answer (x = 0, B gains 0.5) may be
+    # made only in a round after C's move, and its own window also ends at tau = 0.5: round
+    # 10 is the last it meets, so B can never answer (in round 10 it would answer at once).
+    sc = pre_emption(True)
+    data = sc.to_dict()
+    data["moves"] = [m for m in data["moves"] if m["id"] != "a_alone"]
+    data["moves"][-1]["latest"] = 0.5
+    sc = ns.Scenario.from_dict(data, source="test")
+    res = ns.simulate(sc, 2, seed=0, strategies={"A": "hardliner", "B": "hardliner"})
+    assert np.all(made(res, "c_acts") == 10) and np.all(made(res, "b_answers") == -1)
+    np.testing.assert_allclose(res.outcome, [[50.0, 100.0]] * 2)
+
+
+def test_a_reaction_whose_window_has_closed_deters_nothing():
+    # Found by review: A's move on y (to 100, cost 0.1) would provoke B's answer on x, but
+    # B's answer can only be made until tau = 0.1. From round 3 on nobody can answer, so A's
+    # move counts only its own gain: A (weights 0.5, 0.5) gains 0.25 on y and makes it after
+    # the talks; its utility is 0.5 (x) + 0.5 (y at 100) - 0.1 - 0.5 * 0.5 (x at 50) = 0.65.
+    data = copy.deepcopy(BASE)
+    data["issues"].append({"id": "y", "label": "y", "status_quo": 50})
+    data["actors"][0].update(position={"x": 100, "y": 100}, salience={"x": 50, "y": 50})
+    data["actors"][1].update(position={"x": 0, "y": 0}, salience={"x": 50, "y": 50})
+    data["moves"] = [
+        {"id": "a_builds", "actor": "A", "issue": "y", "to": 100, "cost": 0.1},
+        {
+            "id": "b_answers",
+            "actor": "B",
+            "issue": "x",
+            "to": 0,
+            "after": "a_builds",
+            "latest": 0.1,
+        },
+    ]
+    sc = ns.Scenario.from_dict(data, source="test")
+    res = ns.simulate(sc, 2, seed=0, strategies={"A": "hardliner", "B": "hardliner"})
+    assert np.all(made(res, "a_builds") == 21) and np.all(made(res, "b_answers") == -1)
+    np.testing.assert_allclose(res.utility[:, 0], 0.65)

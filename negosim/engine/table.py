@@ -415,7 +415,21 @@ class Table:
         rules.advance(self, record, kept)
         if t == self.rounds - 1:
             self.finish(self.live.copy(), self.rounds)
+        elif self.moves.book.size:
+            self._next_reservations(t)
         return record
+
+    def _next_reservations(self, t: int) -> None:
+        """After round ``t``, the reservations for round ``t + 1`` in the open runs where
+        they change with the clock: a window that closed in round ``t`` (its move no longer
+        counts), or a move whose cost changes with time (its cost at the end of the talks
+        moves with their end)."""
+        book, clock = self.moves.book, self.clock(t)
+        unmade = self.moves.moved < 0
+        closed = clock.open(book) & (book.latest <= clock.tau + 1e-12)
+        rows = self.live & some(unmade & (closed | (book.cost_rate != 0)))
+        if rows.any():
+            self._update_reservations(self.clock(t + 1), rows)
 
     def _moves(self, t: int) -> None:
         """Step 1: the moves of round ``t``; closes the runs a move ended."""
@@ -425,16 +439,9 @@ class Table:
             return
         ended = self.moves.decide(clock, self.valuation, self.pointed, self.live)
         made = some(self.moves.moved == t)
-        if made.any():
+        if made.any():  # what no deal gives if the talks end in this round, from here
             self._memo.clear()
-        # a window that closes in this round: the move no longer counts in the BATNA of the
-        # next (the clock stops at the deadline, where the end-of-talks moves are made)
-        if clock.next is not None:
-            closes = open_now & (book.latest <= clock.tau + 1e-12)
-            if closes.any():  # most rounds close no window
-                made = made | some(closes & (self.moves.moved < 0))
-        if made.any():
-            self._update_reservations(self.clock(min(t + 1, self.rounds - 1)), made)
+            self._update_reservations(clock, made)
         ended |= self.live & every(self.moves.settled)  # nothing left to negotiate
         if ended.any():
             self.finish(ended, t)

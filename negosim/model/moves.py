@@ -453,14 +453,16 @@ class MoveState:
         self, m: int, rows: np.ndarray, actors: np.ndarray, values: Valuation, tau: float
     ) -> np.ndarray:
         """``(rows, k)`` what the reactions to move ``m`` would change for ``actors``: each
-        reaction on another issue still open, counted where its movers would gain from it
-        (one step: reactions to reactions are not foreseen)."""
+        reaction on another issue still open, whose window has not closed by ``tau``, counted
+        where its movers would gain from it (one step: reactions to reactions are not
+        foreseen)."""
         out = np.zeros((rows.size, len(actors)))
         for r in np.flatnonzero(self.book.after == m):
             j = self.book.issue[r]
             if j == self.book.issue[m]:  # m settles the issue first: nothing left to answer
                 continue
-            free = ~self.settled[rows, j]
+            # a reaction its movers can still make: its issue open, its window not closed
+            free = ~self.settled[rows, j] & (self.book.latest[rows, r] > tau - TIME_TOLERANCE)
             gain = self._delta(r, rows, self.book.movers[r], values)
             gain -= self.book.cost_of(rows, r, tau)[:, None]
             answered = free & every(gain > GAIN_TOLERANCE)
