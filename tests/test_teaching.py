@@ -209,12 +209,15 @@ def test_exercise_1_3_russia_bets_on_the_talks(package):
         f"gives Russia {talks:+.3f} on its issue, the move {move:+.3f} after its cost"
     )
     said(f"it gives Russia {talks:+.3f} on the CFE against {move:+.3f} for the suspension")
-    # from round 44 on: each offer accepted by the other negotiator, vetoed by NATO members
+    # round 44 is the decree's day: if the talks ended in it Russia would still suspend, so
+    # its no deal (and its target) counts the suspension and it refuses the US's offer; from
+    # round 45 on each offer is accepted by the other negotiator and vetoed by NATO members
     lines = {}
     while model.running:
         line = state.describe_round(model)
         other = "Russia" if model.proposer_id == "US" else "US"
-        assert f"; {other} accepts; " in line and "veto (nato)" in line, line
+        answer = "rejects" if model.round == 44 else "accepts"
+        assert f"; {other} {answer}; " in line and "veto (nato)" in line, line
         lines[model.round] = line
         offers[model.round] = (model.proposer_id, model.offer.copy())
         model.step()
@@ -224,13 +227,17 @@ def test_exercise_1_3_russia_bets_on_the_talks(package):
     said("But nobody proposes it.")
     lines[model.round] = state.describe_round(model)
     assert lines[44].startswith(
-        "Round 44: US proposes K 60, M 77, C 24; Russia accepts; 24 of 26 members veto (nato)"
+        "Round 44: US proposes K 60, M 77, C 22; Russia rejects; 22 of 26 members veto (nato)"
     )
     assert lines[45].startswith(
         "Round 45: Russia proposes K 60, M 77, C 52; US accepts; 8 of 26 members veto (nato)"
     )
+    assert lines[46].startswith(
+        "Round 46: US proposes K 60, M 77, C 23; Russia accepts; 24 of 26 members veto (nato)"
+    )
+    said("In round 44, the decree's day, Russia still refuses the US's offer (K 60, M 77, C 22)")
     said(
-        "the US's (K 60, M 77, C 24 in round 44) 24 of\n   26, Russia's (K 60, M 77, C 52 in "
+        "the US's (K 60, M 77, C 23 in round 46) 24 of\n   26, Russia's (K 60, M 77, C 52 in "
         "round 45) 8 of 26"
     )
     assert "; US accepts; " in lines[59] and "veto (nato)" in lines[59]
