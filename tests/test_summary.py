@@ -64,7 +64,7 @@ NA = -1
 RUNS = [
     (True, 5, NA, (NA, NA, NA), (70, 30, 60), (50, 50, 50)),  # 0: a deal, no move
     (True, 6, NA, (3, NA, NA), (100, 40, 55), (100, 50, 50)),  # 1: mx before the deal
-    (True, 4, NA, (3, 2, NA), (100, 0, 50), (100, 0, 50)),  # 2: mx in the deal's round
+    (True, 4, NA, (3, 2, NA), (100, 0, 50), (100, 0, 50)),  # 2: mx the round before
     (False, T, NA, (T, NA, NA), (100, 50, 50), (100, 50, 50)),  # 3: mx after the talks
     (False, T, NA, (4, T, NA), (100, 0, 50), (100, 0, 50)),  # 4: mx during, my after
     (False, T, NA, (NA, NA, NA), (50, 50, 50), (50, 50, 50)),  # 5: nothing at all
@@ -181,6 +181,14 @@ def test_per_issue_shares_partition_the_runs_as_worked_out_by_hand():
     }
     for issue, counts in expected.items():
         assert tuple(outcomes.loc[issue, list(SHARES)] * 8) == pytest.approx(counts), issue
+
+
+def test_a_move_in_the_deals_own_round_came_before_the_deal():
+    # a round plays its moves first, then its package: mx made in round 4 and the deal agreed
+    # in round 4 settle x by the move, before the deal (one run, by hand)
+    res = hand_result([(True, 4, NA, (4, NA, NA), (100, 50, 50), (100, 50, 50))])
+    shares = res.summary().outcomes.loc["x"]
+    assert (shares["by_move_before_deal"], shares["by_agreement"]) == (1.0, 0.0)
 
 
 def test_hand_built_summary_equals_counts_from_the_frame():
