@@ -439,15 +439,19 @@ class MoveState:
         to the no-agreement value (so rule (a) decides)."""
         if rows.size == 0:
             return np.zeros(0, dtype=bool)
-        i, movers = self.book.issue[m], self.book.movers[m]
-        net = self.worth(m, rows, movers, values, tau)
-        package = pointed()
-        if package is None:
-            return every(net > GAIN_TOLERANCE)
-        x = package[rows, i]
-        x = np.where(np.isnan(x), self.package[rows, i], x)
-        talks = self._change(rows, movers, i, x, values)
-        return every(net > talks + GAIN_TOLERANCE)
+        net = self.worth(m, rows, self.book.movers[m], values, tau)
+        return every(net > self._talks(m, rows, values, pointed()) + GAIN_TOLERANCE)
+
+    def _talks(
+        self, m: int, rows: np.ndarray, values: Valuation, pointed: np.ndarray | None
+    ) -> np.ndarray:
+        """``(rows, k)`` what the package the talks point to (``pointed``, ``(R, I)``; NaN or
+        None: no deal) changes on move ``m``'s issue for each of its movers."""
+        i = self.book.issue[m]
+        if pointed is None:
+            return np.zeros((rows.size, len(self.book.movers[m])))
+        x = np.where(np.isnan(pointed[rows, i]), self.package[rows, i], pointed[rows, i])
+        return self._change(rows, self.book.movers[m], i, x, values)
 
     def _provoked(
         self, m: int, rows: np.ndarray, actors: np.ndarray, values: Valuation, tau: float
@@ -675,9 +679,7 @@ def appraise(
         later, rising = bool(can[0]), bool(grows[0])
         net = gain - book.cost_of(rows, m, tau)[:, None]
         threatened = bool(state._threatened(m, rows, net, clock, values, clock.open(book))[0])
-        x = state.package[run, book.issue[m]] if pointed is None else pointed[run, book.issue[m]]
-        x = state.package[run, book.issue[m]] if np.isnan(x) else x
-        talks = state._change(rows, movers, book.issue[m], np.array([x]), values)[0]
+        talks = state._talks(m, rows, values, pointed)[0]
     return MoveAppraisal(
         movers=movers,
         gain=gain[0],
