@@ -41,6 +41,8 @@ from negosim.model.errors import (
     known_ids,
     unknown,
 )
+from negosim.model.information import INFORMATION
+from negosim.model.opponents import model_names
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy, make_strategy
 from negosim.model.strategies.base import with_params
@@ -129,6 +131,14 @@ def finite_number(value: Any, name: str) -> float:
     if number is None or abs(number) > Decimal(np.finfo(float).max):  # beyond the floats
         raise ArgumentError(name, f"must be a finite number, got {_shown(value)}")
     return float(number)
+
+
+def number_in(value: Any, name: str, low: float, high: float) -> float:
+    """A finite number with ``low <= value <= high``."""
+    number = finite_number(value, name)
+    if not low <= number <= high:
+        raise ArgumentError(name, f"must be in [{low:g}, {high:g}], got {_shown(value)}")
+    return number
 
 
 def flag(value: Any, name: str) -> bool:
@@ -299,6 +309,30 @@ def protocol(value: Any, name: str = "protocol") -> str:
     :data:`negosim.engine.protocols.PROTOCOLS`)."""
     if not isinstance(value, str) or value not in PROTOCOL_NAMES:
         raise UnknownNameError(name, unknown("protocol", value, PROTOCOL_NAMES))
+    return value
+
+
+def information(value: Any, protocol_name: str, name: str = "information") -> str:
+    """An information setting, ``"complete"`` or ``"learned"``; ``"learned"`` only for a
+    protocol whose negotiators play strategies (the others' outcomes follow from the true
+    numbers by their model's own rules)."""
+    if not isinstance(value, str) or value not in INFORMATION:
+        raise UnknownNameError(name, unknown("information setting", value, INFORMATION))
+    if value == "learned" and protocol_name not in PLAYS_STRATEGIES:
+        raise ArgumentError(
+            name,
+            f"'learned' needs a protocol whose negotiators learn from offers and answers "
+            f"({', '.join(PLAYS_STRATEGIES)}); {protocol_name!r} computes its outcome from the "
+            f"true numbers",
+        )
+    return value
+
+
+def opponent_model(value: Any, name: str = "opponent_model") -> str:
+    """A registered opponent model's name (:func:`negosim.model.opponents.model_names`)."""
+    known = model_names()
+    if not isinstance(value, str) or value not in known:
+        raise UnknownNameError(name, unknown("opponent model", value, known))
     return value
 
 
