@@ -317,3 +317,59 @@ def test_the_command_line_runs_under_learned(tmp_path, capsys):
     assert code == 0 and "belief_pearson.Russia" in out.read_text().splitlines()[0]
     assert main(["run", "package_2007", "--runs", "5", "--opponent-model", "bayesian"]) == 2
     assert "--opponent-model" in capsys.readouterr().err
+
+
+def test_numbers_the_scenario_holds_certain_stay_at_their_point_estimates():
+    """Partial knowledge: a1's position on i0 and every salience of a1 are
+    certain, the rest uncertain; whatever a0 learns, its belief keeps the certain ones."""
+    base = ns.generate(2, 2, seed=3, uncertainty=0.3)
+    data = base.to_dict()
+    certain = {"a1.position.i0", "a1.salience.i0", "a1.salience.i1"}
+    data["uncertainty"] = [u for u in data["uncertainty"] if u["target"] not in certain]
+    world = ns.Scenario.from_dict(data, source="test: partly certain")
+    views = [v for v in _recorded(world, "learned", runs=4) if v.t > 2]
+    assert views
+    for view in views:
+        np.testing.assert_array_equal(view.positions[:, 1, 0], world.positions[1, 0])
+        weights = world.salience[1] / world.salience[1].sum()
+        np.testing.assert_allclose(view.weights[:, 1], np.broadcast_to(weights, (view.runs, 2)))
+    # the uncertain position is learned: it leaves its point estimate
+    assert not np.allclose(views[-1].positions[:, 1, 1], world.positions[1, 1])
+
+
+def test_every_agreement_under_learned_beats_no_deal():
+    """The table, not the beliefs, judges a deal: each negotiator's utility beats its own
+    no-deal utility by the margin in every agreed run (counted from to_frame())."""
+    world = ns.generate(2, 3, seed=11, uncertainty=0.5)
+    frame = ns.simulate(world, 200, seed=3, information="learned").to_frame()
+    agreed = frame[frame["agreed"]]
+    assert len(agreed) > 0
+    for actor in ("a0", "a1"):
+        gain = agreed[f"utility.{actor}"] - agreed[f"no_deal_utility.{actor}"]
+        assert (gain >= DEAL_MARGIN - 1e-9).all()
+
+
+def test_the_trace_holds_the_measures_round_by_round():
+    world = ns.generate(2, 3, seed=12, uncertainty=0.5)
+    res = ns.simulate(world, 10, seed=3, information="learned", trace=4)
+    assert res.trace["belief"].shape == (4, world.rounds, 2, len(MEASURES))
+    # a run's last traced round holds the measures it ended with
+    for run in range(4):
+        last = res.rounds[run] if res.agreed[run] else world.rounds - 1
+        for k, m in enumerate(MEASURES):
+            np.testing.assert_allclose(
+                res.trace["belief"][run, last, :, k], res.beliefs[m][run], equal_nan=True
+            )
+
+
+def test_the_mesa_model_negotiates_as_simulate_under_learned():
+    world = ns.generate(2, 3, seed=4, uncertainty=0.4)
+    strategies = {"a0": "trade_off", "a1": "boulware"}
+    res = ns.simulate(world, 3, seed=2, information="learned", strategies=strategies)
+    for run in range(3):
+        model = ns.abm.DiplomacyModel(
+            world, seed=2, run=run, information="learned", strategies=strategies
+        )
+        model.run()
+        assert model.agreed == res.agreed[run]
+        assert model.round == res.rounds[run]

@@ -575,8 +575,11 @@ def store_folder(value: Any, name: str = "store") -> Path:
     if path.exists() and not path.is_dir():
         raise ArgumentError(name, f"{str(path)!r} is a file, not a store folder")
     fresh = path.is_dir() and not (path / stores.MANIFEST).exists()
-    # a store another writer is starting holds only its lock and temporary (hidden) files
-    if fresh and any(not p.name.startswith(".") for p in path.iterdir()):
+    # a store another writer is starting holds only its lock and temporary (hidden) files,
+    # and its manifest once written: it may appear between the check above and the listing
+    if fresh and any(
+        not p.name.startswith(".") and p.name != stores.MANIFEST for p in path.iterdir()
+    ):
         raise stores.StoreError(  # a store's error: a damaged store looks the same
             f"{name}: {path} holds other files and no store manifest; choose a new folder"
         )
