@@ -367,6 +367,10 @@ def test_beliefs_have_the_contract_s_shapes(model):
     assert model.utility(state, rng.uniform(0, 1, (5, 7, 3))).shape == (5, 7)
     with pytest.raises(ArgumentError, match="offer"):
         model.update(state, np.zeros((4, 3)), 4)
+    with pytest.raises(ArgumentError, match=r"Prior\.weight"):
+        _prior({**fields, "weight": [0.5, 0.5]})
+    with pytest.raises(ArgumentError, match=r"Prior\.loss"):
+        _prior({**fields, "loss": "cubic"})
 
 
 # ----------------------------------------------------------------------------- registry

@@ -86,11 +86,6 @@ class Prior:
         """``(I,)`` issue ranges ``high - low``."""
         return self.high - self.low
 
-    def value(self, packages: np.ndarray) -> np.ndarray:
-        """Value of every issue outcome around the prior position, ``1 - f(|x - p| / d)``,
-        for packages ``(..., I)`` (the same shape back)."""
-        return 1.0 - issue_loss((packages - self.position) / self.span, self.loss)
-
 
 class OpponentModel:
     """Base class of opponent models: learn another actor's preferences from its offers.

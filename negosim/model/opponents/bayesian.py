@@ -88,6 +88,9 @@ class BayesianModel(OpponentModel):
     lines 434-450, uses the ``W_i`` themselves). The round ``t`` is not used (nor is it by
     GENIUS).
 
+    The posteriors are kept in the state under ``"values"`` and ``"weights"``; an update
+    writes the next ones over the arrays of the update before (copy them to keep them).
+
     Parameters
     ----------
     peaks
