@@ -41,6 +41,8 @@ class Frequency:
         n = self.n
         if self.last is not None:  # GENIUS updateModel: needs the previous bid
             unchanged = [abs(offer[i] - self.last[i]) <= self.tol * self.span[i] for i in range(n)]
+            if all(unchanged):  # a repeated offer: no information on the weights, no change
+                unchanged = [False] * n
             golden = self.l / n  # goldenValue
             total = 1.0 + golden * sum(unchanged)  # totalSum
             cap = 1.0 - n * golden / total  # maximumWeight

@@ -190,23 +190,44 @@ def test_frequency_model_learns_the_issue_the_opponent_holds_by_its_second_offer
 
 
 def test_frequency_model_caps_a_weight_at_the_maximum():
-    """An issue at the maximum M = 1 - I g / S gains nothing: with l = 0.2 and one issue
-    (g = 0.2, S = 1.2, M = 1 - 0.2 / 1.2 = 5/6) the weight 1 stays 1 / 1.2 (GENIUS lets the
-    raw weights sum below 1 then); the believed weights are normalised."""
+    """An issue at the maximum M = 1 - I g / S gains nothing: with l = 0.2 and two issues
+    (g = 0.1) and one of them unchanged (S = 1.1, M = 1 - 0.2 / 1.1 = 0.8182), the weights
+    (0.9, 0.1) become (0.9 / 1.1, 0.1 / 1.1) (GENIUS lets the raw weights sum below 1 then);
+    the believed weights are normalised."""
     fields = {
-        "position": [0.5],
-        "position_sd": [0.1],
-        "weight": [1.0],
-        "weight_sd": [0.0],
-        "low": [0.0],
-        "high": [1.0],
+        "position": [0.5, 0.5],
+        "position_sd": [0.1, 0.1],
+        "weight": [0.9, 0.1],
+        "weight_sd": [0.1, 0.1],
+        "low": [0.0, 0.0],
+        "high": [1.0, 1.0],
     }
     model = FrequencyModel()
     state = model.start(_prior(fields), 2)
-    for t in range(2):
-        model.update(state, np.full((2, 1), 0.3), t)
-    np.testing.assert_allclose(state["weights"], 1 / 1.2)
-    np.testing.assert_allclose(model.weights(state), 1.0)
+    model.update(state, np.full((2, 2), [0.3, 0.1]), 0)
+    model.update(state, np.full((2, 2), [0.3, 0.6]), 1)  # issue 0 unchanged, at 0.9 > M
+    np.testing.assert_allclose(state["weights"], [[0.9 / 1.1, 0.1 / 1.1]] * 2)
+    np.testing.assert_allclose(model.weights(state), [[0.9, 0.1]] * 2)
+
+
+def test_a_repeated_offer_leaves_the_frequency_weights_as_they_were():
+    """Every issue unchanged says nothing of which matters more: GENIUS's update then leaves
+    its uniform start as it is ((1/I + g) / (1 + I g) = 1/I) but would pull the prior toward
+    uniform; the model leaves any start as it is."""
+    fields = {
+        "position": [0.5, 0.5],
+        "position_sd": [0.1, 0.1],
+        "weight": [0.7, 0.3],
+        "weight_sd": [0.1, 0.1],
+        "low": [0.0, 0.0],
+        "high": [1.0, 1.0],
+    }
+    for start, expected in (("prior", [0.7, 0.3]), ("uniform", [0.5, 0.5])):
+        model = FrequencyModel(start=start)
+        state = model.start(_prior(fields), 1)
+        for t in range(4):
+            model.update(state, np.array([[0.2, 0.8]]), t)
+        np.testing.assert_allclose(model.weights(state), [expected], rtol=1e-12)
 
 
 def test_before_any_offer_the_models_believe_the_prior():

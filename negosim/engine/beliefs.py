@@ -231,7 +231,7 @@ class Beliefs:
                         state[key] = value[keep]
 
 
-def accuracy_packages(scenario: Scenario, count: int = 32) -> np.ndarray:
+def accuracy_packages(scenario: Scenario, count: int = 16) -> np.ndarray:
     """``(P, I)`` packages spread over the issue scales at which beliefs are measured: the
     same for every run (a fixed seed, so the measures do not depend on the chunks)."""
     rng = np.random.default_rng(np.random.SeedSequence(20_130_000, spawn_key=(count,)))

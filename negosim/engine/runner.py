@@ -499,8 +499,9 @@ def simulate(
         ``docs/protocols.md``, "Information".
     opponent_model
         Under ``"learned"``, the model of the negotiators whose strategy names none:
-        ``"frequency"`` (HardHeaded's) or ``"bayesian"`` (Hindriks and Tykhonov's), or
-        another registered name (:func:`negosim.model.opponents.model_names`).
+        ``"bayesian"`` (Hindriks and Tykhonov's, the default) or ``"frequency"``
+        (HardHeaded's), or another registered name
+        (:func:`negosim.model.opponents.model_names`).
     **options
         Protocol options, e.g. ``step`` of the mediated protocol.
 

@@ -334,7 +334,8 @@ class Summary:
                 .replace(">", f"><caption>{escape(caption)}</caption>", 1)
             )
         return text + (
-            "<p><small>tables: .agreement .outcomes .utilities .moves .exits .influence .beliefs</small></p>"
+            "<p><small>tables: .agreement .outcomes .utilities .moves .exits .influence "
+            ".beliefs</small></p>"
         )
 
     def __repr__(self) -> str:

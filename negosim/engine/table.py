@@ -197,14 +197,15 @@ class Table:
         self.status_quo = sc.status_quo
         self.evaluate = batch.evaluator
         self.counterpart, self.counterpart_weights = {}, {}
-        terms = _group_terms(batch) if self.negotiators and len(sc.issues) > 1 else None
-        for a in self.negotiators:
-            self.counterpart[a], self.counterpart_weights[a] = _counterpart(
-                batch, a, self.negotiators, terms
-            )
-        del terms
         self.beliefs: Beliefs | None = None
-        if information == "learned":
+        if information == "complete":
+            terms = _group_terms(batch) if self.negotiators and len(sc.issues) > 1 else None
+            for a in self.negotiators:
+                self.counterpart[a], self.counterpart_weights[a] = _counterpart(
+                    batch, a, self.negotiators, terms
+                )
+            del terms
+        else:
             self.public = PublicKnowledge.of(sc)
             models = {a: model_of(strategies[a], opponent_model) for a in self.negotiators}
             self.beliefs = Beliefs(batch, self.negotiators, models, self.public, rounds)

@@ -10,7 +10,7 @@ INFORMATION = ("complete", "learned")
 """The information settings of a run: ``"complete"`` (every view holds the true numbers of
 every actor) and ``"learned"`` (an actor's own numbers, and beliefs of the others)."""
 
-DEFAULT_MODEL = "frequency"
+DEFAULT_MODEL = "bayesian"
 """The opponent model of a run under ``"learned"`` unless a strategy names its own
 (:data:`negosim.model.opponents`)."""
 

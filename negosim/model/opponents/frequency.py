@@ -130,6 +130,10 @@ class FrequencyModel(OpponentModel):
             unchanged = work <= (self.tolerance * prior.span)[:, None]
             if not offers.all():
                 unchanged &= offers > 0  # no previous offer: S = 1, no change
+            # a repeated offer (every issue unchanged) says nothing of the weights: no change
+            # (GENIUS's update leaves its uniform start as it is then, but would pull any
+            # other start, such as the prior, toward uniform)
+            unchanged &= ~np.logical_and.reduce(unchanged, axis=0)
             golden = self.learn_coef / issues
             total = 1.0 + golden * unchanged.sum(axis=0)  # S, (R,)
             cap = 1.0 - issues * golden / total  # M, (R,)
