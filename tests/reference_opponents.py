@@ -86,9 +86,16 @@ class Frequency:
         return sum(w[i] * self.value(i, package[i]) for i in range(self.n))
 
 
+TINY = 1e-280  # a probability below it is 0: the hypothesis is ruled out
+
+
+def cut(probabilities: list[float]) -> list[float]:
+    return [p if p >= TINY else 0.0 for p in probabilities]
+
+
 def normal_on_grid(grid: list[float], point: float, sd: float) -> list[float]:
     """The normal density around ``point`` on ``grid``, normalised; sd = 0: the nearest grid
-    point(s); sd not finite: uniform."""
+    point(s); sd not finite: uniform. A probability below TINY is 0."""
     if not math.isfinite(sd):
         return [1.0 / len(grid)] * len(grid)
     gaps = [(g - point) ** 2 for g in grid]
@@ -96,7 +103,7 @@ def normal_on_grid(grid: list[float], point: float, sd: float) -> list[float]:
         near = [1.0 if gap == min(gaps) else 0.0 for gap in gaps]
         return [v / sum(near) for v in near]
     dens = [math.exp(-(gap - min(gaps)) / (2 * sd * sd)) for gap in gaps]
-    return [d / sum(dens) for d in dens]
+    return cut([d / sum(dens) for d in dens])
 
 
 class Bayesian:
@@ -141,16 +148,18 @@ class Bayesian:
     def V(self, i: int, k: int, x: float) -> float:
         return 1.0 - loss_of((x - self.c[i][k]) / self.span[i], self.p["loss"])
 
-    def likelihood(self, utilities: list[float], held: list[float], assumed: float) -> list:
-        """exp(-((P - u) / P)^2 / (2 sigma^2)), relative to the largest where held > 0."""
-        logs = [-(((assumed - u) / assumed) ** 2) / (2 * self.sigma**2) for u in utilities]
-        top = max(lg for lg, p in zip(logs, held, strict=True) if p > 0)
-        return [math.exp(lg - top) if p > 0 else 0.0 for lg, p in zip(logs, held, strict=True)]
-
-    @staticmethod
-    def posterior(prior: list[float], like: list[float]) -> list[float]:
-        total = sum(p * q for p, q in zip(prior, like, strict=True))
-        return [p * q / total for p, q in zip(prior, like, strict=True)]
+    def posterior(self, prior: list[float], utilities: list[float], assumed: float) -> list:
+        """Bayes' rule with L(u) = exp(-((P - u) / P)^2 / (2 sigma^2)), in logarithms: each
+        term prior * L relative to the largest (none underflows that a float holds); a
+        probability below TINY is 0."""
+        logs = [
+            math.log(p) - ((assumed - u) / assumed) ** 2 / (2 * self.sigma**2) if p > 0 else None
+            for p, u in zip(prior, utilities, strict=True)
+        ]
+        top = max(lg for lg in logs if lg is not None)
+        terms = [0.0 if lg is None else math.exp(lg - top) for lg in logs]
+        total = sum(terms)
+        return cut([q / total for q in terms])
 
     def expected_weight(self, i: int) -> float:
         return sum(p * w for p, w in zip(self.pw[i], self.omega, strict=True))
@@ -169,16 +178,14 @@ class Bayesian:
             for j in range(n):
                 others = sum(ew[k] * ev[k] for k in range(n) if k != j)
                 utilities = [om * ev[j] + others for om in self.omega]
-                like = self.likelihood(utilities, self.pw[j], assumed)
-                new.append(self.posterior(self.pw[j], like))
+                new.append(self.posterior(self.pw[j], utilities, assumed))
             self.pw = new
         ew = [self.expected_weight(i) for i in range(n)]  # the new weights
         new = []
         for i in range(n):  # updateEvaluationFns
             others = sum(ew[j] * ev[j] for j in range(n) if j != i)
             utilities = [others + ew[i] * self.V(i, k, offer[i]) for k in range(self.K)]
-            like = self.likelihood(utilities, self.pe[i], assumed)
-            new.append(self.posterior(self.pe[i], like))
+            new.append(self.posterior(self.pe[i], utilities, assumed))
         self.pe = new
         self.learned += 1
         self.last = list(offer)

@@ -311,6 +311,86 @@ def test_bayesian_model_underflow_keeps_the_posterior():
     np.testing.assert_allclose(state["weights"][0], scalar.pw, RTOL, ATOL)
 
 
+def test_bayesian_model_keeps_a_posterior_that_nears_underflow():
+    """A case hypothesis found: a sharp likelihood (sigma = 0.05, P at its floor 0.4) drives
+    every issue's weights toward omega = 0, keeping 3e-278 on omega = 1/3 for the second
+    issue and 2e-138 for the third. A likelihood that underflows while the sum of prior times
+    likelihood does not lost both (every W_i 0, so the prior's 1/3 each); Bayes' rule relative
+    to the largest term keeps them, and the normalised weights are W_i / sum_j W_j."""
+    fields = {
+        "position": [0.0, 1.0, 0.0],
+        "position_sd": [0.0, 0.0, 0.0],
+        "weight": [1 / 3, 1 / 3, 1 / 3],
+        "weight_sd": [0.05, math.inf, 0.05],
+        "low": [0.0, 0.0, 0.0],
+        "high": [1.0, 1.0, 1.0],
+        "loss": "linear",
+    }
+    params = {"peaks": 4, "weight_grid": 4, "sigma": 0.05, "step": 0.4, "tolerance": 0.005}
+    offers = np.zeros((9, 4, 3))
+    offers[7, 2], offers[8, 2] = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
+    model = BayesianModel(**params)
+    refs = [ref.Bayesian(fields, **params) for _ in range(4)]
+    _check_against_reference(model, refs, fields, offers, None, lambda lo, d: [lo, lo + d / 3])
+    state = model.start(_prior(fields), 4)
+    for t, offer in enumerate(offers):
+        model.update(state, offer, t)
+    weights = state["weights"][2]
+    assert weights[:, 0].tolist() == [1.0, 1.0, 1.0]
+    assert weights[0, 1] == 0 and 1e-278 < weights[1, 1] < 1e-277 and weights[2, 1] > 1e-138
+    np.testing.assert_allclose(model.weights(state)[2], [0.0, 2.1320351805843e-140, 1.0])
+    np.testing.assert_allclose(model.weights(state)[0], [2 / 7, 3 / 7, 2 / 7])
+
+
+def test_bayesian_model_rules_out_a_probability_below_tiny():
+    """A probability below TINY = 1e-280 is 0, in the prior and after an update (a float
+    holds down to 1e-308, then ever fewer digits); one above it is kept to full precision."""
+    fields = {
+        "position": [0.5],
+        "position_sd": [0.0],
+        "weight": [1.0],
+        "weight_sd": [0.0],  # omega = 1
+        "low": [0.0],
+        "high": [1.0],
+    }
+    for exponent in (600.0, 700.0):  # the first offer, at peak 0: L = 1 there, e^-x at peak 1
+        sigma = math.sqrt(1 / (2 * exponent))
+        model = BayesianModel(peaks=2, weight_grid=2, sigma=sigma)
+        state = model.start(_prior({**fields, "position_sd": [math.inf]}), 1)
+        model.update(state, np.zeros((1, 1)), 0)
+        kept = math.exp(-exponent) / (1 + math.exp(-exponent))
+        expected = [1 - kept, kept] if kept >= 1e-280 else [1.0, 0.0]
+        np.testing.assert_allclose(state["values"][0, 0], expected, rtol=1e-12, atol=0)
+        # the prior likewise: sd with (0.5)^2 / (2 sd^2) = x on the peaks 0, 0.5, 1
+        sd = 0.5 / math.sqrt(2 * exponent)
+        model = BayesianModel(peaks=3)
+        state = model.start(_prior({**fields, "position_sd": [sd]}), 1)
+        kept = math.exp(-exponent) / (1 + 2 * math.exp(-exponent))
+        expected = [kept, 1 - 2 * kept, kept] if kept >= 1e-280 else [0.0, 1.0, 0.0]
+        np.testing.assert_allclose(state["values"][0, 0], expected, rtol=1e-12, atol=0)
+
+
+def test_bayesian_model_with_every_weight_at_zero_believes_the_prior_s_weights():
+    """Every issue's weight posterior on omega = 0 (every W_i 0, where GENIUS divides 0 by
+    0): the believed weights are the prior's point estimates."""
+    fields = {
+        "position": [0.5, 0.5, 0.5],
+        "position_sd": [0.1, 0.1, 0.1],
+        "weight": [0.3, 0.3, 0.4],
+        "weight_sd": [0.0, 0.0, 0.0],  # omega = 0 of 0 and 1, the nearest to each
+        "low": [0.0, 0.0, 0.0],
+        "high": [1.0, 1.0, 1.0],
+    }
+    model = BayesianModel(weight_grid=2)
+    state = model.start(_prior(fields), 2)
+    np.testing.assert_array_equal(state["weights"][:, :, 0], 1.0)
+    np.testing.assert_allclose(model.weights(state), [[0.3, 0.3, 0.4]] * 2)
+    package = np.full((2, 3), 0.5)
+    np.testing.assert_allclose(
+        model.utility(state, package), model.values(state, package) @ [0.3, 0.3, 0.4]
+    )
+
+
 def _concession(ideal, goal, weights, tau, e=1.0):
     """A time-dependent opponent (Faratin et al. 1998): target 1 - 0.6 tau^(1/e), offered on
     the straight line from its ideal toward ``goal`` (linear loss: the offer's utility is the

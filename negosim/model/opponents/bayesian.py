@@ -76,13 +76,20 @@ class BayesianModel(OpponentModel):
        ``W'`` and the current ``E``: ``u = W'_i V_ik(x_i) + sum_{j != i} W'_j E_j``;
        ``pi_ik <- pi_ik L(u)``, normalised over ``k``.
 
-    Should the likelihoods of every hypothesis a run holds possible underflow to 0 (a small
-    ``P`` late in long talks), they are taken relative to the largest of them: the same
-    posterior, where GENIUS gives NaN (its "known bug 2").
+    Numbers (one rule for the prior and every update): Bayes' rule is taken relative to the
+    largest of the terms ``pi L(u)`` (in logarithms where their sum is below ``SAFE``, a
+    small ``P`` late in long talks, a small ``sigma`` or a far offer), so no term a float can
+    hold underflows and every probability kept has full precision: the same posterior where
+    GENIUS's likelihoods all underflow and it gives NaN (its "known bug 2"); and a
+    probability below ``TINY = 1e-280`` is taken as 0, the hypothesis ruled out (GENIUS's
+    doubles lose it below 1e-308, with ever fewer digits: the cut keeps a ruled-out
+    hypothesis from returning with digits that rounding chose). So a ``W_i`` is 0 or at
+    least ``TINY / (H - 1)``, a float with all its digits.
 
     Beliefs: :meth:`positions` the posterior mean peak ``sum_k pi_ik c_ik``; :meth:`weights`
     the posterior mean weights ``W_i`` over their sum (``getNormalizedWeight``, lines
-    498-504; the prior's point estimates where every ``W_i`` is 0); :meth:`utility` the
+    498-504; the prior's point estimates where every ``W_i`` is 0, every issue's posterior
+    holding only ``omega = 0``, where GENIUS divides 0 by 0); :meth:`utility` the
     expected utility under the posterior with those weights,
     ``sum_i (W_i / sum_j W_j) sum_k pi_ik V_ik(x_i)`` (GENIUS's ``getExpectedUtility``,
     lines 434-450, uses the ``W_i`` themselves). The round ``t`` is not used (nor is it by
@@ -299,7 +306,7 @@ class BayesianModel(OpponentModel):
 def around(grid: np.ndarray, point: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """``(I, G)`` probabilities over each issue's ``grid``: the normal density around
     ``point`` with ``sd``, normalised; all of it on the nearest grid point(s) where ``sd`` is
-    0, uniform where it is not finite."""
+    0, uniform where it is not finite; a probability below ``TINY`` is 0."""
     gap2 = np.square(grid - point[:, None])
     out = np.empty_like(grid)
     for i, s in enumerate(sd):  # one row per issue: the prior is built once
@@ -309,28 +316,43 @@ def around(grid: np.ndarray, point: np.ndarray, sd: np.ndarray) -> np.ndarray:
             out[i] = gap2[i] == gap2[i].min()
         else:
             out[i] = np.exp(-(gap2[i] - gap2[i].min()) / (2.0 * s * s))
-    return out / out.sum(axis=1, keepdims=True)
+    out /= out.sum(axis=1, keepdims=True)
+    out[out < TINY] = 0.0
+    return out
 
 
 def _reweigh(state: dict[str, Any], prior: np.ndarray, gap: np.ndarray, out: np.ndarray) -> None:
-    """``out = prior * exp(-gap^2)`` normalised over the first (hypothesis) axis (``gap`` is
-    overwritten). Should the likelihoods of every hypothesis the prior holds possible
-    underflow (or come near it), they are taken relative to the largest of them: the same
-    posterior, where GENIUS gives NaN."""
+    """``out = prior * exp(-gap^2)`` normalised over the first (hypothesis) axis, relative to
+    the largest term, and a probability below ``TINY`` set to 0 (``gap`` is overwritten).
+
+    The terms are multiplied out as they are where their sum is at least ``SAFE``: then every
+    term that comes to ``TINY`` or more of it is at least ``SAFE * TINY``, far above the
+    float's subnormals, and so is its likelihood (``prior <= 1``). Where the sum is below
+    ``SAFE`` (rare: a sharp likelihood that misses every hypothesis held), the terms are
+    recomputed in logarithms, ``exp(log prior - gap^2 - max)``."""
     np.square(gap, out=gap)
-    np.negative(gap, out=gap)
+    np.negative(gap, out=gap)  # log L
     np.exp(gap, out=out)
     out *= prior
     total = np.sum(out, axis=0, out=scratch(state, "total", prior.shape[1:]))
-    low = total < TINY
-    if low.any():  # rare: only hypotheses the prior rules out were likely
-        held = -gap[:, low]
-        held[prior[:, low] <= 0] = np.inf
-        redo = np.exp(held.min(axis=0) - held) * prior[:, low]
+    low = total < SAFE
+    if low.any():
+        with np.errstate(divide="ignore"):  # log 0 = -inf: a hypothesis ruled out stays so
+            logs = np.log(prior[:, low])
+        logs += gap[:, low]
+        logs -= logs.max(axis=0)
+        redo = np.exp(logs, out=logs)
         out[:, low], total[low] = redo, redo.sum(axis=0)
     out /= total
+    mask = scratch(state, f"ruled out {out.shape[0]}", out.shape, bool)  # values, weights
+    ruled_out = np.less(out, TINY, out=mask)
+    np.putmask(out, ruled_out, 0.0)
 
 
 TINY = 1e-280
-"""Below this sum of prior times likelihood, the likelihoods are recomputed relative to the
-largest (so no term is subnormal and the posterior keeps its precision)."""
+"""A probability below this is 0: the hypothesis is ruled out."""
+
+SAFE = 1e-20
+"""Below this sum of prior times likelihood, Bayes' rule is recomputed in logarithms (so that
+every term of ``TINY`` or more of the sum keeps full precision: ``SAFE * TINY`` is a normal
+float)."""
