@@ -255,6 +255,8 @@ def test_learned_results_carry_the_measures_and_do_not_depend_on_chunks(tmp_path
     back = ns.load_results(tmp_path)
     for res in (parts, back):
         assert res.information == "learned"
+        np.testing.assert_array_equal(res.agreed, whole.agreed)
+        np.testing.assert_array_equal(res.outcome, whole.outcome)
         for m in MEASURES:
             np.testing.assert_array_equal(res.beliefs[m], whole.beliefs[m])
     frame = whole.to_frame()

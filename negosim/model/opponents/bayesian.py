@@ -233,7 +233,7 @@ class BayesianModel(OpponentModel):
         b = scratch(state, "b", shape)
         if np.any(learned > 0):  # the weights learn from the second offer on
             np.multiply(mean_weight, expected, out=part)
-            others = np.subtract((part @ np.ones(issues))[:, None], part, out=part)
+            others = np.subtract(part.sum(axis=1, keepdims=True), part, out=part)
             # scale (P - u) / P with u = omega_h E_j + others: a - omega_h b
             a = np.subtract(assumed[:, None], others, out=part)
             a *= per
@@ -248,7 +248,7 @@ class BayesianModel(OpponentModel):
         else:
             np.copyto(new_weights, weights)
         np.multiply(mean_weight, expected, out=part)
-        others = np.subtract((part @ np.ones(issues))[:, None], part, out=part)
+        others = np.subtract(part.sum(axis=1, keepdims=True), part, out=part)
         # scale (P - u) / P with u = others + W'_i (1 - lost): a + b lost
         a = np.subtract(assumed[:, None], others, out=part)
         a -= mean_weight
@@ -263,14 +263,14 @@ class BayesianModel(OpponentModel):
     def positions(self, state: dict[str, Any]) -> np.ndarray:
         prior: Prior = state["prior"]
         share = np.arange(self.peaks) / (self.peaks - 1)  # c_ik = l_i + share_k d_i
-        mean = np.tensordot(share, major(state, "values"), 1)  # (R, I)
+        mean = np.einsum("k,kri->ri", share, major(state, "values"))  # (R, I)
         mean *= prior.span
         mean += prior.low
         return mean
 
     def weights(self, state: dict[str, Any]) -> np.ndarray:
-        mean = np.tensordot(self.grid(), major(state, "weights"), 1)  # W, (R, I)
-        total = mean @ np.ones(mean.shape[1])
+        mean = np.einsum("h,hri->ri", self.grid(), major(state, "weights"))  # W, (R, I)
+        total = mean.sum(axis=1)  # no BLAS: a run's numbers do not depend on the batch
         if np.all(total > 0):
             mean /= total[:, None]
             return mean
