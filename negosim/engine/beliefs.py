@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from negosim.engine.sampling import ScenarioBatch, point_estimates, spread
+from negosim.model.information import MEASURES
 from negosim.model.opponents import OpponentModel, Prior, get_model
 from negosim.model.preferences import normalized_weights
 from negosim.model.ratification import deal_floor
@@ -220,6 +221,31 @@ class Beliefs:
             believed_weights = np.where(ok, w, believed_weights)
         return position, believed_weights
 
+    def measured(self, truth: Truth, rows: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """``(len(rows), A, M)`` how well each negotiator knows the others in the open
+        ``rows`` against ``truth`` (of those rows), by each measure of :data:`MEASURES`
+        (:func:`accuracy`; its mean over the other negotiators, NaN for actors who do not
+        negotiate)."""
+        out = np.full((len(rows), len(self.scenario.actors), len(MEASURES)), np.nan)
+        for a, states in self.states.items():
+            measured = [
+                accuracy(
+                    truth,
+                    a,
+                    j,
+                    (
+                        self.positions[a][rows, j],
+                        self.weights[a][rows, j],
+                        deal_floor(self.public.reservation[j]),
+                    ),
+                    packages,
+                )
+                for j in states
+            ]
+            if measured:
+                out[:, a] = np.stack([_mean_of([m[k] for m in measured]) for k in MEASURES], 1)
+        return out
+
     def take(self, keep: np.ndarray) -> None:
         """Keep only the runs ``keep`` (a mask over the open runs)."""
         for a in self.positions:
@@ -229,6 +255,14 @@ class Beliefs:
                 for key, value in state.items():
                     if isinstance(value, np.ndarray) and value.ndim and len(value) == keep.size:
                         state[key] = value[keep]
+
+
+def _mean_of(values: list[np.ndarray]) -> np.ndarray:
+    """The mean of ``(R,)`` arrays over those that are not NaN (NaN where all are)."""
+    stacked = np.stack(values)
+    count = np.sum(~np.isnan(stacked), axis=0)
+    total = np.nansum(stacked, axis=0)
+    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
 
 
 def accuracy_packages(scenario: Scenario, count: int = 16) -> np.ndarray:

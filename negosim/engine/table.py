@@ -29,7 +29,6 @@ from negosim.engine.beliefs import (
     Beliefs,
     PublicKnowledge,
     Truth,
-    accuracy,
     accuracy_packages,
     model_of,
 )
@@ -617,31 +616,11 @@ class Table:
 
     def belief_accuracy(self, rows: np.ndarray) -> np.ndarray:
         """``(len(rows), A, M)`` how well each negotiator knows the others in the open
-        ``rows``, by each measure of :data:`~negosim.engine.beliefs.MEASURES` (its mean over
-        the other negotiators; NaN for actors who do not negotiate)."""
-        out = np.full((len(rows), len(self.scenario.actors), len(MEASURES)), np.nan)
+        ``rows`` (:meth:`~negosim.engine.beliefs.Beliefs.measured`)."""
         truth = Truth(
             self.positions[rows], self.weights[rows], self.reservation[rows], self.span, self.loss
         )
-        beliefs = self.beliefs
-        for a, states in beliefs.states.items():
-            measured = [
-                accuracy(
-                    truth,
-                    a,
-                    j,
-                    (
-                        beliefs.positions[a][rows, j],
-                        beliefs.weights[a][rows, j],
-                        deal_floor(beliefs.public.reservation[j]),
-                    ),
-                    self.accuracy_packages,
-                )
-                for j in states
-            ]
-            if measured:
-                out[:, a] = np.stack([_mean_of([m[k] for m in measured]) for k in MEASURES], 1)
-        return out
+        return self.beliefs.measured(truth, rows, self.accuracy_packages)
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The result arrays (and the trace, if any)."""
@@ -700,14 +679,6 @@ def _group_terms(batch: ScenarioBatch) -> np.ndarray:
     terms[:, 1] = (power * batch.positions).transpose(1, 0, 2)
     terms[:, 2] = (batch.power[:, :, None] * batch.weights).transpose(1, 0, 2)
     return terms
-
-
-def _mean_of(values: list[np.ndarray]) -> np.ndarray:
-    """The mean of ``(R,)`` arrays over those that are not NaN (NaN where all are)."""
-    stacked = np.stack(values)
-    count = np.sum(~np.isnan(stacked), axis=0)
-    total = np.nansum(stacked, axis=0)
-    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
 
 
 def observes(strategy: Strategy) -> bool:
