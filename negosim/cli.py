@@ -380,6 +380,17 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the negotiation protocol (default: %(default)s)",
     )
+    p.add_argument(
+        "--information",
+        nargs="+",
+        choices=("complete", "learned"),  # tournaments.INFORMATION (tests/test_tournament.py)
+        default=["complete"],
+        metavar="SETTING",
+        help="play every pairing under each setting on the same worlds: complete (each side "
+        "knows the others' numbers) and/or learned (each believes the scenario's estimates "
+        "and learns from the offers); with both, the leaderboard ranks each and a table sets "
+        "them side by side (default: complete)",
+    )
     _arithmetic_option(p)
     _output_options(p, "the leaderboard")
     _progress_option(p)
@@ -914,6 +925,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     if args.scenario and args.generate is not None:  # it would be ignored without a word
         raise InputError("--generate: plays generated worlds only without --scenario")
     _once([(spec, None) for spec in args.strategies or ()], "--strategies")
+    _once([(setting, None) for setting in args.information], "--information")
     scenarios = [_load(s) for s in args.scenario] or [
         generate(2, 3, seed=args.seed + k) for k in range(args.generate or DEFAULT_WORLDS)
     ]
@@ -931,6 +943,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
             args.runs,
             args.seed,
             protocol=args.protocol,
+            information=tuple(args.information),
             progress=not args.no_progress,
             **options,
         )
@@ -938,9 +951,15 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         print(f"negosim: warning: {warning.message}", file=sys.stderr)
     board = result.leaderboard
     shown = ["strategy", "plays", "utility", "utility_low", "utility_high", "agreed", "rounds"]
-    return _finish(
+    if len(result.information) > 1:  # which setting each row ranks under
+        shown.insert(1, "information")
+    code = _finish(
         args, board, shown, lambda: _plotting().leaderboard(result, settings=_given(args))
     )
+    if len(result.information) > 1:
+        print("\nown utility by information setting:")
+        _print_table(result.by_information())
+    return code
 
 
 if __name__ == "__main__":
