@@ -16,6 +16,16 @@ RATIOS = [
         "test_negosim_batched",
     ),
     (
+        "learned (frequency model) vs complete information, package_2007 (target <= 1.5x)",
+        "test_information_package_2007[learned_frequency]",
+        "test_information_package_2007[complete]",
+    ),
+    (
+        "learned (Bayesian model) vs complete information, package_2007 (target <= 5x)",
+        "test_information_package_2007[learned_bayesian]",
+        "test_information_package_2007[complete]",
+    ),
+    (
         "exchange model vs decide-exchange-model (sample data, 10 rounds)",
         "test_exchange_sample_data_decide",
         "test_exchange_sample_data_negosim",

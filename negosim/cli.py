@@ -34,6 +34,8 @@ from negosim.engine.arguments import from_text
 from negosim.io import store as _store
 from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
 from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
+from negosim.model.information import DEFAULT_MODEL, INFORMATION
+from negosim.model.opponents import model_names
 from negosim.model.scenario import Scenario
 from negosim.model.sources import unsourced
 
@@ -293,8 +295,27 @@ def _monte_carlo_options(p: argparse.ArgumentParser, runs: int, zero_runs: bool 
         dest="changes",
         help="fix one number, e.g. Russia.salience.kosovo_status=40 (repeatable; default: none)",
     )
+    _information_options(p)
     _output_options(p, "the runs (one row each)" if zero_runs else "the table")
     _progress_option(p)
+
+
+def _information_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--information",
+        type=cli_type(lambda v, name: check.choice(v, name, INFORMATION), "--information"),
+        metavar="SETTING",
+        help="what each negotiator knows of the others: complete (their true numbers) or "
+        "learned (the scenario's point estimates, learned from their offers by an opponent "
+        "model) (default: complete)",
+    )
+    p.add_argument(
+        "--opponent-model",
+        type=cli_type(check.opponent_model, "--opponent-model"),
+        metavar="NAME",
+        help=f"with --information learned, the opponent model of the negotiators whose "
+        f"strategies name none: {', '.join(model_names())} (default: {DEFAULT_MODEL})",
+    )
 
 
 def _runs_and_seed(p: argparse.ArgumentParser, runs: int, low: int) -> None:
@@ -610,8 +631,18 @@ def _setup(args: argparse.Namespace, gathered: bool = True) -> tuple[Scenario, d
         "rounds": args.rounds,
         "progress": not args.no_progress,
         **_protocol_options(sc, args),
+        **_information(args),
     }
     return sc, options
+
+
+def _information(args: argparse.Namespace) -> dict[str, str]:
+    """The information setting and opponent model given on the command line (none: the
+    defaults of :func:`negosim.simulate`)."""
+    if args.opponent_model is not None and args.information != "learned":
+        raise InputError("--opponent-model: only --information learned uses an opponent model")
+    given = {"information": args.information, "opponent_model": args.opponent_model}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 # ----------------------------------------------------------------------------- outputs

@@ -8,12 +8,14 @@ function a figure, all sharing the palette, the figure sizes and the label helpe
 from __future__ import annotations
 
 import textwrap
+import warnings
 
 import numpy as np
 
 from negosim.analysis import solutions
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import sample
+from negosim.model.information import MEASURES
 from negosim.model.ratification import DEAL_MARGIN
 
 # Okabe-Ito colour-blind-safe palette.
@@ -844,3 +846,73 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ax.set_title(f"{sc.title}\nbargaining set of {a} and {b}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+BELIEF_LABELS = {
+    "pearson": "Pearson r, believed vs true utility (1 = best)",
+    "weight_error": "mean |believed - true| weight (0 = best)",
+    "pareto_distance": "distance to the true Pareto frontier (0 = best)",
+    "nash_distance": "distance to the true Nash point (0 = best)",
+}
+"""What each panel of :func:`belief_accuracy` shows."""
+
+
+def belief_accuracy(result, *, figsize=None):
+    """How well each negotiator knows the others, round by round, in the traced runs of a
+    result under ``information="learned"`` (``simulate(..., information="learned",
+    trace=k)``): one panel per measure (``docs/protocols.md``, "Information"), per negotiator
+    the median over the traced runs with their middle half shaded. A run that has ended keeps
+    its last beliefs, so every round counts the same runs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if "belief" not in result.trace:
+        raise ValueError(
+            "this result has no trace of beliefs: simulate(..., information='learned', "
+            "trace=k) keeps one"
+        )
+    sc = result.scenario
+    measured = carried_forward(result.trace["belief"])  # (k, T, A, M)
+    rounds = np.arange(measured.shape[1])
+    negotiators = [a for a, r in enumerate(sc.roles) if r == "negotiator"]
+    fig, grid = plt.subplots(2, 2, figsize=figsize or SLIDE_WIDE, sharex=True)
+    for m, (ax, measure) in enumerate(zip(grid.flat, MEASURES, strict=True)):
+        label = BELIEF_LABELS[measure]
+        for c, a in enumerate(negotiators):
+            values = measured[:, :, a, m]
+            known = np.isfinite(values).any(axis=0)
+            if not known.any():
+                continue
+            color = NEGOTIATOR_COLORS[c % len(NEGOTIATOR_COLORS)]
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # rounds with no value yet
+                low, mid, high = np.nanquantile(values[:, known], [0.25, 0.5, 0.75], axis=0)
+            ax.plot(rounds[known], mid, color=color, label=f"{sc.actors[a]} about the others")
+            ax.fill_between(rounds[known], low, high, color=color, alpha=0.2, linewidth=0)
+        ax.set_title(label, fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in grid[-1]:
+        ax.set_xlabel("round")
+    grid.flat[0].legend(fontsize=7.5, frameon=False)
+    runs = measured.shape[0]
+    fig.suptitle(
+        f"{sc.title}\nwhat the negotiators learn from the offers ({runs} traced runs; median "
+        "and middle half)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def carried_forward(values: np.ndarray) -> np.ndarray:
+    """``values`` ``(k, T, ...)`` with every NaN after a run's last measured round replaced
+    by that round's values (a run that has ended keeps its last beliefs)."""
+    out = np.array(values, dtype=float)
+    for t in range(1, out.shape[1]):
+        missing = np.isnan(out[:, t])
+        out[:, t][missing] = out[:, t - 1][missing]
+    return out

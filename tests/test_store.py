@@ -654,3 +654,29 @@ def test_a_store_tells_apart_per_run_parameters_that_differ_past_what_a_repr_sho
     ns.simulate(sc, 2_001, seed=1, strategies={"US": TimeDependent(e=e)}, store=store)
     with pytest.raises(ns.StoreError, match="made by another call"):
         ns.simulate(sc, 2_001, seed=1, strategies={"US": TimeDependent(e=changed)}, store=store)
+
+
+def test_a_manifest_that_appears_while_a_folder_is_checked_is_a_store_not_other_files(
+    tmp_path, monkeypatch
+):
+    """Under load a second writer saw the first one's manifest appear between its check for a
+    manifest and its listing of the folder, and refused the folder as one of other files
+    (the race test above, on a busy machine). The manifest is never a stranger's file."""
+    from negosim.engine import arguments
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / ".lock").write_text("")
+    (folder / "manifest.json").write_text("{}")  # written just after the check below
+    real_exists = type(folder).exists
+    seen = []
+
+    def exists_once_missing(path):
+        if path.name == "manifest.json" and not seen:
+            seen.append(path)
+            return False  # the check ran before the manifest was renamed into place
+        return real_exists(path)
+
+    monkeypatch.setattr(type(folder), "exists", exists_once_missing)
+    assert arguments.store_folder(folder) == folder
+    assert seen

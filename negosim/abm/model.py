@@ -19,10 +19,16 @@ from negosim.engine.protocols.eum import EUMOptions, eum_round, eum_setup, weigh
 from negosim.engine.protocols.exchange import exchange_model_for
 from negosim.engine.protocols.mediated import Mediated
 from negosim.engine.results import SimulationResult
-from negosim.engine.runner import check_call, strategies_and_defaults, with_sampled_params
+from negosim.engine.runner import (
+    check_call,
+    strategies_and_defaults,
+    with_information,
+    with_sampled_params,
+)
 from negosim.engine.sampling import ScenarioBatch, sample
 from negosim.io.scenario_file import load_scenario
 from negosim.model.errors import ArgumentError, UnknownNameError
+from negosim.model.information import DEFAULT_MODEL
 from negosim.model.moves import Clock, MoveState
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
@@ -93,7 +99,7 @@ class DiplomacyModel(mesa.Model):
         run ``run`` of ``simulate(scenario, runs, seed)``.
     batch
         Alternatively, an already sampled batch; ``run`` indexes it.
-    protocol, strategies, rounds, order, step, **options
+    protocol, strategies, rounds, order, step, information, opponent_model, **options
         As in :func:`negosim.simulate` (``options`` are the protocol's, e.g. ``variant`` of
         the expected utility model).
 
@@ -123,9 +129,23 @@ class DiplomacyModel(mesa.Model):
         rounds: int | None = None,
         order: tuple[str, ...] | None = None,
         step: float = 0.2,
+        information: str = "complete",
+        opponent_model: str = DEFAULT_MODEL,
         **options: Any,
     ) -> None:
-        checked = (scenario, seed, run, batch, protocol, strategies, rounds, order, step, options)
+        knowledge = with_information({}, information, opponent_model)
+        checked = (
+            scenario,
+            seed,
+            run,
+            batch,
+            protocol,
+            strategies,
+            rounds,
+            order,
+            step,
+            {**options, **knowledge},
+        )
         scenario, seed, run, rounds = _check_arguments(*checked)
         super().__init__(rng=seed)
         if batch is None:
@@ -141,7 +161,8 @@ class DiplomacyModel(mesa.Model):
         chosen, from_scenario = strategies_and_defaults(self.scenario, strategies)
         chosen = with_sampled_params(batch, _of_run(chosen, run, self.scenario), from_scenario)
         self.rounds = int(rounds or self.scenario.rounds)
-        self.table = Table(batch, chosen, self.rounds, targets=True)
+        self.information = information
+        self.table = Table(batch, chosen, self.rounds, targets=True, **knowledge)
         self.rules = self._rules(order, step)
         for index in range(len(self.scenario.actors)):
             Diplomat(self, index, chosen.get(index))

@@ -88,6 +88,7 @@ def generate(
     reservation: tuple[float, float] = (0.0, 0.5),
     rounds: int = 100,
     name: str | None = None,
+    uncertainty: float = 0.0,
 ) -> Scenario:
     """A random negotiation: every actor negotiates every issue on a 0..100 scale.
 
@@ -105,6 +106,12 @@ def generate(
         Range of the uniform reservation utilities (BATNAs).
     rounds
         Default deadline.
+    uncertainty
+        Private information, as a share of the scales in [0, 1]: every actor's position and
+        salience on every issue is drawn per run uniformly within ``100 * uncertainty`` of the
+        generated number (clipped to the scale, salience to 1..100), so the generated
+        numbers are only the point estimates the others know (``information="learned"``).
+        0 (default): every number is known, the same in every run.
 
     Examples
     --------
@@ -125,6 +132,7 @@ def generate(
     salience = check.choice(salience, "salience", SALIENCE_PROFILES)
     reservation = check.number_interval(reservation, "reservation", 0.0, 1.0)
     rounds = check.whole_number(rounds, "rounds", 2, check.MAX_ROUNDS)
+    uncertainty = check.number_in(uncertainty, "uncertainty", 0.0, 1.0)
     if name is not None:
         problem = id_problem(name) if isinstance(name, str) and name else "must be a non-empty id"
         if problem:
@@ -157,8 +165,24 @@ def generate(
             }
             for a in range(n_actors)
         ],
+        "uncertainty": _private(position, weights, issues, 100 * uncertainty),
     }
     return Scenario.from_dict(doc, source=f"generate(seed={seed})")
+
+
+def _private(position: np.ndarray, salience: np.ndarray, issues: list[str], width: float):
+    """Uniform uncertainty within ``width`` of every position (on 0..100) and salience (on
+    1..100) of a generated table (none when ``width`` is 0)."""
+    if width <= 0:
+        return []
+    out = []
+    scales = (("position", position, 0, 100), ("salience", salience, 1, 100))
+    for field, values, low, high in scales:
+        for a, row in enumerate(values):
+            for issue, value in zip(issues, row, strict=True):
+                bounds = {"low": max(low, value - width), "high": min(high, value + width)}
+                out.append({"target": f"a{a}.{field}.{issue}", "dist": "uniform", **bounds})
+    return out
 
 
 def _label(spec: Strategy | str) -> str:

@@ -26,6 +26,7 @@ from negosim.abm import DiplomacyModel
 from negosim.app import comparison, state
 from negosim.engine.protocols import PROTOCOLS
 from negosim.io.scenario_file import list_scenarios
+from negosim.model.information import INFORMATION
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import strategy_names
 
@@ -185,6 +186,13 @@ def Controls():
         value=s.protocol or sc.protocol,
         on_value=lambda v: settings.set(state.replace_settings(s, protocol=v)),
         classes=["ns-protocol"],
+    )
+    solara.Select(
+        "information",
+        values=list(INFORMATION),
+        value=s.information,
+        on_value=lambda v: settings.set(state.replace_settings(s, information=v)),
+        classes=["ns-information"],
     )
     ValueSlider(
         "deadline (rounds)",

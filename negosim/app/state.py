@@ -56,6 +56,8 @@ class Settings:
     changes
         Fixed values per target (``"Russia.salience.cfe": 40``), applied with
         :meth:`Scenario.fix` so a moved number is no longer uncertain.
+    information
+        ``"complete"`` or ``"learned"``, as in :func:`negosim.simulate`.
     """
 
     scenario: str = "package_2007"
@@ -64,6 +66,7 @@ class Settings:
     seed: int = 7
     strategies: Mapping[str, str] = field(default_factory=dict)
     changes: Mapping[str, float] = field(default_factory=dict)
+    information: str = "complete"
 
     def with_strategy(self, actor: str, spec: str) -> Settings:
         return replace(self, strategies={**self.strategies, actor: spec})
@@ -79,7 +82,13 @@ class Settings:
             "protocol": self.protocol,
             "strategies": dict(self.strategies) or None,
             "rounds": self.rounds,
+            **self._information(),
         }
+
+    def _information(self) -> dict[str, str]:
+        """The information setting as a keyword argument (none under complete information,
+        the default of every call)."""
+        return {} if self.information == "complete" else {"information": self.information}
 
     def simulate_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :func:`negosim.simulate` besides scenario, runs and seed."""
@@ -87,6 +96,7 @@ class Settings:
             "protocol": self.protocol,
             "strategies": dict(self.strategies) or None,
             "rounds": self.rounds,
+            **self._information(),
         }
 
 
@@ -528,6 +538,7 @@ def monte_carlo(
         seed=settings.seed,
         protocol=settings.protocol or sc.protocol,
         rounds=settings.rounds or sc.rounds,
+        information=settings.information,
     )
 
 

@@ -41,6 +41,8 @@ from negosim.model.errors import (
     known_ids,
     unknown,
 )
+from negosim.model.information import INFORMATION
+from negosim.model.opponents import model_names
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy, make_strategy
 from negosim.model.strategies.base import with_params
@@ -129,6 +131,14 @@ def finite_number(value: Any, name: str) -> float:
     if number is None or abs(number) > Decimal(np.finfo(float).max):  # beyond the floats
         raise ArgumentError(name, f"must be a finite number, got {_shown(value)}")
     return float(number)
+
+
+def number_in(value: Any, name: str, low: float, high: float) -> float:
+    """A finite number with ``low <= value <= high``."""
+    number = finite_number(value, name)
+    if not low <= number <= high:
+        raise ArgumentError(name, f"must be in [{low:g}, {high:g}], got {_shown(value)}")
+    return number
 
 
 def flag(value: Any, name: str) -> bool:
@@ -299,6 +309,30 @@ def protocol(value: Any, name: str = "protocol") -> str:
     :data:`negosim.engine.protocols.PROTOCOLS`)."""
     if not isinstance(value, str) or value not in PROTOCOL_NAMES:
         raise UnknownNameError(name, unknown("protocol", value, PROTOCOL_NAMES))
+    return value
+
+
+def information(value: Any, protocol_name: str, name: str = "information") -> str:
+    """An information setting, ``"complete"`` or ``"learned"``; ``"learned"`` only for a
+    protocol whose negotiators play strategies (the others' outcomes follow from the true
+    numbers by their model's own rules)."""
+    if not isinstance(value, str) or value not in INFORMATION:
+        raise UnknownNameError(name, unknown("information setting", value, INFORMATION))
+    if value == "learned" and protocol_name not in PLAYS_STRATEGIES:
+        raise ArgumentError(
+            name,
+            f"'learned' needs a protocol whose negotiators learn from offers and answers "
+            f"({', '.join(PLAYS_STRATEGIES)}); {protocol_name!r} computes its outcome from the "
+            f"true numbers",
+        )
+    return value
+
+
+def opponent_model(value: Any, name: str = "opponent_model") -> str:
+    """A registered opponent model's name (:func:`negosim.model.opponents.model_names`)."""
+    known = model_names()
+    if not isinstance(value, str) or value not in known:
+        raise UnknownNameError(name, unknown("opponent model", value, known))
     return value
 
 
@@ -541,8 +575,11 @@ def store_folder(value: Any, name: str = "store") -> Path:
     if path.exists() and not path.is_dir():
         raise ArgumentError(name, f"{str(path)!r} is a file, not a store folder")
     fresh = path.is_dir() and not (path / stores.MANIFEST).exists()
-    # a store another writer is starting holds only its lock and temporary (hidden) files
-    if fresh and any(not p.name.startswith(".") for p in path.iterdir()):
+    # a store another writer is starting holds only its lock and temporary (hidden) files,
+    # and its manifest once written: it may appear between the check above and the listing
+    if fresh and any(
+        not p.name.startswith(".") and p.name != stores.MANIFEST for p in path.iterdir()
+    ):
         raise stores.StoreError(  # a store's error: a damaged store looks the same
             f"{name}: {path} holds other files and no store manifest; choose a new folder"
         )

@@ -30,6 +30,7 @@ from negosim.engine.summary import (
 )
 from negosim.io import store as stores
 from negosim.model.errors import ArgumentError
+from negosim.model.information import MEASURES
 from negosim.model.moves import consent_columns
 from negosim.model.scenario import Scenario
 
@@ -91,6 +92,12 @@ class SimulationResult:
     no_deal_utility
         ``(R, A)`` each actor's utility of no deal (the run's ``utility`` without agreement);
         NaN in the agreed runs of a result built without it.
+    information
+        ``"complete"`` or ``"learned"`` (:func:`negosim.simulate`).
+    beliefs
+        Under ``"learned"``: per measure of :data:`~negosim.engine.beliefs.MEASURES`, ``(R, A)``
+        how well each negotiator knew the others when its run ended (the mean over the
+        other negotiators; NaN for actors who do not negotiate); else empty.
     """
 
     scenario: Scenario
@@ -108,6 +115,8 @@ class SimulationResult:
     trace: dict[str, np.ndarray] = field(default_factory=dict)
     no_deal: np.ndarray | None = None
     no_deal_utility: np.ndarray | None = None
+    information: str = "complete"
+    beliefs: dict[str, np.ndarray] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -155,7 +164,12 @@ class SimulationResult:
                 for k in traces[0]
             }
         rounds = meta.pop("rounds", 100)
-        return cls(scenario, **arrays, deadline=rounds, trace=trace, **meta)
+        beliefs = {
+            m: np.concatenate([p[f"belief_{m}"] for p in parts])
+            for m in MEASURES
+            if parts and all(f"belief_{m}" in p for p in parts)
+        }
+        return cls(scenario, **arrays, deadline=rounds, trace=trace, beliefs=beliefs, **meta)
 
     @property
     def runs(self) -> int:
@@ -284,7 +298,19 @@ class SimulationResult:
             },
             index=frame.index,
         )
-        return pd.concat([frame, outcome, utility, no_deal, no_deal_utility, moves], axis=1)
+        beliefs = [
+            pd.DataFrame(
+                {f"belief_{m}.{sc.actors[a]}": values[:, a] for a in self._observers()},
+                index=frame.index,
+            )
+            for m, values in self.beliefs.items()
+        ]
+        parts = [frame, outcome, utility, no_deal, no_deal_utility, moves, *beliefs]
+        return pd.concat(parts, axis=1)
+
+    def _observers(self) -> list[int]:
+        """The actors whose beliefs were measured (the negotiators)."""
+        return [a for a, role in enumerate(self.scenario.roles) if role == "negotiator"]
 
     def _long_frame(self) -> pd.DataFrame:
         n_issues = len(self.scenario.issues)
@@ -373,4 +399,5 @@ def load_results(path: str | Path) -> SimulationResult:
         protocol=manifest["protocol"],
         rounds=manifest["rounds"],
         units=manifest["units"],
+        information="learned" if stores.learned(manifest) else "complete",
     )

@@ -30,6 +30,7 @@ from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import BLOCK, ScenarioBatch, sample
 from negosim.io.store import ResultStore, result_columns
 from negosim.model.elements import NEEDS_NEGOTIATORS, solution_problem
+from negosim.model.information import DEFAULT_MODEL
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Linear, Strategy, make_strategy
 from negosim.model.strategies.base import of_runs
@@ -144,6 +145,8 @@ def iter_chunks(
     trace: int = 0,
     chunk_size: int | None = None,
     order: tuple[str, ...] | None = None,
+    information: str = "complete",
+    opponent_model: str = DEFAULT_MODEL,
     **options: Any,
 ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
     """Yield ``(first run, result arrays)`` for each chunk of runs, in run order.
@@ -157,6 +160,7 @@ def iter_chunks(
     >>> [(start, len(arrays["agreed"])) for start, arrays in chunks]
     [(0, 4), (4, 4), (8, 2)]
     """
+    options = with_information(options, information, opponent_model)
     plan = _prepare(
         _Call(scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options)
     )
@@ -173,10 +177,13 @@ def check_call(
     strategies: Mapping[str, Strategy | str] | None = None,
     rounds: int | None = None,
     order: tuple[str, ...] | None = None,
+    information: str = "complete",
+    opponent_model: str = DEFAULT_MODEL,
     **options: Any,
 ) -> None:
     """Check the arguments of a :func:`simulate` call by name, as it would, without running
     it: for functions that run the engine another way (:func:`run_batch`, the Mesa model)."""
+    options = with_information(options, information, opponent_model)
     _prepare(_Call(scenario, runs, seed, None, protocol, strategies, rounds, 0, order, options))
 
 
@@ -262,6 +269,9 @@ def _prepare(
     trace = check.whole_number(call.trace, "trace", 0)
     protocol = check.protocol(scenario.protocol if call.protocol is None else call.protocol)
     check.strategies_played(call.strategies, protocol)
+    if "information" in options:
+        check.information(options["information"], protocol)
+        check.opponent_model(options["opponent_model"])
     rounds = check.rounds(call.rounds) or scenario.rounds
     chunk_size = (
         default_chunk(protocol, options) if chunk_size is None else check.chunk_size(chunk_size)
@@ -326,7 +336,10 @@ def _negotiate(
     options: dict[str, Any],
 ) -> dict[str, np.ndarray]:
     """Play ``protocol`` on a sampled batch and return its result arrays."""
-    table = Table(batch, with_sampled_params(batch, strategies, from_scenario), rounds, trace=trace)
+    options = dict(options)
+    knowledge = {k: options.pop(k) for k in ("information", "opponent_model") if k in options}
+    chosen = with_sampled_params(batch, strategies, from_scenario)
+    table = Table(batch, chosen, rounds, trace=trace, **knowledge)
     get_protocol(protocol)(table, **options)
     return table.outputs()
 
@@ -430,6 +443,8 @@ def simulate(
     workers: int | None = None,
     client: Any = None,
     collect: bool = True,
+    information: str = "complete",
+    opponent_model: str = DEFAULT_MODEL,
     **options: Any,
 ) -> SimulationResult | None:
     """Run ``runs`` Monte Carlo negotiations of a scenario, vectorized over runs.
@@ -476,6 +491,17 @@ def simulate(
     collect
         Return the gathered result; ``False`` (with ``store``) keeps memory bounded and returns
         ``None`` (read it later with :func:`negosim.load_results`).
+    information
+        What each negotiator knows of the others: ``"complete"`` (their true numbers: the
+        teaching view and the benchmark's upper bound) or ``"learned"`` (a prior from the
+        scenario's point estimates, updated by an opponent model from their offers; the
+        result then holds how good the beliefs became, ``belief_<measure>``). See
+        ``docs/protocols.md``, "Information".
+    opponent_model
+        Under ``"learned"``, the model of the negotiators whose strategy names none:
+        ``"bayesian"`` (Hindriks and Tykhonov's, the default) or ``"frequency"``
+        (HardHeaded's), or another registered name
+        (:func:`negosim.model.opponents.model_names`).
     **options
         Protocol options, e.g. ``step`` of the mediated protocol.
 
@@ -500,6 +526,7 @@ def simulate(
         )
     if not isinstance(progress, Progress):
         check.flag(progress, "progress")
+    options = with_information(options, information, opponent_model)
     call = _Call(
         scenario, runs, seed, chunk_size, protocol, strategies, rounds, trace, order, options
     )
@@ -510,7 +537,8 @@ def simulate(
     opened: AbstractContextManager[ResultStore | None] = nullcontext()
     if store is not None:  # locked for the whole call: a second writer is refused at once
         identity = _identity(plan)
-        opened = ResultStore.open(store, identity, result_columns(scenario))
+        beliefs = plan.options.get("information") == "learned"
+        opened = ResultStore.open(store, identity, result_columns(scenario, beliefs=beliefs))
     with opened as writer:
         results = _Results(writer, collect)
         todo = [k for k in range(len(starts)) if not results.restore(k)]
@@ -531,7 +559,16 @@ def simulate(
         protocol=protocol,
         rounds=rounds,
         units=independent_units(plan),
+        information=plan.options.get("information", "complete"),
     )
+
+
+def with_information(options: dict[str, Any], information: str, model: str) -> dict[str, Any]:
+    """The protocol options with the information setting among them (only when it is not
+    ``"complete"``, so the calls and stores of complete information are as before)."""
+    if information == "complete" and model == DEFAULT_MODEL:
+        return options
+    return {**options, "information": information, "opponent_model": model}
 
 
 def independent_units(plan: _Plan) -> int:

@@ -189,12 +189,27 @@ def sample(scenario: Scenario, runs: int, seed: int | None = 0, *, start: int = 
     runs, seed = check.runs(runs), check.seed(seed)
     start = check.whole_number(start, "start", 0)
     check.fits_in_memory(runs, sample_bytes_per_run(sc), hint="", factor=1, purpose="to sample")
-    n_actors = len(sc.actors)
     specs = sc.effective_uncertainty
     targets = [sc.parse_target(u.target) for u in specs]
     draws = np.empty((runs, len(specs)))
     for k, (u, t) in enumerate(zip(specs, targets, strict=True)):
         draws[:, k] = _draws_of(u, target_bounds(sc, t), seed, start, runs)
+    return _batch(sc, runs, seed, start, draws, targets)
+
+
+def point_estimates(scenario: Scenario) -> ScenarioBatch:
+    """A batch of one run holding the scenario's numbers as the file gives them, none drawn:
+    its point estimates, what every actor knows of the others before the talks under
+    ``information="learned"`` (the reservations derived from them as for any run)."""
+    return _batch(scenario, 1, None, 0, np.empty((1, 0)), [])
+
+
+def _batch(
+    sc: Scenario, runs: int, seed: int | None, start: int, draws: np.ndarray, targets: list
+) -> ScenarioBatch:
+    """The batch of ``runs`` runs whose uncertain numbers (``targets``) take the values
+    ``draws`` ``(R, len(targets))``."""
+    n_actors = len(sc.actors)
 
     def table(base: np.ndarray, name: str) -> np.ndarray:
         hits = [(k, t) for k, t in enumerate(targets) if t.field == name]
@@ -309,6 +324,31 @@ def draw(
         return rng.choice(np.asarray(p["values"], float), size=n, p=weights / weights.sum())
     if u.dist == "normal":
         return _truncated_normal(rng, p["mean"], p["sd"], bounds, n)
+    raise ValueError(f"unknown distribution {u.dist!r}")
+
+
+def spread(u: Uncertainty) -> float:
+    """The standard deviation of one distribution (a normal's before truncation): how
+    uncertain the number is to the actors, the prior's spread under
+    ``information="learned"``."""
+    p = u.params
+    if u.dist == "uniform":
+        return (p["high"] - p["low"]) / math.sqrt(12)
+    if u.dist == "triangular":
+        a, c, b = p["low"], p["mode"], p["high"]
+        return math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18)
+    if u.dist == "pert":
+        lo, mode, hi = p["low"], p["mode"], p["high"]
+        mean = (lo + 4 * mode + hi) / 6
+        return math.sqrt(max((mean - lo) * (hi - mean) / 7, 0.0))
+    if u.dist == "choice":
+        values = np.asarray(p["values"], float)
+        weights = np.asarray(p.get("weights", np.ones(len(values))), float)
+        weights = weights / weights.sum()
+        mean = float(weights @ values)
+        return math.sqrt(float(weights @ (values - mean) ** 2))
+    if u.dist == "normal":
+        return float(p["sd"])
     raise ValueError(f"unknown distribution {u.dist!r}")
 
 

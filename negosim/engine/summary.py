@@ -178,6 +178,11 @@ class Summary:
     dependence
         "the result depends mostly on <input>, which no source dated by <date> gives" when
         the input that moves agreement most has no dated source, else "".
+    beliefs
+        Under ``information="learned"``: per negotiator and measure of the accuracy of its
+        beliefs when its run ended (:data:`~negosim.model.information.MEASURES`), the mean
+        over the runs where it is defined, with a 95% interval over the independent units
+        (``runs`` counts them); empty under ``"complete"``.
     """
 
     runs: int
@@ -192,6 +197,7 @@ class Summary:
     deadline: int = 0
     influence: pd.DataFrame = field(default_factory=pd.DataFrame)
     dependence: str = ""
+    beliefs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def of(cls, res: SimulationResult) -> Summary:
@@ -229,6 +235,7 @@ class Summary:
             res.deadline,
             influence.head(INFLUENCE_SHOWN),
             _dependence(res.scenario, influence),
+            _belief_table(res),
         )
 
     def _headline(self) -> list[str]:
@@ -290,6 +297,13 @@ class Summary:
             tables.append(
                 ("moves made (share of runs; after the talks; mean round during them)", moves)
             )
+        if len(self.beliefs):
+            beliefs = self.beliefs.pivot(index="actor", columns="measure", values="mean")
+            order = list(dict.fromkeys(self.beliefs["actor"]))
+            beliefs = beliefs.reindex(
+                index=order, columns=list(dict.fromkeys(self.beliefs["measure"]))
+            )
+            tables.append((BELIEF_CAPTION, _formatted(beliefs, "{:.3f}")))
         if influence and len(self.influence):
             effect = _formatted(self.influence[["effect_pp", "se_pp", "source"]], "{:+.1f}")
             tables.append(
@@ -305,7 +319,7 @@ class Summary:
         lines += self._notes(300)
         for caption, table in self._display_tables(6, influence=False):
             lines += [f"{caption}:", table.to_string()]
-        return [*lines, "tables: .agreement .outcomes .utilities .moves .exits .influence"]
+        return [*lines, "tables: .agreement .outcomes .utilities .moves .exits .influence .beliefs"]
 
     def html_body(self) -> str:
         """The key numbers as HTML: the headline, notes and the tables' key columns."""
@@ -320,7 +334,8 @@ class Summary:
                 .replace(">", f"><caption>{escape(caption)}</caption>", 1)
             )
         return text + (
-            "<p><small>tables: .agreement .outcomes .utilities .moves .exits .influence</small></p>"
+            "<p><small>tables: .agreement .outcomes .utilities .moves .exits .influence "
+            ".beliefs</small></p>"
         )
 
     def __repr__(self) -> str:
@@ -373,6 +388,9 @@ class Summary:
                 "of those made during the talks: mean, most common and the share made in it:",
                 table.rename(columns=MOVE_LABELS).to_string(),
             ]
+        if len(self.beliefs):
+            table = _formatted(self.beliefs.set_index(["actor", "measure"]), "{:.3f}")
+            lines += ["", f"{BELIEF_CAPTION}, mean over runs (95% CI):", table.to_string()]
         if len(self.influence):
             table = _formatted(self.influence, "{:.1%}", effect_pp="{:+.1f}", se_pp="{:.1f}")
             lines += [
@@ -472,6 +490,40 @@ def _utility_table(res: SimulationResult) -> pd.DataFrame:
     table = {"actor": sc.actors, "role": sc.roles, "mean": mean}
     table.update(ci_low=mean - half, ci_high=mean + half)
     return pd.DataFrame(table).set_index("actor")
+
+
+BELIEF_CAPTION = (
+    "how well each negotiator knew the others at the end (Pearson r of believed and true "
+    "utility; weight error; distance to the true Pareto frontier and Nash point)"
+)
+
+
+def _belief_table(res: SimulationResult) -> pd.DataFrame:
+    """Per negotiator and measure of its beliefs' accuracy: runs where it is defined, the
+    mean and its 95% interval over the independent units (long table)."""
+    rows = []
+    share = max(res.units, 1) / max(res.runs, 1)  # independent units per run
+    for measure, values in res.beliefs.items():
+        for a, (actor, role) in enumerate(
+            zip(res.scenario.actors, res.scenario.roles, strict=True)
+        ):
+            if role != "negotiator":
+                continue
+            v = values[:, a][~np.isnan(values[:, a])]
+            mean = float(v.mean()) if len(v) else math.nan
+            units = max(len(v) * share, 1.0)
+            half = Z95 * float(v.std(ddof=1)) / math.sqrt(units) if len(v) > 1 else math.nan
+            rows.append(
+                {
+                    "actor": actor,
+                    "measure": measure,
+                    "runs": len(v),
+                    "mean": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _move_table(res: SimulationResult) -> pd.DataFrame:

@@ -25,7 +25,16 @@ from typing import Protocol
 
 import numpy as np
 
+from negosim.engine.beliefs import (
+    Beliefs,
+    PublicKnowledge,
+    Truth,
+    accuracy,
+    accuracy_packages,
+    model_of,
+)
 from negosim.engine.sampling import ScenarioBatch
+from negosim.model.information import DEFAULT_MODEL, MEASURES
 from negosim.model.moves import Clock, Valuation
 from negosim.model.ratification import (
     RESERVATION_TOLERANCE,
@@ -138,6 +147,12 @@ class Table:
     targets
         Compute the negotiators' targets every round even without a trace (the Mesa model
         shows them).
+    information
+        ``"complete"``: every view holds every actor's true numbers; ``"learned"``: an
+        actor's view holds its own and its beliefs of the others (:mod:`negosim.engine.beliefs`).
+    opponent_model
+        The opponent model (a registered name or an object) of the negotiators whose
+        strategies name none, under ``"learned"``.
     """
 
     def __init__(
@@ -147,8 +162,11 @@ class Table:
         rounds: int,
         trace: int = 0,
         targets: bool = False,
+        information: str = "complete",
+        opponent_model: str | object = DEFAULT_MODEL,
     ) -> None:
         sc = batch.scenario
+        self.information = information
         self.batch = batch  # as sampled: one-shot protocols read it before any run is dropped
         self.scenario, self.rounds, self.strategies = sc, rounds, dict(strategies)
         self.negotiators = tuple(sorted(strategies))
@@ -179,12 +197,21 @@ class Table:
         self.status_quo = sc.status_quo
         self.evaluate = batch.evaluator
         self.counterpart, self.counterpart_weights = {}, {}
-        terms = _group_terms(batch) if self.negotiators and len(sc.issues) > 1 else None
-        for a in self.negotiators:
-            self.counterpart[a], self.counterpart_weights[a] = _counterpart(
-                batch, a, self.negotiators, terms
-            )
-        del terms
+        self.beliefs: Beliefs | None = None
+        if information == "complete":
+            terms = _group_terms(batch) if self.negotiators and len(sc.issues) > 1 else None
+            for a in self.negotiators:
+                self.counterpart[a], self.counterpart_weights[a] = _counterpart(
+                    batch, a, self.negotiators, terms
+                )
+            del terms
+        else:
+            self.public = PublicKnowledge.of(sc)
+            models = {a: model_of(strategies[a], opponent_model) for a in self.negotiators}
+            self.beliefs = Beliefs(batch, self.negotiators, models, self.public, rounds)
+            for a in self.negotiators:
+                self._believe_counterpart(a)
+            self.accuracy_packages = accuracy_packages(sc)
         self.states: dict[int, dict] = {a: {} for a in self.negotiators}
         self.noise = {
             a: batch.uniforms(1 + a, rounds + 1)
@@ -212,6 +239,9 @@ class Table:
             "no_deal": np.broadcast_to(sc.status_quo, (n, n_issues)).copy(),
             "no_deal_utility": np.array(batch.reservation, dtype=float),
         }
+        if self.beliefs is not None:
+            for m in MEASURES:
+                self.result[f"belief_{m}"] = np.full((n, n_actors), np.nan)
         self.trace_runs = min(trace, n)
         if self.trace_runs:
             k, t = self.trace_runs, rounds
@@ -223,6 +253,8 @@ class Table:
                 "accepted": np.full((k, t, n_actors), np.nan),
                 "consent": np.full((k, t, len(self.coalitions)), np.nan),
             }
+            if self.beliefs is not None:
+                self.trace["belief"] = np.full((k, t, n_actors, len(MEASURES)), np.nan)
 
     # ------------------------------------------------------------------ views
     def view(self, actor: int, t: int) -> View:
@@ -231,15 +263,25 @@ class Table:
         if actor in self.noise:
             table = self.noise[actor]
             noise = lambda k: table[:, k]  # noqa: E731
+        positions, weights = self.positions, self.weights
+        reservation, discount = self.deal_floor(), self.discount
+        if self.beliefs is not None and actor in self.beliefs.positions:
+            positions, weights = self.beliefs.positions[actor], self.beliefs.weights[actor]
+            reservation = self.cached(
+                ("deal_floor", actor), lambda: self.beliefs.reservation(actor, self.deal_floor())
+            )
+            discount = self.cached(
+                ("discount", actor), lambda: self.beliefs.discount(actor, self.discount)
+            )
         view = View(
             me=actor,
             t=t,
             rounds=self.rounds,
-            positions=self.positions,
-            weights=self.weights,
+            positions=positions,
+            weights=weights,
             span=self.span,
-            reservation=self.deal_floor(),
-            discount=self.discount,
+            reservation=reservation,
+            discount=discount,
             counterpart=self.counterpart.get(actor, self.positions[:, actor, :]),
             counterpart_weights=self.counterpart_weights.get(actor, self.weights[:, actor, :]),
             negotiators=self.negotiators,
@@ -250,8 +292,27 @@ class Table:
             fixed=self.moves.package if self.moves.book.size else None,
             memo=self._memo.setdefault(actor, {}),
             scale=(self.scenario.low, self.scenario.high),
+            information=self.information,
         )
         return view
+
+    def _believe_counterpart(self, actor: int) -> None:
+        """``actor``'s counterpart as it believes it (under ``"learned"``)."""
+        believed = self.beliefs.counterpart(actor, self.negotiators)
+        self.counterpart[actor], self.counterpart_weights[actor] = believed
+
+    def text_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(R, A, I)`` positions, issue powers and saliences a mediator drafts its text
+        from: the true ones under ``"complete"``; under ``"learned"`` the scenario's point
+        estimates (a mediator sees only what the parties reveal: their objections)."""
+        if self.beliefs is None:
+            return self.positions, self.issue_power, self.salience
+        shape = self.positions.shape
+        public = self.public
+        return tuple(
+            np.broadcast_to(x, shape)
+            for x in (public.positions, public.issue_power, public.salience)
+        )
 
     def run_rng(self, row: int) -> np.random.Generator:
         """A generator of its own for open run ``row`` (for protocols that draw per run)."""
@@ -385,8 +446,13 @@ class Table:
             votes[:, j] = checked_respond(self.strategies[j], self.view(j, t), utility[:, j])
 
     def observe(self, t: int, proposer: int, offer: np.ndarray) -> None:
-        """Every negotiator but the proposer observes the offer (those whose strategies
-        observe nothing are skipped: no view is built for them)."""
+        """Every negotiator but the proposer observes the offer: under ``"learned"`` its
+        opponent model learns from it first; then its strategy observes it (those whose
+        strategies observe nothing are skipped: no view is built for them)."""
+        if self.beliefs is not None:
+            for a in self.beliefs.learn(proposer, offer, t):
+                self._believe_counterpart(a)
+                self._memo.pop(a, None)
         for j in self.observers:
             if j != proposer:
                 self.strategies[j].observe(self.view(j, t), proposer, offer)
@@ -454,8 +520,8 @@ class Table:
             clock, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
-        self._cache.pop("floor", None)
-        self._cache.pop("deal_floor", None)
+        for key in [k for k in self._cache if k in ("floor", "deal_floor") or k[0] == "deal_floor"]:
+            self._cache.pop(key)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs that are still open (a closed run
@@ -469,6 +535,8 @@ class Table:
         self.trace["consent"][ids, t] = record.consent[rows]
         if record.target is not None:
             self.trace["target"][ids, t] = record.target[rows]
+        if self.beliefs is not None:
+            self.trace["belief"][ids, t] = self.belief_accuracy(rows)
 
     def finish(
         self,
@@ -510,6 +578,10 @@ class Table:
             res["utility"][ids] = np.where(self.declared, self.reservation[rows], worth)
             res["no_deal"][ids] = res["outcome"][ids]
             res["no_deal_utility"][ids] = res["utility"][ids]
+        if self.beliefs is not None:
+            measured = self.belief_accuracy(rows)
+            for k, m in enumerate(MEASURES):
+                res[f"belief_{m}"][ids] = measured[..., k]
         res["exited"][ids] = moves.exited[rows]
         res["moved"][ids] = moves.moved[rows]
         res["consented"][ids] = moves.consented[rows]
@@ -532,6 +604,8 @@ class Table:
         self.counterpart_weights = {a: v[keep] for a, v in self.counterpart_weights.items()}
         self.noise = {a: v[keep] for a, v in self.noise.items()}
         self.moves = self.moves.take(keep)
+        if self.beliefs is not None:
+            self.beliefs.take(keep)
         self.offers = {p: offer[keep] for p, offer in self.offers.items()}
         self._memo.clear()
         self._cache.clear()
@@ -540,6 +614,34 @@ class Table:
         self.strategies = {a: of_runs(s, keep, keep.size) for a, s in self.strategies.items()}
         self.live = np.ones(int(keep.sum()), dtype=bool)
         return keep
+
+    def belief_accuracy(self, rows: np.ndarray) -> np.ndarray:
+        """``(len(rows), A, M)`` how well each negotiator knows the others in the open
+        ``rows``, by each measure of :data:`~negosim.engine.beliefs.MEASURES` (its mean over
+        the other negotiators; NaN for actors who do not negotiate)."""
+        out = np.full((len(rows), len(self.scenario.actors), len(MEASURES)), np.nan)
+        truth = Truth(
+            self.positions[rows], self.weights[rows], self.reservation[rows], self.span, self.loss
+        )
+        beliefs = self.beliefs
+        for a, states in beliefs.states.items():
+            measured = [
+                accuracy(
+                    truth,
+                    a,
+                    j,
+                    (
+                        beliefs.positions[a][rows, j],
+                        beliefs.weights[a][rows, j],
+                        deal_floor(beliefs.public.reservation[j]),
+                    ),
+                    self.accuracy_packages,
+                )
+                for j in states
+            ]
+            if measured:
+                out[:, a] = np.stack([_mean_of([m[k] for m in measured]) for k in MEASURES], 1)
+        return out
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The result arrays (and the trace, if any)."""
@@ -598,6 +700,14 @@ def _group_terms(batch: ScenarioBatch) -> np.ndarray:
     terms[:, 1] = (power * batch.positions).transpose(1, 0, 2)
     terms[:, 2] = (batch.power[:, :, None] * batch.weights).transpose(1, 0, 2)
     return terms
+
+
+def _mean_of(values: list[np.ndarray]) -> np.ndarray:
+    """The mean of ``(R,)`` arrays over those that are not NaN (NaN where all are)."""
+    stacked = np.stack(values)
+    count = np.sum(~np.isnan(stacked), axis=0)
+    total = np.nansum(stacked, axis=0)
+    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
 
 
 def observes(strategy: Strategy) -> bool:

@@ -41,6 +41,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
+from negosim.model.information import belief_arrays
 from negosim.model.moves import consent_columns
 from negosim.model.scenario import Scenario
 
@@ -122,9 +123,12 @@ class StoreError(NegosimError):
     """
 
 
-def result_columns(scenario: Scenario, format: int = FORMAT) -> dict[str, tuple[str, ...]]:
+def result_columns(
+    scenario: Scenario, format: int = FORMAT, beliefs: bool = False
+) -> dict[str, tuple[str, ...]]:
     """Column labels of each 2-D result array (see :func:`chunk_frame`) in a store of this
-    ``format`` (format 1 has no ``no_deal`` and ``no_deal_utility``)."""
+    ``format`` (format 1 has no ``no_deal`` and ``no_deal_utility``); with ``beliefs`` (a
+    run under ``information="learned"``) the accuracy of the beliefs, per actor."""
     columns = {
         "outcome": tuple(scenario.issues),
         "utility": tuple(scenario.actors),
@@ -133,7 +137,14 @@ def result_columns(scenario: Scenario, format: int = FORMAT) -> dict[str, tuple[
     }
     if format >= 2:
         columns.update(no_deal=tuple(scenario.issues), no_deal_utility=tuple(scenario.actors))
+    if beliefs:
+        columns.update(dict.fromkeys(belief_arrays(), tuple(scenario.actors)))
     return columns
+
+
+def learned(manifest: Mapping[str, Any]) -> bool:
+    """Whether a stored call ran under ``information="learned"`` (its options say so)."""
+    return manifest.get("options", {}).get("information") == repr("learned")
 
 
 def chunk_frame(arrays: Mapping[str, Any], columns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -544,7 +555,7 @@ def finished_store(path: Path) -> tuple[ResultStore, int, Scenario]:
         raise StoreError(
             f"{path}: unfinished, chunks {missing[:10]} are missing; rerun the same call"
         )
-    columns = result_columns(scenario, manifest["format"])
+    columns = result_columns(scenario, manifest["format"], learned(manifest))
     return ResultStore(path, manifest, columns, scenario), n_chunks, scenario
 
 

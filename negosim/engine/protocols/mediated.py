@@ -30,9 +30,10 @@ SPARSE_OBJECTORS = 8
 def compromise_text(table: Table) -> np.ndarray:
     """The compromise model: per issue, the mean position of the parties (not mediators)
     weighted by power on the issue x salience, ``(R, I)``."""
-    w = table.issue_power * table.salience * table.party
+    positions, issue_power, salience = table.text_arrays()
+    w = issue_power * salience * table.party
     total = w.sum(axis=1)
-    mean = np.einsum("rji,rji->ri", w, table.positions)
+    mean = np.einsum("rji,rji->ri", w, positions)
     sq = np.broadcast_to(table.status_quo, mean.shape)
     return np.where(total > 0, np.divide(mean, total, out=np.zeros_like(mean), where=total > 0), sq)
 
@@ -137,11 +138,12 @@ def objector_sums(table: Table, objects: np.ndarray) -> tuple[np.ndarray, np.nda
     With one issue numpy reduces the contiguous actor axis pairwise; that case keeps its
     reduction.
     """
-    n_issues = table.positions.shape[2]
+    positions, issue_power, _ = table.text_arrays()
+    n_issues = positions.shape[2]
     if n_issues == 1:
         objects = np.ascontiguousarray(objects)  # numpy's reduction order follows the layout
-        w = table.issue_power * table.scenario.participation * objects[:, :, None]
-        return w.sum(axis=1), np.einsum("rji,rji->ri", w, table.positions)
+        w = issue_power * table.scenario.participation * objects[:, :, None]
+        return w.sum(axis=1), np.einsum("rji,rji->ri", w, positions)
     both = table.cached("objector_sums", lambda: _actor_major(table))
     acc, term = np.zeros(both.shape[1:]), np.empty(both.shape[1:])
     flags = np.ascontiguousarray(objects.T)  # actor rows (no copy for objections' result)
@@ -159,9 +161,10 @@ def objector_sums(table: Table, objects: np.ndarray) -> tuple[np.ndarray, np.nda
 def _actor_major(table: Table) -> np.ndarray:
     """``(A, 2I, R)``: per actor, its power on each issue it is party to, then its power x
     position on each issue."""
-    power = table.issue_power * table.scenario.participation
+    positions, issue_power, _ = table.text_arrays()
+    power = issue_power * table.scenario.participation
     n_runs, n_actors, n_issues = power.shape
     out = np.empty((n_actors, 2 * n_issues, n_runs))
     out[:, :n_issues] = power.transpose(1, 2, 0)
-    out[:, n_issues:] = (power * table.positions).transpose(1, 2, 0)
+    out[:, n_issues:] = (power * positions).transpose(1, 2, 0)
     return out

@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from negosim.model.errors import suggest
+from negosim.model.strategies.anac import AgentK, HardHeaded, NiceTitForTat, PonPoko
 from negosim.model.strategies.base import (
     ACCEPT_TOLERANCE,
     Strategy,
@@ -56,6 +57,10 @@ for _cls in (
     AbsoluteTitForTat,
     TradeOff,
     Rubinstein,
+    HardHeaded,
+    AgentK,
+    NiceTitForTat,
+    PonPoko,
 ):
     register(_cls)
 
@@ -115,10 +120,14 @@ def _normalise(name: str) -> str:
 __all__ = [
     "ACCEPT_TOLERANCE",
     "AbsoluteTitForTat",
+    "AgentK",
     "Boulware",
     "Conceder",
+    "HardHeaded",
     "Hardliner",
     "Linear",
+    "NiceTitForTat",
+    "PonPoko",
     "RandomWalk",
     "Rubinstein",
     "Strategy",

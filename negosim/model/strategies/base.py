@@ -35,6 +35,9 @@ ACCEPT_TOLERANCE = 1e-9
 class View:
     """What one actor sees in one round, for every run still negotiating.
 
+    Its arrays hold for the call they are passed to (the table updates beliefs in place):
+    a strategy that keeps one for later keeps a copy.
+
     Attributes
     ----------
     me
@@ -75,6 +78,11 @@ class View:
     scale
         ``(low, high)`` of every issue, ``(I,)`` each (None where not known): an offer must
         lie on the scales.
+    information
+        ``"complete"``: every row of ``positions``, ``weights``, ``reservation`` and
+        ``discount`` is the actor's true number; ``"learned"``: only row ``me`` is, the
+        others are this actor's beliefs (``docs/protocols.md``, "Information"), and so are
+        ``counterpart``, ``counterpart_weights`` and :meth:`utility_for`.
     """
 
     me: int
@@ -96,6 +104,7 @@ class View:
     ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     memo: dict[str, Any] | None = None
     scale: tuple[np.ndarray, np.ndarray] | None = None
+    information: str = "complete"
 
     @property
     def tau(self) -> float:
@@ -124,7 +133,7 @@ class View:
         return utility_of(packages, self.my_position, self.my_weights, self.span, self.loss)
 
     def utility_for(self, actor: int, packages: np.ndarray) -> np.ndarray:
-        """Another actor's utility of packages ``(R, I)``."""
+        """Another actor's utility of packages ``(R, I)`` (believed under ``"learned"``)."""
         return utility_of(
             packages, self.positions[:, actor, :], self.weights[:, actor, :], self.span, self.loss
         )

@@ -30,14 +30,46 @@ class TradeOff(TimeDependent):
     )
 
     def propose(self, view: View) -> np.ndarray:
-        ideal, _, sunk = view.concession_ends()
-        way, order, sorted_cost, before, costly = view.remember("logroll", lambda: _logroll(view))
-        budget = (1.0 - sunk - self.target(view))[:, None] - before
-        share = np.divide(budget, sorted_cost, out=np.ones_like(budget), where=costly)
-        share = np.clip(share, 0.0, 1.0)
-        fraction = np.empty_like(share)
-        np.put_along_axis(fraction, order, inverse_loss(share, view.loss), axis=1)
-        return ideal + fraction * way
+        return logroll(view, self.target(view))
+
+
+def logroll(view: View, target: np.ndarray) -> np.ndarray:
+    """The package worth ``target`` ``(R,)`` to the actor that concedes first on the issues
+    with the lowest ratio of its weight to its counterpart's (``view.counterpart_weights``):
+    fully on the cheapest, partly on the one where the budget ``1 - sunk - target`` runs out
+    (its ideal point where the budget is <= 0, its counterpart's where it exceeds the cost
+    of conceding everything). On linear loss with two parties it is the package on the
+    Pareto frontier of the actor and its (believed) counterpart worth ``target`` to it."""
+    ideal, _, sunk = view.concession_ends()
+    way, order, sorted_cost, before, costly = view.remember("logroll", lambda: _logroll(view))
+    budget = (1.0 - sunk - target)[:, None] - before
+    share = np.divide(budget, sorted_cost, out=np.ones_like(budget), where=costly)
+    share = np.clip(share, 0.0, 1.0)
+    fraction = np.empty_like(share)
+    np.put_along_axis(fraction, order, inverse_loss(share, view.loss), axis=1)
+    return ideal + fraction * way
+
+
+def logrolls(view: View, targets: np.ndarray) -> np.ndarray:
+    """:func:`logroll` at several targets per run at once: ``(R, K)`` -> ``(R, K, I)`` (the
+    same numbers as ``logroll(view, targets[:, k])`` for each ``k``)."""
+    ideal, _, sunk = view.concession_ends()
+    way, before, cost, costly = view.remember("logrolls", lambda: _unsorted(view))
+    budget = (1.0 - sunk[:, None] - targets)[:, :, None] - before[:, None, :]
+    share = np.divide(budget, cost[:, None, :], out=np.ones_like(budget), where=costly[:, None, :])
+    share = inverse_loss(np.clip(share, 0.0, 1.0, out=share), view.loss)
+    share *= way[:, None, :]
+    share += ideal[:, None, :]
+    return share
+
+
+def _unsorted(view: View) -> tuple[np.ndarray, ...]:
+    """:func:`_logroll`'s way, cost of the issues conceded before each and of each, and
+    where it costs anything, in the issues' own order ``(R, I)``."""
+    way, order, sorted_cost, before, costly = view.remember("logroll", lambda: _logroll(view))
+    back = np.argsort(order, axis=1)
+    take = lambda a: np.take_along_axis(a, back, axis=1)  # noqa: E731
+    return way, take(before), take(sorted_cost), take(costly)
 
 
 def _logroll(view: View) -> tuple[np.ndarray, ...]:
