@@ -415,16 +415,23 @@ def test_distances_and_nash_product_against_a_brute_force_frontier():
 def test_information_settings_are_checked(capsys):
     from negosim.analysis.tournaments import INFORMATION
 
-    assert cli(["tournament", "--information", "full", "--no-progress"]) == 2
-    said = capsys.readouterr().err
-    assert "--information: invalid choice: 'full' (choose from " in said
-    assert said.split("(choose from ")[1].startswith(", ".join(map(repr, INFORMATION)) + ")")
+    assert INFORMATION == ("complete", "learned")
+    for argv, said in [
+        (["--information", "full"], "--information: must be one of complete, learned, got 'full'"),
+        (["--information", "learned", "learned"], "--information learned: given twice"),
+        (["--scenario", "package_2007", "--uncertainty", "0.2"], "--uncertainty: applies to"),
+        (["--opponent-model", "bayesian"], "--opponent-model: only --information learned"),
+        (["--uncertainty", "2"], "--uncertainty: must be"),
+    ]:
+        assert cli(["tournament", *argv, "--no-progress"]) == 2
+        assert capsys.readouterr().err.startswith(f"negosim: error: {said}")
     sc = ns.generate(2, 1, seed=3)
+    known = "known: complete, learned"
     for bad, said in [
-        ("full", r"^information: must be one of complete, learned, got 'full'"),
+        ("full", rf"^information: unknown information setting 'full'; {known}"),
         (["complete", "complete"], r"^information: each setting once"),
         ([], r"^information: must be one of complete, learned or a sequence"),
-        (["complete", 1], r"^information\[1\]: must be one of complete, learned"),
+        (["complete", 1], rf"^information\[1\]: unknown information setting 1; {known}"),
     ]:
         with pytest.raises(ns.ArgumentError, match=said):
             ns.tournament(["boulware"], sc, runs=1, information=bad)
@@ -511,7 +518,8 @@ def test_two_settings_side_by_side_with_paired_world_differences(monkeypatch, tm
     assert cli([*argv, "--information", "complete", "learned", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "information" in out.splitlines()[0] and "learned" in out
-    assert "own utility by information setting" in out and "difference" in out
+    table = out.split("own utility by setting; difference = complete - learned")[1]
+    assert "difference_low" in table and f"{(0.05 + 0.06) / 2:.3f}" in table
 
 
 def test_metrics_where_the_solutions_do_not_apply():
@@ -540,3 +548,55 @@ def test_metrics_where_the_solutions_do_not_apply():
     assert bent.nash_product.notna().all()
     board = result.leaderboard.set_index("strategy")
     assert board.loc["conceder", "nash_distance"] == pytest.approx(trio.nash_distance.mean())
+
+
+def test_learned_information_moves_the_strategies_that_read_the_opponent(capsys):
+    """Three generated worlds whose numbers are private (uncertainty 0.3: each run draws the
+    true numbers, the others believe the generated ones): trade_off concedes along its
+    believed logroll, so its utility moves with the setting; two hardliners read nothing of
+    the other and play the same talks under both. The complete rows are those of a
+    tournament under complete information alone, number for number; the difference and its
+    interval are the t interval of the per-world differences of the focal utility, each
+    world's mean taken over its pairings and seats by calling simulate directly."""
+    worlds = [ns.generate(2, 3, seed=k, uncertainty=0.3) for k in range(3)]
+    pair = ["trade_off", "hardliner"]
+    both = ns.tournament(pair, worlds, runs=5, seed=2, information=("complete", "learned"))
+    alone = ns.tournament(pair, worlds, runs=5, seed=2)
+    board = both.leaderboard
+    pd.testing.assert_frame_equal(board[board["information"] == "complete"], alone.leaderboard)
+    keys = ["strategy", "opponent", "scenario", "seat", "information"]
+    plays = both.plays.set_index(keys).sort_index()
+    utility = plays["utility"].unstack("information")
+    assert (utility.loc["trade_off"]["complete"] != utility.loc["trade_off"]["learned"]).any()
+    stubborn = plays.loc[("hardliner", "hardliner")].drop(columns="runs").unstack("information")
+    for metric in ("utility", "agreed", "rounds", "nash_distance"):
+        np.testing.assert_array_equal(stubborn[metric]["complete"], stubborn[metric]["learned"])
+
+    gaps = np.zeros((3, 5))  # world (scenario, run) -> complete - learned, summed over plays
+    for k, sc in enumerate(worlds):
+        for seat, other in (("a0", "a1"), ("a1", "a0")):
+            for opponent in pair:
+                mine = {seat: "trade_off", other: opponent}
+                got = {
+                    s: ns.simulate(sc, 5, seed=2, strategies=mine, information=s).utility
+                    for s in ("complete", "learned")
+                }
+                gaps[k] += got["complete"][:, sc.actor_index(seat)]
+                gaps[k] -= got["learned"][:, sc.actor_index(seat)]
+    per_world = gaps.ravel() / 4
+    ci = stats.ttest_1samp(per_world, 0).confidence_interval(0.95)
+    side = both.by_information().set_index("strategy")
+    row = side.loc["trade_off"]
+    assert row["worlds"] == 15
+    assert row["difference"] == pytest.approx(per_world.mean(), abs=1e-12)
+    assert row["difference"] == pytest.approx(row["complete"] - row["learned"], abs=1e-12)
+    assert (row["difference_low"], row["difference_high"]) == pytest.approx(
+        (ci.low, ci.high), abs=1e-12
+    )
+    # the command line: private generated worlds, both settings, the Bayesian model named
+    argv = ["tournament", "--strategies", *pair, "--generate", "3", "--uncertainty", "0.3"]
+    argv += ["--runs", "5", "--seed", "0", "--information", "complete", "learned"]
+    assert cli([*argv, "--opponent-model", "bayesian", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    printed = out.split("over the paired worlds:")[1].splitlines()
+    assert printed[3].split()[:2] == ["1", "trade_off"] and printed[4].split()[7] == "15"

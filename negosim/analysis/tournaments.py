@@ -40,6 +40,7 @@ from negosim.analysis.tournament_metrics import (
 from negosim.engine import arguments as check
 from negosim.engine.runner import progress_bar, simulate
 from negosim.model.errors import ArgumentError, UnknownNameError
+from negosim.model.information import INFORMATION
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
 from negosim.model.targets import id_problem
@@ -75,8 +76,6 @@ _PLOT_MOVED = (
     "TournamentResult.plot_* are deprecated: use ns.plot.{}(result) (the figures are the front "
     "end's, and the analysis layer does not import it)"
 )
-INFORMATION = ("complete", "learned")
-"""The information settings a tournament plays under (``simulate(..., information=...)``)."""
 
 
 def generate(
@@ -425,18 +424,18 @@ def _summarise(
     return board
 
 
-def _information(information: Any) -> tuple[str, ...]:
-    """The information settings of a tournament: one, or a non-empty sequence of them, each
-    once."""
+def _information(information: Any, protocol: str) -> tuple[str, ...]:
+    """The information settings of a tournament (:data:`INFORMATION`): one, or a non-empty
+    sequence of them, each once, each one the protocol plays."""
     if isinstance(information, str):
-        return (check.choice(information, "information", INFORMATION),)
+        return (check.information(information, protocol),)
     if not isinstance(information, Sequence) or not information:
         raise ArgumentError(
             "information",
             f"must be one of {', '.join(INFORMATION)} or a sequence of them, got {information!r}",
         )
     settings = tuple(
-        check.choice(s, f"information[{k}]", INFORMATION) for k, s in enumerate(information)
+        check.information(s, protocol, f"information[{k}]") for k, s in enumerate(information)
     )
     if len(set(settings)) < len(settings):
         raise ArgumentError("information", f"each setting once, got {list(settings)}")
@@ -480,10 +479,13 @@ def tournament(
         Whether a strategy also meets itself.
     information
         ``"complete"`` (every negotiator knows the others' numbers), ``"learned"`` (each
-        believes the scenario's estimates and learns from the offers:
-        ``simulate(..., information=...)``) or a sequence of both: every pairing is then
-        played under each, on the same worlds with the same seed, and
-        :meth:`TournamentResult.by_information` sets them side by side.
+        believes the scenario's point estimates and learns from the offers:
+        ``simulate(..., information=...)``; ``opponent_model=`` goes to simulate with the
+        other options) or a sequence of both: every pairing is then played under each, on
+        the same worlds with the same seed, and :meth:`TournamentResult.by_information` sets
+        them side by side. Beliefs differ from the truth only where the scenario samples
+        numbers (``generate(..., uncertainty=0.3)``): in a world without uncertainty the
+        estimates are the true numbers and both settings play the same talks.
     progress
         Show a bar over the worlds' bargaining solutions, then one over the runs of all
         pairings, each with the time left.
@@ -530,7 +532,7 @@ def tournament(
     seed = check.seed(seed)
     protocol = check.protocol(protocol)
     self_play, progress = check.flag(self_play, "self_play"), check.flag(progress, "progress")
-    settings = _information(information)
+    settings = _information(information, protocol)
     objects = _field(DEFAULT_FIELD if strategies is None else strategies)
     labels = list(objects)
     scenarios = _scenarios(scenarios)
@@ -561,8 +563,6 @@ def tournament(
     rows = []
     with progress_bar(progress, len(settings) * len(jobs) * runs, "tournament") as pace:
         for setting in settings:
-            # "complete" is simulate's default: said only where it is not
-            told = {} if setting == "complete" else {"information": setting}
             for k, seat, focal, opponent in jobs:
                 assignment = dict.fromkeys(seated[k], objects[opponent])
                 assignment[seat] = objects[focal]
@@ -573,7 +573,7 @@ def tournament(
                     protocol=protocol,
                     strategies=assignment,
                     progress=pace,
-                    **told,
+                    information=setting,
                     **simulate_options,
                 )
                 span = slice(offset[k], offset[k + 1])
