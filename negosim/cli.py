@@ -393,6 +393,14 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"without --scenario: play N (1..1000) generated worlds (default: {DEFAULT_WORLDS})",
     )
+    p.add_argument(
+        "--uncertainty",
+        type=cli_number(check.number_in, "--uncertainty", 0.0, 1.0),
+        metavar="SHARE",
+        help="without --scenario: the generated worlds' numbers are private, each position and "
+        "salience drawn per run within this share of the scale of the generated one, which "
+        "is all the others know (0..1; default: 0, every number known)",
+    )
     _runs_and_seed(p, 100, 1)
     p.add_argument(
         "--protocol",
@@ -400,6 +408,24 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
         default="alternating",
         metavar="NAME",
         help="the negotiation protocol (default: %(default)s)",
+    )
+    p.add_argument(
+        "--information",
+        nargs="+",
+        type=cli_type(lambda v, name: check.choice(v, name, INFORMATION), "--information"),
+        default=["complete"],
+        metavar="SETTING",
+        help="play every pairing under each setting on the same worlds: complete (each side "
+        "knows the others' numbers) and/or learned (each believes the scenario's point "
+        "estimates and learns from the offers); with both, the leaderboard ranks each and a "
+        "table sets them side by side (default: complete)",
+    )
+    p.add_argument(
+        "--opponent-model",
+        type=cli_type(check.opponent_model, "--opponent-model"),
+        metavar="NAME",
+        help=f"under learned, the opponent model of the negotiators whose strategies name "
+        f"none: {', '.join(model_names())} (default: {DEFAULT_MODEL})",
     )
     _arithmetic_option(p)
     _output_options(p, "the leaderboard")
@@ -945,8 +971,15 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     if args.scenario and args.generate is not None:  # it would be ignored without a word
         raise InputError("--generate: plays generated worlds only without --scenario")
     _once([(spec, None) for spec in args.strategies or ()], "--strategies")
+    _once([(setting, None) for setting in args.information], "--information")
+    if args.scenario and args.uncertainty is not None:
+        raise InputError("--uncertainty: applies to generated worlds only, without --scenario")
+    if args.opponent_model is not None and "learned" not in args.information:
+        raise InputError("--opponent-model: only --information learned uses an opponent model")
+    private = args.uncertainty or 0.0
     scenarios = [_load(s) for s in args.scenario] or [
-        generate(2, 3, seed=args.seed + k) for k in range(args.generate or DEFAULT_WORLDS)
+        generate(2, 3, seed=args.seed + k, uncertainty=private)
+        for k in range(args.generate or DEFAULT_WORLDS)
     ]
     check.distinct_scenarios(scenarios, [f"--scenario {name}" for name in args.scenario])
     options = _protocol_options(None, args)
@@ -962,6 +995,8 @@ def cmd_tournament(args: argparse.Namespace) -> int:
             args.runs,
             args.seed,
             protocol=args.protocol,
+            information=tuple(args.information),
+            **({} if args.opponent_model is None else {"opponent_model": args.opponent_model}),
             progress=not args.no_progress,
             **options,
         )
@@ -969,9 +1004,20 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         print(f"negosim: warning: {warning.message}", file=sys.stderr)
     board = result.leaderboard
     shown = ["strategy", "plays", "utility", "utility_low", "utility_high", "agreed", "rounds"]
-    return _finish(
-        args, board, shown, lambda: _plotting().leaderboard(result, settings=_given(args))
-    )
+    if len(result.information) == 1:
+        return _finish(
+            args, board, shown, lambda: _plotting().leaderboard(result, settings=_given(args))
+        )
+    shown.insert(1, "information")  # which setting each row ranks under
+    _print_table(board, None if args.verbose else shown)
+    print("\nown utility by setting; difference = complete - learned, over the paired worlds:")
+    side = ["strategy", *result.information, "difference", "difference_low", "difference_high"]
+    _print_table(result.by_information(), None if args.verbose else [*side, "worlds"])
+    if args.out:
+        write_table(board.reset_index(), args.out)
+    if args.plot:
+        save_figure(_plotting().leaderboard(result, settings=_given(args)), args.plot)
+    return 0
 
 
 if __name__ == "__main__":

@@ -424,7 +424,8 @@ def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     board
         A tournament's result (:class:`negosim.TournamentResult`) or its ``leaderboard``:
         a ``strategy`` column, ``metric`` with ``{metric}_low`` / ``{metric}_high`` and,
-        if present, ``worlds`` (the independent units behind the intervals).
+        if present, ``worlds`` (the independent units behind the intervals) and
+        ``information`` (the information setting of each row).
     metric
         The column to rank and plot.
     ax
@@ -435,49 +436,78 @@ def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     matplotlib.figure.Figure
         Each mean as a dot with its interval as a bar and its value written beside it; rows
         whose interval is undefined (a single world) show the dot alone, and the title says so.
+        A board of several information settings shows them side by side: one row per
+        strategy (ranked under the first setting), a dot and bar per setting in its own
+        colour, and a legend naming the settings.
     """
     import matplotlib.pyplot as plt
 
     board = getattr(board, "leaderboard", board)  # a TournamentResult: its leaderboard
-    data = board.sort_values(metric).reset_index(drop=True)
-    n = len(data)
+    kinds = list(dict.fromkeys(board["information"])) if "information" in board else []
+    if len(kinds) < 2:
+        parts = [board.sort_values(metric).reset_index(drop=True)]
+    else:  # one row per strategy, ranked under the first setting; each setting a colour
+        order = board[board["information"] == kinds[0]].sort_values(metric)["strategy"]
+        parts = [
+            board[board["information"] == kind].set_index("strategy").reindex(order).reset_index()
+            for kind in kinds
+        ]
+    n, many = len(parts[0]), len(parts) > 1
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_WIDE)
-    low, high, mean = data[f"{metric}_low"], data[f"{metric}_high"], data[metric]
-    has = low.notna() & high.notna()
-    y = np.arange(n)
-    ax.errorbar(
-        mean[has],
-        y[has],
-        xerr=np.vstack([mean[has] - low[has], high[has] - mean[has]]),
-        fmt="o",
-        color=PALETTE[0],
-        ecolor=PALETTE[0],
-        elinewidth=2,
-        capsize=4,
-        label="mean, 95% interval",
-    )
-    ax.plot(mean[~has], y[~has], "o", color=PALETTE[0])
     size = 10 if n <= 12 else max(5.0, 120 / n)
-    for k in range(n):
-        right = high[k] if has[k] else mean[k]
-        _value_label(ax, f"{mean[k]:.3f}", (right, k), (6, 0), va="center", fontsize=size * 0.9)
-    ranks = [f"{n - k}. {name}" for k, name in enumerate(data["strategy"])]
+    if many:
+        size *= 0.85
+    y = np.arange(n)
+    dodge = 0.34 if many else 0.0  # the settings' rows: the first on top
+    ends, has_any = [], False
+    for k, data in enumerate(parts):
+        low, high, mean = data[f"{metric}_low"], data[f"{metric}_high"], data[metric]
+        has = low.notna() & high.notna()
+        has_any |= bool(has.any())
+        yk = y + dodge * ((len(parts) - 1) / 2 - k)
+        color = PALETTE[k % len(PALETTE)]
+        label = f"{kinds[k]} information" if many else "mean, 95% interval"
+        ax.errorbar(
+            mean[has],
+            yk[has],
+            xerr=np.vstack([mean[has] - low[has], high[has] - mean[has]]),
+            fmt="o",
+            color=color,
+            ecolor=color,
+            elinewidth=2,
+            capsize=4 if not many else 3,
+            label=label,
+        )
+        ax.plot(mean[~has], yk[~has], "o", color=color, **({} if has.any() else {"label": label}))
+        for j in range(n):
+            if not np.isfinite(mean[j]):
+                continue
+            right = high[j] if has[j] else mean[j]
+            _value_label(
+                ax, f"{mean[j]:.3f}", (right, yk[j]), (6, 0), va="center", fontsize=size * 0.9
+            )
+        ends.append(np.r_[low[has], high[has], mean].astype(float))
+    ranks = [f"{n - k}. {name}" for k, name in enumerate(parts[0]["strategy"])]
     ax.set_yticks(y, ranks, fontsize=size)
     ax.set_ylim(-0.6, n - 0.4)
-    ends = np.r_[low[has], high[has], mean].astype(float)
+    ends = np.concatenate(ends)
     ends = ends[np.isfinite(ends)]
     if ends.size:  # room on the right for the written values
         span = ends.max() - ends.min()
         ax.set_xlim(ends.min() - 0.05 * span - 1e-3, ends.max() + 0.15 * span + 1e-2)
     label = "mean own utility per negotiation" if metric == "utility" else f"mean {metric}"
     ax.set_xlabel(label)
-    worlds = int(data["worlds"].max()) if "worlds" in data and n else None
-    if has.any():
+    worlds = int(board["worlds"].max()) if "worlds" in board and n else None
+    if has_any:
         units = f" over {worlds} independent worlds" if worlds else ""
         note = f"95% intervals{units} (cluster-robust t; identical runs count once)"
     else:
         note = "no interval: a single sampled world (add scenarios or uncertainty)"
-    ax.set_title(f"Tournament leaderboard\n{note}" + _settings_line(settings), fontsize=11)
+    head = "Tournament leaderboard"
+    if many:
+        head += ": " + " vs ".join(kinds) + " information, ranked under " + kinds[0]
+        ax.legend(loc="lower right", fontsize=size * 0.9, framealpha=0.9)
+    ax.set_title(f"{head}\n{note}" + _settings_line(settings), fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -5,6 +5,12 @@ Every strategy plays every negotiating seat of every scenario against every stra
 pairing, never one per negotiation. The same seed gives every pairing the same sampled runs,
 so strategies are compared on identical worlds, and the leaderboard's intervals count those
 worlds, not the runs (:func:`cluster_interval`).
+
+The leaderboard's metrics (:data:`METRICS`) are those of the ANAC competitions: own utility,
+agreement rate and time, social welfare, the outcome's distance to the Pareto frontier, to
+the Nash and to the Kalai-Smorodinsky point of its world, and the Nash product (docs/strategies.md,
+"Tournaments: what the leaderboard measures"). A tournament may play every pairing under
+complete and under learned information (``information=``) on the same worlds, and compare.
 """
 
 from __future__ import annotations
@@ -19,13 +25,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit  # Student t quantiles, without loading scipy.stats
 
-from negosim.analysis.solutions import nash
+from negosim.analysis.tournament_metrics import (
+    DIFFERENCE_NOTE,
+    INTERVAL_NOTE,
+    METRICS,
+    Worlds,
+    add_play,
+    cluster_interval,
+    paired_difference,
+    solve_worlds,
+    t_quantile,
+)
 from negosim.engine import arguments as check
 from negosim.engine.runner import progress_bar, simulate
-from negosim.engine.sampling import ScenarioBatch, sample
 from negosim.model.errors import ArgumentError, UnknownNameError
+from negosim.model.information import INFORMATION
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import Strategy
 from negosim.model.targets import id_problem
@@ -61,7 +76,6 @@ _PLOT_MOVED = (
     "TournamentResult.plot_* are deprecated: use ns.plot.{}(result) (the figures are the front "
     "end's, and the analysis layer does not import it)"
 )
-METRICS = ("utility", "agreed", "rounds", "joint_utility", "nash_distance")
 
 
 def generate(
@@ -177,54 +191,6 @@ def _label(spec: Strategy | str) -> str:
     return str(spec)
 
 
-INTERVAL_NOTE = (
-    "95% t interval, cluster-robust standard error over independent sampled worlds "
-    "(runs with identical sampled parameters count once)"
-)
-"""How the leaderboard's ``*_low`` / ``*_high`` columns are computed (also in its ``attrs``)."""
-
-
-@dataclass(frozen=True)
-class _Worlds:
-    """The distinct sampled worlds of one scenario and their Nash points.
-
-    Attributes
-    ----------
-    index
-        ``(R,)`` world of every run: runs whose sampled parameters are identical share one.
-    count
-        Number of distinct worlds.
-    nash
-        ``(R, seats)`` utilities at the Nash bargaining point of each run's world (NaN where
-        no deal exists).
-    """
-
-    index: np.ndarray
-    count: int
-    nash: np.ndarray
-
-
-def _worlds(
-    scenarios: list[Scenario], seated: list[list[str]], runs: int, seed, progress: bool
-) -> list[_Worlds]:
-    """Group the runs of each scenario into distinct worlds and solve each world once (with a
-    bar over the worlds solved: each is a bargaining problem of its own)."""
-    batches = [sample(sc, runs, seed) for sc in scenarios]
-    distinct = [_distinct_runs(batch) for batch in batches]
-    total = sum(len(first) for first, _ in distinct)
-    out = []
-    with progress_bar(progress, total, "tournament: Nash points", unit="world") as pace:
-        for batch, seats, (first, index) in zip(batches, seated, distinct, strict=True):
-            solved = np.full((len(first), len(seats)), np.nan)
-            for world, run in enumerate(first):
-                found = nash(batch, seats, run=int(run))
-                if found is not None:
-                    solved[world] = found.utility
-                pace.advance(1)
-            out.append(_Worlds(index, len(first), solved[index]))
-    return out
-
-
 def _warn_if_few(count: int) -> None:
     if count < FEW_WORLDS:
         spread = f"t(0.975, {count - 1}) = {t_quantile(count):.1f}" if count > 1 else "none"
@@ -236,68 +202,6 @@ def _warn_if_few(count: int) -> None:
         )
 
 
-def t_quantile(worlds: int) -> float:
-    """The 97.5% quantile of Student's t with ``worlds - 1`` degrees of freedom."""
-    return float(stdtrit(worlds - 1, 0.975))
-
-
-def _distinct_runs(batch: ScenarioBatch) -> tuple[np.ndarray, np.ndarray]:
-    """The first run of each distinct world and the world of every run.
-
-    Runs are the same world when every sampled parameter is identical (bit for bit, so a
-    ``choice`` distribution's repeats and a scenario without uncertainty collapse)."""
-    runs = batch.runs
-    params = [batch.positions, batch.salience, batch.power, batch.issue_power, batch.reservation]
-    params += list(batch.strategy_params.values())
-    flat = [p.reshape(runs, -1) for p in params] if runs else []
-    # only the columns that vary between runs (the sampled ones) tell worlds apart
-    varying = [p[:, (p != p[:1]).any(axis=0)] for p in flat]
-    rows = np.ascontiguousarray(np.hstack(varying)) if varying else np.empty((runs, 0))
-    if rows.shape[1] == 0:  # nothing varies: every run is the same world
-        return np.zeros(min(runs, 1), dtype=int), np.zeros(runs, dtype=int)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
-    return first, index.ravel()
-
-
-def cluster_interval(totals: np.ndarray, counts: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% interval of observations grouped in independent clusters.
-
-    The mean is the ratio ``sum(T) / sum(N)`` of the cluster totals ``T_g`` and sizes
-    ``N_g`` (the plain mean of all observations). Its cluster-robust (CR1) standard error is
-
-    ``se = sqrt(G / (G - 1) * sum((T_g - mean * N_g) ** 2)) / sum(N)``
-
-    over the ``G`` clusters with ``N_g > 0``, and the interval is
-    ``mean +- t(0.975, G - 1) * se``. With equal sizes this is the one-sample t interval of
-    the cluster means. Observations inside a cluster may be correlated (or copies) in any
-    way: only the number of clusters narrows the interval.
-
-    Parameters
-    ----------
-    totals, counts
-        ``(G,)`` sum and number of the observations in each cluster.
-
-    Returns
-    -------
-    tuple of float
-        ``(mean, low, high)``; the bounds are NaN with fewer than two clusters, the mean
-        too with no observation.
-    """
-    used = np.asarray(counts) > 0
-    totals, counts = np.asarray(totals, float)[used], np.asarray(counts, float)[used]
-    g, n = int(used.sum()), float(counts.sum())
-    if g == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(totals.sum()) / n
-    if g < 2:
-        return mean, math.nan, math.nan
-    residual = totals - mean * counts
-    se = math.sqrt(g / (g - 1) * float(residual @ residual)) / n
-    half = t_quantile(g) * se
-    return mean, mean - half, mean + half
-
-
 @dataclass(frozen=True)
 class TournamentResult:
     """The outcome of a tournament.
@@ -305,29 +209,101 @@ class TournamentResult:
     Attributes
     ----------
     plays
-        One row per pairing (strategy, opponent, scenario, seat) with the mean of each metric
-        over the runs and the number of runs.
+        One row per pairing (strategy, opponent, scenario, seat) and information setting with
+        the mean of each metric (:data:`METRICS`) over the runs and the number of runs.
     leaderboard
-        One row per strategy, ranked by mean own utility: each metric's mean with its 95%
-        interval (``*_low``, ``*_high``; see :func:`cluster_interval`) over the ``worlds``
-        independent sampled worlds, and the number of ``plays`` (runs) behind it.
+        One row per strategy and information setting (the ``information`` column), ranked by
+        mean own utility within each setting: each metric's mean with its 95% interval
+        (``*_low``, ``*_high``; see :func:`cluster_interval`) over the ``worlds`` independent
+        sampled worlds, and the number of ``plays`` (runs) behind it.
     runs, seed
         Monte Carlo runs per pairing and their seed.
+    information
+        The information settings played, in the order given (``("complete",)`` by default).
+    per_world
+        One row per strategy, setting and independent world (``world`` numbers them across the
+        tournament; ``scenario`` and ``run``, the world's first run in
+        ``ns.sample(scenario, runs, seed)``, say which it is): every metric's sum over the
+        world's observations (``<metric>_sum``) and their number (``<metric>_n``), the units of
+        the intervals.
     """
 
     plays: pd.DataFrame
     leaderboard: pd.DataFrame
     runs: int
     seed: int | None
+    information: tuple[str, ...] = ("complete",)
+    per_world: pd.DataFrame | None = None
 
-    def pairwise(self, metric: str = "utility") -> pd.DataFrame:
+    def _setting(self, information: str | None) -> str:
+        if information is None:
+            return self.information[0]
+        return check.choice(information, "information", self.information)
+
+    def _board(self, setting: str) -> pd.DataFrame:
+        board = self.leaderboard
+        return board[board["information"] == setting] if "information" in board else board
+
+    def pairwise(self, metric: str = "utility", information: str | None = None) -> pd.DataFrame:
         """Strategy x opponent table of a metric's mean (over seats and scenarios), rows and
-        columns in leaderboard order."""
-        table = self.plays.pivot_table(
+        columns in leaderboard order, under one information setting (default: the first
+        played)."""
+        setting = self._setting(information)
+        plays = self.plays
+        if "information" in plays:
+            plays = plays[plays["information"] == setting]
+        table = plays.pivot_table(
             index="strategy", columns="opponent", values=metric, aggfunc="mean"
         )
-        order = list(self.leaderboard["strategy"])
+        order = list(self._board(setting)["strategy"])
         return table.reindex(index=order, columns=[c for c in order if c in table.columns])
+
+    def by_information(self, metric: str = "utility") -> pd.DataFrame:
+        """The information settings side by side: one row per strategy (ranked as under the
+        first setting), a metric's mean under each setting with its 95% interval
+        (``<setting>``, ``<setting>_low``, ``<setting>_high``) and, when both were played,
+        ``difference`` = complete - learned with its interval over the paired per-world
+        differences (``difference_low``, ``difference_high``) and the number of ``worlds``
+        paired.
+
+        The difference pairs each world with itself: ``D_g = mean_complete,g -
+        mean_learned,g`` over the worlds ``g`` observed under both, weighted by ``N_g``, the
+        mean number of observations there (equal under both settings for every metric
+        observed in every run); its mean and interval are :func:`cluster_interval` of the
+        totals ``D_g N_g`` and sizes ``N_g``. With ``N_g`` equal, that is the one-sample t
+        interval of the ``D_g``: the world-to-world spread that both settings share cancels.
+        """
+        metric = check.choice(metric, "metric", METRICS)
+        first = self._board(self.information[0])
+        boards = {s: self._board(s).set_index("strategy") for s in self.information}
+        paired = set(INFORMATION) <= set(self.information) and self.per_world is not None
+        rows = []
+        for label in first["strategy"]:
+            row: dict[str, Any] = {"strategy": label}
+            for s, board in boards.items():
+                for end in ("", "_low", "_high"):
+                    row[f"{s}{end}"] = board.loc[label, f"{metric}{end}"]
+            if paired:
+                row["difference"], row["difference_low"], row["difference_high"], row["worlds"] = (
+                    self._paired(label, metric)
+                )
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
+        frame.attrs["interval"] = INTERVAL_NOTE
+        if paired:
+            frame.attrs["difference"] = DIFFERENCE_NOTE
+        return frame
+
+    def _paired(self, label: str, metric: str) -> tuple[float, float, float, int]:
+        """Mean, interval and worlds of the paired per-world differences complete - learned."""
+        pw = self.per_world
+        assert pw is not None
+        mine = pw[pw["strategy"] == label]
+        c = mine[mine["information"] == "complete"].set_index("world")
+        lrn = mine[mine["information"] == "learned"].set_index("world").reindex(c.index)
+        sums = (c[f"{metric}_sum"].to_numpy(), lrn[f"{metric}_sum"].to_numpy())
+        return paired_difference(sums, (c[f"{metric}_n"].to_numpy(), lrn[f"{metric}_n"].to_numpy()))
 
     def plot_leaderboard(self, **kwargs):
         """Deprecated (goes in negosim 0.3): ``ns.plot.leaderboard(result)``."""
@@ -347,13 +323,17 @@ class TournamentResult:
         board = self.leaderboard
         worlds = int(board["worlds"].max()) if len(board) else 0
         scenarios = self.plays["scenario"].nunique()
+        strategies = board["strategy"].nunique()
         return (
-            f"{len(board)} strategies, {_plural(scenarios, 'scenario')} "
-            f"({worlds} independent worlds), {self.runs} runs per pairing, seed {self.seed}"
+            f"{strategies} strategies, {_plural(scenarios, 'scenario')} "
+            f"({worlds} independent worlds), {self.runs} runs per pairing, seed {self.seed}, "
+            f"information: {', '.join(self.information)}"
         )
 
     def _display(self, limit: int) -> tuple[pd.DataFrame, int]:
         """The key columns of the top ``limit`` strategies, formatted; and how many are left."""
+        if len(self.information) > 1:
+            return self._display_settings(limit)
         board = self.leaderboard
         top = board.head(limit)
         table = pd.DataFrame(
@@ -372,21 +352,44 @@ class TournamentResult:
         )
         return table, len(board) - len(top)
 
+    def _display_settings(self, limit: int) -> tuple[pd.DataFrame, int]:
+        """The settings side by side: each one's utility and agreement, and the difference
+        complete - learned with its interval over the paired worlds."""
+        side, agreed = self.by_information(), self.by_information("agreed")
+        top = side.head(limit)
+        table: dict[str, Any] = {"rank": top.index, "strategy": top["strategy"].str.slice(0, 28)}
+        for s in self.information:
+            table[f"utility {s}"] = top[s].map("{:.3f}".format)
+        if "difference" in top:
+            table["complete - learned"] = top["difference"].map("{:+.3f}".format)
+            table["95% interval"] = [
+                _bounds(lo, hi)
+                for lo, hi in zip(top["difference_low"], top["difference_high"], strict=True)
+            ]
+        for s in self.information:
+            table[f"agreed {s}"] = agreed[s].head(limit).map("{:.1%}".format)
+        return pd.DataFrame(table), len(side) - len(top)
+
+    def _notes(self) -> list[str]:
+        notes = ["intervals: " + INTERVAL_NOTE]
+        if len(self.information) > 1 and set(INFORMATION) <= set(self.information):
+            notes.append("complete - learned: " + DIFFERENCE_NOTE)
+        return notes
+
     def __repr__(self) -> str:
         table, more = self._display(12)
         lines = [f"TournamentResult: {self._headline()}", table.to_string(index=False)]
         if more:
             lines.append(f"... and {more} more in .leaderboard")
-        lines.append("intervals: " + INTERVAL_NOTE)
-        return "\n".join(lines)
+        return "\n".join(lines + self._notes())
 
     def _repr_html_(self) -> str:
         table, more = self._display(30)
         rest = f"<p>... and {more} more in <code>.leaderboard</code></p>" if more else ""
+        notes = "".join(f"<p><small>{escape(n)}</small></p>" for n in self._notes())
         return (
             f"<p><b>TournamentResult</b>: {escape(self._headline())}</p>"
-            f"{table.to_html(index=False, escape=True)}{rest}"
-            f"<p><small>intervals: {INTERVAL_NOTE}</small></p>"
+            f"{table.to_html(index=False, escape=True)}{rest}{notes}"
         )
 
 
@@ -400,11 +403,13 @@ def _bounds(low: float, high: float) -> str:
     return f"{low:.3f} .. {high:.3f}"
 
 
-def _summarise(totals: dict, counts: dict, plays: dict, labels: list[str]) -> pd.DataFrame:
+def _summarise(
+    totals: dict, counts: dict, plays: dict, labels: list[str], setting: str
+) -> pd.DataFrame:
     """One leaderboard row per strategy from its per-world totals and counts of each metric."""
     rows = []
     for label in labels:
-        row: dict[str, Any] = {"strategy": label}
+        row: dict[str, Any] = {"strategy": label, "information": setting}
         for metric in METRICS:
             row[metric], row[f"{metric}_low"], row[f"{metric}_high"] = cluster_interval(
                 totals[label][metric], counts[label][metric]
@@ -419,6 +424,24 @@ def _summarise(totals: dict, counts: dict, plays: dict, labels: list[str]) -> pd
     return board
 
 
+def _information(information: Any, protocol: str) -> tuple[str, ...]:
+    """The information settings of a tournament (:data:`INFORMATION`): one, or a non-empty
+    sequence of them, each once, each one the protocol plays."""
+    if isinstance(information, str):
+        return (check.information(information, protocol),)
+    if not isinstance(information, Sequence) or not information:
+        raise ArgumentError(
+            "information",
+            f"must be one of {', '.join(INFORMATION)} or a sequence of them, got {information!r}",
+        )
+    settings = tuple(
+        check.information(s, protocol, f"information[{k}]") for k, s in enumerate(information)
+    )
+    if len(set(settings)) < len(settings):
+        raise ArgumentError("information", f"each setting once, got {list(settings)}")
+    return settings
+
+
 def tournament(
     strategies: Sequence[Strategy | str] | None = None,
     scenarios: Scenario | Sequence[Scenario] | None = None,
@@ -428,6 +451,7 @@ def tournament(
     protocol: str = "alternating",
     roles: Sequence[str] | None = None,
     self_play: bool = True,
+    information: str | Sequence[str] = "complete",
     progress: bool = False,
     **simulate_options: Any,
 ) -> TournamentResult:
@@ -453,14 +477,24 @@ def tournament(
         The focal strategy takes one seat, its opponent every other negotiating seat.
     self_play
         Whether a strategy also meets itself.
+    information
+        ``"complete"`` (every negotiator knows the others' numbers), ``"learned"`` (each
+        believes the scenario's point estimates and learns from the offers:
+        ``simulate(..., information=...)``; ``opponent_model=`` goes to simulate with the
+        other options) or a sequence of both: every pairing is then played under each, on
+        the same worlds with the same seed, and :meth:`TournamentResult.by_information` sets
+        them side by side. Beliefs differ from the truth only where the scenario samples
+        numbers (``generate(..., uncertainty=0.3)``): in a world without uncertainty the
+        estimates are the true numbers and both settings play the same talks.
     progress
-        Show a bar over the worlds' Nash points, then one over the runs of all pairings, each
-        with the time left.
+        Show a bar over the worlds' bargaining solutions, then one over the runs of all
+        pairings, each with the time left.
 
     Returns
     -------
     TournamentResult
-        Its leaderboard ranks the strategies by mean own utility.
+        Its leaderboard ranks the strategies by mean own utility (within each information
+        setting) and gives every metric of :data:`METRICS`.
 
     Notes
     -----
@@ -474,6 +508,15 @@ def tournament(
     are, more scenarios or more uncertain draws narrow them, and a single world has no
     interval (NaN). The opponents are the fixed field, not a sample, so they are not
     resampled. Strategy noise (random strategies) is averaged within its world.
+
+    Each world is solved once, at its true numbers whatever the information setting: its Nash
+    and Kalai-Smorodinsky points (the engine's solvers, as :func:`negosim.solutions.nash`:
+    coalitions ratify; no deal is NaN) and its two-party Pareto frontier (as
+    :func:`negosim.solutions.pareto_frontier`, without the coalitions). The disagreement
+    point of the solutions and of the Nash product is ``d_i = r_i + m``: each negotiator's
+    reservation (its utility of no deal) plus the deal margin ``m``
+    (:data:`negosim.model.ratification.DEAL_MARGIN`, 0.01). The solutions are exact for
+    linear loss only: a scenario with another loss has NaN distances there.
 
     Examples
     --------
@@ -489,6 +532,7 @@ def tournament(
     seed = check.seed(seed)
     protocol = check.protocol(protocol)
     self_play, progress = check.flag(self_play, "self_play"), check.flag(progress, "progress")
+    settings = _information(information, protocol)
     objects = _field(DEFAULT_FIELD if strategies is None else strategies)
     labels = list(objects)
     scenarios = _scenarios(scenarios)
@@ -510,41 +554,66 @@ def tournament(
         for a, b in itertools.product(labels, repeat=2):
             if a != b or self_play:
                 jobs += [(k, seat, a, b) for seat in seats]
-    worlds = _worlds(scenarios, seated, runs, seed, progress)
+    worlds = solve_worlds(scenarios, seated, runs, seed, progress)
     _warn_if_few(sum(w.count for w in worlds))
     offset = np.cumsum([0] + [w.count for w in worlds])
-    totals = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
-    counts = {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels}
-    plays = dict.fromkeys(labels, 0)
+    totals = {s: {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels} for s in settings}
+    counts = {s: {x: {m: np.zeros(offset[-1]) for m in METRICS} for x in labels} for s in settings}
+    plays = {s: dict.fromkeys(labels, 0) for s in settings}
     rows = []
-    with progress_bar(progress, len(jobs) * runs, "tournament") as pace:
-        for k, seat, focal, opponent in jobs:
-            assignment = dict.fromkeys(seated[k], objects[opponent])
-            assignment[seat] = objects[focal]
-            res = simulate(
-                scenarios[k],
-                runs,
-                seed,
-                protocol=protocol,
-                strategies=assignment,
-                progress=pace,
-                **simulate_options,
-            )
-            span = slice(offset[k], offset[k + 1])
-            means = _play(
-                res,
-                seat,
-                seated[k],
-                worlds[k],
-                {m: totals[focal][m][span] for m in METRICS},
-                {m: counts[focal][m][span] for m in METRICS},
-            )
-            row = {"strategy": focal, "opponent": opponent, "scenario": scenarios[k].id}
-            rows.append({**row, "seat": seat, "runs": runs, **means})
-            plays[focal] += runs
-    return TournamentResult(
-        pd.DataFrame(rows), _summarise(totals, counts, plays, labels), runs, seed
-    )
+    with progress_bar(progress, len(settings) * len(jobs) * runs, "tournament") as pace:
+        for setting in settings:
+            for k, seat, focal, opponent in jobs:
+                assignment = dict.fromkeys(seated[k], objects[opponent])
+                assignment[seat] = objects[focal]
+                res = simulate(
+                    scenarios[k],
+                    runs,
+                    seed,
+                    protocol=protocol,
+                    strategies=assignment,
+                    progress=pace,
+                    information=setting,
+                    **simulate_options,
+                )
+                span = slice(offset[k], offset[k + 1])
+                means = add_play(
+                    res,
+                    seat,
+                    seated[k],
+                    worlds[k],
+                    {m: totals[setting][focal][m][span] for m in METRICS},
+                    {m: counts[setting][focal][m][span] for m in METRICS},
+                )
+                row = {"strategy": focal, "opponent": opponent, "scenario": scenarios[k].id}
+                rows.append({**row, "seat": seat, "information": setting, "runs": runs, **means})
+                plays[setting][focal] += runs
+    boards = [_summarise(totals[s], counts[s], plays[s], labels, s) for s in settings]
+    board = pd.concat(boards) if len(boards) > 1 else boards[0]
+    board.attrs["interval"] = INTERVAL_NOTE
+    per_world = _per_world(totals, counts, scenarios, worlds)
+    return TournamentResult(pd.DataFrame(rows), board, runs, seed, settings, per_world)
+
+
+def _per_world(
+    totals: dict, counts: dict, scenarios: list[Scenario], worlds: list[Worlds]
+) -> pd.DataFrame:
+    """The per-world sums and counts of every metric, one row per setting, strategy and world."""
+    where = {
+        "scenario": np.repeat([sc.id for sc in scenarios], [w.count for w in worlds]),
+        "run": np.concatenate([w.first for w in worlds]),
+    }
+    frames = []
+    for setting, by_label in totals.items():
+        for label, sums in by_label.items():
+            frame: dict[str, Any] = {"strategy": label, "information": setting, **where}
+            for m in METRICS:
+                frame[f"{m}_sum"] = sums[m]
+                frame[f"{m}_n"] = counts[setting][label][m].astype(np.int64)
+            frames.append(pd.DataFrame(frame).rename_axis("world").reset_index())
+    out = pd.concat(frames, ignore_index=True)
+    first = ["strategy", "information", "world", "scenario", "run"]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def _field(strategies: Any) -> dict[str, Strategy]:
@@ -591,26 +660,3 @@ def _scenarios(scenarios: Any) -> list[Scenario]:
     out = [check.scenario(sc, name) for sc, name in zip(scenarios, names, strict=True)]
     check.distinct_scenarios(out, names)
     return out
-
-
-def _play(
-    res, seat: str, negotiators: list[str], world: _Worlds, totals: dict, counts: dict
-) -> dict[str, float]:
-    """Add one pairing's Monte Carlo to the focal strategy's ``totals`` and ``counts`` per
-    world (the scenario's slice of them); its mean of every metric."""
-    sc = res.scenario
-    idx = [sc.actor_index(a) for a in negotiators]
-    values = {
-        "utility": res.utility[:, sc.actor_index(seat)],
-        "agreed": res.agreed.astype(float),
-        "rounds": res.rounds.astype(float),
-        "joint_utility": res.utility[:, idx].sum(axis=1),
-        "nash_distance": np.linalg.norm(res.utility[:, idx] - world.nash, axis=1),
-    }
-    for metric, v in values.items():
-        finite = np.isfinite(v)
-        totals[metric] += np.bincount(world.index, np.where(finite, v, 0.0), world.count)
-        counts[metric] += np.bincount(world.index, finite, world.count)
-    return {
-        m: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for m, v in values.items()
-    }
