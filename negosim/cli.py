@@ -148,7 +148,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("show", "print a scenario's actors x issues table", cmd_show)
     _scenario_argument(p)
 
-    p = command("run", "run a Monte Carlo and print its summary", cmd_run)
+    p = command(
+        "run",
+        "run a Monte Carlo and print its summary; SCENARIO may also be a GENIUS or GeniusWeb "
+        "domain folder (docs/domains.md)",
+        cmd_run,
+    )
     _monte_carlo_options(p, runs=10_000, zero_runs=True)
     p.add_argument(
         "--chunk-size",
@@ -174,6 +179,13 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue the store in --store DIR: finished chunks are read, not recomputed",
+    )
+    p.add_argument(
+        "--parties",
+        type=_party_list,
+        metavar="A,B[,C]",
+        help="a domain (GENIUS or GeniusWeb folder, discrete .toml) only: the profiles that "
+        "negotiate, in turn order (default: all of them, when two or three)",
     )
     p.add_argument(
         "--inputs",
@@ -412,6 +424,13 @@ def _strategy_text(option: str):
 def _actor_strategy(text: str) -> tuple[str, str]:
     actor, spec = _pair(text, "--strategy", "ACTOR=SPEC, e.g. Russia=boulware:e=0.1")
     return actor, _strategy_text(f"--strategy {actor}")(spec)
+
+
+def _party_list(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(","))
+    if len(names) < 2 or not all(names) or len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected two or more profile names, each once")
+    return names
 
 
 def _change(text: str) -> tuple[str, float]:
@@ -685,6 +704,10 @@ def _print_table(frame, columns: Sequence[str] | None = None) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from negosim.engine.runner import default_chunk, simulate
 
+    if _is_domain(args.scenario):
+        return _run_domain(args)
+    if args.parties is not None:
+        raise InputError("--parties: for a domain (a GENIUS or GeniusWeb folder) only")
     sc, options = _setup(args, gathered=False)
     if args.chunk_size is None:
         args.chunk_size = default_chunk(options.get("protocol") or sc.protocol)
@@ -711,6 +734,136 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         figure = _plotting().outcome_distributions(res, settings=_given(args, runs=False))
         save_figure(figure, args.plot)
+    return 0
+
+
+def _is_domain(name: str) -> bool:
+    """Whether a scenario argument is a discrete domain: a folder (GENIUS or GeniusWeb)."""
+    return Path(name).is_dir()
+
+
+DOMAIN_PROTOCOL = "alternating"
+"""The negotiation protocol of the discrete engine (stacked alternating offers, 2 or 3 parties)."""
+DOMAIN_SOLUTIONS = {
+    "nash": "Nash",
+    "kalai_smorodinsky": "Kalai-Smorodinsky",
+    "utilitarian": "maximum welfare",
+}
+"""The solution protocols on a domain, each the exact outcome found by enumeration."""
+
+
+def _domain_refusals(args: argparse.Namespace) -> None:
+    """Refuse, in one line, the options of ``run`` that mean nothing on a discrete domain."""
+    if args.protocol not in (None, DOMAIN_PROTOCOL, *DOMAIN_SOLUTIONS):
+        raise InputError(
+            f"--protocol {args.protocol}: not for discrete issues (it moves positions on "
+            f"continuous scales); on a domain: {DOMAIN_PROTOCOL} (stacked alternating offers) "
+            f"or a solution, {', '.join(DOMAIN_SOLUTIONS)}"
+        )
+    if args.protocol in DOMAIN_SOLUTIONS and (args.out or args.plot or args.strategy):
+        option = "--out" if args.out else "--plot" if args.plot else "--strategy"
+        raise InputError(f"{option}: the solution protocol {args.protocol} has no runs")
+    unused = {
+        "--set": args.changes,
+        "--arithmetic": args.arithmetic,
+        "--chunk-size": args.chunk_size,
+        "--workers": args.workers,
+        "--store": args.store,
+        "--resume": args.resume,
+        "--inputs": args.inputs,
+    }
+    for option, value in unused.items():
+        if value:
+            raise InputError(f"{option}: not for a domain (a scenario of discrete issues)")
+    if args.runs < 1:
+        raise InputError("--runs: a domain needs at least 1 run")
+
+
+def _run_domain(args: argparse.Namespace) -> int:
+    """``negosim run FOLDER``: a Monte Carlo of GENIUS's time-dependent tactics on a discrete
+    domain, its summary and the exact solutions (docs/domains.md)."""
+    import pandas as pd
+
+    from negosim.analysis import domains
+    from negosim.engine.discrete import outcome_space
+    from negosim.io import read_domain
+
+    _domain_refusals(args)
+    path = Path(args.scenario)
+    check.separate_paths({"--out": args.out, "--plot": args.plot})
+    for option, output in (("--out", args.out), ("--plot", args.plot)):
+        if output is not None and path.resolve() in output.resolve().parents:
+            raise InputError(
+                f"{option}: {str(output)!r} lies inside the domain folder {str(path)!r}, where "
+                "it would be read as part of the domain; write it elsewhere"
+            )
+    domain = read_domain(path)
+    if args.parties is None and len(domain.profiles) > 3:
+        raise InputError(
+            f"--parties: {domain.name} has {len(domain.profiles)} profiles "
+            f"({', '.join(domain.party_names)}); name the two or three that negotiate"
+        )
+    space = outcome_space(domain)
+    parties = args.parties or domain.party_names
+    if args.protocol in DOMAIN_SOLUTIONS:
+        return _domain_solution(space, parties, args.protocol)
+    _once(args.strategy, "--strategy")
+    tactics = {}
+    for party, spec in args.strategy:
+        if party not in parties:
+            raise InputError(
+                f"--strategy {party}={spec}: no such negotiating profile; "
+                f"parties: {', '.join(parties)}"
+            )
+        tactics[party] = domains.tactic(spec, f"--strategy {party}")
+    rounds = args.rounds or 100
+    res = domains.monte_carlo(
+        space, args.runs, args.seed, tactics=tactics, parties=parties, rounds=rounds
+    )
+    played = ", ".join(
+        f"{n} " + (f"e={tactics[n]:g}" if n in tactics else "drawn") for n in parties
+    )
+    low, high = domains.DRAWN
+    drawn = (
+        f" (drawn: e log-uniform on [{low:g}, {high:g}], run by run)"
+        if len(tactics) < len(parties)
+        else ""
+    )
+    head = (
+        f"{domain.name}: {', '.join(parties)} on {space.size:,} outcomes; protocol "
+        f"{DOMAIN_PROTOCOL}, deadline {rounds} rounds, seed {args.seed}; tactics: {played}{drawn}"
+    )
+    print(_wrap(head) + "\n")
+    solved = domains.solve(space, res.parties)
+    print(domains.describe(res, solved))
+    if args.out:
+        metrics = domains.run_metrics(res, solved).drop(columns=["run", "agreed"])
+        frame = res.to_frame()
+        table = pd.concat([frame, metrics.drop(columns=[c for c in metrics if c in frame])], axis=1)
+        write_table(table, args.out)
+    if args.plot:
+        figure = _plotting().domain_outcomes(res, settings=_given(args, runs=False))
+        save_figure(figure, args.plot)
+    return 0
+
+
+def _domain_solution(space, parties: Sequence[str], protocol: str) -> int:
+    """A solution protocol on a domain: its exact outcome, by enumeration."""
+    from negosim.analysis import domains
+
+    solved = domains.solve(space, parties)
+    index = {"nash": solved.nash, "kalai_smorodinsky": solved.ks, "utilitarian": solved.welfare}
+    found = index[protocol]
+    print(
+        f"{space.domain.name}: {', '.join(parties)} on {space.size:,} outcomes; protocol {protocol}"
+    )
+    if found < 0:
+        print("no outcome is worth more than every reservation: no agreement")
+        return 0
+    for issue, value in zip(space.domain.issues, space.labels(found), strict=True):
+        print(f"  {issue.name} = {value}")
+    worth = ", ".join(f"{n} {u:.4f}" for n, u in zip(parties, solved.utility[found], strict=True))
+    print(f"{DOMAIN_SOLUTIONS[protocol]} outcome, undiscounted utilities: {worth}")
     return 0
 
 

@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 
 from negosim.analysis import solutions
+from negosim.analysis.domains import solve
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import sample
 from negosim.model.ratification import DEAL_MARGIN
@@ -812,5 +813,54 @@ def pareto(scenario, actors=None, *, result=None, run: int = 0, ax=None):
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, frameon=False, loc="lower left")
     ax.set_title(f"{sc.title}\nbargaining set of {a} and {b}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def domain_outcomes(result, *, settings: str = "", ax=None):
+    """A discrete domain's outcomes in the utility plane of its first two negotiating parties,
+    its exact Pareto frontier, Nash and Kalai-Smorodinsky outcomes, and where a
+    :func:`negosim.analysis.domains.monte_carlo` agreed (the area of a circle: its share of
+    the runs).
+
+    Parameters
+    ----------
+    result
+        A :class:`negosim.engine.discrete.DiscreteResult`.
+    """
+    import matplotlib.pyplot as plt
+
+    solved = solve(result.space, result.parties)
+    names = result.party_names
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_43)
+    u = solved.utility
+    ax.scatter(u[:, 0], u[:, 1], s=6, color="0.75", label=f"outcomes ({u.shape[0]:,})")
+    front = solved.frontier[np.argsort(solved.frontier[:, 0])]
+    ax.plot(front[:, 0], front[:, 1], "-", color=PALETTE[0], lw=1.5, label="Pareto frontier")
+    for index, label, color in (
+        (solved.nash, "Nash", PALETTE[3]),
+        (solved.ks, "Kalai-Smorodinsky", PALETTE[2]),
+    ):
+        if index >= 0:
+            ax.plot(*u[index, :2], "D", color=color, ms=8, label=label)
+    deals, counts = np.unique(result.outcome[result.agreed], return_counts=True)
+    if deals.size:
+        share = counts / result.runs
+        ax.scatter(
+            u[deals, 0],
+            u[deals, 1],
+            s=2000 * share,
+            facecolors="none",
+            edgecolors=PALETTE[1],
+            lw=1.5,
+            label=f"agreements ({result.agreed.mean():.0%} of {result.runs:,} runs)",
+        )
+    ax.set_xlabel(f"utility of {names[0]} (undiscounted)")
+    ax.set_ylabel(f"utility of {names[1]} (undiscounted)")
+    more = f" (of {', '.join(names)}: the first two)" if len(names) > 2 else ""
+    title = f"{result.space.domain.name}: outcomes and agreements{more}"
+    ax.set_title(title + _settings_line(settings), fontsize=11)
+    ax.legend(loc="lower left", fontsize=9)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

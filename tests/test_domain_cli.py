@@ -1,0 +1,188 @@
+"""The discrete domains on the command line and in the analysis layer (issue 29):
+``negosim run FOLDER`` (a Monte Carlo of GENIUS's time-dependent tactics, its summary and the
+exact solutions), ``negosim tournament --domains DIR`` and the ANAC metrics behind both.
+
+Every expected number is worked out here from the fixtures' hand-computed utilities
+(tests/test_domains.py) and the formulas of docs/domains.md and negosim.analysis.domains; none
+is taken from the code's output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_domains import DATA, LUNCH, LUNCH_UTILITIES, TRIO_UTILITIES
+
+from negosim.analysis import domains
+from negosim.cli import main as cli
+from negosim.engine.discrete import negotiate, outcome_space
+from negosim.io import read_domain
+
+RESERVATION = {"alice": 0.25, "bob": 0.0}  # lunch: alice r = .25, d = .5; bob r = 0, d = 1
+DELTA = {"alice": 0.5, "bob": 1.0}
+BAD = sorted(p for p in (DATA / "bad").iterdir() if p.is_dir())
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("negosim: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def brute_solutions(table: dict, reservation: tuple[float, ...]):
+    """Pareto set, Nash, Kalai-Smorodinsky and maximum-welfare outcomes of a utilities table
+    by the definitions, one outcome at a time (ties: the first in the table's order, which is
+    the enumeration's)."""
+    points = list(table.items())
+    r = np.array(reservation)
+
+    def dominated(u):
+        return any(all(v >= u) and any(v > u) for _, v in ((k, np.array(w)) for k, w in points))
+
+    pareto = {k for k, u in points if not dominated(np.array(u))}
+    rational = [(k, np.array(u)) for k, u in points if all(np.array(u) > r)]
+    nash = max(rational, key=lambda item: math.prod(item[1] - r))[0]
+    ideal = np.max([u for _, u in rational], axis=0)
+    ks = max(
+        rational,
+        key=lambda item: (min((item[1] - r) / (ideal - r)), sum((item[1] - r) / (ideal - r))),
+    )[0]
+    welfare = max(points, key=lambda item: sum(item[1]))[0]
+    return pareto, nash, ks, welfare
+
+
+# ----------------------------------------------------------------------------- negosim run
+
+
+def test_run_a_genius_folder_prints_the_summary_and_exact_solutions(capsys):
+    assert cli(["run", str(LUNCH), "--runs", "200", "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    pareto, nash, ks, welfare = brute_solutions(LUNCH_UTILITIES, (0.25, 0.0))
+    assert nash == ("pizza", "2", "inside") and welfare == ("pizza", "3", "inside")
+    assert f"Pareto frontier: {len(pareto)} outcomes" in out
+    assert "Nash: food=pizza, price=2, place=inside  (0.688, 0.900)" in out
+    k = dict(zip(("food", "price", "place"), ks, strict=True))
+    assert f"Kalai-Smorodinsky: food={k['food']}, price={k['price']}, place={k['place']}" in out
+    assert "maximum welfare: food=pizza, price=3, place=inside  (0.625, 1.000)" in out
+    assert "runs: 200   agreement:" in out and "lunch: alice, bob on 24 outcomes" in out
+
+
+def test_hardliners_never_agree_and_get_their_reservation_discounted_at_the_deadline(capsys):
+    argv = ["run", str(LUNCH), "--runs", "3", "--strategy", "alice=hardliner"]
+    assert cli([*argv, "--strategy", "bob=hardliner"]) == 0
+    out = capsys.readouterr().out
+    # no deal: r_i * d_i ** 1 -> alice .25 * .5 = .125, bob 0
+    assert "agreement: 0.0%" in out
+    assert (
+        "mean utility (discounted; the reservation without a deal): alice 0.125, bob 0.000" in out
+    )
+
+
+def test_the_table_of_runs_holds_the_anac_metrics_by_their_formulas(tmp_path, capsys):
+    out = tmp_path / "runs.csv"
+    argv = ["run", str(LUNCH), "--runs", "300", "--seed", "9", "--out", str(out)]
+    assert cli([*argv, "--strategy", "bob=conceder"]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 300 and table["agreed"].all()
+    pareto, nash, ks, _ = brute_solutions(LUNCH_UTILITIES, (0.25, 0.0))
+    front = np.array([LUNCH_UTILITIES[k] for k in pareto])
+    r = np.array([0.25, 0.0])
+    for row in table.to_dict("records"):
+        deal = (row["outcome.food"], str(row["outcome.price"]), row["outcome.place"])
+        u = np.array(LUNCH_UTILITIES[deal])
+        t = row["time"]
+        assert row["agreement_time"] == t
+        got = (row["utility.alice"], row["utility.bob"])
+        assert got == pytest.approx((u[0] * 0.5**t, u[1]), abs=1e-12)  # u_i d_i ** t
+        assert row["welfare"] == pytest.approx(u[0] * 0.5**t + u[1], abs=1e-12)
+        assert row["pareto_distance"] == pytest.approx(np.linalg.norm(front - u, axis=1).min())
+        assert row["nash_distance"] == pytest.approx(np.linalg.norm(u - LUNCH_UTILITIES[nash]))
+        assert row["ks_distance"] == pytest.approx(np.linalg.norm(u - LUNCH_UTILITIES[ks]))
+        assert row["nash_product"] == pytest.approx(np.prod(u - r), abs=1e-12)
+    assert list(table.columns[:4]) == ["run", "agreed", "rounds", "time"]
+
+
+def test_a_party_without_a_tactic_draws_e_log_uniformly_from_the_seed():
+    space = outcome_space(read_domain(LUNCH))
+    res = domains.monte_carlo(space, 50, 11, tactics={"bob": "linear"})
+    drawn = np.exp(np.random.default_rng(11).uniform(np.log(0.1), np.log(10.0), 50))
+    assert res.e[:, 0] == pytest.approx(drawn, rel=1e-12) and (res.e[:, 1] == 1.0).all()
+    same = negotiate(space, [drawn, 1.0])
+    assert (same.outcome == res.outcome).all() and (same.rounds == res.rounds).all()
+
+
+def test_three_parties_and_a_chosen_pair(capsys):
+    folder = str(DATA / "genius" / "trio")
+    assert cli(["run", folder, "--runs", "20", "--parties", "party3,party1"]) == 0
+    out = capsys.readouterr().out
+    assert "meeting: party3, party1 on 6 outcomes" in out
+    table = {k: (v[2], v[0]) for k, v in TRIO_UTILITIES.items()}
+    _, nash, _, _ = brute_solutions(table, (0.0, 0.4375))  # party1's r .4375
+    assert f"Nash: day={nash[0]}, room={nash[1]}" in out
+    assert cli(["run", folder, "--runs", "20"]) == 0
+    assert "party1, party2, party3 on 6 outcomes" in capsys.readouterr().out
+
+
+def test_solution_protocols_give_the_exact_outcome(capsys):
+    _, nash, ks, welfare = brute_solutions(LUNCH_UTILITIES, (0.25, 0.0))
+    for protocol, expected in (("nash", nash), ("kalai_smorodinsky", ks), ("utilitarian", welfare)):
+        assert cli(["run", str(LUNCH), "--protocol", protocol]) == 0
+        out = capsys.readouterr().out
+        assert f"food = {expected[0]}\n  price = {expected[1]}\n  place = {expected[2]}" in out
+
+
+def test_a_figure_of_the_outcomes(tmp_path, capsys):
+    plot = tmp_path / "lunch.png"
+    assert cli(["run", str(LUNCH), "--runs", "50", "--plot", str(plot)]) == 0
+    assert plot.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("folder", BAD, ids=lambda p: p.name)
+def test_a_bad_folder_is_one_line_naming_the_file(folder, capsys):
+    assert cli(["run", str(folder), "--runs", "5"]) == 2
+    err = one_error_line(capsys)
+    assert str(folder) in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--protocol", "mediated"], "--protocol mediated: not for discrete issues"),
+        (["--protocol", "exchange"], "--protocol exchange: not for discrete issues"),
+        (["--protocol", "nash", "--out", "x.csv"], "--out: the solution protocol nash"),
+        (["--set", "alice.power=3"], "--set: not for a domain"),
+        (["--chunk-size", "10"], "--chunk-size: not for a domain"),
+        (["--arithmetic", "decimal"], "--arithmetic: not for a domain"),
+        (["--runs", "0"], "--runs: a domain needs at least 1 run"),
+        (["--strategy", "carol=boulware"], "--strategy carol=boulware: no such negotiating"),
+        (["--strategy", "alice=tit_for_tat"], "not a time-dependent tactic"),
+        (["--strategy", "alice=time_dependent"], "give its exponent"),
+        (["--parties", "alice,carol"], "no profile 'carol'"),
+        (["--out", str(LUNCH / "runs.json")], "lies inside the domain folder"),
+    ],
+)
+def test_options_that_mean_nothing_on_a_domain_are_refused(extra, words, capsys, tmp_path):
+    assert cli(["run", str(LUNCH), "--runs", "5", *extra]) == 2
+    assert words in one_error_line(capsys)
+    assert not (LUNCH / "runs.json").exists()
+
+
+def test_parties_are_for_domains_only(capsys):
+    assert cli(["run", "package_2007", "--parties", "a,b"]) == 2
+    assert "--parties: for a domain" in one_error_line(capsys)
+
+
+def test_tactic_specs():
+    assert [domains.tactic(s) for s in ("hardliner", "boulware", "linear", "conceder")] == [
+        0.0,
+        0.2,
+        1.0,
+        2.0,
+    ]
+    assert domains.tactic("boulware:e=0.1") == 0.1 and domains.tactic("time_dependent:e=4") == 4
+    for bad in ("tit_for_tat", "boulware:e=-1", "linear:e=x", -0.5, float("nan")):
+        with pytest.raises(ValueError, match=r"tactic|e must|not a number"):
+            domains.tactic(bad)
