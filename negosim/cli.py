@@ -384,6 +384,13 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"without --scenario: play N (1..1000) generated worlds (default: {DEFAULT_WORLDS})",
     )
+    p.add_argument(
+        "--domains",
+        metavar="DIR",
+        help="play the time-dependent tactics on every GENIUS or GeniusWeb domain folder under "
+        "DIR, every profile pair in both seat orders, with the ANAC metrics (docs/domains.md; "
+        "the tactics are deterministic: --runs and --seed do not apply) (default: none)",
+    )
     _runs_and_seed(p, 100, 1)
     p.add_argument(
         "--protocol",
@@ -1063,6 +1070,8 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         tournament,
     )
 
+    if args.domains is not None:
+        return _domain_tournament(args)
     _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
     if args.scenario and args.generate is not None:  # it would be ignored without a word
         raise InputError("--generate: plays generated worlds only without --scenario")
@@ -1093,6 +1102,52 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     shown = ["strategy", "plays", "utility", "utility_low", "utility_high", "agreed", "rounds"]
     return _finish(
         args, board, shown, lambda: _plotting().leaderboard(result, settings=_given(args))
+    )
+
+
+def _domain_tournament(args: argparse.Namespace) -> int:
+    """``negosim tournament --domains DIR``: the tactics round-robin over every domain folder
+    under DIR (:func:`negosim.analysis.domains.domain_tournament`)."""
+    from negosim.analysis import domains
+
+    for option, given in (
+        ("--scenario", args.scenario),
+        ("--generate", args.generate is not None),
+        ("--arithmetic", args.arithmetic),
+    ):
+        if given:
+            raise InputError(f"{option}: not with --domains (the domains are the scenarios)")
+    if args.protocol != DOMAIN_PROTOCOL:
+        raise InputError(
+            f"--protocol {args.protocol}: not with --domains; the discrete engine negotiates by "
+            f"stacked alternating offers ({DOMAIN_PROTOCOL})"
+        )
+    root = Path(args.domains)
+    if not root.is_dir():
+        raise InputError(f"--domains: {args.domains!r} is not a folder")
+    _once([(spec, None) for spec in args.strategies or ()], "--strategies")
+    for spec in args.strategies or ():  # before any folder is read
+        domains.tactic(spec, f"--strategies {spec}")
+    check.separate_paths({"--out": args.out, "--plot": args.plot})
+    result = domains.domain_tournament(root, args.strategies)
+    for folder, problem in result.skipped:
+        print(f"negosim: warning: skipped {folder}: {problem}", file=sys.stderr)
+    board = result.leaderboard
+    units = int(board["units"].max())
+    print(
+        _wrap(
+            f"{result.plays['domain'].nunique()} domains, {units} independent units (domain x "
+            f"profile pair), both seat orders; {domains.INTERVAL_NOTE}"
+        )
+        + "\n"
+    )
+    shown = ["strategy", "utility", "utility_low", "utility_high", "agreed", "agreement_time"]
+    shown += ["welfare", "pareto_distance", "nash_distance", "ks_distance", "nash_product"]
+    return _finish(
+        args,
+        board,
+        shown,
+        lambda: _plotting().leaderboard(board.rename(columns={"units": "worlds"})),
     )
 
 

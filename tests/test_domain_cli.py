@@ -9,11 +9,15 @@ is taken from the code's output.
 
 from __future__ import annotations
 
+import itertools
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from test_domains import DATA, LUNCH, LUNCH_UTILITIES, TRIO_UTILITIES
 
 from negosim.analysis import domains
@@ -186,3 +190,108 @@ def test_tactic_specs():
     for bad in ("tit_for_tat", "boulware:e=-1", "linear:e=x", -0.5, float("nan")):
         with pytest.raises(ValueError, match=r"tactic|e must|not a number"):
             domains.tactic(bad)
+
+
+# ----------------------------------------------------------------------------- tournaments
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A directory tree of domain folders at several depths, and one that cannot be played."""
+    root = tmp_path / "anac"
+    for source, target in (
+        ("genius/lunch", "y2010/lunch"),
+        ("genius/trio", "y2015/deep/meeting"),
+        ("geniusweb/picnic", "anl/picnic"),
+        ("bad/nonlinear_profile", "y2014/nonlinear"),
+    ):
+        shutil.copytree(DATA / source, root / target)
+    return root
+
+
+def test_the_tournament_plays_every_profile_pair_in_both_seat_orders(tree):
+    field = ["hardliner", "boulware", "conceder:e=3"]
+    res = domains.domain_tournament(tree, field)
+    assert [Path(f).name for f, _ in res.skipped] == ["nonlinear"]
+    plays = res.plays
+    # lunch 1 pair, meeting 3 pairs, picnic 1 pair: 5 units; each: 2 orders x 9 matchups x 2 seats
+    assert plays["unit"].nunique() == 5 and len(plays) == 5 * 2 * 9 * 2
+    assert set(plays.groupby("unit")["order"].nunique()) == {2}
+    assert (res.leaderboard["units"] == 5).all() and (res.leaderboard["plays"] == 5 * 4 * 3).all()
+    exps = {"hardliner": 0.0, "boulware": 0.2, "conceder:e=3": 3.0}
+    for domain in (read_domain(tree / "y2010/lunch"), read_domain(tree / "y2015/deep/meeting")):
+        space = outcome_space(domain)
+        for order in itertools.permutations(range(len(domain.profiles)), 2):
+            names = "-".join(domain.profiles[p].name for p in order)
+            for mine, theirs in itertools.product(field, field):
+                one = negotiate(space, [exps[mine], exps[theirs]], parties=order)  # one by one
+                row = plays[
+                    (plays["domain"] == domain.name)
+                    & (plays["order"] == names)
+                    & (plays["strategy"] == mine)
+                    & (plays["opponent"] == theirs)
+                    & (plays["seat"] == 0)
+                ]
+                assert len(row) == 1
+                assert row["utility"].item() == one.utility[0, 0]
+                assert row["agreed"].item() == float(one.agreed[0])
+
+
+def test_the_leaderboard_is_the_t_interval_of_the_unit_means(tree):
+    res = domains.domain_tournament(tree, ["boulware", "linear", "conceder"])
+    for row in res.leaderboard.to_dict("records"):
+        mine = res.plays[res.plays["strategy"] == row["strategy"]]
+        for metric in ("utility", "agreed", "welfare", "nash_product"):  # every play counts
+            means = mine.groupby("unit")[metric].mean().to_numpy()
+            n = means.size
+            half = stats.t.ppf(0.975, n - 1) * means.std(ddof=1) / math.sqrt(n)
+            assert row[metric] == pytest.approx(means.mean(), abs=1e-12)
+            assert row[f"{metric}_low"] == pytest.approx(means.mean() - half, abs=1e-9)
+            assert row[f"{metric}_high"] == pytest.approx(means.mean() + half, abs=1e-9)
+        agreed = mine[mine["agreed"] == 1.0]
+        assert row["nash_distance"] == pytest.approx(agreed["nash_distance"].mean(), abs=1e-12)
+    board = res.leaderboard
+    assert list(board["utility"]) == sorted(board["utility"], reverse=True)
+
+
+def test_hardliners_against_each_other_never_agree(tree):
+    res = domains.domain_tournament(read_domain(tree / "y2010/lunch"), ["hardliner"])
+    row = res.leaderboard.iloc[0]
+    # no deal: each gets r_i d_i ** 1: alice .125, bob 0 -> mean .0625; Nash product 0
+    assert row["agreed"] == 0 and row["utility"] == pytest.approx(0.0625)
+    assert row["nash_product"] == 0 and math.isnan(row["pareto_distance"])
+
+
+def test_tournament_on_the_command_line(tree, tmp_path, capsys):
+    out = tmp_path / "board.csv"
+    argv = ["tournament", "--domains", str(tree), "--strategies", "boulware", "linear"]
+    assert cli([*argv, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "3 domains, 5 independent units (domain x profile pair)" in captured.out
+    assert "skipped" in captured.err and "nonlinear" in captured.err
+    board = pd.read_csv(out)
+    assert list(board["strategy"]) == list(
+        domains.domain_tournament(tree, ["boulware", "linear"]).leaderboard["strategy"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--scenario", "package_2007"], "--scenario: not with --domains"),
+        (["--generate", "3"], "--generate: not with --domains"),
+        (["--protocol", "mediated"], "--protocol mediated: not with --domains"),
+        (["--strategies", "tit_for_tat"], "not a time-dependent tactic"),
+    ],
+)
+def test_tournament_refusals(tree, extra, words, capsys):
+    assert cli(["tournament", "--domains", str(tree), *extra]) == 2
+    assert words in one_error_line(capsys)
+
+
+def test_tournament_needs_a_folder(tmp_path, capsys):
+    assert cli(["tournament", "--domains", str(tmp_path / "none")]) == 2
+    assert "is not a folder" in one_error_line(capsys)
+    (tmp_path / "empty").mkdir()
+    assert cli(["tournament", "--domains", str(tmp_path / "empty")]) == 2
+    assert "no readable domain" in one_error_line(capsys)
