@@ -32,7 +32,14 @@ from negosim._version import package_version
 from negosim.engine import arguments as check
 from negosim.engine.arguments import from_text
 from negosim.io import store as _store
-from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
+from negosim.io.genius import read_domain
+from negosim.io.scenario_file import (
+    bundled_dir,
+    is_domain_file,
+    list_scenarios,
+    load_domain,
+    load_scenario,
+)
 from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
 from negosim.model.scenario import Scenario
 from negosim.model.sources import unsourced
@@ -479,6 +486,15 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
+        if _is_domain(path):
+            domain = _read_domain(path)
+            counts = [
+                _plural(len(domain.issues), "discrete issue"),
+                _plural(len(domain.profiles), "profile"),
+                _plural(domain.size, "outcome"),
+            ]
+            print(f"{path}: ok (a domain: {', '.join(counts)})")
+            continue
         sc = _load(path)
         counts = ", ".join(
             [
@@ -745,8 +761,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _is_domain(name: str) -> bool:
-    """Whether a scenario argument is a discrete domain: a folder (GENIUS or GeniusWeb)."""
-    return Path(name).is_dir()
+    """Whether a scenario argument is a discrete domain: a folder (GENIUS or GeniusWeb) or a
+    TOML file of discrete issues."""
+    return Path(name).is_dir() or is_domain_file(name)
+
+
+def _read_domain(name: str):
+    """The domain of a folder or of a TOML file of discrete issues."""
+    return read_domain(name) if Path(name).is_dir() else load_domain(name)
 
 
 DOMAIN_PROTOCOL = "alternating"
@@ -793,18 +815,17 @@ def _run_domain(args: argparse.Namespace) -> int:
 
     from negosim.analysis import domains
     from negosim.engine.discrete import outcome_space
-    from negosim.io import read_domain
 
     _domain_refusals(args)
     path = Path(args.scenario)
-    check.separate_paths({"--out": args.out, "--plot": args.plot})
+    check.separate_paths({"--out": args.out, "--plot": args.plot}, {"the scenario": path})
     for option, output in (("--out", args.out), ("--plot", args.plot)):
         if output is not None and path.resolve() in output.resolve().parents:
             raise InputError(
                 f"{option}: {str(output)!r} lies inside the domain folder {str(path)!r}, where "
                 "it would be read as part of the domain; write it elsewhere"
             )
-    domain = read_domain(path)
+    domain = _read_domain(args.scenario)
     if args.parties is None and len(domain.profiles) > 3:
         raise InputError(
             f"--parties: {domain.name} has {len(domain.profiles)} profiles "

@@ -62,6 +62,7 @@ from negosim.engine.discrete import (
 )
 from negosim.engine.summary import wilson_interval
 from negosim.io import read_domain
+from negosim.io.scenario_file import is_domain_file, load_domain
 from negosim.model.domains import Domain
 from negosim.model.errors import ArgumentError, NegosimError
 
@@ -346,7 +347,11 @@ def _domains(domains) -> tuple[list[Domain], list[tuple[str, str]]]:
         if isinstance(item, Domain):
             out.append(item)
             continue
-        for folder in domain_folders(Path(item)):
+        path = Path(item)
+        if path.is_file() and is_domain_file(path):
+            out.append(load_domain(path))
+            continue
+        for folder in domain_folders(path):
             try:
                 out.append(read_domain(folder))
             except NegosimError as exc:
@@ -371,7 +376,8 @@ def domain_tournament(
     ----------
     domains
         A directory tree searched for domain folders (GENIUS or GeniusWeb, at any depth), a
-        domain folder, a discrete ``.toml`` scenario, a :class:`Domain`, or a list of them.
+        domain folder, a ``.toml`` scenario of discrete issues, a :class:`Domain`, or a list
+        of them.
         Folders that cannot be read (non-linear profiles, too many outcomes) are skipped and
         listed in ``skipped``.
     strategies
