@@ -1168,7 +1168,7 @@ def _domain_tournament(args: argparse.Namespace) -> int:
         args,
         board,
         shown,
-        lambda: _plotting().leaderboard(board.rename(columns={"units": "worlds"})),
+        lambda: _plotting().leaderboard(board),
     )
 
 

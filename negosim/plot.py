@@ -423,7 +423,8 @@ def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     board
         A tournament's result (:class:`negosim.TournamentResult`) or its ``leaderboard``:
         a ``strategy`` column, ``metric`` with ``{metric}_low`` / ``{metric}_high`` and,
-        if present, ``worlds`` (the independent units behind the intervals).
+        if present, ``worlds`` (the independent worlds behind a scenario tournament's
+        intervals) or ``units`` (a domain tournament's: domain x profile pairs).
     metric
         The column to rank and plot.
     ax
@@ -471,9 +472,15 @@ def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     label = "mean own utility per negotiation" if metric == "utility" else f"mean {metric}"
     ax.set_xlabel(label)
     worlds = int(data["worlds"].max()) if "worlds" in data and n else None
-    if has.any():
-        units = f" over {worlds} independent worlds" if worlds else ""
-        note = f"95% intervals{units} (cluster-robust t; identical runs count once)"
+    units = int(data["units"].max()) if "units" in data and n else None
+    if has.any() and units:  # a domain tournament's: its units are domain x profile pairs
+        note = (
+            f"95% intervals over {units} independent units, domain x profile pair "
+            "(cluster-robust t; a strategy's plays in one unit are one cluster)"
+        )
+    elif has.any():
+        units_text = f" over {worlds} independent worlds" if worlds else ""
+        note = f"95% intervals{units_text} (cluster-robust t; identical runs count once)"
     else:
         note = "no interval: a single sampled world (add scenarios or uncertainty)"
     ax.set_title(f"Tournament leaderboard\n{note}" + _settings_line(settings), fontsize=11)

@@ -14,12 +14,14 @@ import math
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 from test_domains import DATA, LUNCH, LUNCH_UTILITIES, TRIO_UTILITIES
 
+from negosim import plot
 from negosim.analysis import domains
 from negosim.cli import main as cli
 from negosim.engine.discrete import negotiate, outcome_space
@@ -273,6 +275,18 @@ def test_tournament_on_the_command_line(tree, tmp_path, capsys):
     assert list(board["strategy"]) == list(
         domains.domain_tournament(tree, ["boulware", "linear"]).leaderboard["strategy"]
     )
+
+
+def test_the_leaderboard_figure_names_the_units_of_a_domain_tournament(tree):
+    """The figure's note: the intervals are over the domain x profile pairs (5 here), not
+    over worlds whose identical runs count once (a scenario tournament's note)."""
+    board = domains.domain_tournament(tree, ["boulware", "linear"]).leaderboard
+    fig = plot.leaderboard(board)
+    title = fig.axes[0].get_title()
+    plt.close(fig)
+    assert "95% intervals over 5 independent units, domain x profile pair" in title
+    assert "a strategy's plays in one unit are one cluster" in title
+    assert "identical runs" not in title and "worlds" not in title
 
 
 @pytest.mark.parametrize(
