@@ -429,10 +429,23 @@ def _strategy_text(option: str):
         try:
             check.strategy_spec(text, option)
         except ArgumentError as exc:
-            raise argparse.ArgumentTypeError(exc.problem) from None
+            if not _domain_strategy(text):
+                raise argparse.ArgumentTypeError(exc.problem) from None
         return text.strip()
 
     return convert
+
+
+def _domain_strategy(text: str) -> bool:
+    """Whether ``text`` is a strategy of the discrete engine only (a time-dependent tactic
+    with an opponent model, ``linear:model=frequency``): refused later on a scenario."""
+    from negosim.analysis import domains
+
+    try:
+        domains.strategy(text)
+    except ArgumentError:
+        return False
+    return True
 
 
 def _actor_strategy(text: str) -> tuple[str, str]:
@@ -610,6 +623,11 @@ def _strategies(sc: Scenario, pairs: Sequence[tuple[str, str]]) -> dict[str, str
     _once(pairs, "--strategy")
     given = dict(pairs)
     for actor, spec in given.items():
+        if "model=" in spec:
+            raise InputError(
+                f"--strategy {actor}={spec}: an opponent model (model=) is for a domain (a "
+                "GENIUS or GeniusWeb folder) only"
+            )
         try:
             resolve_strategies(sc, {actor: spec})
         except KeyError as exc:
@@ -843,14 +861,20 @@ def _run_domain(args: argparse.Namespace) -> int:
                 f"--strategy {party}={spec}: no such negotiating profile; "
                 f"parties: {', '.join(parties)}"
             )
-        tactics[party] = domains.tactic(spec, f"--strategy {party}")
+        tactics[party] = spec
+    chosen = {n: domains.strategy(spec, f"--strategy {n}") for n, spec in tactics.items()}
     rounds = args.rounds or 100
     res = domains.monte_carlo(
         space, args.runs, args.seed, tactics=tactics, parties=parties, rounds=rounds
     )
-    played = ", ".join(
-        f"{n} " + (f"e={tactics[n]:g}" if n in tactics else "drawn") for n in parties
-    )
+
+    def played_by(n: str) -> str:
+        if n not in chosen:
+            return f"{n} drawn"
+        e, model = chosen[n]
+        return f"{n} e={e:g}" + (f" with the {model} opponent model" if model != "none" else "")
+
+    played = ", ".join(played_by(n) for n in parties)
     low, high = domains.DRAWN
     drawn = (
         f" (drawn: e log-uniform on [{low:g}, {high:g}], run by run)"

@@ -54,6 +54,7 @@ from negosim.analysis.tournaments import cluster_interval
 from negosim.engine import discrete_solutions as solutions
 from negosim.engine.discrete import (
     MAX_OUTCOMES,
+    MODELS,
     TACTICS,
     DiscreteResult,
     OutcomeSpace,
@@ -92,17 +93,22 @@ INTERVAL_NOTE = (
     "one unit count as one cluster)"
 )
 
-_SPEC = re.compile(r"^\s*([A-Za-z_]+)\s*(?::\s*e\s*=\s*([^,]+?)\s*)?$")
+_SPEC = re.compile(r"^\s*([A-Za-z_]+)\s*(?::(.*))?$")
+_OPTION = re.compile(r"^\s*(e|model)\s*=\s*(\S+?)\s*$")
 
 
-def tactic(spec: str | float, name: str = "tactic") -> float:
-    """The exponent ``e`` of a tactic: a number ``>= 0``, a name of ``TACTICS`` or ``NAME:e=E``
-    (``NAME`` a tactic or ``time_dependent``).
+def strategy(spec: str | float, name: str = "tactic") -> tuple[float, str]:
+    """The exponent ``e`` and the opponent model of a strategy: a number ``>= 0``, a name of
+    ``TACTICS``, or ``NAME:OPTIONS`` with ``NAME`` a tactic or ``time_dependent`` and
+    ``OPTIONS`` comma-separated ``e=E`` and ``model=M`` (``M`` of
+    :data:`~negosim.engine.discrete.MODELS`: ``frequency`` is HardHeaded's frequency model,
+    whose belief breaks the ties of the bids; default ``none``).
 
-    >>> tactic("boulware"), tactic("conceder:e=3"), tactic(0.5)
-    (0.2, 3.0, 0.5)
+    >>> strategy("boulware"), strategy("time_dependent:e=3,model=frequency")
+    ((0.2, 'none'), (3.0, 'frequency'))
     """
     known = ", ".join([*TACTICS, "time_dependent:e=E"])
+    model = "none"
     if isinstance(spec, int | float | np.integer | np.floating) and not isinstance(spec, bool):
         e = float(spec)
     else:
@@ -111,17 +117,39 @@ def tactic(spec: str | float, name: str = "tactic") -> float:
             raise ArgumentError(
                 name, f"{spec!r} is not a time-dependent tactic; the discrete engine plays {known}"
             )
-        if match[2] is None:
+        options: dict[str, str] = {}
+        for part in (match[2] or "").split(",") if match[2] is not None else []:
+            option = _OPTION.match(part)
+            if not option or option[1] in options:
+                raise ArgumentError(
+                    name, f"{spec!r}: options are e=E and model=M, each once, comma-separated"
+                )
+            options[option[1]] = option[2]
+        model = options.get("model", "none")
+        if model not in MODELS:
+            raise ArgumentError(
+                name, f"{spec!r}: unknown model {model!r}; known: {', '.join(MODELS)}"
+            )
+        if "e" not in options:
             if match[1] == "time_dependent":
                 raise ArgumentError(name, f"{spec!r}: give its exponent, time_dependent:e=E")
-            return TACTICS[match[1]]
+            return TACTICS[match[1]], model
         try:
-            e = float(match[2])
+            e = float(options["e"])
         except ValueError:
-            raise ArgumentError(name, f"{spec!r}: e={match[2]!r} is not a number") from None
+            raise ArgumentError(name, f"{spec!r}: e={options['e']!r} is not a number") from None
     if not math.isfinite(e) or e < 0:
         raise ArgumentError(name, f"{spec!r}: e must be a finite number >= 0")
-    return e
+    return e, model
+
+
+def tactic(spec: str | float, name: str = "tactic") -> float:
+    """The exponent ``e`` of a tactic (:func:`strategy`, its model left out).
+
+    >>> tactic("boulware"), tactic("conceder:e=3"), tactic(0.5)
+    (0.2, 3.0, 0.5)
+    """
+    return strategy(spec, name)[0]
 
 
 def monte_carlo(
@@ -152,10 +180,9 @@ def monte_carlo(
         )
     rng = np.random.default_rng(seed)
     low, high = np.log(DRAWN[0]), np.log(DRAWN[1])
-    e = [
-        tactic(given[n], f"tactic of {n}") if n in given else np.exp(rng.uniform(low, high, runs))
-        for n in names
-    ]
+    chosen = {n: strategy(given[n], f"tactic of {n}") for n in names if n in given}
+    e = [chosen[n][0] if n in chosen else np.exp(rng.uniform(low, high, runs)) for n in names]
+    models = [chosen[n][1] if n in chosen else "none" for n in names]
     return negotiate(
         space,
         e,
@@ -164,6 +191,7 @@ def monte_carlo(
         parties=who,
         acceptance=acceptance,
         bidding=bidding,
+        models=models,
     )
 
 
@@ -395,7 +423,9 @@ def domain_tournament(
     labels = [str(s) for s in specs]
     if not specs or len(set(labels)) < len(labels):
         raise ArgumentError("strategies", "give at least one tactic, each once")
-    exps = np.array([tactic(s, f"strategies {s}") for s in specs])
+    parsed = [strategy(s, f"strategies {s}") for s in specs]
+    exps = np.array([e for e, _ in parsed])
+    learns = np.array([model == "frequency" for _, model in parsed])
     found, skipped = _domains(domains)
     k = len(specs)
     first, second = (a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), indexing="ij"))
@@ -416,6 +446,7 @@ def domain_tournament(
                     parties=order,
                     acceptance=acceptance,
                     bidding=bidding,
+                    models=[learns[first], learns[second]],
                 )
                 metrics = run_metrics(res, solve(space, order))
                 for seat, (mine, theirs) in enumerate(((first, second), (second, first))):
