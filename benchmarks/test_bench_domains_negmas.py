@@ -181,3 +181,27 @@ def test_negosim_and_negmas_side_by_side(benchmark, outcomes):
         identical_negotiations=float(np.mean(same)),
     )
     assert np.isfinite(negmas_u).all()
+
+
+def test_every_difference_starts_at_a_bid_among_equal_utilities():
+    """benchmarks/diagnose_domains_negmas.py on the benchmark's 40 pairs: every negotiation
+    that differs first differs at a bid whose utility is the same for the mover on both sides,
+    another outcome of that utility (docs/domains.md)."""
+    from diagnose_domains_negmas import diagnose
+
+    assert diagnose("lunch", _lunch()) == {"identical": 37, "tie": 3}
+    assert diagnose("576", _domain(SHAPES["576"])) == {"identical": 24, "tie": 16}
+    # the first one on lunch: alice (e = 9.71) bids at t = 1/101 for p = .49486; the outcomes
+    # worth at least that and least are (pizza, 1, outside), index 1, and (salad, 3, inside),
+    # index 20, both .5: negosim takes the lowest index, NegMAS's sorted list the other one
+    domain = _zero_reservations(_lunch())
+    space = outcome_space(domain)
+    _, ufuns = to_negmas(domain)
+    bidder = space.bidder(0)
+    target = bidder.target(1 / (ROUNDS + 1), np.array([9.71]))
+    assert target[0] == pytest.approx(0.49486, abs=1e-5)
+    assert space.labels(int(bidder.at_least(target)[0])) == ("pizza", "1", "outside")
+    inverse = ufuns[0].invert(rational_only=True, eps=-1, rel_eps=-1)
+    theirs = inverse.worst_in((target[0] - 1e-9, 1 + 1e-9), normalized=False)
+    assert tuple(theirs) == ("salad", "3", "inside")
+    assert space.utility[0, 1] == space.utility[0, 20] == 0.5
