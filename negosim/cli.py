@@ -8,7 +8,7 @@ written only when asked for, in the format their extension names, never onto an 
 other or a store; a file that cannot be written after the work (a full disk) is written to the
 temporary folder instead, and the one line (exit 2) says where.
 
-Why one module (about 900 lines): the parser (:func:`_parser` and its option helpers) and the
+Why one module (about 1,300 lines): the parser (:func:`_parser` and its option helpers) and the
 ``cmd_*`` functions it dispatches to are read together, each option next to the command that
 uses it; the protocols, the analysis and the figures are imported inside the commands, so that
 ``negosim --help`` starts without them.
@@ -32,7 +32,14 @@ from negosim._version import package_version
 from negosim.engine import arguments as check
 from negosim.engine.arguments import from_text
 from negosim.io import store as _store
-from negosim.io.scenario_file import bundled_dir, list_scenarios, load_scenario
+from negosim.io.genius import read_domain
+from negosim.io.scenario_file import (
+    bundled_dir,
+    is_domain_file,
+    list_scenarios,
+    load_domain,
+    load_scenario,
+)
 from negosim.model.errors import ArgumentError, NegosimError, ScenarioError
 from negosim.model.information import DEFAULT_MODEL, INFORMATION
 from negosim.model.opponents import model_names
@@ -150,7 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("show", "print a scenario's actors x issues table", cmd_show)
     _scenario_argument(p)
 
-    p = command("run", "run a Monte Carlo and print its summary", cmd_run)
+    p = command(
+        "run",
+        "run a Monte Carlo and print its summary; SCENARIO may also be a GENIUS or GeniusWeb "
+        "domain folder (docs/domains.md)",
+        cmd_run,
+    )
     _monte_carlo_options(p, runs=10_000, zero_runs=True)
     p.add_argument(
         "--chunk-size",
@@ -176,6 +188,13 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue the store in --store DIR: finished chunks are read, not recomputed",
+    )
+    p.add_argument(
+        "--parties",
+        type=_party_list,
+        metavar="A,B[,C]",
+        help="a domain (GENIUS or GeniusWeb folder, discrete .toml) only: the profiles that "
+        "negotiate, in turn order (default: all of them, when two or three)",
     )
     p.add_argument(
         "--inputs",
@@ -401,6 +420,13 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
         "salience drawn per run within this share of the scale of the generated one, which "
         "is all the others know (0..1; default: 0, every number known)",
     )
+    p.add_argument(
+        "--domains",
+        metavar="DIR",
+        help="play the time-dependent tactics on every GENIUS or GeniusWeb domain folder under "
+        "DIR, every profile pair in both seat orders, with the ANAC metrics (docs/domains.md; "
+        "the tactics are deterministic: --runs and --seed do not apply) (default: none)",
+    )
     _runs_and_seed(p, 100, 1)
     p.add_argument(
         "--protocol",
@@ -450,15 +476,35 @@ def _strategy_text(option: str):
         try:
             check.strategy_spec(text, option)
         except ArgumentError as exc:
-            raise argparse.ArgumentTypeError(exc.problem) from None
+            if not _domain_strategy(text):
+                raise argparse.ArgumentTypeError(exc.problem) from None
         return text.strip()
 
     return convert
 
 
+def _domain_strategy(text: str) -> bool:
+    """Whether ``text`` is a strategy of the discrete engine only (a time-dependent tactic
+    with an opponent model, ``linear:model=frequency``): refused later on a scenario."""
+    from negosim.analysis import domains
+
+    try:
+        domains.strategy(text)
+    except ArgumentError:
+        return False
+    return True
+
+
 def _actor_strategy(text: str) -> tuple[str, str]:
     actor, spec = _pair(text, "--strategy", "ACTOR=SPEC, e.g. Russia=boulware:e=0.1")
     return actor, _strategy_text(f"--strategy {actor}")(spec)
+
+
+def _party_list(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(","))
+    if len(names) < 2 or not all(names) or len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected two or more profile names, each once")
+    return names
 
 
 def _change(text: str) -> tuple[str, float]:
@@ -500,6 +546,15 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
+        if _is_domain(path):
+            domain = _read_domain(path)
+            counts = [
+                _plural(len(domain.issues), "discrete issue"),
+                _plural(len(domain.profiles), "profile"),
+                _plural(domain.size, "outcome"),
+            ]
+            print(f"{path}: ok (a domain: {', '.join(counts)})")
+            continue
         sc = _load(path)
         counts = ", ".join(
             [
@@ -615,6 +670,11 @@ def _strategies(sc: Scenario, pairs: Sequence[tuple[str, str]]) -> dict[str, str
     _once(pairs, "--strategy")
     given = dict(pairs)
     for actor, spec in given.items():
+        if "model=" in spec:
+            raise InputError(
+                f"--strategy {actor}={spec}: an opponent model (model=) is for a domain (a "
+                "GENIUS or GeniusWeb folder) only"
+            )
         try:
             resolve_strategies(sc, {actor: spec})
         except KeyError as exc:
@@ -742,6 +802,10 @@ def _print_table(frame, columns: Sequence[str] | None = None) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from negosim.engine.runner import default_chunk, simulate
 
+    if _is_domain(args.scenario):
+        return _run_domain(args)
+    if args.parties is not None:
+        raise InputError("--parties: for a domain (a GENIUS or GeniusWeb folder) only")
     sc, options = _setup(args, gathered=False)
     if args.chunk_size is None:
         args.chunk_size = default_chunk(options.get("protocol") or sc.protocol)
@@ -768,6 +832,147 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         figure = _plotting().outcome_distributions(res, settings=_given(args, runs=False))
         save_figure(figure, args.plot)
+    return 0
+
+
+def _is_domain(name: str) -> bool:
+    """Whether a scenario argument is a discrete domain: a folder (GENIUS or GeniusWeb) or a
+    TOML file of discrete issues."""
+    return Path(name).is_dir() or is_domain_file(name)
+
+
+def _read_domain(name: str):
+    """The domain of a folder or of a TOML file of discrete issues."""
+    return read_domain(name) if Path(name).is_dir() else load_domain(name)
+
+
+DOMAIN_PROTOCOL = "alternating"
+"""The negotiation protocol of the discrete engine (stacked alternating offers, 2 or 3 parties)."""
+DOMAIN_SOLUTIONS = {
+    "nash": "Nash",
+    "kalai_smorodinsky": "Kalai-Smorodinsky",
+    "utilitarian": "maximum welfare",
+}
+"""The solution protocols on a domain, each the exact outcome found by enumeration."""
+
+
+def _domain_refusals(args: argparse.Namespace) -> None:
+    """Refuse, in one line, the options of ``run`` that mean nothing on a discrete domain."""
+    if args.protocol not in (None, DOMAIN_PROTOCOL, *DOMAIN_SOLUTIONS):
+        raise InputError(
+            f"--protocol {args.protocol}: not for discrete issues (it moves positions on "
+            f"continuous scales); on a domain: {DOMAIN_PROTOCOL} (stacked alternating offers) "
+            f"or a solution, {', '.join(DOMAIN_SOLUTIONS)}"
+        )
+    if args.protocol in DOMAIN_SOLUTIONS and (args.out or args.plot or args.strategy):
+        option = "--out" if args.out else "--plot" if args.plot else "--strategy"
+        raise InputError(f"{option}: the solution protocol {args.protocol} has no runs")
+    unused = {
+        "--set": args.changes,
+        "--arithmetic": args.arithmetic,
+        "--chunk-size": args.chunk_size,
+        "--workers": args.workers,
+        "--store": args.store,
+        "--resume": args.resume,
+        "--inputs": args.inputs,
+    }
+    for option, value in unused.items():
+        if value:
+            raise InputError(f"{option}: not for a domain (a scenario of discrete issues)")
+    if args.runs < 1:
+        raise InputError("--runs: a domain needs at least 1 run")
+
+
+def _run_domain(args: argparse.Namespace) -> int:
+    """``negosim run FOLDER``: a Monte Carlo of GENIUS's time-dependent tactics on a discrete
+    domain, its summary and the exact solutions (docs/domains.md)."""
+    import pandas as pd
+
+    from negosim.analysis import domains
+    from negosim.engine.discrete import outcome_space
+
+    _domain_refusals(args)
+    path = Path(args.scenario)
+    check.separate_paths({"--out": args.out, "--plot": args.plot}, {"the scenario": path})
+    for option, output in (("--out", args.out), ("--plot", args.plot)):
+        if output is not None and path.resolve() in output.resolve().parents:
+            raise InputError(
+                f"{option}: {str(output)!r} lies inside the domain folder {str(path)!r}, where "
+                "it would be read as part of the domain; write it elsewhere"
+            )
+    domain = _read_domain(args.scenario)
+    if args.parties is None and len(domain.profiles) > 3:
+        raise InputError(
+            f"--parties: {domain.name} has {len(domain.profiles)} profiles "
+            f"({', '.join(domain.party_names)}); name the two or three that negotiate"
+        )
+    space = outcome_space(domain)
+    parties = args.parties or domain.party_names
+    if args.protocol in DOMAIN_SOLUTIONS:
+        return _domain_solution(space, parties, args.protocol)
+    _once(args.strategy, "--strategy")
+    tactics = {}
+    for party, spec in args.strategy:
+        if party not in parties:
+            raise InputError(
+                f"--strategy {party}={spec}: no such negotiating profile; "
+                f"parties: {', '.join(parties)}"
+            )
+        tactics[party] = spec
+    chosen = {n: domains.strategy(spec, f"--strategy {n}") for n, spec in tactics.items()}
+    rounds = args.rounds or 100
+    res = domains.monte_carlo(
+        space, args.runs, args.seed, tactics=tactics, parties=parties, rounds=rounds
+    )
+
+    def played_by(n: str) -> str:
+        if n not in chosen:
+            return f"{n} drawn"
+        e, model = chosen[n]
+        return f"{n} e={e:g}" + (f" with the {model} opponent model" if model != "none" else "")
+
+    played = ", ".join(played_by(n) for n in parties)
+    low, high = domains.DRAWN
+    drawn = (
+        f" (drawn: e log-uniform on [{low:g}, {high:g}], run by run)"
+        if len(tactics) < len(parties)
+        else ""
+    )
+    head = (
+        f"{domain.name}: {', '.join(parties)} on {space.size:,} outcomes; protocol "
+        f"{DOMAIN_PROTOCOL}, deadline {rounds} rounds, seed {args.seed}; tactics: {played}{drawn}"
+    )
+    print(_wrap(head) + "\n")
+    solved = domains.solve(space, res.parties)
+    print(domains.describe(res, solved))
+    if args.out:
+        metrics = domains.run_metrics(res, solved).drop(columns=["run", "agreed"])
+        frame = res.to_frame()
+        table = pd.concat([frame, metrics.drop(columns=[c for c in metrics if c in frame])], axis=1)
+        write_table(table, args.out)
+    if args.plot:
+        figure = _plotting().domain_outcomes(res, settings=_given(args, runs=False))
+        save_figure(figure, args.plot)
+    return 0
+
+
+def _domain_solution(space, parties: Sequence[str], protocol: str) -> int:
+    """A solution protocol on a domain: its exact outcome, by enumeration."""
+    from negosim.analysis import domains
+
+    solved = domains.solve(space, parties)
+    index = {"nash": solved.nash, "kalai_smorodinsky": solved.ks, "utilitarian": solved.welfare}
+    found = index[protocol]
+    print(
+        f"{space.domain.name}: {', '.join(parties)} on {space.size:,} outcomes; protocol {protocol}"
+    )
+    if found < 0:
+        print("no outcome is worth more than every reservation: no agreement")
+        return 0
+    for issue, value in zip(space.domain.issues, space.labels(found), strict=True):
+        print(f"  {issue.name} = {value}")
+    worth = ", ".join(f"{n} {u:.4f}" for n, u in zip(parties, solved.utility[found], strict=True))
+    print(f"{DOMAIN_SOLUTIONS[protocol]} outcome, undiscounted utilities: {worth}")
     return 0
 
 
@@ -967,6 +1172,8 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         tournament,
     )
 
+    if args.domains is not None:
+        return _domain_tournament(args)
     _separate_outputs(args, {f"--scenario {name}": _input_file(name) for name in args.scenario})
     if args.scenario and args.generate is not None:  # it would be ignored without a word
         raise InputError("--generate: plays generated worlds only without --scenario")
@@ -1018,6 +1225,52 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     if args.plot:
         save_figure(_plotting().leaderboard(result, settings=_given(args)), args.plot)
     return 0
+
+
+def _domain_tournament(args: argparse.Namespace) -> int:
+    """``negosim tournament --domains DIR``: the tactics round-robin over every domain folder
+    under DIR (:func:`negosim.analysis.domains.domain_tournament`)."""
+    from negosim.analysis import domains
+
+    for option, given in (
+        ("--scenario", args.scenario),
+        ("--generate", args.generate is not None),
+        ("--arithmetic", args.arithmetic),
+    ):
+        if given:
+            raise InputError(f"{option}: not with --domains (the domains are the scenarios)")
+    if args.protocol != DOMAIN_PROTOCOL:
+        raise InputError(
+            f"--protocol {args.protocol}: not with --domains; the discrete engine negotiates by "
+            f"stacked alternating offers ({DOMAIN_PROTOCOL})"
+        )
+    root = Path(args.domains)
+    if not root.is_dir():
+        raise InputError(f"--domains: {args.domains!r} is not a folder")
+    _once([(spec, None) for spec in args.strategies or ()], "--strategies")
+    for spec in args.strategies or ():  # before any folder is read
+        domains.tactic(spec, f"--strategies {spec}")
+    check.separate_paths({"--out": args.out, "--plot": args.plot})
+    result = domains.domain_tournament(root, args.strategies)
+    for folder, problem in result.skipped:
+        print(f"negosim: warning: skipped {folder}: {problem}", file=sys.stderr)
+    board = result.leaderboard
+    units = int(board["units"].max())
+    print(
+        _wrap(
+            f"{result.plays['domain'].nunique()} domains, {units} independent units (domain x "
+            f"profile pair), both seat orders; {domains.INTERVAL_NOTE}"
+        )
+        + "\n"
+    )
+    shown = ["strategy", "utility", "utility_low", "utility_high", "agreed", "agreement_time"]
+    shown += ["welfare", "pareto_distance", "nash_distance", "ks_distance", "nash_product"]
+    return _finish(
+        args,
+        board,
+        shown,
+        lambda: _plotting().leaderboard(board),
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Figures (matplotlib). Each function takes data or a result, returns the Figure, and never
 calls ``show()``.
 
-Why one module (about 770 lines): it is the gallery users browse as ``ns.plot.<figure>``, one
+Why one module (about 980 lines): it is the gallery users browse as ``ns.plot.<figure>``, one
 function a figure, all sharing the palette, the figure sizes and the label helpers at the top.
 """
 
@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from negosim.analysis import solutions
+from negosim.analysis.domains import solve
 from negosim.engine.results import SimulationResult
 from negosim.engine.sampling import sample
 from negosim.model.information import MEASURES
@@ -424,7 +425,8 @@ def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     board
         A tournament's result (:class:`negosim.TournamentResult`) or its ``leaderboard``:
         a ``strategy`` column, ``metric`` with ``{metric}_low`` / ``{metric}_high`` and,
-        if present, ``worlds`` (the independent units behind the intervals) and
+        if present, ``worlds`` (the independent worlds behind a scenario tournament's
+        intervals) or ``units`` (a domain tournament's: domain x profile pairs), and
         ``information`` (the information setting of each row).
     metric
         The column to rank and plot.
@@ -498,9 +500,15 @@ def leaderboard(board, *, metric: str = "utility", ax=None, settings: str = ""):
     label = "mean own utility per negotiation" if metric == "utility" else f"mean {metric}"
     ax.set_xlabel(label)
     worlds = int(board["worlds"].max()) if "worlds" in board and n else None
-    if has_any:
-        units = f" over {worlds} independent worlds" if worlds else ""
-        note = f"95% intervals{units} (cluster-robust t; identical runs count once)"
+    units = int(board["units"].max()) if "units" in board and n else None
+    if has_any and units:  # a domain tournament's: its units are domain x profile pairs
+        note = (
+            f"95% intervals over {units} independent units, domain x profile pair "
+            "(cluster-robust t; a strategy's plays in one unit are one cluster)"
+        )
+    elif has_any:
+        units_text = f" over {worlds} independent worlds" if worlds else ""
+        note = f"95% intervals{units_text} (cluster-robust t; identical runs count once)"
     else:
         note = "no interval: a single sampled world (add scenarios or uncertainty)"
     head = "Tournament leaderboard"
@@ -916,3 +924,52 @@ def carried_forward(values: np.ndarray) -> np.ndarray:
         missing = np.isnan(out[:, t])
         out[:, t][missing] = out[:, t - 1][missing]
     return out
+
+
+def domain_outcomes(result, *, settings: str = "", ax=None):
+    """A discrete domain's outcomes in the utility plane of its first two negotiating parties,
+    its exact Pareto frontier, Nash and Kalai-Smorodinsky outcomes, and where a
+    :func:`negosim.analysis.domains.monte_carlo` agreed (the area of a circle: its share of
+    the runs).
+
+    Parameters
+    ----------
+    result
+        A :class:`negosim.engine.discrete.DiscreteResult`.
+    """
+    import matplotlib.pyplot as plt
+
+    solved = solve(result.space, result.parties)
+    names = result.party_names
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=SLIDE_43)
+    u = solved.utility
+    ax.scatter(u[:, 0], u[:, 1], s=6, color="0.75", label=f"outcomes ({u.shape[0]:,})")
+    front = solved.frontier[np.argsort(solved.frontier[:, 0])]
+    ax.plot(front[:, 0], front[:, 1], "-", color=PALETTE[0], lw=1.5, label="Pareto frontier")
+    for index, label, color in (
+        (solved.nash, "Nash", PALETTE[3]),
+        (solved.ks, "Kalai-Smorodinsky", PALETTE[2]),
+    ):
+        if index >= 0:
+            ax.plot(*u[index, :2], "D", color=color, ms=8, label=label)
+    deals, counts = np.unique(result.outcome[result.agreed], return_counts=True)
+    if deals.size:
+        share = counts / result.runs
+        ax.scatter(
+            u[deals, 0],
+            u[deals, 1],
+            s=2000 * share,
+            facecolors="none",
+            edgecolors=PALETTE[1],
+            lw=1.5,
+            label=f"agreements ({result.agreed.mean():.0%} of {result.runs:,} runs)",
+        )
+    ax.set_xlabel(f"utility of {names[0]} (undiscounted)")
+    ax.set_ylabel(f"utility of {names[1]} (undiscounted)")
+    more = f" (of {', '.join(names)}: the first two)" if len(names) > 2 else ""
+    title = f"{result.space.domain.name}: outcomes and agreements{more}"
+    ax.set_title(title + _settings_line(settings), fontsize=11)
+    ax.legend(loc="lower left", fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

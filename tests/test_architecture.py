@@ -51,6 +51,8 @@ FUNCTION_IMPORTS = {
     ("negosim.cli", "negosim.engine.runner", "simulate"): STARTUP,
     ("negosim.cli", "negosim.engine.runner", "resolve_strategies"): STARTUP,
     ("negosim.cli", "negosim.model.strategies", "strategy_names"): STARTUP,
+    ("negosim.cli", "negosim.analysis", "domains"): STARTUP,
+    ("negosim.cli", "negosim.engine.discrete", "outcome_space"): STARTUP,
     ("negosim.engine.protocols.eum", "negosim.engine.protocols", "eum_compiled"): NUMBA,
     ("negosim.engine.protocols.exchange_batch", "negosim.engine.protocols", "exchange_compiled"): (
         NUMBA

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 from negosim.engine import discrete_solutions as solutions
 from negosim.engine.discrete import Bidder, negotiate, outcome_space
 from negosim.io import read_domain, read_genius, read_geniusweb, write_genius
+from negosim.io.geniusweb import number_utility
 from negosim.model.domains import (
     CategoricalIssue,
     IntegerIssue,
@@ -96,6 +99,49 @@ PICNIC_UTILITIES = {
     ("juice", "fruit"): (0.52, 0.5),
 }
 
+# garden (GeniusWeb, a number issue): snack {cake, fruit} x hours range {low .5, high 2, step
+# .5} -> hours .5, 1, 1.5, 2 (labels "0.5", "1", "1.5", "2"). NumberValueSetUtilities: u(x) =
+# lowU + (highU - lowU) (x - lowV) / (highV - lowV), rounded half up to 8 places.
+# A: hours (.5 -> .2, 2 -> 1): .2; .2 + .8/3 = .4666...67 -> .46666667; .2 + 1.6/3 =
+#    .7333...3 -> .73333333; 1. snack cake 1, fruit .4; weights snack .4, hours .6.
+#    reservationBid fruit/1: .4 * .4 + .6 * .46666667 = .16 + .280000002 = .440000002.
+# B: hours (.5 -> 1, 2 -> 0): 1; 1 - 1/3 = .6666...67 -> .66666667; 1 - 2/3 -> .33333333; 0.
+#    snack cake .5, fruit 1; weights .5, .5; no reservationBid: 0.
+GARDEN_UTILITIES = {  # (snack, hours): (A, B)
+    ("cake", "0.5"): (0.52, 0.75),  # .4 + .6 * .2 ; .25 + .5 * 1
+    ("cake", "1"): (0.680000002, 0.583333335),  # .4 + .280000002 ; .25 + .333333335
+    ("cake", "1.5"): (0.839999998, 0.416666665),  # .4 + .439999998 ; .25 + .166666665
+    ("cake", "2"): (1.0, 0.25),
+    ("fruit", "0.5"): (0.28, 1.0),  # .16 + .12 ; .5 + .5
+    ("fruit", "1"): (0.440000002, 0.833333335),
+    ("fruit", "1.5"): (0.599999998, 0.666666665),
+    ("fruit", "2"): (0.76, 0.5),
+}
+
+# party (GeniusWeb, number issues only): guests range {1, 4, 1} -> the integer issue 1..4;
+# budget range {100, 450, 150} -> 100, 250, 400 (the last below high; labels "100".."400").
+# guest (read first: natural order): guests (1 -> 1, 4 -> .5): 1; 1 - .5/3 -> .83333333;
+#   1 - 1/3 -> .66666667; .5. budget (100 -> 0, 450 -> 1): 0; 150/350 = .428571428.. ->
+#   .42857143; 300/350 = .857142857.. -> .85714286. Weights .5, .5; no reservationBid.
+# host: guests (1 -> 0, 4 -> 1): 0; .33333333; .66666667; 1. budget (100 -> 1, 450 -> .2): 1;
+#   1 - .8 * 150/350 = .657142857.. -> .65714286; 1 - .8 * 300/350 = .314285714.. ->
+#   .31428571. Weights .25, .75. reservationBid guests 2, budget 250.0 (a float, the value
+#   250): .25 * .33333333 + .75 * .65714286 = .0833333325 + .492857145 = .5761904775.
+PARTY_UTILITIES = {  # (guests, budget): (guest, host)
+    ("1", "100"): (0.5, 0.75),  # .5 + 0 ; 0 + .75
+    ("1", "250"): (0.714285715, 0.492857145),  # .5 + .214285715 ; 0 + .492857145
+    ("1", "400"): (0.92857143, 0.2357142825),  # .5 + .42857143 ; 0 + .2357142825
+    ("2", "100"): (0.416666665, 0.8333333325),  # .416666665 + 0 ; .0833333325 + .75
+    ("2", "250"): (0.63095238, 0.5761904775),
+    ("2", "400"): (0.845238095, 0.319047615),
+    ("3", "100"): (0.333333335, 0.9166666675),  # .333333335 ; .1666666675 + .75
+    ("3", "250"): (0.54761905, 0.6595238125),
+    ("3", "400"): (0.761904765, 0.4023809500),
+    ("4", "100"): (0.25, 1.0),
+    ("4", "250"): (0.464285715, 0.742857145),
+    ("4", "400"): (0.67857143, 0.4857142825),
+}
+
 
 def _every_outcome(space, expected):
     """The enumerated utilities of every outcome, by its labels, against ``expected``."""
@@ -117,6 +163,8 @@ def _every_outcome(space, expected):
         ("genius/trio", TRIO_UTILITIES),
         ("geniusweb/trio", TRIO_UTILITIES),
         ("geniusweb/picnic", PICNIC_UTILITIES),
+        ("geniusweb/garden", GARDEN_UTILITIES),
+        ("geniusweb/party", PARTY_UTILITIES),
     ],
 )
 def test_every_outcome_is_worth_what_the_rules_say(folder, expected):
@@ -147,6 +195,49 @@ def test_reservation_and_discount_follow_genius():
         [0.8 * 0.5**0.5, 0.8, 0.8, 0.4, 0.4]
     )
     assert discounted(0.8, 0.7, 1.5) == 0.8  # a factor above 1: no discount
+
+
+def test_geniusweb_number_issues_are_enumerated_as_their_ranges():
+    garden = read_geniusweb(DATA / "geniusweb" / "garden")
+    assert garden.issues[1] == CategoricalIssue("hours", ("0.5", "1", "1.5", "2"))
+    assert [p.reservation for p in garden.profiles] == [0.440000002, 0.0]
+    party = read_geniusweb(DATA / "geniusweb" / "party")
+    assert party.issues == (
+        IntegerIssue("guests", 1, 4),  # whole numbers, step 1
+        CategoricalIssue("budget", ("100", "250", "400")),  # step 150; 400 + 150 > 450
+    )
+    assert party.party_names == ("guest", "host")
+    assert [p.reservation for p in party.profiles] == [0.0, 0.5761904775]
+
+
+def test_number_utilities_round_half_up_to_eight_places_and_are_0_off_the_range():
+    d = Decimal
+    # .123456785 is a tie at the 9th place: half up gives .12345679 (half even .12345678)
+    assert number_utility(d(1), d(0), d(0), d(1), d("0.123456785")) == 0.12345679
+    assert number_utility(d(0), d(0), d(0), d(1), d("0.123456785")) == 0.0  # lowUtility
+    # below lowValue or above highValue: 0, not the end utility (no clamping)
+    assert number_utility(d("-0.5"), d(0), d("0.7"), d(1), d("0.9")) == 0.0
+    assert number_utility(d(2), d(0), d("0.7"), d(1), d("0.9")) == 0.0
+    assert number_utility(d("0.5"), d(0), d("0.7"), d(1), d("0.9")) == 0.8  # .7 + .2 * .5
+
+
+def test_number_issues_on_the_file_round_half_up(tmp_path):
+    """A range {0, 1, 1} whose highUtility .123456785 is rounded even at highValue."""
+    folder = tmp_path / "tie"
+    shutil.copytree(DATA / "bad" / "json_number_utility_above_one", folder)
+    for name in ("d.json", "p.json"):
+        text = (folder / name).read_text()
+        text = text.replace('"low": 1', '"low": 0').replace('"high": 3', '"high": 1')
+        text = text.replace('"lowValue": 1', '"lowValue": 0').replace(
+            '"highValue": 3', '"highValue": 1'
+        )
+        (folder / name).write_text(text.replace('"highUtility": 1.5', '"highUtility": 0.123456785'))
+    domain = read_geniusweb(folder)
+    assert domain.issues[1] == IntegerIssue("size", 0, 1)
+    # color red 1, blue 0 (weight .7); size 0 -> 0, 1 -> .12345679 (weight .3)
+    assert outcome_space(domain).utility[0].tolist() == pytest.approx(
+        [0.7, 0.7 + 0.3 * 0.12345679, 0.0, 0.3 * 0.12345679], abs=1e-15
+    )
 
 
 def test_geniusweb_specials_are_kept():
@@ -444,6 +535,17 @@ def test_a_geniusweb_domain_written_as_genius_keeps_its_utilities(tmp_path):
     again = read_genius(write_genius(domain, tmp_path / "trio"))
     assert np.array_equal(outcome_space(again).utility, outcome_space(domain).utility)
     assert [p.reservation for p in again.profiles] == [0.4375, 0.0, 0.0]
+    # a number issue of decimals is a discrete GENIUS issue of its values: every table's
+    # largest utility is 1, so GENIUS's division changes nothing
+    garden = read_geniusweb(DATA / "geniusweb" / "garden")
+    again = read_genius(write_genius(garden, tmp_path / "garden"))
+    assert again.issues == garden.issues
+    assert np.array_equal(outcome_space(again).utility, outcome_space(garden).utility)
+    assert [p.reservation for p in again.profiles] == [0.440000002, 0.0]
+    # whole numbers with step 1 are an integer issue, and GENIUS's integer issues have only
+    # linear evaluators: GeniusWeb's rounded utilities cannot be written
+    with pytest.raises(ArgumentError, match="issue 'guests': GENIUS integer issues have linear"):
+        write_genius(read_geniusweb(DATA / "geniusweb" / "party"), tmp_path / "party")
 
 
 labels = st.text(
@@ -553,6 +655,12 @@ BAD = {  # folder: (the file named, the element named)
     "json_unknown_issue": ("p.json", "issueWeights.size"),
     "json_reservation_bid_value": ("p.json", "reservationBid.issuevalues.color"),
     "json_negative_weight": ("p.json", "weight of issue 'color'"),
+    "json_range_without_step": ("d.json", "issuesValues.size.range.step: missing"),
+    "json_range_step_not_positive": ("d.json", "issuesValues.size.range.step: step 0 is not"),
+    "json_number_utility_off_the_range": ("p.json", "NumberValueSetUtilities.lowValue"),
+    "json_number_utility_above_one": ("p.json", "NumberValueSetUtilities.highUtility"),
+    "json_number_reservation_bid_value": ("p.json", "reservationBid.issuevalues.size"),
+    "json_number_utilities_for_values": ("p.json", "issueUtilities.size: a number issue needs"),
 }
 
 

@@ -19,8 +19,15 @@ is nearest to ``p(t)`` on its own utility (``bidding="nearest"``, GENIUS
 ``SortedOutcomeSpace.getBidNearUtility``; a tie between a better and a worse neighbour goes to
 the better one), or the worst outcome worth at least ``p(t)`` (``bidding="at_least"``); among
 outcomes of equal utility, the one of lowest index. Both are a binary search
-(``numpy.searchsorted``) in the party's sorted utilities, for all runs at once. Ties are not
-broken by a belief about the opponent: that needs the opponent models of issue 28.
+(``numpy.searchsorted``) in the party's sorted utilities, for all runs at once.
+
+**Opponent model** (``models=``; bilateral only). A party may learn HardHeaded's frequency
+model of its opponent (:class:`FrequencyModel`; van Krimpen, Looije and Hajizadeh 2013, GENIUS
+``negotiator.boaframework.opponentmodel.HardHeadedFrequencyModel``) from every offer the
+opponent makes, and then break ties by it: among the outcomes whose own utility ties for the
+nearest to ``p(t)`` (both neighbours when the target is halfway; for ``"at_least"``, the
+outcomes of the chosen utility) it bids the one the model believes best for the opponent;
+further ties go by the rules above (the better own utility, then the lowest index).
 
 **Protocol** (GENIUS ``StackedAlternatingOffersProtocol``, ``DiscreteTimeline``). In round
 ``k = 1..T`` every party moves once, in turn, at relative time ``t = k / (T + 1)``; the first
@@ -40,7 +47,7 @@ Bargaining solutions by enumeration: :mod:`negosim.engine.discrete_solutions`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,6 +64,17 @@ TACTICS = {"hardliner": 0.0, "boulware": 0.2, "linear": 1.0, "conceder": 2.0}
 
 ACCEPTANCE = ("target", "next")
 BIDDING = ("nearest", "at_least")
+MODELS = ("none", "frequency")
+"""Opponent models a party may learn: none, or HardHeaded's frequency model."""
+
+LEARN_COEF = 0.2
+"""HardHeaded's learning coefficient ``l`` (GENIUS's default): ``goldenValue = l / I``."""
+
+LEARN_VALUE_ADDITION = 1
+"""What each offered value adds to its count (GENIUS ``learnValueAddition``)."""
+
+RENORMAL_CORRECTION = 0.05
+"""GENIUS ``AdditiveUtilitySpace.normalizeChildren``'s ``RENORMALCORR``."""
 
 
 @dataclass(frozen=True)
@@ -64,13 +82,18 @@ class Bidder:
     """One party's utilities sorted, for "the outcome worth about p" by binary search.
 
     ``sorted`` holds the utilities ascending; ``outcome[j]`` is the lowest-index outcome whose
-    utility is ``sorted[j]``; ``high`` and ``low`` are ``P_max`` and ``P_min``.
+    utility is ``sorted[j]``; ``high`` and ``low`` are ``P_max`` and ``P_min``. ``order``
+    holds the outcomes in the order of ``sorted`` (equal utilities: lower index first), and
+    ``start[j]:stop[j]`` the positions of the outcomes whose utility is ``sorted[j]``.
     """
 
     sorted: np.ndarray
     outcome: np.ndarray
     high: float
     low: float
+    order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stop: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def of(cls, utility: np.ndarray, reservation: float) -> Bidder:
@@ -78,7 +101,24 @@ class Bidder:
         order = np.argsort(utility, kind="stable")  # equal utilities: lower index first
         ranked = utility[order]
         first = np.searchsorted(ranked, ranked, side="left")  # first of each equal block
-        return cls(ranked, order[first], float(ranked[-1]), max(float(ranked[0]), reservation))
+        stop = np.searchsorted(ranked, ranked, side="right")
+        high, low = float(ranked[-1]), max(float(ranked[0]), reservation)
+        return cls(ranked, order[first], high, low, order, first, stop)
+
+    def _best(self, a: np.ndarray, b: np.ndarray, prefer: Preference) -> np.ndarray:
+        """For each row, the outcome among sorted positions ``a[r]:b[r]`` that ``prefer``
+        scores highest; ties: the higher own utility, then the lower index."""
+        length = b - a
+        total = int(length.sum())
+        row = np.repeat(np.arange(a.size), length)
+        pos = (
+            np.repeat(a, length) + np.arange(total) - np.repeat(np.cumsum(length) - length, length)
+        )
+        outcome = self.order[pos]
+        score = prefer(row, outcome)
+        ranked = np.lexsort((outcome, -self.sorted[pos], -score, row))
+        firsts = np.searchsorted(row[ranked], np.arange(a.size), side="left")
+        return outcome[ranked[firsts]]
 
     def target(self, t: float, e: np.ndarray) -> np.ndarray:
         """``p(t) = P_min + (P_max - P_min)(1 - t^(1/e))`` for each exponent (``P_max`` at
@@ -90,18 +130,136 @@ class Bidder:
         # a hardliner refuses its own best outcome
         return np.where(e > 0, self.low + (self.high - self.low) * (1.0 - conceded), self.high)
 
-    def nearest(self, target: np.ndarray) -> np.ndarray:
-        """The outcome whose utility is nearest each target (a tie: the better one)."""
+    def nearest(self, target: np.ndarray, prefer: Preference | None = None) -> np.ndarray:
+        """The outcome whose utility is nearest each target (a tie: the better one).
+
+        With ``prefer`` (a score of ``(row, outcome)`` pairs, higher better: an opponent
+        model's belief), the best-scored of all the outcomes whose utility ties for the
+        nearest (both neighbours' when the target is halfway between them), then as above.
+        """
         above = np.searchsorted(self.sorted, target, side="left")
         hi = np.minimum(above, self.sorted.size - 1)
         lo = np.maximum(above - 1, 0)
-        up = np.abs(self.sorted[hi] - target) <= np.abs(target - self.sorted[lo])
-        return self.outcome[np.where(up, hi, lo)]
+        gap_hi, gap_lo = np.abs(self.sorted[hi] - target), np.abs(target - self.sorted[lo])
+        up = gap_hi <= gap_lo
+        if prefer is None:
+            return self.outcome[np.where(up, hi, lo)]
+        down = gap_lo <= gap_hi
+        a = np.where(down, self.start[lo], self.start[hi])
+        b = np.where(up, self.stop[hi], self.stop[lo])
+        return self._best(a, b, prefer)
 
-    def at_least(self, target: np.ndarray) -> np.ndarray:
-        """The worst outcome worth at least each target (the best one when none is)."""
-        above = np.searchsorted(self.sorted, target, side="left")
-        return self.outcome[np.minimum(above, self.sorted.size - 1)]
+    def at_least(self, target: np.ndarray, prefer: Preference | None = None) -> np.ndarray:
+        """The worst outcome worth at least each target (the best one when none is); with
+        ``prefer``, the best-scored of the outcomes of that utility, then the lowest index."""
+        above = np.minimum(np.searchsorted(self.sorted, target, side="left"), self.sorted.size - 1)
+        if prefer is None:
+            return self.outcome[above]
+        return self._best(self.start[above], self.stop[above], prefer)
+
+
+def _sequential_sum(w: np.ndarray) -> np.ndarray:
+    """``(k,)`` the rows of ``w`` ``(k, I)`` summed left to right (as GENIUS's loops do; numpy's
+    own sum may pair the terms differently)."""
+    total = w[:, 0].copy()
+    for i in range(1, w.shape[1]):
+        total = total + w[:, i]
+    return total
+
+
+Preference = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""A score of outcomes for rows of a batch: ``prefer(rows, outcomes) -> scores``, higher is
+better (an opponent model's belief of the opponent's utility)."""
+
+
+@dataclass(eq=False)
+class FrequencyModel:
+    """HardHeaded's frequency model of one opponent, one per run (GENIUS
+    ``HardHeadedFrequencyModel``, van Krimpen, Looije and Hajizadeh 2013), on value indices.
+
+    It starts with every weight ``1 / I`` and every value's count 1. The opponent's first offer
+    is only remembered; each later offer ``b`` (after the previous ``b'``) updates it, with
+    ``g = l / I`` (:data:`LEARN_COEF` ``l``), ``m`` the number of issues whose value did not
+    change, ``T = 1 + g m`` and ``w_max = 1 - I g / T``:
+
+    1. issue by issue, in order: ``w_i <- (w_i + g) / T`` if unchanged and ``w_i < w_max``,
+       else ``w_i / T``; each such assignment is GENIUS's ``setWeight``, which then
+       renormalises all the weights (``normalizeChildren``: ``w_k <- max(0, w_k - D (w_k +
+       c) / (S + c I))`` with ``S = sum_k w_k``, ``D = S - 1``, ``c`` =
+       :data:`RENORMAL_CORRECTION`; one issue: ``w = 1``) and puts ``w_i`` back if the sum is
+       then outside (0.98, 1.02);
+    2. each issue's offered value's count grows by :data:`LEARN_VALUE_ADDITION`.
+
+    The believed utility of an outcome ``x`` is ``min(1, sum_i w_i * (n_i(x_i) / max_v
+    n_i(v)))``, summed issue by issue. Integer issues count their values as discrete values
+    (GENIUS's model casts every issue to a discrete one).
+    """
+
+    weights: np.ndarray
+    counts: np.ndarray
+    top: np.ndarray
+    last: np.ndarray
+    seen: np.ndarray
+    learn: float = LEARN_COEF
+
+    @classmethod
+    def start(cls, runs: int, shape: Sequence[int], learn: float = LEARN_COEF) -> FrequencyModel:
+        """A fresh model for ``runs`` runs on issues of ``shape`` values."""
+        issues = len(shape)
+        return cls(
+            np.full((runs, issues), 1.0 / issues),
+            np.ones((runs, issues, max(shape)), dtype=np.int64),
+            np.ones((runs, issues), dtype=np.int64),
+            np.zeros((runs, issues), dtype=np.int64),
+            np.zeros(runs, dtype=np.int64),
+            learn,
+        )
+
+    def update(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """The opponent offered the outcomes of value indices ``values`` ``(k, I)`` in runs
+        ``rows`` ``(k,)``."""
+        self.seen[rows] += 1
+        later = self.seen[rows] > 1
+        first_rows = rows[~later]
+        self.last[first_rows] = values[~later]
+        rows, values = rows[later], values[later]
+        if rows.size == 0:
+            return
+        issues = values.shape[1]
+        golden = self.learn / issues
+        same = values == self.last[rows]
+        total = 1.0 + golden * same.sum(axis=1)
+        maximum = 1.0 - issues * golden / total
+        w = self.weights[rows]
+        for i in range(issues):
+            old = w[:, i].copy()
+            grow = same[:, i] & (old < maximum)
+            w[:, i] = np.where(grow, (old + golden) / total, old / total)
+            if issues == 1:
+                w[:, 0] = 1.0
+            else:  # normalizeChildren, in GENIUS's order of operations
+                s = _sequential_sum(w)
+                corrected = s + RENORMAL_CORRECTION * issues
+                w = np.maximum(
+                    0.0, w - (s - 1.0)[:, None] * (w + RENORMAL_CORRECTION) / corrected[:, None]
+                )
+            s = _sequential_sum(w)
+            back = ~((s > 0.98) & (s < 1.02))
+            w[back, i] = old[back]
+        self.weights[rows] = w
+        for i in range(issues):
+            self.counts[rows, i, values[:, i]] += LEARN_VALUE_ADDITION
+            self.top[rows, i] = np.maximum(self.top[rows, i], self.counts[rows, i, values[:, i]])
+        self.last[rows] = values
+
+    def belief(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The believed opponent utility of outcomes of value indices ``values`` ``(k, I)``,
+        each in its run of ``rows`` ``(k,)``."""
+        total = np.zeros(rows.size)
+        for i in range(values.shape[1]):
+            share = self.counts[rows, i, values[:, i]] / self.top[rows, i]
+            total = total + self.weights[rows, i] * share
+        return np.minimum(total, 1.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -301,6 +459,9 @@ def negotiate(
     parties: Sequence[int | str] | None = None,
     acceptance: str = "target",
     bidding: str = "nearest",
+    models: Sequence[str | bool | np.ndarray | None]
+    | Mapping[str, str | bool | np.ndarray | None]
+    | None = None,
 ) -> DiscreteResult:
     """Time-dependent tactics against each other under stacked alternating offers, for all
     runs at once (the rules are in the module's docstring).
@@ -320,6 +481,11 @@ def negotiate(
         The negotiating profiles in turn order (default: all the domain's, in order).
     acceptance, bidding
         ``"target"`` or ``"next"``; ``"nearest"`` or ``"at_least"``.
+    models
+        The opponent model each party learns and breaks its ties by, in turn order or by
+        name: ``"frequency"`` (HardHeaded's, :class:`FrequencyModel`), ``"none"`` (or None),
+        or an array ``(R,)`` of booleans (the frequency model in the runs that are True).
+        Two parties only. Default: none.
 
     Examples
     --------
@@ -346,8 +512,47 @@ def negotiate(
         raise ArgumentError("parties", "a negotiation needs at least two parties")
     names = [space.domain.profiles[p].name for p in who]
     e = exponents(tactics, names, runs)
-    ended, outcome = _play(space, who, e, int(rounds), acceptance, bidding)
+    learns = opponent_models(models, names, e.shape[0])
+    ended, outcome = _play(space, who, e, int(rounds), acceptance, bidding, learns)
     return _settle(space, who, e, int(rounds), ended, outcome)
+
+
+def opponent_models(
+    models: Sequence[str | bool | np.ndarray | None]
+    | Mapping[str, str | bool | np.ndarray | None]
+    | None,
+    names: Sequence[str],
+    runs: int,
+) -> np.ndarray:
+    """``(R, n)``: whether each party learns the frequency model in each run (``models`` as
+    :func:`negotiate` takes them)."""
+    if models is None:
+        return np.zeros((runs, len(names)), dtype=bool)
+    if isinstance(models, Mapping):
+        unknown = [k for k in models if k not in names]
+        if unknown:
+            raise ArgumentError("models", f"{unknown[0]!r} does not negotiate here")
+        models = [models.get(n) for n in names]
+    if isinstance(models, str) or len(models) != len(names):
+        raise ArgumentError("models", f"give one model for each of {', '.join(names)}")
+    columns = []
+    for name, model in zip(names, models, strict=True):
+        if model is None or isinstance(model, str | bool | np.bool_):
+            if isinstance(model, str) and model not in MODELS:
+                raise ArgumentError(
+                    "models", f"{name}: unknown model {model!r}; known: {', '.join(MODELS)}"
+                )
+            model = model == "frequency" if isinstance(model, str) else bool(model)
+        column = np.asarray(model)
+        if column.dtype != bool or column.ndim > 1 or (column.ndim == 1 and column.size != runs):
+            raise ArgumentError("models", f"{name}: a model name, or {runs} booleans (one per run)")
+        columns.append(np.broadcast_to(column, (runs,)))
+    learns = np.stack(columns, axis=1)
+    if learns.any() and len(names) != 2:
+        raise ArgumentError(
+            "models", "an opponent model needs a bilateral negotiation (two parties)"
+        )
+    return learns
 
 
 def _play(
@@ -357,6 +562,7 @@ def _play(
     rounds: int,
     acceptance: str,
     bidding: str,
+    learns: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The round each run's offer was agreed in (``rounds + 1``: never) and the offer."""
     runs, n = e.shape
@@ -366,15 +572,44 @@ def _play(
     accepts = np.zeros(runs, dtype=np.int64)
     ended = np.full(runs, rounds + 1, dtype=np.int64)
     open_runs = np.arange(runs)
+    learns = np.zeros((runs, n), dtype=bool) if learns is None else learns
+    # party j's model of its opponent (bilateral: the other party), where it learns one
+    models = [
+        FrequencyModel.start(runs, space.shape) if learns[:, j].any() else None for j in range(n)
+    ]
+
+    def preference(j: int, rows: np.ndarray) -> Preference | None:
+        model = models[j]
+        if model is None:
+            return None
+        uses = learns[rows, j]
+
+        def prefer(row: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+            belief = model.belief(rows[row], space.values(outcome))
+            return np.where(uses[row], belief, 0.0)
+
+        return prefer
+
+    def observe(j: int, rows: np.ndarray, bid: np.ndarray) -> None:
+        """Party j offered ``bid`` in runs ``rows``: its opponent's model learns it."""
+        other = models[1 - j] if n == 2 else None
+        if other is not None and rows.size:
+            other.update(rows, space.values(bid))
+
     for k in range(1, rounds + 1):
         t = k / (rounds + 1)
         for j, bidder in enumerate(bidders):
             if open_runs.size == 0:
                 return ended, offer
             target = bidder.target(t, e[open_runs, j])
-            bid = bidder.nearest(target) if bidding == "nearest" else bidder.at_least(target)
+            prefer = preference(j, open_runs)
+            if bidding == "nearest":
+                bid = bidder.nearest(target, prefer)
+            else:
+                bid = bidder.at_least(target, prefer)
             if k == 1 and j == 0:
                 offer[open_runs] = bid
+                observe(j, open_runs, bid)
                 continue
             standing = offer[open_runs]
             bar = target if acceptance == "target" else utility[j, bid]
@@ -382,6 +617,7 @@ def _play(
             count = np.where(yes, accepts[open_runs] + 1, 0)
             offer[open_runs] = np.where(yes, standing, bid)
             accepts[open_runs] = count
+            observe(j, open_runs[~yes], bid[~yes])
             done = count == n - 1
             if done.any():
                 ended[open_runs[done]] = k

@@ -12,10 +12,11 @@ from __future__ import annotations
 from negosim.io.genius import read_domain, read_genius, write_genius
 from negosim.io.geniusweb import read_geniusweb
 from negosim.io.peers import read_decide, read_eum_csv
-from negosim.io.scenario_file import list_scenarios, load_scenario
+from negosim.io.scenario_file import list_scenarios, load_domain, load_scenario
 
 __all__ = [
     "list_scenarios",
+    "load_domain",
     "load_scenario",
     "read_decide",
     "read_domain",

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from negosim.io.domain_folders import (
     attribute_number,
@@ -33,6 +35,7 @@ from negosim.io.domain_folders import (
     read_bytes,
 )
 from negosim.io.geniusweb import read_geniusweb
+from negosim.model.domain_format import grid_domain
 from negosim.model.domains import (
     CategoricalIssue,
     Domain,
@@ -45,6 +48,7 @@ from negosim.model.domains import (
     make_domain,
 )
 from negosim.model.errors import ArgumentError, ScenarioError
+from negosim.model.scenario import Scenario
 
 GENIUS_DOMAIN = "negotiation_template"
 GENIUS_PROFILE = "utility_space"
@@ -326,9 +330,16 @@ def _genius_value(root: ET.Element, tag: str, default: float, source: str) -> fl
 _XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def write_genius(domain: Domain, folder: str | Path) -> Path:
+def write_genius(
+    domain: Domain | Scenario, folder: str | Path, *, grid: int | Mapping[str, Any] | None = None
+) -> Path:
     """Write ``domain`` as a GENIUS folder: ``<domain.name>.xml`` and one
     ``<profile.name>.xml`` per profile, numbers as Python's shortest exact decimals.
+
+    A continuous :class:`~negosim.model.scenario.Scenario` is written on a ``grid`` (a count of
+    evenly spaced points per issue, or per issue a count or the values):
+    :func:`negosim.model.domain_format.grid_domain` says how its utilities become the grid's
+    evaluations.
 
     The folder is made if needed; it may not hold other ``.xml`` files (they would be read
     back as part of the domain). ``read_genius`` then returns a domain equal to ``domain``
@@ -341,6 +352,12 @@ def write_genius(domain: Domain, folder: str | Path) -> Path:
         GENIUS would read differently (a GeniusWeb table whose largest utility is not 1, or a
         table on an integer issue).
     """
+    if isinstance(domain, Scenario):
+        if grid is None:
+            raise ArgumentError("grid", "a continuous scenario is written on a grid: give grid=")
+        domain = grid_domain(domain, grid)
+    elif grid is not None:
+        raise ArgumentError("grid", "only for a continuous scenario; a Domain is discrete already")
     names = [domain.name, *domain.party_names]
     for name in names:
         _check_file_name(name)

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from negosim.model.domain_format import is_discrete, parse_domain
+from negosim.model.domains import Domain
 from negosim.model.errors import ArgumentError, ScenarioError, suggest
 from negosim.model.scenario import Scenario
 
@@ -63,6 +65,20 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
     >>> sc.positions.shape  # actors x issues
     (38, 3)
     """
+    path, source = _scenario_path(path_or_name)
+    data = _read_toml(path, source)
+    if is_discrete(data):
+        raise ScenarioError(
+            "its issues are discrete (values or range): a domain; negosim.io.load_domain reads "
+            "it and negosim run plays it",
+            source=source,
+        )
+    scenario = Scenario.from_dict(data, source=source)
+    return scenario if as_of is None else scenario.as_of(as_of)
+
+
+def _scenario_path(path_or_name: str | Path) -> tuple[Path, str]:
+    """The file of a scenario argument (a path, or a bundled name) and its name in messages."""
     path = path_argument(path_or_name, "path_or_name", "a file path or a bundled name")
     if not path.exists() and not path.is_symlink():
         bundled = bundled_dir() / f"{path_or_name}.toml"
@@ -75,9 +91,39 @@ def load_scenario(path_or_name: str | Path, as_of: date | str | None = None) -> 
             )
         path = bundled
     source = str(path_or_name) if Path(path_or_name).exists() else f"{path_or_name} ({path.name})"
+    return path, source
+
+
+def load_domain(path: str | Path) -> Domain:
+    """The discrete :class:`~negosim.model.domains.Domain` of a TOML scenario whose issues are
+    discrete (docs/scenario-format.md, "Discrete issues").
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the field; also for a scenario of continuous issues.
+    """
+    path, source = _scenario_path(path)
     data = _read_toml(path, source)
-    scenario = Scenario.from_dict(data, source=source)
-    return scenario if as_of is None else scenario.as_of(as_of)
+    if not is_discrete(data):
+        raise ScenarioError(
+            "no discrete issue (values or range): a continuous scenario; load_scenario reads it",
+            source=source,
+        )
+    return parse_domain(data, source)
+
+
+def is_domain_file(path: str | Path) -> bool:
+    """Whether ``path`` is a readable TOML file whose issues are discrete (False for anything
+    else, a continuous scenario or a file that cannot be read: those are reported by
+    :func:`load_scenario`)."""
+    try:
+        candidate = Path(path)
+        if not candidate.is_file() or candidate.suffix.lower() != ".toml":
+            return False
+        return is_discrete(_read_toml(candidate, str(path)))
+    except (OSError, ValueError):
+        return False
 
 
 NAME_MAX = 255
