@@ -328,12 +328,16 @@ def _information_options(p: argparse.ArgumentParser) -> None:
         "learned (the scenario's point estimates, learned from their offers by an opponent "
         "model) (default: complete)",
     )
+    _opponent_model_option(p, "with --information learned")
+
+
+def _opponent_model_option(p: argparse.ArgumentParser, when: str) -> None:
     p.add_argument(
         "--opponent-model",
         type=cli_type(check.opponent_model, "--opponent-model"),
         metavar="NAME",
-        help=f"with --information learned, the opponent model of the negotiators whose "
-        f"strategies name none: {', '.join(model_names())} (default: {DEFAULT_MODEL})",
+        help=f"{when}, the opponent model of the negotiators whose strategies name none: "
+        f"{', '.join(model_names())} (default: {DEFAULT_MODEL})",
     )
 
 
@@ -446,13 +450,7 @@ def _tournament_options(p: argparse.ArgumentParser) -> None:
         "estimates and learns from the offers); with both, the leaderboard ranks each and a "
         "table sets them side by side (default: complete)",
     )
-    p.add_argument(
-        "--opponent-model",
-        type=cli_type(check.opponent_model, "--opponent-model"),
-        metavar="NAME",
-        help=f"under learned, the opponent model of the negotiators whose strategies name "
-        f"none: {', '.join(model_names())} (default: {DEFAULT_MODEL})",
-    )
+    _opponent_model_option(p, "under learned")
     _arithmetic_option(p)
     _output_options(p, "the leaderboard")
     _progress_option(p)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from negosim.model.errors import ArgumentError
+from negosim.model.names import snake_case
 from negosim.model.preferences import LOSSES, issue_loss
 
 
@@ -161,17 +162,6 @@ class OpponentModel:
 
     def __hash__(self) -> int:
         return hash((type(self), tuple(sorted((k, str(v)) for k, v in self.params().items()))))
-
-
-def snake_case(name: str) -> str:
-    """``MyModel`` -> ``my_model`` (the spelling of the strategies' registry; kept here so the
-    opponent models need nothing from the strategies, which may consult them)."""
-    out = []
-    for k, ch in enumerate(name):
-        if ch.isupper() and k and not name[k - 1].isupper() and name[k - 1] != "_":
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 def scratch(state: dict[str, Any], key: str, shape: tuple[int, ...], dtype: Any = float) -> Any:

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from negosim.model.errors import ArgumentError
+from negosim.model.names import snake_case
 from negosim.model.preferences import inverse_loss, issue_loss, utility_of
 
 ACCEPT_TOLERANCE = 1e-9
@@ -298,22 +299,6 @@ def of_runs(strategy: Strategy, rows: Any, runs: int) -> Strategy:
             if isinstance(value, np.ndarray) and value.ndim and len(value) == runs
         },
     )
-
-
-def snake_case(name: str) -> str:
-    """``MyStrategy`` -> ``my_strategy`` (CamelCase to the registry's spelling).
-
-    Examples
-    --------
-    >>> snake_case("AbsoluteTitForTat")
-    'absolute_tit_for_tat'
-    """
-    out = []
-    for k, ch in enumerate(name):
-        if ch.isupper() and k and not name[k - 1].isupper() and name[k - 1] != "_":
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 def checked_target(strategy: Strategy, view: View) -> np.ndarray:
