@@ -19,7 +19,7 @@ from scipy.stats import spearmanr
 
 import negosim as ns
 from negosim.engine.beliefs import PublicKnowledge, Truth, _frontier, accuracy
-from negosim.engine.sampling import point_estimates, sample, spread
+from negosim.engine.sampling import sample, spread
 from negosim.model.elements import Uncertainty
 from negosim.model.errors import ArgumentError
 from negosim.model.information import MEASURES
@@ -165,10 +165,14 @@ def test_spread_is_the_standard_deviation_of_the_distribution(dist, params, sd):
     assert spread(Uncertainty("x", dist, params)) == pytest.approx(sd)
 
 
-def test_spread_of_pert_matches_draws():
+def test_spread_of_pert_is_that_of_its_beta_distribution():
+    """PERT (a, c, b) = (0, 20, 100) is a + (b - a) Beta(alpha, beta) with alpha = 1 + 4 (c -
+    a) / (b - a) = 1.8 and beta = 1 + 4 (b - c) / (b - a) = 4.2: variance (b - a)^2 alpha beta
+    / ((alpha + beta)^2 (alpha + beta + 1)), as scipy's beta distribution gives it."""
+    from scipy.stats import beta
+
     u = Uncertainty("x", "pert", {"low": 0.0, "mode": 20.0, "high": 100.0})
-    draws = ns.engine.sampling.draw(np.random.default_rng(0), u, 400_000)
-    assert spread(u) == pytest.approx(draws.std(), rel=0.01)
+    assert spread(u) == pytest.approx(100 * beta(1.8, 4.2).std(), rel=1e-12)
 
 
 def test_public_knowledge_is_the_file_with_its_spread():
@@ -182,7 +186,7 @@ def test_public_knowledge_is_the_file_with_its_spread():
     total = world.salience.sum(axis=1, keepdims=True)
     low_s, high_s = np.maximum(world.salience - 20, 1), np.minimum(world.salience + 20, 100)
     np.testing.assert_allclose(public.weight_sd, (high_s - low_s) / math.sqrt(12) / total)
-    np.testing.assert_array_equal(public.reservation, point_estimates(world).reservation[0])
+    np.testing.assert_array_equal(public.reservation, world.reservation)  # declared ones
 
 
 # ---------------------------------------------------------------------------- the measures
@@ -447,3 +451,117 @@ def test_bayesian_beliefs_improve_over_the_rounds_on_generated_worlds():
     assert spearmanr(rounds, frequency[:, 0]).statistic < 0
     assert frequency[1:5, 0].max() > frequency[-1, 0]  # best a few rounds in, worse later
     assert frequency[-1, 1] > frequency[0, 1]  # the weight error ends above its start
+
+
+# ---------------------------------------------------------------------------- audit
+
+
+def _views_against_trade_offs(world, runs: int = 6):
+    """The views of a0 (a recorder) against every other negotiator playing trade_off."""
+    recorder = Recorder()
+    strategies = {"a0": recorder, **dict.fromkeys(world.actors[1:], "trade_off")}
+    ns.simulate(world, runs, seed=3, strategies=strategies, information="learned", chunk_size=runs)
+    return recorder.views
+
+
+def test_the_counterpart_follows_the_belief_after_every_offer():
+    """Bilateral: the counterpart is the believed opponent in every round, not only before
+    the first offer (a counterpart left at the prior would ignore what is learned)."""
+    world = ns.generate(2, 3, seed=5, uncertainty=0.3)
+    views = _recorded(world, "learned")
+    assert any(v.t >= 2 for v in views)
+    for view in views:
+        np.testing.assert_array_equal(view.counterpart, view.positions[:, 1])
+        np.testing.assert_allclose(view.counterpart_weights, view.weights[:, 1])
+
+
+def test_no_true_reservation_of_the_opponent_in_the_view():
+    data = ns.generate(2, 3, seed=4, uncertainty=0.4).to_dict()
+    data["uncertainty"].append(
+        {"target": "a1.reservation", "dist": "uniform", "low": 0.0, "high": 0.6}
+    )
+    world = ns.Scenario.from_dict(data, source="test: a private reservation")
+    truth = sample(world, 6, seed=3)
+    assert np.ptp(truth.reservation[:, 1]) > 0
+    for view in _views_against_trade_offs(world):
+        floor = truth.reservation[:, 1:2] + DEAL_MARGIN
+        assert not _matches(view.reservation[:, 1:2], floor).any()
+        np.testing.assert_allclose(view.reservation[:, 1], world.reservation[1] + DEAL_MARGIN)
+
+
+def test_no_true_number_of_any_opponent_with_three_negotiators():
+    world = ns.generate(3, 3, seed=4, uncertainty=0.4)
+    truth = sample(world, 6, seed=3)
+    for view in _views_against_trade_offs(world):
+        for j in (1, 2):
+            for name, true in (("positions", truth.positions), ("weights", truth.weights)):
+                assert not _matches(getattr(view, name)[:, j], true[:, j]).any(), (name, j)
+
+
+def test_the_mediator_amends_toward_the_objectors_point_estimates_under_learned():
+    """docs: the text moves x <- x + step (m - x), m the objectors' power-weighted mean
+    position (every actor has power 1 here); under learned m is of the point estimates."""
+    world = ns.generate(3, 2, seed=6, uncertainty=0.5)
+    res = ns.simulate(world, 4, seed=2, protocol="mediated", information="learned", trace=4)
+    objected = ~res.trace["accepted"][:, 0].astype(bool)
+    first = res.trace["offer"][:, 0]
+    moved = 0
+    for r in range(4):
+        if res.rounds[r] == 0 or not objected[r].any():
+            continue
+        mean = world.positions[objected[r]].mean(axis=0)
+        expected = first[r] + 0.2 * (mean - first[r])
+        np.testing.assert_allclose(res.trace["offer"][r, 1], expected, atol=1e-9)
+        moved += 1
+    assert moved
+
+
+def _one_issue_reserving(r_a: float, r_j: float) -> Truth:
+    return Truth(
+        np.array([[[0.0], [100.0]]]),
+        np.ones((1, 2, 1)),
+        np.array([[r_a, r_j]]),
+        np.array([100.0]),
+        "linear",
+    )
+
+
+def test_the_nash_distance_takes_each_side_s_reservation_and_the_believed_one():
+    """One issue, a's ideal 0 and j's 100, packages x = 0, 1, ..., 100.
+    True Nash with reservations (0.2, 0): max (0.8 - x/100)(x/100), x = 40, at (0.6, 0.4).
+    Believed with j's reservation believed 0.4: max (0.8 - x/100)(x/100 - 0.4), x = 60, at
+    true (0.4, 0.6): the distance is hypot(0.2, 0.2)."""
+    x = np.linspace(0, 100, 101)[:, None]
+    believed = (np.array([[100.0]]), np.array([[1.0]]), 0.4)
+    out = accuracy(_one_issue_reserving(0.2, 0.0), 0, 1, believed, x)
+    assert out["nash_distance"][0] == pytest.approx(math.hypot(0.2, 0.2))
+
+
+def test_the_believed_nash_point_is_placed_at_true_utilities():
+    """a's believed j has its ideal at 50: believed u_j = 1 - |x - 50|/100, the believed Nash
+    package maximises (1 - x/100)(1 - |x - 50|/100) at x = 25, at TRUE utilities (0.75,
+    0.25); the true Nash package is x = 50 at (0.5, 0.5): the distance is hypot(0.25, 0.25)
+    (at believed utilities it would be hypot(0.25, 0.5))."""
+    x = np.linspace(0, 100, 101)[:, None]
+    out = accuracy(
+        _one_issue_reserving(0.0, 0.0), 0, 1, (np.array([[50.0]]), np.ones((1, 1)), 0), x
+    )
+    assert out["nash_distance"][0] == pytest.approx(math.hypot(0.25, 0.25))
+
+
+def test_the_measured_packages_include_both_true_ideals():
+    """One issue, a's ideal 0 and j's 100, but the given packages are only x = 40 and 60.
+    With the ideals added the candidates are 40, 60, 0, 100; all lie on the true frontier
+    (u_a + u_j = 1). Believed j's ideal 0: only x = 0 is on the believed frontier, at true
+    (1, 0); the mean distance from (1 - x/100, x/100) to it is sqrt(2) mean(x)/100 over
+    x in (40, 60, 0, 100) = sqrt(2) / 2 (without the ideals it would be sqrt(2) 0.4)."""
+    x = np.array([[40.0], [60.0]])
+    out = accuracy(_one_issue_reserving(0.0, 0.0), 0, 1, (np.zeros((1, 1)), np.ones((1, 1)), 0), x)
+    assert out["pareto_distance"][0] == pytest.approx(math.sqrt(2) / 2)
+
+
+def test_pearson_is_missing_where_a_side_does_not_vary():
+    """All packages alike: neither utility varies over them, so r is undefined (NaN)."""
+    x = np.array([[30.0], [30.0], [30.0]])
+    out = accuracy(_one_issue_reserving(0.0, 0.0), 0, 1, (np.zeros((1, 1)), np.ones((1, 1)), 0), x)
+    assert np.isnan(out["pearson"][0])
