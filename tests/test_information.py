@@ -565,3 +565,15 @@ def test_pearson_is_missing_where_a_side_does_not_vary():
     x = np.array([[30.0], [30.0], [30.0]])
     out = accuracy(_one_issue_reserving(0.0, 0.0), 0, 1, (np.zeros((1, 1)), np.ones((1, 1)), 0), x)
     assert np.isnan(out["pearson"][0])
+
+
+def test_the_summary_of_package_2007_under_learned_reports_the_measures():
+    res = ns.simulate(ns.load_scenario("package_2007"), 30, seed=7, information="learned")
+    table = res.summary().beliefs.set_index(["actor", "measure"])
+    frame = res.to_frame()
+    assert sorted(table.index.get_level_values("actor").unique()) == ["Russia", "US"]
+    for actor in ("US", "Russia"):
+        for m in ("pearson", "weight_error", "pareto_distance"):
+            column = frame[f"belief_{m}.{actor}"].dropna()
+            assert len(column) == 30
+            assert table.loc[(actor, m), "mean"] == pytest.approx(column.mean())
