@@ -647,6 +647,22 @@ def test_what_changed_compares_two_settings_on_the_same_runs():
     assert list(fixed["input"]) == ["moves.kosovo_udi.to"]
 
 
+def test_learned_information_only_with_a_protocol_that_plays_strategies():
+    """The page offers "learned" only where the negotiators play strategies; a protocol that
+    computes its outcome from the true numbers sets complete information, so the page's model
+    can still be built (DiplomacyModel refuses learned with it)."""
+    learned = state.Settings(information="learned")
+    assert state.information_choices(learned) == ["complete", "learned"]
+    assert state.with_protocol(learned, "mediated").information == "learned"
+    for protocol in ("eum", "exchange", "nash"):
+        changed = state.with_protocol(learned, protocol)
+        assert changed.protocol == protocol and changed.information == "complete"
+        assert state.information_choices(changed) == ["complete"]
+        DiplomacyModel(**changed.model_kwargs())
+        with pytest.raises(ns.ArgumentError, match="information"):
+            DiplomacyModel(**replace(changed, information="learned").model_kwargs())
+
+
 def test_sweep_values():
     assert state.sweep_values(0, 100) == [20.0, 40.0, 60.0, 80.0, 100.0]
     assert state.sweep_values(10, 50) == [10.0, 20.0, 30.0, 40.0, 50.0]

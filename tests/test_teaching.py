@@ -20,6 +20,7 @@ import pytest
 import negosim as ns
 from negosim.abm import DiplomacyModel
 from negosim.app import reasons, state
+from negosim.engine.protocols import PROTOCOLS
 from negosim.model.ratification import DEAL_MARGIN
 
 TEXT = (Path(__file__).resolve().parents[1] / "docs" / "teaching.md").read_text()
@@ -572,6 +573,11 @@ def test_exercise_4_what_each_side_learns(package, plain):
 
     learned = state.Settings(information="learned")
     said("- **information**: `complete`")
+    with_offers = [
+        p for p in PROTOCOLS if "learned" in state.information_choices(state.Settings(protocol=p))
+    ]
+    assert with_offers == ["alternating", "mediated"]
+    said("with the\n  protocols whose negotiators make offers (`alternating`, `mediated`)")
     # step 1: the page under learned, one negotiation and the Monte Carlo
     ends = {}
     for settings in (state.Settings(), learned):
