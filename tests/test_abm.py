@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import negosim as ns
 from negosim.abm import DiplomacyModel, trace_frame
-from negosim.abm.model import AGENT_COLUMNS
+from negosim.abm.model import AGENT_COLUMNS, BELIEF_COLUMNS
 from negosim.model.ratification import DEAL_MARGIN
 from negosim.model.strategies import TimeDependent
 
@@ -150,3 +150,80 @@ def test_a_per_run_parameter_gives_the_model_of_run_k_its_own_value():
         assert_same_run(DiplomacyModel(sc, seed=3, run=k, strategies=strategies).run(), core, k)
     with pytest.raises(ns.ArgumentError, match=r"strategies\['US'\]: parameter e"):
         DiplomacyModel(sc, seed=3, run=40, strategies=strategies)
+
+
+def _believed_now(model: DiplomacyModel) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Each negotiator's believed ideal points and weights ``(A, I)``, read from the table's
+    beliefs arrays (only while the run is open: the table drops a closed run's rows)."""
+    beliefs = model.table.beliefs
+    return {
+        a: (beliefs.positions[a][0].copy(), beliefs.weights[a][0].copy()) for a in beliefs.states
+    }
+
+
+@pytest.mark.parametrize(
+    "world, runs",
+    [
+        ("package_2007", 2),  # to the deadline; Russia's ideal points are certain
+        (ns.generate(3, 3, seed=5, uncertainty=0.5), 2),  # three negotiators, early deals
+    ],
+    ids=["package_2007", "generated"],
+)
+def test_beliefs_frame_holds_the_table_s_beliefs_and_the_sampled_truth(package, world, runs):
+    """DiplomacyModel.beliefs_frame: a row per round (the prior first, as round first - 1),
+    observer, other negotiator and issue; the believed numbers are the table's beliefs
+    arrays after the round's offer, the true ones the run's sampled numbers (ns.sample). The
+    closing round, whose arrays the table drops with the run, is checked against the core's
+    measure of the final beliefs (the mean absolute error of the weights)."""
+    sc = package if world == "package_2007" else world
+    truth = ns.sample(sc, runs, seed=7)
+    core = ns.simulate(sc, runs, seed=7, information="learned")
+    negotiators = [a for a, role in enumerate(sc.roles) if role == "negotiator"]
+    ended_early = False
+    for run in range(runs):
+        model = DiplomacyModel(sc, seed=7, run=run, information="learned")
+        first = model.round
+        seen = {first: _believed_now(model)}
+        while model.running:
+            model.step()
+            if model.running:
+                seen[model.round] = _believed_now(model)
+        ended_early |= model.round < model.rounds - 1
+        frame = model.beliefs_frame()
+        assert list(frame.columns) == list(BELIEF_COLUMNS)
+        pairs = [(a, j) for a in negotiators for j in negotiators if j != a]
+        assert len(frame) == (model.steps + 1) * len(pairs) * len(sc.issues)
+        assert sorted(set(frame["round"])) == list(range(first, model.round + 1))
+        for (t, observer, about), rows in frame.groupby(["round", "observer", "about"]):
+            a, j = sc.actor_index(observer), sc.actor_index(about)
+            assert list(rows["issue"]) == list(sc.issues)
+            np.testing.assert_array_equal(rows["position"], truth.positions[run, j])
+            np.testing.assert_array_equal(rows["weight"], truth.weights[run, j])
+            if t in seen:
+                np.testing.assert_array_equal(rows["believed_position"], seen[t][a][0][j])
+                np.testing.assert_array_equal(rows["believed_weight"], seen[t][a][1][j])
+        # the prior: the scenario's point estimates
+        public = model.table.public
+        prior = frame[frame["round"] == first]
+        for (_, about), rows in prior.groupby(["observer", "about"]):
+            j = sc.actor_index(about)
+            np.testing.assert_allclose(rows["believed_position"], public.positions[j])
+            np.testing.assert_allclose(rows["believed_weight"], public.weights[j])
+        # the closing round: the core's weight error of each observer's final beliefs
+        last = frame[frame["round"] == model.round]
+        error = (last["believed_weight"] - last["weight"]).abs().groupby(last["observer"]).mean()
+        for observer, value in error.items():
+            expected = core.beliefs["weight_error"][run, sc.actor_index(observer)]
+            assert value == pytest.approx(expected, abs=1e-12)
+    assert ended_early or world == "package_2007"
+
+
+def test_beliefs_frame_is_empty_under_complete_information(package):
+    """Under complete information every negotiator sees the true numbers: nothing is
+    believed, and the table has its columns and no row."""
+    model = DiplomacyModel(package, seed=7)
+    for _ in range(3):
+        model.step()
+    frame = model.beliefs_frame()
+    assert list(frame.columns) == list(BELIEF_COLUMNS) and frame.empty
+    assert model.table.beliefs is None

@@ -6,6 +6,7 @@ checks what it shows against DiplomacyModel and simulate run here with the same 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -617,6 +618,8 @@ def test_what_changed_compares_two_settings_on_the_same_runs():
         "protocol: alternating -> mediated",
         "Russia's strategy: trade_off e=0.5 -> conceder e=5",
     ]
+    learned = replace(b, information="learned")
+    assert comparison.setting_changes(b, learned) == ["information: complete -> learned"]
     # A of another seed is played on B's seed: the same worlds
     assert comparison.on_same_worlds(replace(a, seed=1), b) == a
     sc = ns.load_scenario("package_2007")
@@ -642,6 +645,22 @@ def test_what_changed_compares_two_settings_on_the_same_runs():
     assert row["A"] == ns.sample(sc, 1, 3).moves.to[0, k]
     # common random numbers: fixing one number leaves every other draw of the run as it was
     assert list(fixed["input"]) == ["moves.kosovo_udi.to"]
+
+
+def test_learned_information_only_with_a_protocol_that_plays_strategies():
+    """The page offers "learned" only where the negotiators play strategies; a protocol that
+    computes its outcome from the true numbers sets complete information, so the page's model
+    can still be built (DiplomacyModel refuses learned with it)."""
+    learned = state.Settings(information="learned")
+    assert state.information_choices(learned) == ["complete", "learned"]
+    assert state.with_protocol(learned, "mediated").information == "learned"
+    for protocol in ("eum", "exchange", "nash"):
+        changed = state.with_protocol(learned, protocol)
+        assert changed.protocol == protocol and changed.information == "complete"
+        assert state.information_choices(changed) == ["complete"]
+        DiplomacyModel(**changed.model_kwargs())
+        with pytest.raises(ns.ArgumentError, match="information"):
+            DiplomacyModel(**replace(changed, information="learned").model_kwargs())
 
 
 def test_sweep_values():
@@ -962,8 +981,10 @@ def _ended_run_explained(page: Page, model: DiplomacyModel) -> None:
                 assert f"{c.id} {yes} of {len(c.members)}" in shown
 
 
-@pytest.mark.slow
-def test_page_in_headless_chromium(tmp_path):
+@contextlib.contextmanager
+def chromium_page(tmp: Path):
+    """The page served by a fresh server and opened in headless Chromium (skips without
+    them); the server and the browser are stopped after the block."""
     browser, driver_path = _browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -984,8 +1005,19 @@ def test_page_in_headless_chromium(tmp_path):
             options.add_argument(arg)
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
         driver.get(url)
-        page = Page(driver, tmp_path)
+        page = Page(driver, tmp)
         assert page.text("ns-steps") == "0"
+        yield page
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.stop()
+
+
+@pytest.mark.slow
+def test_page_in_headless_chromium(tmp_path):
+    with chromium_page(tmp_path) as page:
+        driver = page.d
         sc = ns.load_scenario("package_2007")
 
         # Every panel opened, nothing touched: the Monte Carlo is simulate's with the
@@ -1064,7 +1096,38 @@ def test_page_in_headless_chromium(tmp_path):
         page.shot("app_whatchanged.png")
         page.button("Back to the scenario's values").click()
         page.wait(lambda: "nothing yet" in page.text("ns-cmp-changes"))
-    finally:
-        if driver is not None:
-            driver.quit()
-        server.stop()
+
+
+@pytest.mark.slow
+def test_page_steps_a_negotiation_under_learned_information(tmp_path):
+    """The "information" select set to learned: a fresh negotiation that Step and Play drive
+    as DiplomacyModel(..., information="learned") plays it, a Monte Carlo equal to
+    simulate's under learned (not complete's), and What changed names the setting."""
+    sc = ns.load_scenario("package_2007")
+    with chromium_page(tmp_path) as page:
+        page.button("Step").click()
+        page.wait(lambda: page.text("ns-steps") == "1")
+        page.choose("ns-information", "learned")
+        page.wait(lambda: page.text("ns-steps") == "0")  # a change: a fresh negotiation
+        model = DiplomacyModel(sc, seed=7, information="learned")
+        for _ in range(3):
+            before = page.text("ns-steps")
+            page.button("Step").click()
+            page.wait(lambda b=before: page.text("ns-steps") != b)
+            model.step()
+            _shown_equals_model(page, model)
+        assert page.text("ns-narrative") == state.describe_round(model)
+        # Play runs rounds until paused; the page shows the model's state after them
+        page.button("▶").click()
+        page.wait(lambda: int(page.text("ns-steps")) >= 6, timeout=120)
+        page.button("❚❚").click()
+        time.sleep(1.0)  # a round may still be finishing
+        while model.steps < int(page.text("ns-steps")):
+            model.step()
+        _shown_equals_model(page, model)
+        # the Monte Carlo is learned information's (300 runs: 4 deals, 2 with complete)
+        learned = ns.simulate(sc, 300, 7, information="learned")
+        assert learned.agreed.sum() != ns.simulate(sc, 300, 7).agreed.sum()
+        _monte_carlo_equals(page, learned, 300)
+        page.button("What changed").click()
+        assert page.text("ns-cmp-changes") == "information: complete -> learned"

@@ -20,6 +20,7 @@ import pytest
 import negosim as ns
 from negosim.abm import DiplomacyModel
 from negosim.app import reasons, state
+from negosim.engine.protocols import PROTOCOLS
 from negosim.model.ratification import DEAL_MARGIN
 
 TEXT = (Path(__file__).resolve().parents[1] / "docs" / "teaching.md").read_text()
@@ -558,3 +559,115 @@ def test_the_page_s_run_counts():
     said("plays N negotiations, 2,000 by default")
     assert state.SWEEP_RUNS == 1000
     said("with 1,000 runs per\n  point and the same seed")
+
+
+def test_exercise_4_what_each_side_learns(package, plain):
+    """The US's belief of Russia's weights under information="learned", computed without
+    the engine's beliefs: the prior from the scenario's uncertainty by the spread formulas,
+    fed Russia's traced offers, by the plain-Python reference models for the run of step 2
+    and by the batched Bayesian model for the 2,000 runs (equal to the reference run by run:
+    tests/test_opponent_models.py); the true weights from ns.sample."""
+    from beliefs_by_hand import offers_of, prior_of, reference_weights
+
+    from negosim.model.opponents import Prior, get_model
+
+    learned = state.Settings(information="learned")
+    said("- **information**: `complete`")
+    with_offers = [
+        p for p in PROTOCOLS if "learned" in state.information_choices(state.Settings(protocol=p))
+    ]
+    assert with_offers == ["alternating", "mediated"]
+    said("with the\n  protocols whose negotiators make offers (`alternating`, `mediated`)")
+    # step 1: the page under learned, one negotiation and the Monte Carlo
+    ends = {}
+    for settings in (state.Settings(), learned):
+        model = DiplomacyModel(**settings.model_kwargs())
+        while model.running:
+            model.step()
+        line = state.describe_round(model)
+        assert line.startswith("Round 59: Russia proposes ") and "; US rejects; " in line
+        ends[settings.information] = line.removeprefix("Round 59: Russia proposes ").split(";")[0]
+        assert line.endswith("the deadline passes without agreement; US makes us_deploys "
+                             "(missile_defense to 75); Kosovo makes kosovo_udi (kosovo_status to "
+                             "60); final package K 60, M 75, C 14.")  # fmt: skip
+    said(
+        "the\n   talks still end without agreement on the final package K 60, M 75, C 14, but "
+        f"Russia's last\n   offer is now {ends['learned']} ({ends['complete']} with complete "
+        "information)"
+    )
+    deals = ns.simulate(package, RUNS, 7, **learned.simulate_kwargs()).agreed.sum()
+    said(f"{deals} of the 2,000 runs\n   agree ({agreed(plain).sum()} with complete information)")
+    # step 2: the run of seed 7
+    russia = package.actor_index("Russia")
+    assert not [u for u in package.effective_uncertainty if u.target.startswith("Russia.position")]
+    said("Russia's ideal points are no secret (the scenario gives them without\n   uncertainty)")
+    prior = prior_of(package, "Russia")
+    one = ns.simulate(package, 1, 7, information="learned", trace=1)
+    _, offers = offers_of(one, russia)
+    weights, _ = reference_weights("Bayesian", prior, offers[0])
+    truth = ns.sample(package, RUNS, 7).weights[:, russia]
+    start, end, true = weights[0], weights[-1], truth[0]
+    said(
+        f"Kosovo {start[0]:.3f}, missile\n   defence {start[1]:.3f} and CFE {start[2]:.3f}, and "
+        f"after Russia's last offer believes {end[0]:.3f}, {end[1]:.3f} and {end[2]:.3f}."
+    )
+    assert np.all(np.abs(end - true) < np.abs(start - true))
+    said(
+        f"The truth of this run is {true[0]:.3f}, {true[1]:.3f} and {true[2]:.3f}: the US ends "
+        "nearer on every issue"
+    )
+    assert np.all(offers[0, offers[0, :, 0] != 25, 0] > 25)  # Kosovo left its ideal late
+    assert np.argmax(offers[0, :, 0] != 25) > 0.8 * offers.shape[1]
+    assert offers[0, :, 1].max() - offers[0, 0, 1] > 60  # missile defence: 10 to about 80
+    assert np.all(np.diff(weights[:, 0]) >= 0)
+    said("the US's belief of its Kosovo\n   weight rose with every offer")
+    # step 3: the 2,000 runs
+    res = ns.simulate(package, RUNS, 7, information="learned", trace=RUNS)
+    rounds, offers = offers_of(res, russia)
+    fields = {k: v if k == "loss" else np.array(v) for k, v in prior.items()}
+    bayesian = get_model("bayesian")
+    kept = bayesian.start(Prior(**fields, rounds=package.rounds), RUNS)
+    for k, t in enumerate(rounds):
+        bayesian.update(kept, offers[:, k], t)
+    final = bayesian.weights(kept)
+    error = np.abs(final - truth).mean(axis=1)
+    frame = res.to_frame()
+    np.testing.assert_allclose(error, frame["belief_weight_error.US"], rtol=0, atol=1e-12)
+    estimate = np.array(prior["weight"])
+    at_start = np.abs(estimate - truth).mean(axis=1)
+    better, above = error < at_start, truth[:, 0] > estimate[0]
+    assert not better[~above].any()
+    said(
+        f"the US ends nearer Russia's true weights than\n   the estimates in {better.sum()} runs, "
+        "every one of them a run where Russia's Kosovo weight is above the\n   estimate "
+        f"({above.sum():,} of the 2,000), and in none of the others"
+    )
+    assert np.all(final[:, 0] > estimate[0])
+    said(
+        "In every run the US ends believing\n   Russia's Kosovo weight above the estimate, "
+        f"between {final[:, 0].min():.3f} and {final[:, 0].max():.3f}, whatever the truth\n   "
+        f"({truth[:, 0].min():.3f} to {truth[:, 0].max():.3f})"
+    )
+    assert better[0]
+    said("The run of step 2 is one of\n   them.")
+    # step 4: the frequency model
+    freq = ns.simulate(package, RUNS, 7, information="learned", opponent_model="frequency")
+    error = freq.to_frame()["belief_weight_error.US"].to_numpy()
+    assert not np.any(error < at_start)
+    said(
+        "the US ends nearer the truth in none of the 2,000 runs,\n   and the median error of "
+        f"its weights grows from {np.median(at_start):.3f} (the estimates) to "
+        f"{np.median(error):.3f}"
+    )
+    one = ns.simulate(package, 1, 7, information="learned", opponent_model="frequency", trace=1)
+    rounds, offers = offers_of(one, russia)
+    assert one.moved[0, package.move_index("russia_suspends_cfe")] == 44
+    assert np.all(offers[0, rounds < 44, 2] == 5)
+    assert np.all(np.round(offers[0, rounds > 44, 2], 1) == 14.5)
+    said(
+        "Russia offers the CFE at 5 and, once it has suspended the treaty, at 14.5, "
+        "nothing\n   else"
+    )
+    end = reference_weights("Frequency", prior, offers[0])[0][-1]
+    assert np.argmax(end) == 2 and np.argmin(true) == 2
+    said(f"the CFE weighs most to Russia ({end[2]:.3f}), where\n   it weighs least ({true[2]:.3f})")

@@ -43,6 +43,19 @@ AGENT_COLUMNS = {
 }
 """Columns of ``datacollector.get_agent_vars_dataframe()`` (one row per round and agent)."""
 
+BELIEF_COLUMNS = {
+    "round": "the round whose offer was learned from last (the round before the first: the prior)",
+    "observer": "the negotiator who believes",
+    "about": "the other negotiator it believes something of",
+    "issue": "issue id",
+    "believed_position": "the observer's belief of the other's ideal point on the issue",
+    "position": "the other's true ideal point (this run's sampled value)",
+    "believed_weight": "the observer's belief of the other's salience weight (weights sum to 1)",
+    "weight": "the other's true salience weight (this run's, normalised)",
+}
+"""Columns of the DataCollector table ``beliefs`` (:meth:`DiplomacyModel.beliefs_frame`): one
+row per round, observer, other negotiator and issue, under ``information="learned"`` only."""
+
 
 @dataclass(frozen=True)
 class MoveInputs:
@@ -109,7 +122,9 @@ class DiplomacyModel(mesa.Model):
         Model table: one row per round with ``proposer``, ``offer.<issue>``, ``agreed`` and
         ``moves`` (the moves made that round);
         agent table: one row per round and agent with the columns of :data:`AGENT_COLUMNS`;
-        table ``coalitions``: round, coalition, consents (1/0, NaN when not asked).
+        table ``coalitions``: round, coalition, consents (1/0, NaN when not asked);
+        table ``beliefs``: what each negotiator believes of each other negotiator, round by
+        round, next to the truth (:meth:`beliefs_frame`, :data:`BELIEF_COLUMNS`).
     move_inputs
         Per round played, the :class:`MoveInputs` its moves were decided from.
     offered_this_round
@@ -189,8 +204,13 @@ class DiplomacyModel(mesa.Model):
                 "moves": "moves_made",
             },
             agent_reporters={k: k for k in AGENT_COLUMNS},
-            tables={"coalitions": ["round", "coalition", "consents"]},
+            tables={
+                "coalitions": ["round", "coalition", "consents"],
+                "beliefs": list(BELIEF_COLUMNS),
+            },
         )
+        self._believed = self._beliefs_now()
+        self._record_beliefs(self.round)  # the prior, before the first offer
 
     def _rules(self, order: tuple[str, ...] | None, step: float):
         """The protocol's round rules, when it is played round by round."""
@@ -223,7 +243,7 @@ class DiplomacyModel(mesa.Model):
                 self.table.clock(t),
                 None if pointed is None else pointed.copy(),
             )
-        record = self.table.play_round(self.rules, t)
+        record = self.table.play_round(self._learning_rules(), t)
         self._note_moves(before, t)
         self.offered_this_round = record is not None
         if record is not None:
@@ -235,6 +255,7 @@ class DiplomacyModel(mesa.Model):
         else:
             self.agents.do("update", None)
         self.datacollector.collect(self)
+        self._record_beliefs(t)
         if self.table.open_runs == 0:
             self._result = {k: v[0] for k, v in self.table.outputs().items() if k != "trace"}
             self.running = False
@@ -314,6 +335,63 @@ class DiplomacyModel(mesa.Model):
                 },
             )
 
+    # ------------------------------------------------------------------ beliefs
+    def beliefs_frame(self) -> pd.DataFrame:
+        """What each negotiator believes of the others, round by round, next to the truth.
+
+        One row per round, observer, other negotiator (``about``) and issue, with the
+        columns of :data:`BELIEF_COLUMNS`: the believed and the true ideal point and salience
+        weight. The first round listed (``round`` one before the first played, -1 for most
+        scenarios) holds the prior, the scenario's point estimates; round ``t`` the beliefs
+        once the offer of round ``t`` was learned from (the table's
+        :class:`~negosim.engine.beliefs.Beliefs`, ``docs/protocols.md``, "Information").
+
+        Recorded only under ``information="learned"``: under ``"complete"`` every negotiator
+        sees the true numbers, nothing is believed, and the frame is empty (with its columns).
+        """
+        return self.datacollector.get_table_dataframe("beliefs")
+
+    def _beliefs_now(self) -> dict[int, tuple[np.ndarray, np.ndarray]] | None:
+        """Each negotiator's believed ideal points and weights ``(A, I)`` in this run now
+        (None under complete information)."""
+        beliefs = self.table.beliefs
+        if beliefs is None:
+            return None
+        return {
+            a: (beliefs.positions[a][0].copy(), beliefs.weights[a][0].copy())
+            for a in beliefs.states
+        }
+
+    def _learning_rules(self):
+        """The round rules, which under learned information also keep the beliefs once the
+        round's offer was learned from (the table drops a run's beliefs when the run closes,
+        in the same round)."""
+        if self._believed is None:
+            return self.rules
+        return _NotingBeliefs(self.rules, self)
+
+    def _record_beliefs(self, t: int) -> None:
+        """Rows of the ``beliefs`` table for round ``t`` (under learned information only)."""
+        if self._believed is None:
+            return
+        sc, truth = self.scenario, (self.batch.positions[0], self.batch.weights[0])
+        for a, (positions, weights) in self._believed.items():
+            for j in self.table.beliefs.states[a]:
+                for i, issue in enumerate(sc.issues):
+                    self.datacollector.add_table_row(
+                        "beliefs",
+                        {
+                            "round": t,
+                            "observer": sc.actors[a],
+                            "about": sc.actors[j],
+                            "issue": issue,
+                            "believed_position": float(positions[j, i]),
+                            "position": float(truth[0][j, i]),
+                            "believed_weight": float(weights[j, i]),
+                            "weight": float(truth[1][j, i]),
+                        },
+                    )
+
     # ------------------------------------------------------------------ results
     def run(self) -> SimulationResult:
         """Step to agreement, exit or deadline; return :meth:`result`."""
@@ -341,6 +419,22 @@ class DiplomacyModel(mesa.Model):
             protocol=self.protocol,
             deadline=self.rounds,
         )
+
+
+class _NotingBeliefs:
+    """Round rules that, after the round's offer was put on the table and learned from,
+    keep the model's copy of the beliefs (before the table closes the run)."""
+
+    def __init__(self, rules, model: DiplomacyModel) -> None:
+        self.rules, self.model = rules, model
+
+    def round(self, table: Table, t: int):
+        record = self.rules.round(table, t)
+        self.model._believed = self.model._beliefs_now()
+        return record
+
+    def advance(self, table: Table, record, kept) -> None:
+        self.rules.advance(table, record, kept)
 
 
 def _offer_reporter(k: int):

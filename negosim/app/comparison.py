@@ -43,10 +43,10 @@ def setting_changes(a: Settings, b: Settings) -> list[str]:
     (``"Russia's strategy: trade_off e=0.5 -> conceder e=5"``)."""
     sc = base_scenario(b.scenario)
     out = []
-    for name in ("protocol", "rounds"):
+    defaults = {"protocol": sc.protocol, "rounds": sc.rounds, "information": "complete"}
+    for name, default in defaults.items():
         was, now = getattr(a, name), getattr(b, name)
         if was != now:
-            default = sc.protocol if name == "protocol" else sc.rounds
             out.append(f"{name}: {was or default} -> {now or default}")
     for actor in negotiators(sc):
         was, now = current_strategy(a, actor), current_strategy(b, actor)

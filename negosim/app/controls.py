@@ -26,7 +26,6 @@ from negosim.abm import DiplomacyModel
 from negosim.app import comparison, state
 from negosim.engine.protocols import PROTOCOLS
 from negosim.io.scenario_file import list_scenarios
-from negosim.model.information import INFORMATION
 from negosim.model.scenario import Scenario
 from negosim.model.strategies import strategy_names
 
@@ -184,12 +183,12 @@ def Controls():
         "protocol",
         values=list(PROTOCOLS),
         value=s.protocol or sc.protocol,
-        on_value=lambda v: settings.set(state.replace_settings(s, protocol=v)),
+        on_value=lambda v: settings.set(state.with_protocol(s, v)),
         classes=["ns-protocol"],
     )
     solara.Select(
         "information",
-        values=list(INFORMATION),
+        values=state.information_choices(s),
         value=s.information,
         on_value=lambda v: settings.set(state.replace_settings(s, information=v)),
         classes=["ns-information"],

@@ -24,6 +24,8 @@ from negosim.engine.runner import iter_chunks
 from negosim.engine.table import meets_reservation
 from negosim.io.scenario_file import load_scenario
 from negosim.model import ratification
+from negosim.model.elements import PLAYS_STRATEGIES
+from negosim.model.information import INFORMATION
 from negosim.model.moves import consent_columns
 from negosim.model.preferences import utilities
 from negosim.model.ratification import CoalitionRule
@@ -103,6 +105,23 @@ class Settings:
 def replace_settings(settings: Settings, **changes: Any) -> Settings:
     """A copy with some fields changed."""
     return replace(settings, **changes)
+
+
+def information_choices(settings: Settings) -> list[str]:
+    """The information settings the page offers with ``settings``' protocol: both where the
+    negotiators play strategies, else only ``"complete"`` (the forecast and one-shot models
+    compute their outcome from the true numbers; ``"learned"`` is refused for them)."""
+    protocol = settings.protocol or scenario_of(settings).protocol
+    return list(INFORMATION) if protocol in PLAYS_STRATEGIES else ["complete"]
+
+
+def with_protocol(settings: Settings, protocol: str) -> Settings:
+    """``settings`` with another protocol; complete information where that protocol allows
+    nothing else (:func:`information_choices`)."""
+    changed = replace(settings, protocol=protocol)
+    if changed.information not in information_choices(changed):
+        changed = replace(changed, information="complete")
+    return changed
 
 
 @lru_cache(maxsize=16)
