@@ -1,9 +1,10 @@
 """The ANAC learning strategies (negosim/model/strategies/anac.py) one by one, in the Axelrod
 way: their formulas worked by hand from the GENIUS 10.4 Java (KLH.java, Agent_K.java,
 NiceTitForTat.java, PonPokoAgent.java) and from docs/strategies.md, "Learning strategies
-(ANAC)"; a batch of runs equal to each run alone; full negotiations whose agreements beat no
-deal; and outputs that depend on the view only (under ``information="learned"`` the other
-actors' rows of a view are beliefs, which may be anything)."""
+(ANAC)"; a batch of runs equal to each run alone and full negotiations whose agreements beat
+no deal, on worlds with private numbers under complete and under learned information; and
+outputs that depend on the view only (under ``information="learned"`` the other actors' rows
+of a view are beliefs, which may be anything)."""
 
 from __future__ import annotations
 
@@ -514,48 +515,67 @@ def test_pon_poko_bids_no_less_than_its_deal_floor():
 # ----------------------------------------------------------------------------- every one
 
 
-def _uncertain(actors: int, rounds: int = 30) -> ns.Scenario:
-    data = ns.generate(actors, 3, seed=3, rounds=rounds).to_dict()
-    data["uncertainty"] = [
-        {"target": "a0.position.i0", "dist": "uniform", "low": 0, "high": 100},
-        {"target": "a1.position.i1", "dist": "uniform", "low": 0, "high": 100},
-        {"target": "a1.reservation", "dist": "uniform", "low": 0.0, "high": 0.5},
-    ]
+INFORMATION = ["complete", "learned"]
+
+
+def _private(actors: int, rounds: int = 30) -> ns.Scenario:
+    """A generated world whose positions and saliences are private (drawn per run within 40
+    points of the generated numbers, which are all the others know) and actor 1's deal floor
+    too: under ``"learned"`` the views hold beliefs that start wrong and opponent models
+    that learn from the offers."""
+    data = ns.generate(actors, 3, seed=3, rounds=rounds, uncertainty=0.4).to_dict()
+    data["uncertainty"].append(
+        {"target": "a1.reservation", "dist": "uniform", "low": 0.0, "high": 0.5}
+    )
     return ns.Scenario.from_dict(data)
 
 
-def _played(sc: ns.Scenario, strategies: dict, runs: int, start: int = 0) -> dict:
-    table = Table(ns.sample(sc, runs, seed=7, start=start), strategies, sc.rounds)
+def _played(sc: ns.Scenario, strategies: dict, runs: int, information: str, start: int = 0) -> dict:
+    batch = ns.sample(sc, runs, seed=7, start=start)
+    table = Table(batch, strategies, sc.rounds, information=information)
     run_alternating(table)
     return table.outputs()
 
 
+@pytest.mark.parametrize("information", INFORMATION)
 @pytest.mark.parametrize("actors", [2, 3])
 @pytest.mark.parametrize("name", LEARNERS)
-def test_a_batch_equals_each_run_alone(name, actors):
-    """The same runs, vectorized or one by one (finished runs are dropped along the way)."""
-    sc = _uncertain(actors)
+def test_a_batch_equals_each_run_alone(name, actors, information):
+    """The same runs, vectorized or one by one (finished runs are dropped along the way),
+    under complete information and under learned beliefs (the belief measures too)."""
+    sc = _private(actors)
     others = ("linear", "conceder")[: actors - 1]
     strategies = {a: make_strategy(n) for a, n in enumerate((name, *others))}
     runs = 6
-    batch = _played(sc, strategies, runs)
+    batch = _played(sc, strategies, runs, information)
     assert len(np.unique(batch["rounds"])) > 1  # runs finish apart: rows are dropped
+    keys = ["agreed", "outcome", "utility", "rounds"]
+    if information == "learned":
+        keys += [key for key in batch if key.startswith("belief_")]
+        assert len(keys) > 4 and np.isfinite(batch["belief_weight_error"][:, 0]).all()
     for k in range(runs):
-        alone = _played(sc, strategies, 1, start=k)
-        for key in ("agreed", "outcome", "utility", "rounds"):
+        alone = _played(sc, strategies, 1, information, start=k)
+        for key in keys:
             np.testing.assert_array_equal(batch[key][k], alone[key][0], err_msg=f"{key} {k}")
 
 
+@pytest.mark.parametrize("information", INFORMATION)
+@pytest.mark.parametrize(("actors", "seed"), [(2, 0), (2, 1), (2, 2), (3, 3)])
 @pytest.mark.parametrize("name", LEARNERS)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_full_negotiation_ends_in_deals_that_beat_no_deal(name, seed):
-    sc = ns.generate(2, 3, seed=seed)
+def test_a_full_negotiation_ends_in_deals_that_beat_no_deal(name, actors, seed, information):
+    """Generated worlds with private numbers (uncertainty 0.4), played with the others'
+    true numbers or with beliefs learned from the offers: against linear concession nearly
+    every run agrees, and every deal (with linear or with itself) beats no deal by the
+    margin for every actor."""
+    sc = ns.generate(actors, 3, seed=seed, uncertainty=0.4)
     for other in ("linear", name):
-        res = ns.simulate(sc, 30, seed=seed, strategies={"a0": name, "a1": other})
+        mine = dict.fromkeys(sc.actors, other) | {"a0": name}
+        res = ns.simulate(sc, 30, seed=seed, strategies=mine, information=information)
         if other == "linear":
             assert res.agreed.mean() > 0.9
         gain = res.utility[res.agreed] - res.no_deal_utility[res.agreed]
         assert np.all(gain >= DEAL_MARGIN - 1e-9)
+        assert bool(res.beliefs) == (information == "learned")
 
 
 def test_the_classes_declare_their_opponent_models_and_classifiers():
