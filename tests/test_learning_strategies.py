@@ -330,6 +330,24 @@ def test_agent_k_accepts_with_the_java_probability_drawn_from_its_stream():
     assert AgentK().respond(fresh, np.array([1.0])).tolist() == [True]  # only a package worth 1
 
 
+def test_agent_k_acceptance_cut_is_at_one_tenth():
+    """Agent_K.acceptProbability: p = tau^alpha / 5 + (u - e) + (u - a), then
+    ``if (p < 0.1) p = 0``. With the offers worth 0.3, 0.5, 0.4 and tau = 0.5, p is 2 u less a
+    constant: the offers whose p is 0.09 and 0.099 (in [0.08, 0.1)) are never accepted, those
+    whose p is 0.1 and 0.11 are accepted with probability p."""
+    hand = one_issue(noise=np.random.default_rng(2).random((1, 22)))
+    strategy = AgentK()
+    _seen(strategy, hand, [70, 50, 60])
+    view = hand.view(10)
+    e = 0.4 + 0.6 * math.sqrt(0.08)
+    a = agent_k([0.3, 0.5, 0.4], 0.0, 0.5, 0.0)[0]
+    for p_raw, p in ((0.09, 0.0), (0.099, 0.0), (0.1 + 1e-9, 0.1 + 1e-9), (0.11, 0.11)):
+        u = (p_raw - 0.5**5.4 / 5 + e + a) / 2
+        assert 0 < u < 1
+        assert agent_k([0.3, 0.5, 0.4], u, 0.5, 0.0)[2] == pytest.approx(p, abs=1e-12)
+        assert strategy.acceptance(view, np.array([u]))[0] == pytest.approx(p, abs=1e-12)
+
+
 def test_agent_k_bids_a_random_package_at_its_bid_target():
     """No offer beats its target: a random package worth bidTarget (beta from its stream)."""
     hand = Hand(
@@ -699,6 +717,32 @@ def test_nice_tit_for_tat_first_offers_are_those_of_the_first_hundredth():
     assert strategy._first_min(fresh.view(4), fresh.state).tolist() == pytest.approx([0.2])
 
 
+def first_bids_min(taus: list[float], utils: list[float]) -> float:
+    """getMinimumUtilityOfOpponentFirstBids: the least utility of the offers made in
+    ``filterBetweenTime(0, 0.01)``, the times in (0, 0.01]; none there: the first offer's."""
+    inside = [u for tau, u in zip(taus, utils, strict=True) if 0 < tau <= 0.01]
+    return min(inside) if inside else utils[0]
+
+
+def test_nice_tit_for_tat_first_offers_end_at_one_hundredth():
+    """T = 1001: offers at tau = 0, 0.005, 0.01 and 0.011 worth 0.9, 0.45, 0.35 and 0.1; the
+    last comes just after the first hundredth, so f0 = min(0.45, 0.35), not 0.1, whether it
+    has been observed or is the offer answered now."""
+    hand = one_issue(rounds=1001)
+    strategy = NiceTitForTat()
+    taus, utils = [], []
+    for t, x in ((0, 10), (5, 55), (10, 65)):
+        strategy.observe(hand.view(t), 1, offer(x))
+        taus.append(t / 1000)
+        utils.append(1 - x / 100)
+    expected = first_bids_min([*taus, 0.011], [*utils, 0.1])
+    assert expected == pytest.approx(0.35)
+    now = strategy._first_min(hand.view(11), hand.state, np.array([0.1]))  # answered now
+    assert now.tolist() == pytest.approx([expected])
+    strategy.observe(hand.view(11), 1, offer(90))
+    assert strategy._first_min(hand.view(12), hand.state).tolist() == pytest.approx([expected])
+
+
 def test_nice_tit_for_tat_edges_of_its_concession_factor():
     """N' = f0: c = 1 where B > f0 (the Java's x / 0 = inf), 0 where B = f0; N' < f0: c <= 0
     and t0 >= 1, so u* = 1 before the bonus (0.1 here) takes its share of t0 - N'."""
@@ -775,6 +819,43 @@ def test_nice_tit_for_tat_does_not_accept_late_while_many_offers_still_come():
     assert strategy.respond(hand.view(2000), np.array([0.0])).tolist() == [False]  # u > 0
     strategy.propose(hand.view(1981))
     assert strategy.respond(hand.view(1981), np.array([0.0])).tolist() == [True]  # its own
+
+
+def nice_late_accepts(taus: list[float], utils: list[float], tau: float, u: float) -> bool:
+    """NiceTitForTat.isAcceptable past tau = 0.98 (the offer now below the planned bid) and
+    makeAcceptAction, line by line, on a small domain (enoughBidsToCome = 10) before the
+    best bid was ever re-offered; ``taus`` and ``utils`` the opponent's earlier offers."""
+    history = [*zip(taus, utils, strict=True), (tau, u)]  # the offer now is in the history
+    now, time_left = tau, 1 - tau
+    recent = [x for t, x in history if now - time_left < t <= now]
+    if tau < 0.98 or len(recent) > 10:
+        return False
+    window = time_left
+    better = [x for t, x in history if u < x <= 1 and now - window < t <= now]
+    p = min(time_left / window, 1.0)
+    p_hit = 1 - (1 - p) ** len(better) if better else 0.0
+    waiting = p_hit * (sum(better) / len(better) if better else 0.0)  # an empty average: 0
+    if not u > waiting:
+        return False
+    best = max(x for _, x in history)
+    return not (len(recent) > 1 and best > u)  # else it declines to offer the best bid
+
+
+@pytest.mark.parametrize("before", [9, 10])
+def test_nice_tit_for_tat_accepts_late_with_at_most_ten_offers_to_come(before):
+    """T = 2001, tau = 0.99: the window (2 tau - 1, tau] holds ``before`` offers worth 0.2
+    and the one now, also 0.2: ten offers (<= enoughBidsToCome) accepted, eleven declined."""
+    hand = one_issue(rounds=2001)
+    strategy = NiceTitForTat()
+    strategy.observe(hand.view(0), 1, offer(80))
+    strategy.propose(hand.view(1))
+    taus = [0.0]
+    for t in range(1980 - before, 1980):
+        strategy.observe(hand.view(t), 1, offer(80))
+        taus.append(t / 2000)
+    expected = nice_late_accepts(taus, [0.2] * len(taus), 0.99, 0.2)
+    assert expected == (before + 1 <= 10)
+    assert strategy.respond(hand.view(1980), np.array([0.2])).tolist() == [expected]
 
 
 def test_logrolls_at_several_targets_are_the_logrolls_one_by_one():
