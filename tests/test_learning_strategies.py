@@ -1,9 +1,10 @@
 """The ANAC learning strategies (negosim/model/strategies/anac.py) one by one, in the Axelrod
 way: their formulas worked by hand from the GENIUS 10.4 Java (KLH.java, Agent_K.java,
 NiceTitForTat.java, PonPokoAgent.java) and from docs/strategies.md, "Learning strategies
-(ANAC)"; a batch of runs equal to each run alone; full negotiations whose agreements beat no
-deal; and outputs that depend on the view only (under ``information="learned"`` the other
-actors' rows of a view are beliefs, which may be anything)."""
+(ANAC)"; a batch of runs equal to each run alone and full negotiations whose agreements beat
+no deal, on worlds with private numbers under complete and under learned information; and
+outputs that depend on the view only (under ``information="learned"`` the other actors' rows
+of a view are beliefs, which may be anything)."""
 
 from __future__ import annotations
 
@@ -329,6 +330,24 @@ def test_agent_k_accepts_with_the_java_probability_drawn_from_its_stream():
     assert AgentK().respond(fresh, np.array([1.0])).tolist() == [True]  # only a package worth 1
 
 
+def test_agent_k_acceptance_cut_is_at_one_tenth():
+    """Agent_K.acceptProbability: p = tau^alpha / 5 + (u - e) + (u - a), then
+    ``if (p < 0.1) p = 0``. With the offers worth 0.3, 0.5, 0.4 and tau = 0.5, p is 2 u less a
+    constant: the offers whose p is 0.09 and 0.099 (in [0.08, 0.1)) are never accepted, those
+    whose p is 0.1 and 0.11 are accepted with probability p."""
+    hand = one_issue(noise=np.random.default_rng(2).random((1, 22)))
+    strategy = AgentK()
+    _seen(strategy, hand, [70, 50, 60])
+    view = hand.view(10)
+    e = 0.4 + 0.6 * math.sqrt(0.08)
+    a = agent_k([0.3, 0.5, 0.4], 0.0, 0.5, 0.0)[0]
+    for p_raw, p in ((0.09, 0.0), (0.099, 0.0), (0.1 + 1e-9, 0.1 + 1e-9), (0.11, 0.11)):
+        u = (p_raw - 0.5**5.4 / 5 + e + a) / 2
+        assert 0 < u < 1
+        assert agent_k([0.3, 0.5, 0.4], u, 0.5, 0.0)[2] == pytest.approx(p, abs=1e-12)
+        assert strategy.acceptance(view, np.array([u]))[0] == pytest.approx(p, abs=1e-12)
+
+
 def test_agent_k_bids_a_random_package_at_its_bid_target():
     """No offer beats its target: a random package worth bidTarget (beta from its stream)."""
     hand = Hand(
@@ -514,48 +533,67 @@ def test_pon_poko_bids_no_less_than_its_deal_floor():
 # ----------------------------------------------------------------------------- every one
 
 
-def _uncertain(actors: int, rounds: int = 30) -> ns.Scenario:
-    data = ns.generate(actors, 3, seed=3, rounds=rounds).to_dict()
-    data["uncertainty"] = [
-        {"target": "a0.position.i0", "dist": "uniform", "low": 0, "high": 100},
-        {"target": "a1.position.i1", "dist": "uniform", "low": 0, "high": 100},
-        {"target": "a1.reservation", "dist": "uniform", "low": 0.0, "high": 0.5},
-    ]
+INFORMATION = ["complete", "learned"]
+
+
+def _private(actors: int, rounds: int = 30) -> ns.Scenario:
+    """A generated world whose positions and saliences are private (drawn per run within 40
+    points of the generated numbers, which are all the others know) and actor 1's deal floor
+    too: under ``"learned"`` the views hold beliefs that start wrong and opponent models
+    that learn from the offers."""
+    data = ns.generate(actors, 3, seed=3, rounds=rounds, uncertainty=0.4).to_dict()
+    data["uncertainty"].append(
+        {"target": "a1.reservation", "dist": "uniform", "low": 0.0, "high": 0.5}
+    )
     return ns.Scenario.from_dict(data)
 
 
-def _played(sc: ns.Scenario, strategies: dict, runs: int, start: int = 0) -> dict:
-    table = Table(ns.sample(sc, runs, seed=7, start=start), strategies, sc.rounds)
+def _played(sc: ns.Scenario, strategies: dict, runs: int, information: str, start: int = 0) -> dict:
+    batch = ns.sample(sc, runs, seed=7, start=start)
+    table = Table(batch, strategies, sc.rounds, information=information)
     run_alternating(table)
     return table.outputs()
 
 
+@pytest.mark.parametrize("information", INFORMATION)
 @pytest.mark.parametrize("actors", [2, 3])
 @pytest.mark.parametrize("name", LEARNERS)
-def test_a_batch_equals_each_run_alone(name, actors):
-    """The same runs, vectorized or one by one (finished runs are dropped along the way)."""
-    sc = _uncertain(actors)
+def test_a_batch_equals_each_run_alone(name, actors, information):
+    """The same runs, vectorized or one by one (finished runs are dropped along the way),
+    under complete information and under learned beliefs (the belief measures too)."""
+    sc = _private(actors)
     others = ("linear", "conceder")[: actors - 1]
     strategies = {a: make_strategy(n) for a, n in enumerate((name, *others))}
     runs = 6
-    batch = _played(sc, strategies, runs)
+    batch = _played(sc, strategies, runs, information)
     assert len(np.unique(batch["rounds"])) > 1  # runs finish apart: rows are dropped
+    keys = ["agreed", "outcome", "utility", "rounds"]
+    if information == "learned":
+        keys += [key for key in batch if key.startswith("belief_")]
+        assert len(keys) > 4 and np.isfinite(batch["belief_weight_error"][:, 0]).all()
     for k in range(runs):
-        alone = _played(sc, strategies, 1, start=k)
-        for key in ("agreed", "outcome", "utility", "rounds"):
+        alone = _played(sc, strategies, 1, information, start=k)
+        for key in keys:
             np.testing.assert_array_equal(batch[key][k], alone[key][0], err_msg=f"{key} {k}")
 
 
+@pytest.mark.parametrize("information", INFORMATION)
+@pytest.mark.parametrize(("actors", "seed"), [(2, 0), (2, 1), (2, 2), (3, 3)])
 @pytest.mark.parametrize("name", LEARNERS)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_full_negotiation_ends_in_deals_that_beat_no_deal(name, seed):
-    sc = ns.generate(2, 3, seed=seed)
+def test_a_full_negotiation_ends_in_deals_that_beat_no_deal(name, actors, seed, information):
+    """Generated worlds with private numbers (uncertainty 0.4), played with the others'
+    true numbers or with beliefs learned from the offers: against linear concession nearly
+    every run agrees, and every deal (with linear or with itself) beats no deal by the
+    margin for every actor."""
+    sc = ns.generate(actors, 3, seed=seed, uncertainty=0.4)
     for other in ("linear", name):
-        res = ns.simulate(sc, 30, seed=seed, strategies={"a0": name, "a1": other})
+        mine = dict.fromkeys(sc.actors, other) | {"a0": name}
+        res = ns.simulate(sc, 30, seed=seed, strategies=mine, information=information)
         if other == "linear":
             assert res.agreed.mean() > 0.9
         gain = res.utility[res.agreed] - res.no_deal_utility[res.agreed]
         assert np.all(gain >= DEAL_MARGIN - 1e-9)
+        assert bool(res.beliefs) == (information == "learned")
 
 
 def test_the_classes_declare_their_opponent_models_and_classifiers():
@@ -679,6 +717,32 @@ def test_nice_tit_for_tat_first_offers_are_those_of_the_first_hundredth():
     assert strategy._first_min(fresh.view(4), fresh.state).tolist() == pytest.approx([0.2])
 
 
+def first_bids_min(taus: list[float], utils: list[float]) -> float:
+    """getMinimumUtilityOfOpponentFirstBids: the least utility of the offers made in
+    ``filterBetweenTime(0, 0.01)``, the times in (0, 0.01]; none there: the first offer's."""
+    inside = [u for tau, u in zip(taus, utils, strict=True) if 0 < tau <= 0.01]
+    return min(inside) if inside else utils[0]
+
+
+def test_nice_tit_for_tat_first_offers_end_at_one_hundredth():
+    """T = 1001: offers at tau = 0, 0.005, 0.01 and 0.011 worth 0.9, 0.45, 0.35 and 0.1; the
+    last comes just after the first hundredth, so f0 = min(0.45, 0.35), not 0.1, whether it
+    has been observed or is the offer answered now."""
+    hand = one_issue(rounds=1001)
+    strategy = NiceTitForTat()
+    taus, utils = [], []
+    for t, x in ((0, 10), (5, 55), (10, 65)):
+        strategy.observe(hand.view(t), 1, offer(x))
+        taus.append(t / 1000)
+        utils.append(1 - x / 100)
+    expected = first_bids_min([*taus, 0.011], [*utils, 0.1])
+    assert expected == pytest.approx(0.35)
+    now = strategy._first_min(hand.view(11), hand.state, np.array([0.1]))  # answered now
+    assert now.tolist() == pytest.approx([expected])
+    strategy.observe(hand.view(11), 1, offer(90))
+    assert strategy._first_min(hand.view(12), hand.state).tolist() == pytest.approx([expected])
+
+
 def test_nice_tit_for_tat_edges_of_its_concession_factor():
     """N' = f0: c = 1 where B > f0 (the Java's x / 0 = inf), 0 where B = f0; N' < f0: c <= 0
     and t0 >= 1, so u* = 1 before the bonus (0.1 here) takes its share of t0 - N'."""
@@ -755,6 +819,43 @@ def test_nice_tit_for_tat_does_not_accept_late_while_many_offers_still_come():
     assert strategy.respond(hand.view(2000), np.array([0.0])).tolist() == [False]  # u > 0
     strategy.propose(hand.view(1981))
     assert strategy.respond(hand.view(1981), np.array([0.0])).tolist() == [True]  # its own
+
+
+def nice_late_accepts(taus: list[float], utils: list[float], tau: float, u: float) -> bool:
+    """NiceTitForTat.isAcceptable past tau = 0.98 (the offer now below the planned bid) and
+    makeAcceptAction, line by line, on a small domain (enoughBidsToCome = 10) before the
+    best bid was ever re-offered; ``taus`` and ``utils`` the opponent's earlier offers."""
+    history = [*zip(taus, utils, strict=True), (tau, u)]  # the offer now is in the history
+    now, time_left = tau, 1 - tau
+    recent = [x for t, x in history if now - time_left < t <= now]
+    if tau < 0.98 or len(recent) > 10:
+        return False
+    window = time_left
+    better = [x for t, x in history if u < x <= 1 and now - window < t <= now]
+    p = min(time_left / window, 1.0)
+    p_hit = 1 - (1 - p) ** len(better) if better else 0.0
+    waiting = p_hit * (sum(better) / len(better) if better else 0.0)  # an empty average: 0
+    if not u > waiting:
+        return False
+    best = max(x for _, x in history)
+    return not (len(recent) > 1 and best > u)  # else it declines to offer the best bid
+
+
+@pytest.mark.parametrize("before", [9, 10])
+def test_nice_tit_for_tat_accepts_late_with_at_most_ten_offers_to_come(before):
+    """T = 2001, tau = 0.99: the window (2 tau - 1, tau] holds ``before`` offers worth 0.2
+    and the one now, also 0.2: ten offers (<= enoughBidsToCome) accepted, eleven declined."""
+    hand = one_issue(rounds=2001)
+    strategy = NiceTitForTat()
+    strategy.observe(hand.view(0), 1, offer(80))
+    strategy.propose(hand.view(1))
+    taus = [0.0]
+    for t in range(1980 - before, 1980):
+        strategy.observe(hand.view(t), 1, offer(80))
+        taus.append(t / 2000)
+    expected = nice_late_accepts(taus, [0.2] * len(taus), 0.99, 0.2)
+    assert expected == (before + 1 <= 10)
+    assert strategy.respond(hand.view(1980), np.array([0.2])).tolist() == [expected]
 
 
 def test_logrolls_at_several_targets_are_the_logrolls_one_by_one():

@@ -600,3 +600,52 @@ def test_learned_information_moves_the_strategies_that_read_the_opponent(capsys)
     out = capsys.readouterr().out
     printed = out.split("over the paired worlds:")[1].splitlines()
     assert printed[3].split()[:2] == ["1", "trade_off"] and printed[4].split()[7] == "15"
+
+
+def test_paired_difference_of_a_metric_counted_unequally_weighs_the_mean_count():
+    """agreement_round is observed in the agreed talks only, so a world's count differs
+    between the settings wherever agreement does (three-actor generated worlds with private
+    numbers, uncertainty 0.4, where trade_off's beliefs change which talks agree). By the rule
+    of docs/strategies.md ("Complete and learned information") and by_information's
+    docstring, from simulate called directly: in world g (one run of a scenario), T_s,g sums
+    the rounds of agreement of trade_off's agreed talks over its pairings and seats under
+    setting s and N_s,g counts them; D_g = T_c,g / N_c,g - T_l,g / N_l,g over the worlds with
+    both counts, weighing N_g = (N_c,g + N_l,g) / 2; the mean is sum D_g N_g / sum N_g, the
+    interval mean +- t(0.975, G - 1) se with se = sqrt(G / (G - 1) sum (D_g N_g - mean N_g)^2)
+    / sum N_g. Weighing by N_c,g or by min(N_c,g, N_l,g) gives other numbers here."""
+    worlds = [ns.generate(3, 3, seed=k, uncertainty=0.4, rounds=30) for k in range(3)]
+    pair, runs, seed = ["trade_off", "hard_headed"], 4, 1
+    settings = ("complete", "learned")
+    result = ns.tournament(pair, worlds, runs=runs, seed=seed, information=settings)
+    totals = {s: np.zeros((len(worlds), runs)) for s in settings}
+    counts = {s: np.zeros((len(worlds), runs)) for s in settings}
+    for k, sc in enumerate(worlds):
+        for seat, opponent, s in itertools.product(sc.actors, pair, settings):
+            mine = dict.fromkeys(sc.actors, opponent) | {seat: "trade_off"}
+            res = ns.simulate(sc, runs, seed=seed, strategies=mine, information=s)
+            totals[s][k] += np.where(res.agreed, res.rounds, 0)
+            counts[s][k] += res.agreed
+    t_c, t_l = (totals[s].ravel() for s in settings)
+    n_c, n_l = (counts[s].ravel() for s in settings)
+    assert (n_c != n_l).sum() >= 4  # the counts differ between the settings
+    both = (n_c > 0) & (n_l > 0)
+    d = t_c[both] / n_c[both] - t_l[both] / n_l[both]
+
+    def paired(weight):
+        g = len(weight)
+        mean = (d * weight).sum() / weight.sum()
+        se = np.sqrt(g / (g - 1) * ((d * weight - mean * weight) ** 2).sum()) / weight.sum()
+        half = stats.t.ppf(0.975, g - 1) * se
+        return mean, mean - half, mean + half
+
+    expected = paired((n_c[both] + n_l[both]) / 2)
+    for other in (n_c[both], np.minimum(n_c[both], n_l[both])):
+        assert not np.allclose(paired(other), expected, rtol=0, atol=1e-6)
+    row = result.by_information("agreement_round").set_index("strategy").loc["trade_off"]
+    assert row["worlds"] == both.sum() == len(worlds) * runs
+    got = (row["difference"], row["difference_low"], row["difference_high"])
+    assert got == pytest.approx(expected, abs=1e-12)
+    # each setting's own mean is sum T / sum N: the difference of the means is another number
+    assert row["complete"] == pytest.approx(t_c.sum() / n_c.sum(), abs=1e-12)
+    assert row["learned"] == pytest.approx(t_l.sum() / n_l.sum(), abs=1e-12)
+    assert abs(row["difference"] - (row["complete"] - row["learned"])) > 0.01
