@@ -873,6 +873,8 @@ def _domain_refusals(args: argparse.Namespace) -> None:
         "--store": args.store,
         "--resume": args.resume,
         "--inputs": args.inputs,
+        "--information": args.information,
+        "--opponent-model": args.opponent_model,
     }
     for option, value in unused.items():
         if value:
@@ -1015,6 +1017,9 @@ def _given(args: argparse.Namespace, runs: bool = True) -> str:
     given += [f"rounds {args.rounds}"] if getattr(args, "rounds", None) else []
     given += [f"{a}={s}" for a, s in getattr(args, "strategy", None) or ()]
     given += [f"{path}={value:g}" for path, value in getattr(args, "changes", None) or ()]
+    if getattr(args, "information", None) == "learned":
+        model = getattr(args, "opponent_model", None) or DEFAULT_MODEL
+        given += [f"information learned ({model} model)"]
     count = f"{args.runs:,} runs" + (" a point" if args.command == "sweep" else "") + ", "
     return "; ".join([f"{count if runs else ''}seed {args.seed}", *given])
 
@@ -1024,6 +1029,9 @@ def _settings_line(sc: Scenario, protocol: str, deadline: int, args: argparse.Na
     given = [f"--strategy {a}={s}" for a, s in args.strategy]
     given += [f"--set {path}={value:g}" for path, value in args.changes]
     head = f"{sc.id}: protocol {protocol}, deadline {deadline} rounds, seed {args.seed}"
+    if getattr(args, "information", None) == "learned":
+        model = getattr(args, "opponent_model", None) or DEFAULT_MODEL
+        head += f", information learned ({model} model)"
     text = "; ".join([head, ", ".join(given)]) if given else head
     return "\n".join(textwrap.wrap(text, WIDTH, subsequent_indent="  ")) + "\n"
 
@@ -1234,6 +1242,9 @@ def _domain_tournament(args: argparse.Namespace) -> int:
         ("--scenario", args.scenario),
         ("--generate", args.generate is not None),
         ("--arithmetic", args.arithmetic),
+        ("--uncertainty", args.uncertainty is not None),
+        ("--information", args.information not in (None, ["complete"])),
+        ("--opponent-model", args.opponent_model is not None),
     ):
         if given:
             raise InputError(f"{option}: not with --domains (the domains are the scenarios)")

@@ -899,13 +899,15 @@ def belief_accuracy(result, *, figsize=None):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # rounds with no value yet
                 low, mid, high = np.nanquantile(values[:, known], [0.25, 0.5, 0.75], axis=0)
-            ax.plot(rounds[known], mid, color=color, label=f"{sc.actors[a]} about the others")
+            defined = int(np.isfinite(values[:, -1]).sum())
+            where = "" if defined == len(values) else f" ({defined} of {len(values)} runs)"
+            ax.plot(rounds[known], mid, color=color, label=f"{sc.actors[a]}{where}")
             ax.fill_between(rounds[known], low, high, color=color, alpha=0.2, linewidth=0)
         ax.set_title(label, fontsize=9)
         ax.tick_params(labelsize=8)
+        ax.legend(fontsize=7, frameon=False, title="about the others:", title_fontsize=7)
     for ax in grid[-1]:
         ax.set_xlabel("round")
-    grid.flat[0].legend(fontsize=7.5, frameon=False)
     runs = measured.shape[0]
     fig.suptitle(
         f"{sc.title}\nwhat the negotiators learn from the offers ({runs} traced runs; median "

@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 def execute(path: Path) -> nbformat.NotebookNode:
     """The notebook at ``path``, run in its folder with the test suite's small run counts."""
     os.environ["NEGOSIM_QUICK"] = "1"  # the kernel inherits it
-    os.environ["MPLBACKEND"] = "Agg"
+    # figures are stored in the notebook (as on GitHub), not only drawn off screen
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
         notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}}

@@ -68,7 +68,8 @@ def test_run_a_genius_folder_prints_the_summary_and_exact_solutions(capsys):
     out = capsys.readouterr().out
     pareto, nash, ks, welfare = brute_solutions(LUNCH_UTILITIES, (0.25, 0.0))
     assert nash == ("pizza", "2", "inside") and welfare == ("pizza", "3", "inside")
-    assert f"Pareto frontier: {len(pareto)} outcomes" in out
+    plural = "" if len(pareto) == 1 else "s"
+    assert f"Pareto frontier: {len(pareto)} outcome{plural}" in out
     assert "Nash: food=pizza, price=2, place=inside  (0.688, 0.900)" in out
     k = dict(zip(("food", "price", "place"), ks, strict=True))
     assert f"Kalai-Smorodinsky: food={k['food']}, price={k['price']}, place={k['place']}" in out

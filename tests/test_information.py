@@ -282,7 +282,9 @@ def test_the_summary_reports_the_measures_counted_from_the_frame():
             assert row["runs"] == len(column)
             assert row["mean"] == pytest.approx(column.mean())
             half = 1.959963984540054 * column.std(ddof=1) / math.sqrt(len(column))
-            assert row["ci_high"] - row["mean"] == pytest.approx(half)
+            low, high = {"pearson": (-1, 1), "weight_error": (0, 1)}.get(m, (0, math.inf))
+            assert row["ci_high"] == pytest.approx(min(row["mean"] + half, high))
+            assert row["ci_low"] == pytest.approx(max(row["mean"] - half, low))
     assert "how well each negotiator knew the others" in str(res.summary())
 
 
@@ -577,3 +579,21 @@ def test_the_summary_of_package_2007_under_learned_reports_the_measures():
             column = frame[f"belief_{m}.{actor}"].dropna()
             assert len(column) == 30
             assert table.loc[(actor, m), "mean"] == pytest.approx(column.mean())
+
+
+def test_domains_refuse_the_information_options(capsys):
+    from negosim.cli import main
+
+    folder = "tests/data/domains/genius/lunch"
+    assert main(["run", folder, "--information", "learned"]) == 2
+    assert "--information: not for a domain" in capsys.readouterr().err
+    argv = ["tournament", "--domains", "tests/data/domains/genius", "--information", "learned"]
+    assert main(argv) == 2
+    assert "--information: not with --domains" in capsys.readouterr().err
+
+
+def test_a_learned_run_says_so_in_its_settings_line(capsys):
+    from negosim.cli import main
+
+    assert main(["run", "package_2007", "--runs", "20", "--information", "learned"]) == 0
+    assert "information learned (bayesian model)" in capsys.readouterr().out

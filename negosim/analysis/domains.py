@@ -312,7 +312,7 @@ def describe(result: DiscreteResult, solved: Solutions | None = None) -> str:
     lines += [
         "",
         f"exact solutions ({space.size:,} outcomes; utilities of {', '.join(names)}):",
-        f"  Pareto frontier: {solved.front.size:,} outcomes",
+        f"  Pareto frontier: {solved.front.size:,} outcome{'' if solved.front.size == 1 else 's'}",
         f"  Nash: {outcome(solved.nash)}",
         f"  Kalai-Smorodinsky: {outcome(solved.ks)}",
         f"  maximum welfare: {outcome(solved.welfare)}",

@@ -321,7 +321,7 @@ def information(value: Any, protocol_name: str, name: str = "information") -> st
     if value == "learned" and protocol_name not in PLAYS_STRATEGIES:
         raise ArgumentError(
             name,
-            f"'learned' needs a protocol whose negotiators learn from offers and answers "
+            f"'learned' needs a protocol whose negotiators make offers to learn from "
             f"({', '.join(PLAYS_STRATEGIES)}); {protocol_name!r} computes its outcome from the "
             f"true numbers",
         )

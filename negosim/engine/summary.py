@@ -182,7 +182,8 @@ class Summary:
         Under ``information="learned"``: per negotiator and measure of the accuracy of its
         beliefs when its run ended (:data:`~negosim.model.information.MEASURES`), the mean
         over the runs where it is defined, with a 95% interval over the independent units
-        (``runs`` counts them); empty under ``"complete"``.
+        (``runs`` counts them), cut to the values the measure can take
+        (:data:`BELIEF_RANGE`); empty under ``"complete"``.
     """
 
     runs: int
@@ -498,6 +499,15 @@ BELIEF_CAPTION = (
 )
 
 
+BELIEF_RANGE = {
+    "pearson": (-1.0, 1.0),
+    "weight_error": (0.0, 1.0),
+    "pareto_distance": (0.0, math.inf),
+    "nash_distance": (0.0, math.inf),
+}
+"""The values each measure can take (its interval is cut to them)."""
+
+
 def _belief_table(res: SimulationResult) -> pd.DataFrame:
     """Per negotiator and measure of its beliefs' accuracy: runs where it is defined, the
     mean and its 95% interval over the independent units (long table)."""
@@ -513,14 +523,15 @@ def _belief_table(res: SimulationResult) -> pd.DataFrame:
             mean = float(v.mean()) if len(v) else math.nan
             units = max(len(v) * share, 1.0)
             half = Z95 * float(v.std(ddof=1)) / math.sqrt(units) if len(v) > 1 else math.nan
+            low, high = BELIEF_RANGE[measure]  # an interval stays within what can be
             rows.append(
                 {
                     "actor": actor,
                     "measure": measure,
                     "runs": len(v),
                     "mean": mean,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "ci_low": max(mean - half, low),
+                    "ci_high": min(mean + half, high),
                 }
             )
     return pd.DataFrame(rows)
