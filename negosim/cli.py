@@ -835,8 +835,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _is_domain(name: str) -> bool:
     """Whether a scenario argument is a discrete domain: a folder (GENIUS or GeniusWeb) or a
-    TOML file of discrete issues."""
-    return Path(name).is_dir() or is_domain_file(name)
+    TOML file of discrete issues (a path the system will not look at is neither: reading it
+    as a scenario then says why)."""
+    try:
+        return Path(name).is_dir() or is_domain_file(name)
+    except OSError:
+        return False
 
 
 def _read_domain(name: str):

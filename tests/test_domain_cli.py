@@ -310,3 +310,14 @@ def test_tournament_needs_a_folder(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert cli(["tournament", "--domains", str(tmp_path / "empty")]) == 2
     assert "no readable domain" in one_error_line(capsys)
+
+
+def test_a_tactic_exponent_too_close_to_0_is_refused_on_domains_too(capsys):
+    """The scenarios' rule (a parameter is 0 or at least 1e-100 in size, so 1 / e stays a
+    normal float) holds for the discrete engine's tactics as well."""
+    from negosim.analysis import domains
+    from negosim.model.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="parameter e: must be 0 or at least 1e-100"):
+        domains.strategy("boulware:e=1e-320")
+    assert domains.strategy("hardliner") == (0.0, "none")  # 0 itself stays allowed

@@ -65,6 +65,7 @@ from negosim.engine.summary import wilson_interval
 from negosim.io import read_domain
 from negosim.io.scenario_file import is_domain_file, load_domain
 from negosim.model.domains import Domain
+from negosim.model.elements import magnitude_problem
 from negosim.model.errors import ArgumentError, NegosimError
 
 DRAWN = (0.1, 10.0)
@@ -140,6 +141,8 @@ def strategy(spec: str | float, name: str = "tactic") -> tuple[float, str]:
             raise ArgumentError(name, f"{spec!r}: e={options['e']!r} is not a number") from None
     if not math.isfinite(e) or e < 0:
         raise ArgumentError(name, f"{spec!r}: e must be a finite number >= 0")
+    if magnitude_problem(e):  # the scenarios' rule: 1 / e must stay a normal float
+        raise ArgumentError(name, f"{spec!r}: parameter e: {magnitude_problem(e)}")
     return e, model
 
 
