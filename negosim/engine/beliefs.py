@@ -32,6 +32,7 @@ from negosim.model.opponents import OpponentModel, Prior, get_model
 from negosim.model.preferences import normalized_weights
 from negosim.model.ratification import deal_floor
 from negosim.model.scenario import Scenario
+from negosim.model.strategies.base import take_rows
 
 
 @dataclass(frozen=True)
@@ -252,9 +253,7 @@ class Beliefs:
             self.positions[a] = self.positions[a][keep]
             self.weights[a] = self.weights[a][keep]
             for state in self.states[a].values():
-                for key, value in state.items():
-                    if isinstance(value, np.ndarray) and value.ndim and len(value) == keep.size:
-                        state[key] = value[keep]
+                take_rows(state, keep)
 
 
 def _mean_of(values: list[np.ndarray]) -> np.ndarray:

@@ -52,7 +52,7 @@ from negosim.model.strategies import (
     checked_respond,
     checked_target,
 )
-from negosim.model.strategies.base import of_runs
+from negosim.model.strategies.base import of_runs, take_rows
 from negosim.model.strategies.time_dependent import answers_by_time, aspiration
 
 COMPACT_WHEN_DEAD = 0.25
@@ -266,12 +266,14 @@ class Table:
         reservation, discount = self.deal_floor(), self.discount
         if self.beliefs is not None and actor in self.beliefs.positions:
             positions, weights = self.beliefs.positions[actor], self.beliefs.weights[actor]
-            reservation = self.cached(
-                ("deal_floor", actor), lambda: self.beliefs.reservation(actor, self.deal_floor())
+            floors, discounts = (
+                self.cached("believed_floor", dict),
+                self.cached("believed_discount", dict),
             )
-            discount = self.cached(
-                ("discount", actor), lambda: self.beliefs.discount(actor, self.discount)
-            )
+            if actor not in floors:
+                floors[actor] = self.beliefs.reservation(actor, self.deal_floor())
+                discounts[actor] = self.beliefs.discount(actor, self.discount)
+            reservation, discount = floors[actor], discounts[actor]
         view = View(
             me=actor,
             t=t,
@@ -346,9 +348,9 @@ class Table:
         """Ideal points, weights, ranges and loss of the open runs (what moves are valued by)."""
         return Valuation(self.positions, self.weights, self.span, self.loss)
 
-    def cached(self, key: str, build) -> np.ndarray:
-        """A per-run array derived from the table's, built once until finished runs are
-        dropped (``build()`` makes it)."""
+    def cached(self, key: str, build):
+        """A per-run array derived from the table's (or a dict of them, per actor), built once
+        until finished runs are dropped (``build()`` makes it)."""
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
@@ -519,8 +521,8 @@ class Table:
             clock, self.valuation.take(rows), lambda packages: self.evaluate(packages, rows)
         )
         self.reservation[rows] = np.where(self.declared, self.reservation[rows], batna)
-        for key in [k for k in self._cache if k in ("floor", "deal_floor") or k[0] == "deal_floor"]:
-            self._cache.pop(key)
+        for key in ("floor", "deal_floor", "believed_floor"):  # what reservations give
+            self._cache.pop(key, None)
 
     def _record(self, record: RoundRecord) -> None:
         """Store trace rows of a round for the traced runs that are still open (a closed run
@@ -609,7 +611,7 @@ class Table:
         self._memo.clear()
         self._cache.clear()
         for state in self.states.values():
-            _take_rows(state, keep)
+            take_rows(state, keep)
         self.strategies = {a: of_runs(s, keep, keep.size) for a, s in self.strategies.items()}
         self.live = np.ones(int(keep.sum()), dtype=bool)
         return keep
@@ -691,13 +693,3 @@ def _as_index(columns: tuple[int, ...]) -> slice | list[int]:
     if columns == tuple(range(columns[0], columns[-1] + 1)):
         return slice(columns[0], columns[-1] + 1)
     return list(columns)
-
-
-def _take_rows(values: dict, keep: np.ndarray) -> bool:
-    """Keep the rows in ``keep`` of every per-run array in ``values``; whether any was."""
-    changed = False
-    for key, value in values.items():
-        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == keep.size:
-            values[key] = value[keep]
-            changed = True
-    return changed

@@ -301,6 +301,14 @@ def of_runs(strategy: Strategy, rows: Any, runs: int) -> Strategy:
     )
 
 
+def take_rows(values: dict[str, Any], keep: np.ndarray) -> None:
+    """Keep the rows in ``keep`` (a mask over the runs) of every per-run array in ``values``
+    (a strategy's or an opponent model's memory: arrays with the runs axis first)."""
+    for key, value in values.items():
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == keep.size:
+            values[key] = value[keep]
+
+
 def checked_target(strategy: Strategy, view: View) -> np.ndarray:
     """``strategy.target(view)``, refused with a clear message unless it is ``(R,)`` finite
     numbers, onto :data:`TARGET_RANGE`."""
